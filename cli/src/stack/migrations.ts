@@ -1,0 +1,38 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { unstable_splitSqlQuery as splitSqlQuery } from "wrangler";
+import { REPO_ROOT } from "./paths.ts";
+
+/** The subset of the D1 binding this needs (Miniflare hands back a proxy of the real binding). */
+interface D1Like {
+  prepare(sql: string): { bind(...values: unknown[]): unknown; all<T>(): Promise<{ results: T[] }> };
+  batch(statements: unknown[]): Promise<unknown>;
+}
+
+export const MIGRATIONS_DIR = path.join(REPO_ROOT, "migrations");
+
+/**
+ * Applies pending SQL migrations, recording them in `d1_migrations` — the same
+ * table `wrangler d1 migrations apply` keeps, so both tools agree on what ran.
+ */
+export async function applyMigrations(db: D1Like, dir = MIGRATIONS_DIR): Promise<string[]> {
+  await db.batch([
+    db.prepare(
+      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    ),
+  ]);
+  const { results } = await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>();
+  const done = new Set(results.map((r) => r.name));
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    if (done.has(file)) continue;
+    const statements = splitSqlQuery(await readFile(path.join(dir, file), "utf8"));
+    await db.batch([
+      ...statements.map((sql) => db.prepare(sql)),
+      db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file),
+    ]);
+    applied.push(file);
+  }
+  return applied;
+}

@@ -1,0 +1,103 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
+import { buildWorkers } from "./build-workers.ts";
+import { applyMigrations } from "./migrations.ts";
+import { WORKERS, wranglerConfigPath, type WorkerName } from "./paths.ts";
+
+export interface StackOptions {
+  /** The project bundle module written by `ktsu build`. */
+  projectBundle: string;
+  /** Where D1, Durable Objects and queues persist, and where Worker bundles are written. */
+  stateDir: string;
+  host?: string;
+  /** Public port of the orchestrator; 0 picks a free one. */
+  port?: number;
+  /** Plain-text vars per Worker: env values for the orchestrator, credentials for the gateway. */
+  vars?: Partial<Record<WorkerName, Record<string, string>>>;
+  /** Hosts the gateway's egress endpoint may reach. */
+  egressAllow?: string[];
+  logLevel?: LogLevel;
+}
+
+export interface LocalStack {
+  /** The orchestrator's public URL. */
+  url: URL;
+  miniflare: Miniflare;
+  /** A bound Worker, for checks that go past the public API (tests, health). */
+  worker(name: WorkerName): ReturnType<Miniflare["getWorker"]>;
+  dispose(): Promise<void>;
+}
+
+export const WORKER_SERVICE_NAME: Record<WorkerName, string> = {
+  orchestrator: "ktsu-orchestrator",
+  runtime: "ktsu-runtime",
+  gateway: "ktsu-gateway",
+  tools: "ktsu-tools",
+};
+
+/**
+ * Outbound handler for every Worker except the gateway: egress is refused, so
+ * a stray `fetch()` fails loudly here exactly as the design forbids it in production.
+ */
+export function blockEgress(worker: WorkerName) {
+  return (request: Request): Response => {
+    const host = new URL(request.url).host;
+    console.error(`[ktsu] blocked egress from the ${worker} Worker to ${host}: only the gateway may fetch out`);
+    return new Response(`egress blocked: the ${worker} Worker may not fetch ${host}; only the gateway has egress`, { status: 403 });
+  };
+}
+
+function workerOptions(worker: WorkerName, entry: string, options: StackOptions) {
+  // The bundle is already a single module, so wrangler's module rules do not apply.
+  const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(wranglerConfigPath(worker)).workerOptions;
+  const vars: Record<string, string> = { ...(options.vars?.[worker] ?? {}) };
+  if (worker === "gateway" && options.egressAllow) vars.KTSU_EGRESS_ALLOW = JSON.stringify(options.egressAllow);
+  return {
+    ...fromConfig,
+    name: WORKER_SERVICE_NAME[worker],
+    modules: true,
+    scriptPath: entry,
+    // Module names must not climb out of the root ("../"), or workerd refuses the script.
+    modulesRoot: path.dirname(entry),
+    bindings: { ...(fromConfig.bindings ?? {}), ...vars },
+    ...(worker === "gateway" ? {} : { outboundService: blockEgress(worker) }),
+  };
+}
+
+/**
+ * Runs the four Workers in one local workerd process (Miniflare), with the
+ * bindings their wrangler configs declare, persistent state under `stateDir`,
+ * and D1 migrations applied. This is what `ktsu start --all` and the tests use.
+ */
+export async function startStack(options: StackOptions): Promise<LocalStack> {
+  const buildDir = path.join(options.stateDir, "build");
+  const persistDir = path.join(options.stateDir, "state");
+  await mkdir(persistDir, { recursive: true });
+  const { entry } = await buildWorkers(buildDir, options.projectBundle);
+
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: options.host ?? "127.0.0.1",
+      cf: false, // no request.cf download: the stack runs offline
+      port: options.port ?? 0,
+      resourcePersistencePath: persistDir,
+      log: new Log(options.logLevel ?? LogLevel.WARN),
+      workers: WORKERS.map((w) => workerOptions(w, entry[w], options)),
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  try {
+    const url = await miniflare.ready;
+    await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
+    return {
+      url,
+      miniflare,
+      worker: (name) => miniflare.getWorker(WORKER_SERVICE_NAME[name]),
+      dispose: () => miniflare.dispose(),
+    };
+  } catch (err) {
+    await miniflare.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,24 @@
+import type { OrchestratorEnv } from "./env.ts";
+
+export type ServiceHealth = "ok" | "unhealthy" | "down";
+
+const PROBE_TIMEOUT_MS = 2000;
+
+/** Probes a bound Worker's `GET /health` with the original's 2 s bound and status words. */
+async function probe(service: Fetcher): Promise<ServiceHealth> {
+  try {
+    const res = await service.fetch("https://internal/health", { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await res.body?.cancel();
+    return res.status === 200 ? "ok" : "unhealthy";
+  } catch {
+    return "down";
+  }
+}
+
+/** Aggregate health: `{"status":"ok"|"error","services":{...}}`, 503 when any service is not ok. */
+export async function aggregateHealth(env: OrchestratorEnv): Promise<{ body: { status: string; services: Record<string, string> }; code: 200 | 503 }> {
+  const [runtime, gateway, tools] = await Promise.all([probe(env.RUNTIME), probe(env.GATEWAY), probe(env.TOOLS)]);
+  const services = { orchestrator: "ok", runtime, gateway, tools };
+  const healthy = Object.values(services).every((s) => s === "ok");
+  return { body: { status: healthy ? "ok" : "error", services }, code: healthy ? 200 : 503 };
+}

@@ -1,0 +1,98 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The D1 Store: the queryable mirror of run state. Each run's Durable Object
+ * is the source of truth and writes here after its own storage; these tables
+ * serve `GET /runs`, `GET /runs/{id}`, the envelope, approvals and events.
+ * Timestamps are RFC 3339 strings, JSON columns are text.
+ */
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    workflowName: text("workflow_name").notNull(),
+    status: text("status").notNull(),
+    error: text("error"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Set on sub-runs (`<parent>/<step>`); null for root runs. */
+    parentRunId: text("parent_run_id"),
+    /** Queue-triggered runs: the message's idempotency key, so redelivery never creates a second run. */
+    idempotencyKey: text("idempotency_key"),
+    /** Spend so far in millionths of a USD (integers keep sums exact). */
+    costMicroUsd: integer("cost_microusd").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    completedAt: text("completed_at"),
+  },
+  (t) => [
+    index("idx_runs_created_at").on(t.createdAt),
+    index("idx_runs_workflow_created").on(t.workflowName, t.createdAt),
+    index("idx_runs_status_created").on(t.status, t.createdAt),
+    uniqueIndex("idx_runs_idempotency_key").on(t.idempotencyKey),
+  ],
+);
+
+export const steps = sqliteTable(
+  "steps",
+  {
+    runId: text("run_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    type: text("type").notNull(),
+    status: text("status").notNull(),
+    /** Start order within the run: the envelope lists steps in execution order. */
+    seq: integer("seq").notNull(),
+    error: text("error"),
+    output: text("output", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The unvalidated output when Air-Lock or JSON parsing rejected it. */
+    rawOutput: text("raw_output"),
+    /** Air-Lock failures: `[{path, message}]`. */
+    validationErrors: text("validation_errors", { mode: "json" }).$type<Array<{ path: string; message: string }>>(),
+    metrics: text("metrics", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    reflected: integer("reflected", { mode: "boolean" }),
+    messages: text("messages", { mode: "json" }).$type<unknown[]>(),
+    startedAt: text("started_at"),
+    endedAt: text("ended_at"),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.id] }), index("idx_steps_run_seq").on(t.runId, t.seq)],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    runId: text("run_id").notNull(),
+    /** Per-run sequence number: the SSE event id. */
+    seq: integer("seq").notNull(),
+    type: text("type").notNull(),
+    stepId: text("step_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+/** Approvals keep a history: a step may ask again after a resume (bug B10 of the original). */
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    seq: integer("seq").notNull(),
+    toolName: text("tool_name").notNull(),
+    toolUseId: text("tool_use_id").notNull(),
+    arguments: text("arguments", { mode: "json" }).$type<Record<string, unknown>>(),
+    onReject: text("on_reject").notNull(),
+    timeoutMs: integer("timeout_ms").notNull().default(0),
+    timeoutBehavior: text("timeout_behavior").notNull(),
+    status: text("status").notNull(),
+    partialMetrics: text("partial_metrics", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: text("created_at").notNull(),
+    decidedAt: text("decided_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.stepId, t.seq] }),
+    index("idx_approvals_status").on(t.status, t.createdAt),
+  ],
+);
+

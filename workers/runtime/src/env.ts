@@ -1,0 +1,6 @@
+/** Bindings of the runtime Worker (see wrangler.runtime.jsonc). */
+export interface RuntimeEnv {
+  GATEWAY: Fetcher;
+  TOOLS: Fetcher;
+  ORCHESTRATOR: Fetcher;
+}
