@@ -49,7 +49,12 @@ export function blockEgress(worker: WorkerName) {
   };
 }
 
-function workerOptions(worker: WorkerName, entry: string, options: StackOptions) {
+/**
+ * Miniflare options for one Worker: its wrangler config's bindings, the bundled
+ * entry module, extra vars, and egress blocked unless it is the gateway.
+ * Shared by the local stack and the workerd test projects.
+ */
+export function localWorkerOptions(worker: WorkerName, entry: string, options: Pick<StackOptions, "vars" | "egressAllow"> = {}) {
   // The bundle is already a single module, so wrangler's module rules do not apply.
   const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(wranglerConfigPath(worker)).workerOptions;
   const vars: Record<string, string> = { ...(options.vars?.[worker] ?? {}) };
@@ -84,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       port: options.port ?? 0,
       resourcePersistencePath: persistDir,
       log: new Log(options.logLevel ?? LogLevel.WARN),
-      workers: WORKERS.map((w) => workerOptions(w, entry[w], options)),
+      workers: WORKERS.map((w) => localWorkerOptions(w, entry[w], options)),
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   try {

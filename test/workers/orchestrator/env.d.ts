@@ -1,0 +1,10 @@
+import type { D1Migration } from "cloudflare:test";
+import type { OrchestratorEnv } from "../../../workers/orchestrator/src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends OrchestratorEnv {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}
