@@ -1,6 +1,8 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { LegacyWorkerOptions, V4ServiceDesignator } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { OFFLINE_ENV } from "./cli/src/stack/paths.ts";
 import { localWorkerOptions } from "./cli/src/stack/stack.ts";
 
 const root = import.meta.dirname;
@@ -10,13 +12,11 @@ const dist = (...parts: string[]) => path.join(root, "dist", ...parts);
 // that call back to the orchestrator must be bound to that name instead of ktsu-orchestrator.
 const ORCHESTRATOR_TEST_RUNNER = "vitest-plugin-runner-orchestrator";
 
-function withOrchestratorAs<T extends { serviceBindings?: Record<string, unknown> }>(runner: string, options: T): T {
-  const bindings = Object.fromEntries(
-    Object.entries(options.serviceBindings ?? {}).map(([binding, target]) => [
-      binding,
-      (target as { name?: unknown }).name === "ktsu-orchestrator" ? { name: runner } : target,
-    ]),
-  );
+function withOrchestratorAs(runner: string, options: LegacyWorkerOptions): LegacyWorkerOptions {
+  const bindings: Record<string, V4ServiceDesignator> = {};
+  for (const [binding, target] of Object.entries(options.serviceBindings ?? {})) {
+    bindings[binding] = typeof target === "object" && target !== null && "name" in target && target.name === "ktsu-orchestrator" ? { name: runner } : target;
+  }
   return { ...options, serviceBindings: bindings };
 }
 
@@ -27,8 +27,14 @@ function withOrchestratorAs<T extends { serviceBindings?: Record<string, unknown
  * - orchestrator: tests inside workerd with the orchestrator as the main Worker and the
  *   other three as auxiliary Workers, pre-bundled by `npm run build:workers` (pretest).
  */
+// Wrangler code used by the tests must never try to reach the internet.
+Object.assign(process.env, OFFLINE_ENV);
+
+const report = process.env.KTSU_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"],
     projects: [
       {
         test: {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { buildWorkers } from "./build-workers.ts";
 import { applyMigrations } from "./migrations.ts";
@@ -54,13 +54,13 @@ export function blockEgress(worker: WorkerName) {
  * entry module, extra vars, and egress blocked unless it is the gateway.
  * Shared by the local stack and the workerd test projects.
  */
-export function localWorkerOptions(worker: WorkerName, entry: string, options: Pick<StackOptions, "vars" | "egressAllow"> = {}) {
+export function localWorkerOptions(worker: WorkerName, entry: string, options: Pick<StackOptions, "vars" | "egressAllow"> = {}): LegacyWorkerOptions {
   // The bundle is already a single module, so wrangler's module rules do not apply.
   const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(wranglerConfigPath(worker)).workerOptions;
   const vars: Record<string, string> = { ...(options.vars?.[worker] ?? {}) };
   if (worker === "gateway" && options.egressAllow) vars.KTSU_EGRESS_ALLOW = JSON.stringify(options.egressAllow);
   return {
-    ...fromConfig,
+    ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
     name: WORKER_SERVICE_NAME[worker],
     modules: true,
     scriptPath: entry,

@@ -1,0 +1,11 @@
+/** Per-step usage (spec §5.5 StepMetrics). */
+export interface StepMetrics {
+  duration_ms: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  llm_calls: number;
+  tool_calls: number;
+  reflected?: boolean;
+  reflect_calls?: number;
+}

@@ -1,0 +1,58 @@
+// Run, Step and Approval records as the HTTP API shows them (spec §5.5).
+import type { StepMetrics } from "./metrics.ts";
+import type { ChatMessage } from "./runtime.ts";
+
+export type RunStatus = "pending" | "running" | "complete" | "failed" | "needs_human";
+export type StepStatus = "pending" | "running" | "complete" | "failed" | "skipped" | "pending_approval" | "needs_human";
+
+export interface RunRecord {
+  id: string;
+  workflow_name: string;
+  status: RunStatus;
+  created_at: string;
+  updated_at: string;
+  completed_at?: string;
+  error?: string;
+  metadata?: Record<string, string>;
+  payload?: Record<string, unknown>;
+  /** Sub-runs only: the parent run id. */
+  parent_run_id?: string;
+  /** Spend of the run so far (sum of its steps), USD. */
+  cost_usd?: number;
+}
+
+export interface ValidationFailure {
+  /** JSON pointer into the output ("" = the whole output). */
+  path: string;
+  message: string;
+}
+
+export interface StepRecord {
+  id: string;
+  run_id: string;
+  name: string;
+  type: "agent" | "transform" | "webhook" | "workflow";
+  status: StepStatus;
+  /** Start order within the run. */
+  seq: number;
+  started_at?: string;
+  ended_at?: string;
+  error?: string;
+  output?: Record<string, unknown>;
+  /** The rejected output, when Air-Lock or JSON parsing refused it. */
+  raw_output?: string;
+  /** Air-Lock failures with the failing paths. */
+  validation_errors?: ValidationFailure[];
+  metrics: StepMetrics;
+  reflected?: boolean;
+  messages?: ChatMessage[];
+}
+
+export interface RunEvent {
+  run_id: string;
+  seq: number;
+  type: string;
+  step_id?: string;
+  data?: Record<string, unknown>;
+  created_at: string;
+}

@@ -1,0 +1,111 @@
+// OpenAI Chat Completions wire format (POST /v1/chat/completions), non-streaming.
+
+import { countChars } from "./completion.ts";
+import { isRecord, type ApiAdapter, type FakeError, type ParsedRequest } from "./types.ts";
+
+// Scripts may use either API's stop vocabulary.
+const FINISH_REASONS: Record<string, string> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  tool_use: "tool_calls",
+  max_tokens: "length",
+};
+
+function errorType(status: number): string {
+  if (status === 429) return "rate_limit_exceeded";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+export const openai: ApiAdapter = {
+  api: "openai",
+  toolCallIdPrefix: "call_",
+
+  checkAuth(headers) {
+    const match = /^Bearer\s+(\S.*)$/i.exec(headers["authorization"] ?? "");
+    return match ? null : "Incorrect API key provided. You must pass a Bearer token in the Authorization header.";
+  },
+
+  parse(body): ParsedRequest | string {
+    if (!isRecord(body)) return "request body must be a JSON object";
+    if (typeof body.model !== "string" || !body.model) return "you must provide a model parameter";
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return "'messages' must contain at least one message";
+    }
+    const messages = body.messages.filter(isRecord);
+    // "developer" is the newer name OpenAI uses for system instructions.
+    const system = messages
+      .filter((m) => m.role === "system" || m.role === "developer")
+      .map((m) => textOf(m.content))
+      .join("\n");
+    const user = messages.filter((m) => m.role === "user").map((m) => textOf(m.content)).filter(Boolean);
+    return {
+      model: body.model,
+      system,
+      lastUserText: user.at(-1) ?? "",
+      inputChars: countChars(body.messages),
+      responseSchema: responseFormatSchema(body.response_format),
+    };
+  },
+
+  successBody(req, c, newId) {
+    const message: Record<string, unknown> = {
+      role: "assistant",
+      content: c.text ?? null,
+    };
+    if (c.toolCalls.length > 0) {
+      message.tool_calls = c.toolCalls.map((call) => ({
+        id: call.id,
+        type: "function",
+        function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+      }));
+    }
+    const finish = c.stopReason
+      ? (FINISH_REASONS[c.stopReason] ?? c.stopReason)
+      : c.toolCalls.length > 0
+        ? "tool_calls"
+        : "stop";
+    // OpenAI's prompt_tokens includes cached tokens; FakeUsage.input_tokens does not.
+    const prompt = c.usage.input + c.usage.cacheRead + c.usage.cacheWrite;
+    return {
+      id: newId("chatcmpl-"),
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model: req.model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: c.usage.output,
+        total_tokens: prompt + c.usage.output,
+        prompt_tokens_details: { cached_tokens: c.usage.cacheRead },
+      },
+    };
+  },
+
+  errorBody(status, error: FakeError) {
+    return {
+      error: {
+        message: error.message,
+        type: error.type ?? errorType(status),
+        param: null,
+        code: error.code ?? (status === 401 ? "invalid_api_key" : null),
+      },
+    };
+  },
+};
+
+/** Text of message `content`: a string or an array of content parts. */
+function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) return "";
+  return value
+    .filter((p): p is Record<string, unknown> => isRecord(p) && typeof p.text === "string")
+    .map((p) => p.text as string)
+    .join("\n");
+}
+
+function responseFormatSchema(format: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(format) || format.type !== "json_schema" || !isRecord(format.json_schema)) return undefined;
+  const schema = format.json_schema.schema;
+  return isRecord(schema) ? schema : undefined;
+}

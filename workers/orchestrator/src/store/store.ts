@@ -1,0 +1,190 @@
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { events, runs, steps } from "./schema.ts";
+
+const MICRO = 1_000_000;
+
+export interface RunFilter {
+  workflow?: string;
+  status?: string;
+  limit: number;
+}
+
+/**
+ * The D1 Store: the queryable mirror of what the run Durable Objects own.
+ * Writes are upserts so a Durable Object can replay them after a restart.
+ */
+export class Store {
+  readonly db: DrizzleD1Database;
+
+  constructor(d1: D1Database) {
+    this.db = drizzle(d1);
+  }
+
+  /** Creates the run row; a second call with the same id changes nothing. Returns whether it was created. */
+  async createRun(run: RunRecord, idempotencyKey?: string): Promise<boolean> {
+    const rows = await this.db
+      .insert(runs)
+      .values({ ...runRow(run), idempotencyKey: idempotencyKey ?? null })
+      .onConflictDoNothing()
+      .returning({ id: runs.id });
+    return rows.length > 0;
+  }
+
+  async findRunByIdempotencyKey(key: string): Promise<string | null> {
+    const rows = await this.db.select({ id: runs.id }).from(runs).where(eq(runs.idempotencyKey, key)).limit(1);
+    return rows[0]?.id ?? null;
+  }
+
+  /** One batch: the run row, changed steps and new events of a run, written together. */
+  async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[] }): Promise<void> {
+    const statements = [];
+    if (change.run) {
+      const row = runRow(change.run);
+      statements.push(this.db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: { ...row, id: undefined } }));
+    }
+    for (const step of change.steps ?? []) {
+      const row = stepRow(step);
+      statements.push(
+        this.db.insert(steps).values(row).onConflictDoUpdate({ target: [steps.runId, steps.id], set: { ...row, runId: undefined, id: undefined } }),
+      );
+    }
+    for (const event of change.events ?? []) {
+      statements.push(this.db.insert(events).values(eventRow(event)).onConflictDoNothing());
+    }
+    const [first, ...rest] = statements;
+    if (first) await this.db.batch([first, ...rest]);
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunRecord[]> {
+    const conditions = [];
+    if (filter.workflow !== undefined) conditions.push(eq(runs.workflowName, filter.workflow));
+    if (filter.status !== undefined) conditions.push(eq(runs.status, filter.status));
+    const rows = await this.db
+      .select()
+      .from(runs)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(runs.createdAt), desc(sql`rowid`))
+      .limit(filter.limit);
+    return rows.map(runRecord);
+  }
+
+  async countRuns(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)` }).from(runs);
+    return row?.n ?? 0;
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const [row] = await this.db.select().from(runs).where(eq(runs.id, id)).limit(1);
+    return row ? runRecord(row) : null;
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    const rows = await this.db.select().from(steps).where(eq(steps.runId, runId)).orderBy(asc(steps.seq));
+    return rows.map(stepRecord);
+  }
+
+  async listEvents(runId: string, afterSeq: number, limit = 500): Promise<RunEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.runId, runId), sql`${events.seq} > ${afterSeq}`))
+      .orderBy(asc(events.seq))
+      .limit(limit);
+    return rows.map((r) => ({
+      run_id: r.runId,
+      seq: r.seq,
+      type: r.type,
+      ...(r.stepId ? { step_id: r.stepId } : {}),
+      ...(r.data ? { data: r.data } : {}),
+      created_at: r.createdAt,
+    }));
+  }
+}
+
+type RunRow = typeof runs.$inferSelect;
+type StepRow = typeof steps.$inferSelect;
+
+function runRow(run: RunRecord) {
+  return {
+    id: run.id,
+    workflowName: run.workflow_name,
+    status: run.status,
+    error: run.error ?? null,
+    metadata: run.metadata ?? null,
+    payload: run.payload ?? null,
+    parentRunId: run.parent_run_id ?? null,
+    costMicroUsd: Math.round((run.cost_usd ?? 0) * MICRO),
+    createdAt: run.created_at,
+    updatedAt: run.updated_at,
+    completedAt: run.completed_at ?? null,
+  };
+}
+
+function runRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    workflow_name: row.workflowName,
+    status: row.status as RunRecord["status"],
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    ...(row.completedAt ? { completed_at: row.completedAt } : {}),
+    ...(row.error ? { error: row.error } : {}),
+    ...(row.metadata ? { metadata: row.metadata } : {}),
+    ...(row.payload ? { payload: row.payload } : {}),
+    ...(row.parentRunId ? { parent_run_id: row.parentRunId } : {}),
+    cost_usd: row.costMicroUsd / MICRO,
+  };
+}
+
+function stepRow(step: StepRecord) {
+  return {
+    runId: step.run_id,
+    id: step.id,
+    name: step.name,
+    type: step.type,
+    status: step.status,
+    seq: step.seq,
+    error: step.error ?? null,
+    output: step.output ?? null,
+    rawOutput: step.raw_output ?? null,
+    validationErrors: step.validation_errors ?? null,
+    metrics: step.metrics as unknown as Record<string, unknown>,
+    reflected: step.reflected ?? null,
+    messages: step.messages ?? null,
+    startedAt: step.started_at ?? null,
+    endedAt: step.ended_at ?? null,
+  };
+}
+
+function stepRecord(row: StepRow): StepRecord {
+  return {
+    id: row.id,
+    run_id: row.runId,
+    name: row.name,
+    type: row.type as StepRecord["type"],
+    status: row.status as StepRecord["status"],
+    seq: row.seq,
+    ...(row.startedAt ? { started_at: row.startedAt } : {}),
+    ...(row.endedAt ? { ended_at: row.endedAt } : {}),
+    ...(row.error ? { error: row.error } : {}),
+    ...(row.output ? { output: row.output } : {}),
+    ...(row.rawOutput ? { raw_output: row.rawOutput } : {}),
+    ...(row.validationErrors ? { validation_errors: row.validationErrors } : {}),
+    metrics: row.metrics as unknown as StepRecord["metrics"],
+    ...(row.reflected !== null ? { reflected: row.reflected } : {}),
+    ...(row.messages ? { messages: row.messages as StepRecord["messages"] } : {}),
+  };
+}
+
+function eventRow(event: RunEvent) {
+  return {
+    runId: event.run_id,
+    seq: event.seq,
+    type: event.type,
+    stepId: event.step_id ?? null,
+    data: event.data ?? null,
+    createdAt: event.created_at,
+  };
+}
