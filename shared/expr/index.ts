@@ -1,0 +1,26 @@
+// The Kimitsu JMESPath dialect and `{{ }}` templates (spec §8.4–§8.6).
+export * from "./json.ts";
+export { sanitizeExpression } from "./sanitize.ts";
+export {
+  compileExpression,
+  evaluate,
+  tryEvaluate,
+  ExpressionError,
+  type AstNode,
+  type EvaluationResult,
+  type ExpressionErrorKind,
+} from "./evaluate.ts";
+export { canonicalJson, stringForm, formatTemplateValue } from "./format.ts";
+export {
+  parseTemplate,
+  hasPlaceholders,
+  wholeTemplateExpression,
+  isWholeTemplate,
+  stripTemplate,
+  evaluateExpressionOrTemplate,
+  interpolate,
+  renderTemplate,
+  type TemplatePart,
+} from "./template.ts";
+export { isTruthy, evaluateCondition, type ConditionOutcome } from "./truthiness.ts";
+export { expressionStepRefs, templateStepRefs, RESERVED_CONTEXT_NAMES, type RefOptions } from "./refs.ts";

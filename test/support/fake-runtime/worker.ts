@@ -1,0 +1,78 @@
+// A stand-in for the runtime Worker in orchestrator tests: it honours the
+// orchestrator ↔ runtime HTTP contract (docs/contracts.md) and does what the
+// agent's user message tells it, so tests can script agent results without an LLM.
+//
+// Script (the user message, JSON): {
+//   output?: object, status?: "ok"|"failed"|"pending_approval", error?: string, raw_output?: string,
+//   delay_ms?: number, hang?: boolean, heartbeat?: boolean, reject_status?: number,
+//   metrics?: object, echo?: boolean
+// }
+import type { CallbackPayload, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+
+interface Env {
+  ORCHESTRATOR: Fetcher;
+}
+
+interface Script {
+  output?: Record<string, unknown>;
+  status?: CallbackPayload["status"];
+  error?: string;
+  raw_output?: string;
+  delay_ms?: number;
+  hang?: boolean;
+  heartbeat?: boolean;
+  reject_status?: number;
+  metrics?: Partial<CallbackPayload["metrics"]>;
+  echo?: boolean;
+}
+
+const HEARTBEAT_MS = 200;
+
+function parseScript(message: string): Script {
+  try {
+    const value = JSON.parse(message);
+    return typeof value === "object" && value !== null ? (value as Script) : {};
+  } catch {
+    return {};
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function play(request: InvokeRequest, script: Script, env: Env): Promise<void> {
+  const until = script.hang ? Infinity : Date.now() + (script.delay_ms ?? 0);
+  const beat = () =>
+    env.ORCHESTRATOR.fetch("https://orchestrator/heartbeat", {
+      method: "POST",
+      body: JSON.stringify({ runtime_id: "fake-runtime", active: [{ run_id: request.run_id, step_id: request.step_id }] }),
+    });
+  while (Date.now() < until) {
+    if (script.heartbeat !== false) await beat();
+    await sleep(Math.min(HEARTBEAT_MS, Math.max(0, until - Date.now())));
+  }
+  const { callback_url, ...echoed } = request;
+  const payload: CallbackPayload = {
+    run_id: request.run_id,
+    step_id: request.step_id,
+    status: script.status ?? "ok",
+    output: script.echo ? { request: echoed } : (script.output ?? null),
+    error: script.error ?? "",
+    metrics: { duration_ms: script.delay_ms ?? 0, tokens_in: 10, tokens_out: 5, cost_usd: 0.001, llm_calls: 1, tool_calls: 0, ...script.metrics },
+    ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+    ...(script.raw_output !== undefined ? { raw_output: script.raw_output } : {}),
+  };
+  await env.ORCHESTRATOR.fetch(`https://orchestrator${callback_url}`, { method: "POST", body: JSON.stringify(payload) });
+}
+
+export default {
+  async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(req.url);
+    if (url.pathname === "/health") return Response.json({ status: "ok" });
+    if (req.method !== "POST" || url.pathname !== "/invoke") return new Response("not found", { status: 404 });
+    const request = (await req.json()) as InvokeRequest;
+    const script = parseScript(request.user_message);
+    if (script.reject_status) return new Response("rejected by script", { status: script.reject_status });
+    ctx.waitUntil(play(request, script, env));
+    return Response.json({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, { status: 202 });
+  },
+} satisfies ExportedHandler<Env>;

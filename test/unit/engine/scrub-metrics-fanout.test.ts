@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { aggregateFanout, fanoutConcurrency, fanoutFailure, fanoutResults, selectFanoutItems, type FanoutItemOutcome } from "../../../workers/orchestrator/src/engine/fanout-result.ts";
+import { addMetrics, normalizeMetrics, sumCostUsd, sumMetrics, zeroMetrics } from "../../../workers/orchestrator/src/engine/metrics.ts";
+import { createScrubber, REDACTED } from "../../../workers/orchestrator/src/engine/scrub.ts";
+
+describe("scrubbing", () => {
+  it("masks every occurrence inside larger strings", () => {
+    const scrub = createScrubber(["s3cr3t-token"]);
+    expect(scrub.text("webhook POST https://x/bots3cr3t-token/send: 401 (s3cr3t-token)")).toBe(
+      `webhook POST https://x/bot${REDACTED}/send: 401 (${REDACTED})`,
+    );
+    expect(scrub("no secret here")).toBe("no secret here");
+  });
+
+  it("masks overlapping and nested secrets completely", () => {
+    const scrub = createScrubber(["abcdef", "cdefgh", "abc"]);
+    expect(scrub.text("xxabcdefghyy")).toBe(`xx${REDACTED}yy`);
+    expect(scrub.text("abc-abcdef")).toBe(`${REDACTED}-${REDACTED}`);
+    expect(scrub.secrets).toEqual(["abcdef", "cdefgh", "abc"]);
+  });
+
+  it("ignores empty secrets, keeps short ones, and never matches across a marker", () => {
+    const scrub = createScrubber(["", "x", "x", "D]"]);
+    expect(scrub.secrets).toEqual(["D]", "x"]);
+    expect(scrub.text("axb")).toBe(`a${REDACTED}b`);
+    expect(createScrubber([]).text("anything")).toBe("anything");
+  });
+
+  it("deep variant: strings and keys at any depth, other values untouched", () => {
+    const scrub = createScrubber(["hunter2"]);
+    const input = {
+      error: "login hunter2 failed",
+      n: 1,
+      ok: true,
+      none: null,
+      list: ["a", "hunter2", { "key-hunter2": ["zhunter2z"] }],
+    };
+    expect(scrub.value(input)).toEqual({
+      error: `login ${REDACTED} failed`,
+      n: 1,
+      ok: true,
+      none: null,
+      list: ["a", REDACTED, { [`key-${REDACTED}`]: [`z${REDACTED}z`] }],
+    });
+    expect(input.error).toBe("login hunter2 failed");
+  });
+});
+
+describe("metrics", () => {
+  it("zero metrics and normalization", () => {
+    expect(zeroMetrics()).toEqual({ duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 });
+    expect(normalizeMetrics({ tokens_in: 3, reflected: false, reflect_calls: 0 })).toEqual({ ...zeroMetrics(), tokens_in: 3 });
+    expect(normalizeMetrics(null)).toEqual(zeroMetrics());
+  });
+
+  it("sums without float drift", () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(sumCostUsd([0.1, 0.2])).toBe(0.3);
+    expect(sumCostUsd(Array.from({ length: 10 }, () => 0.000123))).toBe(0.00123);
+  });
+
+  it("sums everything except duration by default; reflected if any", () => {
+    const total = sumMetrics([
+      { duration_ms: 100, tokens_in: 10, tokens_out: 5, cost_usd: 0.1, llm_calls: 1, tool_calls: 2 },
+      { duration_ms: 200, tokens_in: 1, tokens_out: 1, cost_usd: 0.2, llm_calls: 2, tool_calls: 0, reflected: true, reflect_calls: 1 },
+      { duration_ms: 300, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0, reflect_calls: 2 },
+    ]);
+    expect(total).toEqual({ duration_ms: 0, tokens_in: 11, tokens_out: 6, cost_usd: 0.3, llm_calls: 3, tool_calls: 2, reflected: true, reflect_calls: 3 });
+    expect(sumMetrics([{ duration_ms: 5 }, { duration_ms: 7 }], { includeDuration: true }).duration_ms).toBe(12);
+    expect(sumMetrics([{ tokens_in: 1 }])).not.toHaveProperty("reflected");
+    expect(addMetrics({ duration_ms: 1, llm_calls: 1 }, { duration_ms: 2, llm_calls: 1 })).toMatchObject({ duration_ms: 3, llm_calls: 2 });
+  });
+});
+
+describe("fanout", () => {
+  const m = (tokens: number, extra: object = {}) => ({ duration_ms: 999, tokens_in: tokens, tokens_out: tokens, cost_usd: 0.1, llm_calls: 1, tool_calls: 1, ...extra });
+  const outcomes: FanoutItemOutcome[] = [
+    { ok: true, output: { r: 0 }, metrics: m(1) },
+    { ok: false, error: "boom one", metrics: m(2, { reflected: true, reflect_calls: 1 }) },
+    { ok: true, output: { r: 2 }, metrics: m(3) },
+    { ok: false, error: "boom three", metrics: m(4) },
+  ];
+
+  it("results keep input order with ktsu_error markers", () => {
+    expect(fanoutResults(outcomes)).toEqual({
+      results: [{ r: 0 }, { ktsu_error: "boom one", item_index: 1 }, { r: 2 }, { ktsu_error: "boom three", item_index: 3 }],
+    });
+  });
+
+  it("max_failures 0 fails on the lowest failing index", () => {
+    expect(fanoutFailure(outcomes, 0)).toBe("fanout item 1: boom one");
+    expect(fanoutFailure([outcomes[0]!, outcomes[2]!], 0)).toBeNull();
+  });
+
+  it("max_failures N fails only above N", () => {
+    expect(fanoutFailure(outcomes, 1)).toBe("fanout: 2 items failed (max_failures: 1)");
+    expect(fanoutFailure(outcomes, 2)).toBeNull();
+    expect(fanoutFailure(outcomes, 5)).toBeNull();
+  });
+
+  it("negative max_failures never fails", () => {
+    expect(fanoutFailure(outcomes, -1)).toBeNull();
+    expect(fanoutFailure([{ ok: false, error: "x" }], -7)).toBeNull();
+  });
+
+  it("aggregates metrics over all items, failed included, duration 0", () => {
+    const ok = aggregateFanout(outcomes, -1);
+    expect(ok.kind).toBe("ok");
+    expect(ok.failed).toBe(2);
+    expect(ok.metrics).toEqual({ duration_ms: 0, tokens_in: 10, tokens_out: 10, cost_usd: 0.4, llm_calls: 4, tool_calls: 4, reflected: true, reflect_calls: 1 });
+    if (ok.kind === "ok") expect(ok.output.results).toHaveLength(4);
+
+    const failed = aggregateFanout(outcomes, 0);
+    expect(failed).toMatchObject({ kind: "fail", error: "fanout item 1: boom one", failed: 2 });
+    expect(failed.metrics.tokens_in).toBe(10);
+
+    expect(aggregateFanout([], 0)).toEqual({ kind: "ok", output: { results: [] }, metrics: zeroMetrics(), failed: 0 });
+  });
+
+  it("item selection and concurrency", () => {
+    expect(selectFanoutItems("step.a.list", [1, 2, 3], 2)).toEqual({ ok: true, items: [1, 2] });
+    expect(selectFanoutItems("x", [1, 2, 3], 0)).toEqual({ ok: true, items: [1, 2, 3] });
+    expect(selectFanoutItems("x.y", null, 0)).toEqual({ ok: false, error: 'for_each from "x.y": expected array, got <nil>' });
+    expect(selectFanoutItems("x", { a: 1 }, 0)).toEqual({ ok: false, error: 'for_each from "x": expected array, got map[string]interface {}' });
+    expect(fanoutConcurrency(0, 5)).toBe(5);
+    expect(fanoutConcurrency(-1, 5)).toBe(5);
+    expect(fanoutConcurrency(9, 5)).toBe(5);
+    expect(fanoutConcurrency(2, 5)).toBe(2);
+  });
+});

@@ -1,0 +1,28 @@
+import type { Context } from "hono";
+
+/** Largest accepted request body (invoke payloads, callbacks). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string };
+
+/**
+ * Reads a JSON body with a size cap. An empty body is `{}` (the original's
+ * default); malformed JSON is a 400; more than MAX_BODY_BYTES is a 413.
+ */
+export async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promise<BodyResult> {
+  const declared = Number(c.req.header("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, status: 413, message: `request body exceeds ${maxBytes} bytes` };
+  const buffer = await c.req.arrayBuffer();
+  if (buffer.byteLength > maxBytes) return { ok: false, status: 413, message: `request body exceeds ${maxBytes} bytes` };
+  const text = new TextDecoder().decode(buffer).trim();
+  if (text === "") return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, status: 400, message: `malformed JSON body: ${(err as Error).message}` };
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,61 @@
+import { validators } from "ktsu-project";
+import type { CompiledStep } from "../../../../shared/bundle.ts";
+import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
+import { runValidator } from "../../../../shared/schema/validate.ts";
+import { processReservedFields } from "../engine/semantics.ts";
+
+export type OutputVerdict =
+  | { kind: "complete"; output: Record<string, unknown> }
+  | { kind: "skipped"; context: unknown }
+  | { kind: "needs_human" }
+  | { kind: "failed"; error: string; details?: { raw_output?: string; validation_errors?: ValidationFailure[] } };
+
+/** The reserved-field error that halts a run for a human instead of failing it. */
+const NEEDS_HUMAN = "needs_human_review";
+
+/**
+ * What a step's output means (spec §8.3 steps 7–9): a top-level `"skipped": true`
+ * skips; reserved `ktsu_*` fields are applied once, with the step's own
+ * confidence threshold (bugs B2/B3); then Air-Lock validates the cleaned output
+ * against the step's `output.schema` in full (types, enums, nested), keeping
+ * the raw output and the failing paths.
+ */
+export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | null | undefined): OutputVerdict {
+  const output = raw ?? {};
+  if (output.skipped === true) return { kind: "skipped", context: output };
+
+  // Fanout wrappers have no confidence of their own: the threshold applies per item (bug B24).
+  const threshold = step.type === "agent" && !step.for_each ? step.confidence_threshold : 0;
+  const reserved = processReservedFields(output, threshold);
+  if (reserved.kind === "fail") {
+    return reserved.error === NEEDS_HUMAN ? { kind: "needs_human" } : { kind: "failed", error: reserved.error };
+  }
+  if (reserved.kind === "skip") return { kind: "skipped", context: reserved.output };
+
+  const cleaned = reserved.output;
+  if (step.output) {
+    const validator = validators[step.output.validator];
+    if (!validator) return { kind: "failed", error: `air-lock: the bundle has no validator "${step.output.validator}"` };
+    const failures = runValidator(validator, cleaned);
+    if (failures.length > 0) {
+      return {
+        kind: "failed",
+        error: airLockMessage(failures),
+        details: { raw_output: JSON.stringify(raw ?? null), validation_errors: failures.map(({ path, message }) => ({ path, message })) },
+      };
+    }
+  }
+  return { kind: "complete", output: cleaned };
+}
+
+/**
+ * The step error for an Air-Lock rejection. A missing required field keeps the
+ * original's wording; every failure is listed on the step as well.
+ */
+function airLockMessage(failures: ReturnType<typeof runValidator>): string {
+  const first = failures[0]!;
+  const field = first.path.replace(/^\//, "");
+  const head =
+    first.keyword === "required" ? `output missing required field "${field}"` : `output field "${first.path || "/"}" ${first.message}`;
+  return failures.length > 1 ? `${head} (and ${failures.length - 1} more schema violations)` : head;
+}

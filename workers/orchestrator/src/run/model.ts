@@ -1,0 +1,116 @@
+// The state a run's Durable Object keeps in its own storage. Every change is
+// written there before the object acts on it, so a restarted object resumes
+// from exactly this state.
+
+import type { StepType } from "../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import type { RunStatus, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
+import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
+
+/** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
+export interface StartRun {
+  run_id: string;
+  /** Key of the workflow in the project bundle. */
+  workflow_key: string;
+  /** `workflow_name` of the Run record: the invoke name, or the sub-workflow's YAML name. */
+  workflow_name: string;
+  /** Rich (typed) params: the invoke body for root runs. */
+  params: Record<string, unknown>;
+  /** Sub-runs: string forms of the params, for `param:NAME` in webhook URLs. */
+  param_strings?: Record<string, string>;
+  /** Stored on the Run record (root: the invoke body; sub-runs: the input mapping). */
+  payload: Record<string, unknown>;
+  metadata?: Record<string, string>;
+  idempotency_key?: string;
+  /** Sub-runs: who to tell when this run ends. */
+  parent?: { run_id: string; step_id: string };
+  /** The root run (budget accounting and env scope). */
+  root_run_id: string;
+  /** Root runs see `env`; sub-workflows never do (spec §8.16). */
+  env_enabled: boolean;
+  /** Webhook steps run (root) or are suppressed (sub-workflows without the dual opt-in). */
+  webhooks_enabled: boolean;
+  /** The root workflow's `model_policy`, inherited by sub-runs. */
+  timeout_s: number;
+  cost_budget_usd: number;
+  /** Secret values to mask (secret params of the root run), carried to sub-runs. */
+  secret_params: string[];
+}
+
+export interface RunMeta extends StartRun {
+  status: RunStatus;
+  error?: string;
+  /** The step whose failure ended the run. */
+  failed_step?: string;
+  created_at: string;
+  updated_at: string;
+  completed_at?: string;
+  /** Next step start number (steps are listed in start order). */
+  next_seq: number;
+  /** Last event sequence number written. */
+  event_seq: number;
+  /** Sub-runs: whether the parent has acknowledged this run's end. */
+  parent_notified?: boolean;
+  /** Sub-runs: the result handed to the parent (spec §8.15 item 8). */
+  result?: Record<string, unknown>;
+}
+
+export type StepStatusInternal = StepStatus | "cancelled";
+
+export interface FanoutState {
+  total: number;
+  concurrency: number;
+  max_failures: number;
+  /** Next item index to dispatch. */
+  next: number;
+  running: number;
+  finished: number;
+}
+
+export interface StepState {
+  id: string;
+  type: StepType;
+  status: StepStatusInternal;
+  /** Start order; -1 until the step starts. */
+  seq: number;
+  started_at?: string;
+  ended_at?: string;
+  error?: string;
+  /** Stored output (complete steps only). */
+  output?: Record<string, unknown>;
+  /** What downstream expressions see for this step. */
+  context?: unknown;
+  raw_output?: string;
+  validation_errors?: ValidationFailure[];
+  metrics: StepMetrics;
+  reflected?: boolean;
+  messages?: ChatMessage[];
+  /** Dispatch attempt; callbacks for older attempts are ignored. */
+  attempt: number;
+  /** Epoch ms: the step fails when still running (model_policy.timeout_s). */
+  deadline_at?: number;
+  /** Epoch ms: agent steps fail when no heartbeat arrived by then. */
+  heartbeat_deadline_at?: number;
+  fanout?: FanoutState;
+}
+
+export interface ItemState {
+  index: number;
+  status: "pending" | "running" | "ok" | "failed";
+  item: unknown;
+  output?: Record<string, unknown>;
+  error?: string;
+  metrics?: StepMetrics;
+  attempt: number;
+  heartbeat_deadline_at?: number;
+}
+
+export const ZERO_METRICS: StepMetrics = { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 };
+
+export const TERMINAL_STEP: ReadonlySet<StepStatusInternal> = new Set(["complete", "failed", "skipped", "cancelled", "needs_human"]);
+/** Statuses whose output downstream steps may read. */
+export const SETTLED_OK: ReadonlySet<StepStatusInternal> = new Set(["complete", "skipped"]);
+
+export function itemKey(stepId: string, index: number): string {
+  return `item:${stepId}:${String(index).padStart(6, "0")}`;
+}

@@ -1,0 +1,479 @@
+import { DurableObject } from "cloudflare:workers";
+import { project } from "ktsu-project";
+import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import type { RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import type { OrchestratorEnv } from "../env.ts";
+import { createScrubber, type Scrubber } from "../engine/semantics.ts";
+import { Store } from "../store/store.ts";
+import { finishOutput, type OutputVerdict } from "./finish.ts";
+import { ZERO_METRICS, itemKey, type ItemState, type RunMeta, type StartRun, type StepState } from "./model.ts";
+import { allSettled, readySteps } from "./scheduler.ts";
+import { StepRunner, type StepOutcome } from "./step-runner.ts";
+
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
+/** How often a run with work in flight re-checks itself, so an evicted object resumes. */
+const WATCHDOG_MS = 10_000;
+
+export interface ChildResult {
+  step_id: string;
+  status: "complete" | "failed";
+  output?: Record<string, unknown>;
+  error?: string;
+  metrics: StepMetrics;
+}
+
+/**
+ * One Durable Object per run. It owns the run: builds the DAG from the bundle,
+ * starts every ready step at once, receives agent results, applies reserved
+ * fields and Air-Lock, and mirrors each change to D1. Its alarm is the run's
+ * clock: heartbeat deadlines, step timeouts, and resuming work lost to an eviction.
+ */
+export class RunDO extends DurableObject<OrchestratorEnv> {
+  private meta: RunMeta | null = null;
+  private steps = new Map<string, StepState>();
+  private items = new Map<string, ItemState>();
+  /** Storage keys changed since the last commit. */
+  private dirty = new Set<string>();
+  private pendingEvents: RunEvent[] = [];
+  private mirrorDirty = new Set<string>();
+  private runDirty = false;
+  /** Work whose promise lives in this instance; after an eviction it is empty and the alarm re-runs it. */
+  private inFlight = new Set<string>();
+  private readonly store: Store;
+  private readonly runner: StepRunner;
+
+  constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
+    super(ctx, env);
+    this.store = new Store(env.DB);
+    this.runner = new StepRunner(this, env);
+    ctx.blockConcurrencyWhile(() => this.load());
+  }
+
+  // ---------------------------------------------------------------- state
+
+  private async load(): Promise<void> {
+    this.meta = (await this.ctx.storage.get<RunMeta>("meta")) ?? null;
+    if (!this.meta) return;
+    for (const [key, value] of await this.ctx.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
+    for (const [key, value] of await this.ctx.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
+  }
+
+  get run(): RunMeta {
+    if (!this.meta) throw new Error("run not started");
+    return this.meta;
+  }
+
+  get workflow(): CompiledWorkflow {
+    const workflow = project.workflows[this.run.workflow_key];
+    if (!workflow) throw new Error(`workflow ${this.run.workflow_key} is not in the project bundle`);
+    return workflow;
+  }
+
+  stepState(id: string): StepState {
+    const state = this.steps.get(id);
+    if (!state) throw new Error(`unknown step ${id}`);
+    return state;
+  }
+
+  stepStates(): Map<string, StepState> {
+    return this.steps;
+  }
+
+  item(stepId: string, index: number): ItemState | undefined {
+    return this.items.get(itemKey(stepId, index));
+  }
+
+  touchRun(): void {
+    this.run.updated_at = now();
+    this.dirty.add("meta");
+    this.runDirty = true;
+  }
+
+  touchStep(state: StepState): void {
+    this.dirty.add(`step:${state.id}`);
+    this.mirrorDirty.add(state.id);
+  }
+
+  putItem(stepId: string, item: ItemState): void {
+    const key = itemKey(stepId, item.index);
+    this.items.set(key, item);
+    this.dirty.add(key);
+  }
+
+  event(type: string, stepId?: string, data?: Record<string, unknown>): void {
+    const run = this.run;
+    run.event_seq += 1;
+    this.dirty.add("meta");
+    this.pendingEvents.push({
+      run_id: run.run_id,
+      seq: run.event_seq,
+      type,
+      ...(stepId ? { step_id: stepId } : {}),
+      ...(data ? { data } : {}),
+      created_at: now(),
+    });
+  }
+
+  scrubber(): Scrubber {
+    const run = this.run;
+    const secrets = [...run.secret_params];
+    if (run.env_enabled) {
+      for (const decl of this.workflow.env) {
+        const value = this.env[decl.name];
+        if (decl.secret && typeof value === "string" && value !== "") secrets.push(value);
+      }
+    }
+    return createScrubber(secrets);
+  }
+
+  /** Writes changed state to this object's storage, then mirrors it to D1. */
+  async commit(): Promise<void> {
+    if (this.dirty.size > 0) {
+      const entries: Record<string, unknown> = {};
+      for (const key of this.dirty) {
+        if (key === "meta") entries[key] = this.meta;
+        else if (key.startsWith("step:")) entries[key] = this.steps.get(key.slice(5));
+        else entries[key] = this.items.get(key);
+      }
+      this.dirty.clear();
+      await this.ctx.storage.put(entries);
+    }
+    await this.mirror();
+    await this.scheduleAlarm();
+  }
+
+  private async mirror(): Promise<void> {
+    if (!this.runDirty && this.mirrorDirty.size === 0 && this.pendingEvents.length === 0) return;
+    const scrub = this.scrubber();
+    const change = {
+      run: this.runDirty ? scrub.value(this.runRecord()) : undefined,
+      steps: [...this.mirrorDirty].map((id) => scrub.value(this.stepRecord(this.stepState(id)))),
+      events: this.pendingEvents.map((e) => scrub.value(e)),
+    };
+    this.runDirty = false;
+    this.mirrorDirty.clear();
+    this.pendingEvents = [];
+    await this.store.mirror(change);
+  }
+
+  runRecord(): RunRecord {
+    const run = this.run;
+    let cost = 0;
+    for (const s of this.steps.values()) cost += s.metrics.cost_usd;
+    return {
+      id: run.run_id,
+      workflow_name: run.workflow_name,
+      status: run.status,
+      created_at: run.created_at,
+      updated_at: run.updated_at,
+      ...(run.completed_at ? { completed_at: run.completed_at } : {}),
+      ...(run.error ? { error: run.error } : {}),
+      ...(run.metadata ? { metadata: run.metadata } : {}),
+      payload: run.payload,
+      ...(run.parent ? { parent_run_id: run.parent.run_id } : {}),
+      cost_usd: Math.round(cost * 1e9) / 1e9,
+    };
+  }
+
+  stepRecord(state: StepState): StepRecord {
+    return {
+      id: state.id,
+      run_id: this.run.run_id,
+      name: state.id,
+      type: state.type,
+      status: state.status === "cancelled" ? "failed" : state.status,
+      seq: state.seq,
+      ...(state.started_at ? { started_at: state.started_at } : {}),
+      ...(state.ended_at ? { ended_at: state.ended_at } : {}),
+      ...(state.error ? { error: state.error } : {}),
+      ...(state.output ? { output: state.output } : {}),
+      ...(state.raw_output ? { raw_output: state.raw_output } : {}),
+      ...(state.validation_errors ? { validation_errors: state.validation_errors } : {}),
+      metrics: state.metrics,
+      ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
+      ...(state.messages ? { messages: state.messages } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------ RPC entry points
+
+  /** Starts the run; idempotent (a second call with the same id changes nothing). Returns whether it was created. */
+  async start(input: StartRun): Promise<{ created: boolean; run_id: string }> {
+    if (this.meta) return { created: false, run_id: this.meta.run_id };
+    const at = now();
+    this.meta = { ...input, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
+    const workflow = this.workflow;
+    for (const step of workflow.pipeline) {
+      this.steps.set(step.id, { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 });
+    }
+    this.dirty.add("meta");
+    for (const step of workflow.pipeline) this.dirty.add(`step:${step.id}`);
+    this.event("run_started", undefined, { workflow: input.workflow_name });
+    // The Run record exists before the caller hears "accepted" (bug B8).
+    this.runDirty = false;
+    await this.ctx.storage.put(Object.fromEntries([...this.dirty].map((k) => [k, k === "meta" ? this.meta : this.steps.get(k.slice(5))])));
+    this.dirty.clear();
+    await this.store.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
+    await this.advance();
+    return { created: true, run_id: input.run_id };
+  }
+
+  /** The runtime's result for an agent step or fanout item. */
+  async callback(payload: CallbackPayload): Promise<void> {
+    if (!this.meta) return;
+    await this.runner.onCallback(payload);
+    await this.advance();
+  }
+
+  /** Liveness from the runtime for some of this run's steps. */
+  async heartbeat(stepIds: string[]): Promise<void> {
+    if (!this.meta) return;
+    if (this.runner.onHeartbeat(stepIds, this.heartbeatTimeoutMs())) await this.commit();
+  }
+
+  /** A sub-run ended. */
+  async childFinished(result: ChildResult): Promise<void> {
+    if (!this.meta) return;
+    await this.runner.onChildFinished(result);
+    await this.advance();
+  }
+
+  /** The parent run failed: stop this sub-run. */
+  async cancel(reason: string): Promise<void> {
+    if (!this.meta || this.meta.status !== "running") return;
+    this.endRun("failed", reason);
+    await this.commit();
+  }
+
+  // ------------------------------------------------------------ the engine
+
+  heartbeatTimeoutMs(): number {
+    const configured = Number(this.env.KTSU_HEARTBEAT_TIMEOUT_MS);
+    return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  }
+
+  /**
+   * Starts every ready step, repeating while synchronous steps (transforms,
+   * skips) settle, until the run waits on something outside or ends.
+   */
+  async advance(): Promise<void> {
+    const pipeline = this.workflow.pipeline;
+    while (this.run.status === "running") {
+      const ready = readySteps(pipeline, this.steps);
+      if (ready.length === 0) break;
+      const started: Promise<void>[] = [];
+      for (const step of ready) started.push(this.startStep(step));
+      await Promise.all(started);
+    }
+    if (this.run.status === "running" && allSettled(pipeline, this.steps)) this.completeRun();
+    await this.commit();
+    if (this.run.status !== "running") await this.afterEnd();
+  }
+
+  private async startStep(step: CompiledStep): Promise<void> {
+    const state = this.stepState(step.id);
+    state.status = "running";
+    state.seq = this.run.next_seq++;
+    state.started_at = now();
+    if (this.run.timeout_s > 0) state.deadline_at = Date.now() + this.run.timeout_s * 1000;
+    this.dirty.add("meta");
+    this.touchStep(state);
+    this.event("step_started", step.id, { type: step.type });
+    const outcome = await this.runner.start(step, state);
+    if (outcome) this.settle(step, outcome);
+  }
+
+  /** Applies a step's outcome: the per-step sequence of spec §8.3 steps 5–11. */
+  settle(step: CompiledStep, outcome: StepOutcome): void {
+    const state = this.stepState(step.id);
+    if (state.status !== "running" && state.status !== "pending_approval") return; // a late result after fail-fast
+    if (outcome.metrics) state.metrics = outcome.metrics;
+    if (outcome.kind === "failed") return this.failStep(step.id, outcome.error, outcome.details);
+    if (outcome.kind === "skipped") return this.skipStep(state, outcome.context);
+    if (outcome.kind === "waiting") return;
+    const verdict: OutputVerdict = finishOutput(step, outcome.output);
+    switch (verdict.kind) {
+      case "skipped":
+        return this.skipStep(state, verdict.context);
+      case "needs_human":
+        return this.haltForHuman(step.id);
+      case "failed":
+        return this.failStep(step.id, verdict.error, verdict.details);
+      case "complete":
+        state.status = "complete";
+        state.output = verdict.output;
+        state.context = verdict.output;
+        state.ended_at = now();
+        if (step.type === "agent" && outcome.reflected !== undefined) state.reflected = outcome.reflected;
+        this.touchStep(state);
+        this.event("step_completed", step.id, this.stepSummary(state));
+    }
+  }
+
+  private stepSummary(state: StepState): Record<string, unknown> {
+    return { status: state.status, duration_ms: durationMs(state), cost_usd: state.metrics.cost_usd, ...(state.error ? { error: state.error } : {}) };
+  }
+
+  private skipStep(state: StepState, context: unknown): void {
+    state.status = "skipped";
+    state.context = context;
+    state.ended_at = now();
+    this.touchStep(state);
+    this.event("step_skipped", state.id, this.stepSummary(state));
+  }
+
+  /** Fail-fast: the step and the run fail; running steps are cancelled and their results ignored. */
+  failStep(stepId: string, error: string, details?: { raw_output?: string; validation_errors?: StepState["validation_errors"] }): void {
+    const state = this.stepState(stepId);
+    const scrubbed = this.scrubber().text(error);
+    state.status = "failed";
+    state.error = scrubbed;
+    state.ended_at = now();
+    if (details?.raw_output !== undefined) state.raw_output = details.raw_output;
+    if (details?.validation_errors) state.validation_errors = details.validation_errors;
+    this.touchStep(state);
+    this.event("step_failed", stepId, this.stepSummary(state));
+    this.run.failed_step = stepId;
+    this.endRun("failed", scrubbed);
+  }
+
+  private haltForHuman(stepId: string): void {
+    const state = this.stepState(stepId);
+    state.status = "needs_human";
+    state.error = "needs_human_review";
+    state.ended_at = now();
+    this.touchStep(state);
+    this.event("step_needs_human", stepId, this.stepSummary(state));
+    this.run.failed_step = stepId;
+    this.endRun("needs_human", "needs_human_review");
+  }
+
+  private completeRun(): void {
+    this.endRun("complete");
+  }
+
+  private endRun(status: "complete" | "failed" | "needs_human", error?: string): void {
+    const run = this.run;
+    for (const state of this.steps.values()) {
+      if (state.status === "running" || state.status === "pending_approval") {
+        state.status = "cancelled";
+        state.error = `cancelled: the run ended (${status})`;
+        state.ended_at = now();
+        this.touchStep(state);
+        this.event("step_cancelled", state.id);
+      }
+    }
+    run.status = status;
+    if (error) run.error = error;
+    if (status === "complete") {
+      run.completed_at = now();
+      if (run.parent) run.result = this.runner.subRunResult();
+    }
+    this.touchRun();
+    this.event(status === "complete" ? "run_completed" : status === "failed" ? "run_failed" : "run_needs_human", undefined, {
+      status,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  /** After the run ended: tell the parent (sub-runs) and stop children. Retried by the alarm until it succeeds. */
+  private async afterEnd(): Promise<void> {
+    await this.runner.cancelChildren();
+    const run = this.run;
+    if (!run.parent || run.parent_notified) return;
+    const metrics = this.runner.totalMetrics();
+    const result: ChildResult =
+      run.status === "complete"
+        ? { step_id: run.parent.step_id, status: "complete", output: run.result ?? {}, metrics }
+        : { step_id: run.parent.step_id, status: "failed", error: run.error ?? "sub-workflow failed", metrics };
+    try {
+      await this.runner.runStub(run.parent.run_id).childFinished(result);
+      run.parent_notified = true;
+      this.dirty.add("meta");
+      await this.commit();
+    } catch (err) {
+      console.error(`run ${run.run_id}: telling parent ${run.parent.run_id} failed, will retry`, err);
+      await this.ctx.storage.setAlarm(Date.now() + 1000);
+    }
+  }
+
+  // ------------------------------------------------------------ the clock
+
+  /** Keeps the object alive for work that finishes after the current request. */
+  keepAlive(work: Promise<unknown>): void {
+    this.ctx.waitUntil(work);
+  }
+
+  markInFlight(key: string): void {
+    this.inFlight.add(key);
+  }
+
+  clearInFlight(key: string): void {
+    this.inFlight.delete(key);
+  }
+
+  isInFlight(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const next = this.nextWakeUp();
+    if (next === null) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next || current < Date.now()) await this.ctx.storage.setAlarm(next);
+  }
+
+  private nextWakeUp(): number | null {
+    const run = this.run;
+    if (run.status !== "running") return run.parent && !run.parent_notified ? Date.now() + 1000 : null;
+    let next = Infinity;
+    let working = false;
+    for (const state of this.steps.values()) {
+      if (state.status !== "running") continue;
+      working = true;
+      if (state.deadline_at) next = Math.min(next, state.deadline_at);
+      if (state.heartbeat_deadline_at) next = Math.min(next, state.heartbeat_deadline_at);
+    }
+    for (const item of this.items.values()) {
+      if (item.status === "running" && item.heartbeat_deadline_at) next = Math.min(next, item.heartbeat_deadline_at);
+    }
+    if (working) next = Math.min(next, Date.now() + WATCHDOG_MS);
+    return Number.isFinite(next) ? next : null;
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.meta) return;
+    if (this.meta.status === "running") {
+      const at = Date.now();
+      for (const step of this.workflow.pipeline) {
+        const state = this.steps.get(step.id);
+        if (!state || state.status !== "running") continue;
+        if (state.deadline_at && at >= state.deadline_at) {
+          this.failStep(step.id, `step "${step.id}" timed out after model_policy.timeout_s = ${this.run.timeout_s}s`);
+          break;
+        }
+        const timedOut = this.runner.checkLiveness(step, state, at, this.heartbeatTimeoutMs());
+        if (timedOut) {
+          this.failStep(step.id, timedOut);
+          break;
+        }
+        await this.runner.resumeLost(step, state);
+      }
+    }
+    await this.advance();
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function durationMs(state: StepState): number {
+  if (!state.started_at || !state.ended_at) return 0;
+  return Date.parse(state.ended_at) - Date.parse(state.started_at);
+}

@@ -1,0 +1,28 @@
+import type { CompiledStep } from "../../../../shared/bundle.ts";
+import { SETTLED_OK, TERMINAL_STEP, type StepState } from "./model.ts";
+
+/**
+ * Steps that may start now: not started, and every dependency settled
+ * (complete or skipped — skips do not propagate, spec §8.7). Returned in
+ * declaration order; the run starts all of them at once. `on: approval`
+ * webhook steps are never DAG nodes (bug B16); they fire when an approval opens.
+ */
+export function readySteps(pipeline: CompiledStep[], states: Map<string, StepState>): CompiledStep[] {
+  return pipeline.filter((step) => {
+    if (step.type === "webhook" && step.on === "approval") return false;
+    if (states.get(step.id)?.status !== "pending") return false;
+    return step.dependencies.every((dep) => {
+      const state = states.get(dep);
+      return state !== undefined && SETTLED_OK.has(state.status);
+    });
+  });
+}
+
+/** Whether every DAG step has reached a terminal status. */
+export function allSettled(pipeline: CompiledStep[], states: Map<string, StepState>): boolean {
+  return pipeline.every((step) => {
+    if (step.type === "webhook" && step.on === "approval") return true;
+    const state = states.get(step.id);
+    return state !== undefined && TERMINAL_STEP.has(state.status);
+  });
+}
