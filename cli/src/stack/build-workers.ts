@@ -20,7 +20,7 @@ export async function buildWorkers(outDir: string, projectBundle: string): Promi
   await Promise.all(
     WORKERS.map(async (worker) => {
       const dir = path.join(outDir, worker);
-      const args = ["deploy", "--dry-run", "--outdir", dir, "-c", wranglerConfigPath(worker), "--alias", `ktsu-project=${projectBundle}`];
+      const args = ["deploy", "--dry-run", "--outdir", dir, "-c", wranglerConfigPath(worker), "--alias", `ktsu-project:${projectBundle}`];
       try {
         await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...process.env, ...OFFLINE_ENV } });
       } catch (err) {

@@ -19,9 +19,13 @@ function declaredValues(declarations: EnvDeclaration[], source: Source): Record<
  * set with `wrangler secret put`.
  */
 export function workerVars(project: ProjectBundle, source: Source) {
-  const workflowEnv = Object.values(project.workflows)
-    .filter((w) => w.invoke_name !== null)
-    .flatMap((w) => w.env);
+  const roots = Object.values(project.workflows).filter((w) => w.invoke_name !== null);
+  const workflowEnv = roots.flatMap((w) => w.env);
+  // `invoke.auth.secret: env:NAME` reads a variable the workflow need not declare.
+  for (const workflow of roots) {
+    const secret = workflow.invoke_auth?.secret;
+    if (secret?.startsWith("env:")) workflowEnv.push({ name: secret.slice(4), secret: true });
+  }
   return {
     orchestrator: declaredValues(workflowEnv, source),
     gateway: declaredValues(project.gateway?.env ?? [], source),

@@ -7,7 +7,7 @@
 //   delay_ms?: number, hang?: boolean, heartbeat?: boolean, reject_status?: number,
 //   metrics?: object, echo?: boolean
 // }
-import type { CallbackPayload, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 
 interface Env {
   ORCHESTRATOR: Fetcher;

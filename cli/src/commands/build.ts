@@ -1,0 +1,46 @@
+// `ktsu build [DIR] --out FILE`: validate, then write the bundle module the
+// Workers import.
+
+import type { Command } from "commander";
+import { buildProject } from "../build/index.ts";
+import { projectDirFrom } from "../options.ts";
+import { renderReport } from "../report/print.ts";
+
+interface BuildFlags {
+  out: string;
+  projectDir?: string;
+  workflowDir?: string;
+  env?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("build")
+    .description("validate a project and write its bundle module for the Workers")
+    .argument("[dir]", "project directory (default: KTSU_PROJECT_DIR or .)")
+    .requiredOption("--out <file>", "bundle module to write (parent directories are created)")
+    .option("--project-dir <dir>", "project directory")
+    .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
+    .option("--env <file>", "env file to parse-check")
+    .action(async (dir: string | undefined, flags: BuildFlags) => {
+      const result = await buildProject({
+        projectDir: projectDirFrom(dir, flags.projectDir),
+        outFile: flags.out,
+        ...(flags.workflowDir !== undefined ? { workflowDir: flags.workflowDir } : {}),
+        ...(flags.env !== undefined ? { envFile: flags.env } : {}),
+      });
+      if (result.report.noWorkflows) {
+        process.stderr.write(`no workflow files found in ${result.report.projectDir}/${result.report.workflowDir}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (!result.ok) {
+        process.stdout.write(renderReport(result.report));
+        process.stderr.write("validation failed; bundle not written\n");
+        process.exitCode = 1;
+        return;
+      }
+      const warnings = result.report.warnings.length;
+      process.stdout.write(`wrote ${result.outFile}${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}; run ktsu validate to see them)` : ""}\n`);
+    });
+}

@@ -1,0 +1,83 @@
+// `ktsu start --all`: build the project and run the four Workers locally.
+
+import path from "node:path";
+import type { Command } from "commander";
+import { renderReport } from "../report/print.ts";
+import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
+import { projectDirFrom } from "../options.ts";
+
+interface StartFlags {
+  all?: boolean;
+  projectDir?: string;
+  env?: string;
+  gatewayConfig?: string;
+  stateDir?: string;
+  host?: string;
+  port?: string;
+}
+
+function port(flag: string | undefined): number {
+  for (const candidate of [flag, process.env.KTSU_ORCHESTRATOR_PORT]) {
+    const n = Number(candidate);
+    if (candidate !== undefined && Number.isInteger(n) && n >= 0 && n < 65536) return n;
+  }
+  return 5050;
+}
+
+export function register(program: Command): void {
+  program
+    .command("start")
+    .description("run the project on the local stack (orchestrator, runtime, gateway and tools in one workerd)")
+    .option("--all", "start all four Workers (the only mode: they share one local workerd)")
+    .option("--project-dir <dir>", "project directory (default: KTSU_PROJECT_DIR or .)")
+    .option("--env <file>", "env file whose variables are injected (the process environment wins)")
+    .option("--gateway-config <file>", "gateway config to use instead of <project>/gateway.yaml")
+    .option("--state-dir <dir>", "where D1, Durable Objects and builds persist (default: <project>/.ktsu)")
+    .option("--host <host>", "address to listen on (default: KTSU_ORCHESTRATOR_HOST or 127.0.0.1)")
+    .option("--port <port>", "orchestrator port (default: KTSU_ORCHESTRATOR_PORT or 5050)")
+    .action(async (flags: StartFlags, command: Command) => {
+      if (!flags.all) {
+        command.help({ error: true });
+        return;
+      }
+      const projectDir = projectDirFrom(undefined, flags.projectDir);
+      let started;
+      try {
+        started = await startLocalProject({
+          projectDir,
+          ...(flags.env ? { envFile: flags.env } : {}),
+          ...(flags.gatewayConfig ? { gatewayConfig: flags.gatewayConfig } : {}),
+          ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+          host: flags.host ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
+          port: port(flags.port),
+        });
+      } catch (err) {
+        if (err instanceof InvalidProjectError) {
+          process.stdout.write(renderReport(err.report));
+          process.stderr.write("ktsu start: the project has validation errors; nothing was started\n");
+          process.exitCode = 1;
+          return;
+        }
+        throw err;
+      }
+      const { stack, bundle, stateDir } = started;
+      const url = stack.url.href.replace("127.0.0.1", "localhost").replace(/\/$/, "");
+      const names = Object.values(bundle.workflows).flatMap((w) => (w.invoke_name && w.visibility === "root" ? [w.invoke_name] : []));
+      const lines = [
+        `ktsu: project ${path.relative(process.cwd(), projectDir) || "."}: ${names.length} workflow(s): ${names.join(", ") || "(none)"}`,
+        `ktsu: orchestrator listening on ${url}`,
+        `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
+        `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
+        ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '{}'`] : []),
+        `ktsu: press Ctrl+C to stop`,
+      ];
+      process.stdout.write(lines.join("\n") + "\n");
+      const stop = async () => {
+        process.stdout.write("ktsu: stopping\n");
+        await stack.dispose();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}

@@ -1,0 +1,48 @@
+// `ktsu validate [DIR]`: check a project and print the grouped report (or,
+// with --graph, the Mermaid step graphs). Exit 1 on any error.
+
+import type { Command } from "commander";
+import { compileProject } from "../../../shared/compiler/compile.ts";
+import { join } from "../../../shared/compiler/paths.ts";
+import { nodeProjectFs } from "../fs.ts";
+import { projectDirFrom, resolveOptional } from "../options.ts";
+import { renderMermaid, renderReport } from "../report/print.ts";
+
+interface ValidateFlags {
+  projectDir?: string;
+  workflowDir?: string;
+  env?: string;
+  graph?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description("validate a project: workflows, agents, servers, gateway")
+    .argument("[dir]", "project directory (default: KTSU_PROJECT_DIR or .)")
+    .option("--project-dir <dir>", "project directory")
+    .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
+    .option("--env <file>", "env file to parse-check")
+    .option("--graph", "print each workflow's step DAG as Mermaid")
+    .action((dir: string | undefined, flags: ValidateFlags) => {
+      const projectDir = projectDirFrom(dir, flags.projectDir);
+      const workflowDir = resolveOptional(flags.workflowDir);
+      const envFile = resolveOptional(flags.env);
+      const result = compileProject(nodeProjectFs(), {
+        projectDir,
+        ...(workflowDir !== undefined ? { workflowDir } : {}),
+        ...(envFile !== undefined ? { envFile } : {}),
+      });
+
+      if (result.report.noWorkflows) {
+        process.stderr.write(`no workflow files found in ${workflowDir ?? join(projectDir, "workflows")}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(flags.graph ? renderMermaid(result.report.graphs) : renderReport(result.report));
+      if (!result.ok) {
+        if (!flags.graph) process.stderr.write("validation failed\n");
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,19 @@
+// The `ktsu` command. Each command lives in ./commands/<name>.ts and exports
+// `register(program)`; adding one is a line here.
+
+import { Command } from "commander";
+import * as build from "./commands/build.ts";
+import * as start from "./commands/start.ts";
+import * as validate from "./commands/validate.ts";
+import * as workflow from "./commands/workflow.ts";
+
+const program = new Command("ktsu").description("Kimitsu agent pipelines on Cloudflare Workers");
+
+for (const command of [validate, workflow, build, start]) command.register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`ktsu: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { ProjectBundle } from "../../../shared/bundle.ts";
+import type { ValidationReport } from "../../../shared/compiler/report.ts";
+import { buildProject } from "../build/index.ts";
+import { egressHosts, workerVars } from "./project-vars.ts";
+import { startStack, type LocalStack } from "./stack.ts";
+
+export interface StartLocalOptions {
+  projectDir: string;
+  /** `--env FILE`: its `variables` are injected under the process environment (which wins). */
+  envFile?: string;
+  /** `--gateway-config FILE`: used instead of `<project>/gateway.yaml`. */
+  gatewayConfig?: string;
+  /** Where state and builds live; default `<project>/.ktsu`. */
+  stateDir?: string;
+  host?: string;
+  port?: number;
+  /** The environment the project's declared variables are read from (default: process.env). */
+  environment?: Record<string, string | undefined>;
+}
+
+export interface StartedProject {
+  stack: LocalStack;
+  bundle: ProjectBundle;
+  report: ValidationReport;
+  stateDir: string;
+}
+
+/** The project did not validate; `report` says why. */
+export class InvalidProjectError extends Error {
+  readonly report: ValidationReport;
+  constructor(report: ValidationReport) {
+    super("the project has validation errors");
+    this.report = report;
+  }
+}
+
+/** Variables of an env file (`environments/*.env.yaml`), as strings. */
+function envFileVariables(file: string): Record<string, string> {
+  const doc = parseYaml(readFileSync(file, "utf8")) as { variables?: Record<string, unknown> } | null;
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(doc?.variables ?? {})) {
+    if (value !== null && value !== undefined) variables[name] = String(value);
+  }
+  return variables;
+}
+
+/** Orchestrator settings passed through from the environment when set. */
+const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN"];
+
+/**
+ * Builds the project and runs it on the local stack: what `ktsu start --all`
+ * and `npm start` do, and what the stack tests use.
+ */
+export async function startLocalProject(options: StartLocalOptions): Promise<StartedProject> {
+  const projectDir = path.resolve(options.projectDir);
+  const stateDir = path.resolve(options.stateDir ?? path.join(projectDir, ".ktsu"));
+  const built = await buildProject({
+    projectDir,
+    outFile: path.join(stateDir, "project", "bundle.js"),
+    ...(options.envFile ? { envFile: options.envFile } : {}),
+    ...(options.gatewayConfig ? { gatewayFile: options.gatewayConfig } : {}),
+  });
+  if (!built.ok || !built.bundle) throw new InvalidProjectError(built.report);
+
+  const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
+  const vars = workerVars(built.bundle, environment);
+  for (const name of ORCHESTRATOR_SETTINGS) {
+    const value = environment[name];
+    if (value !== undefined) vars.orchestrator[name] = value;
+  }
+  const stack = await startStack({
+    projectBundle: built.outFile,
+    stateDir,
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    vars,
+    egressAllow: egressHosts(built.bundle, environment.KTSU_EGRESS_ALLOW),
+  });
+  return { stack, bundle: built.bundle, report: built.report, stateDir };
+}

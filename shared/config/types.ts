@@ -1,0 +1,438 @@
+// Config shapes, in two layers:
+//
+//  1. The raw YAML kinds a Kimitsu project is written in (spec §3). YAML is
+//     non-strict, so every field is optional here; the compiler reports what is
+//     missing or mistyped.
+//  2. The normalized shapes that `ktsu build` puts into the bundle. Defaults are
+//     applied, references are resolved to bundle keys and every JSON Schema is
+//     paired with the key of its precompiled validator. Field names keep the
+//     YAML spelling so the two layers read alike.
+//
+// Runtime-neutral: imported by the CLI and by the Workers.
+
+/** A JSON Schema object (draft-07), as written in the YAML. */
+export type JsonSchema = { [key: string]: unknown };
+
+// ---------------------------------------------------------------------------
+// Raw YAML kinds
+// ---------------------------------------------------------------------------
+
+/** `env[]` entry of a workflow or of gateway.yaml. */
+export interface EnvVarConfig {
+  name?: string;
+  secret?: boolean;
+  default?: string;
+  description?: string;
+}
+
+/** `*.workflow.yaml` (spec §3.1). */
+export interface WorkflowFile {
+  kind?: string;
+  name?: string;
+  version?: string;
+  description?: string;
+  visibility?: string;
+  webhooks?: string;
+  env?: EnvVarConfig[];
+  params?: { schema?: JsonSchema };
+  pipeline?: StepConfig[];
+  output?: WorkflowOutputConfig;
+  model_policy?: ModelPolicyConfig;
+  invoke?: { auth?: InvokeAuthConfig };
+}
+
+export interface WorkflowOutputConfig {
+  schema?: JsonSchema;
+  map?: Record<string, unknown>;
+  from?: string;
+}
+
+export interface ModelPolicyConfig {
+  cost_budget_usd?: number;
+  force_group?: string;
+  group_map?: Record<string, string>;
+  timeout_s?: number;
+}
+
+export interface InvokeAuthConfig {
+  header?: string;
+  scheme?: string;
+  secret?: string;
+}
+
+/** `pipeline[]` entry (spec §3.2). */
+export interface StepConfig {
+  id?: string;
+  agent?: string;
+  transform?: TransformConfig;
+  webhook?: WebhookConfig;
+  workflow?: string;
+  input?: Record<string, unknown>;
+  webhooks?: string;
+  params?: Record<string, unknown>;
+  for_each?: ForEachConfig;
+  depends_on?: string[];
+  condition?: string;
+  confidence_threshold?: number;
+  model?: { group?: string; max_tokens?: number };
+  output?: { schema?: JsonSchema };
+  on?: string;
+  consolidation?: string;
+}
+
+export interface TransformConfig {
+  inputs?: { from?: string }[];
+  /** Each op is a one-key map `{ <op name>: <args> }`. */
+  ops?: Record<string, unknown>[];
+}
+
+export interface WebhookConfig {
+  url?: string;
+  method?: string;
+  body?: Record<string, unknown>;
+  timeout_s?: number;
+}
+
+export interface ForEachConfig {
+  from?: string;
+  max_items?: number;
+  concurrency?: number;
+  max_failures?: number;
+}
+
+/** `*.agent.yaml` (spec §3.3). */
+export interface AgentFile {
+  name?: string;
+  description?: string;
+  model?: string;
+  max_turns?: number;
+  params?: { schema?: JsonSchema };
+  prompt?: { system?: string; user?: string; reflect?: string };
+  servers?: AgentServerConfig[];
+  output?: { schema?: JsonSchema };
+  cost_budget_usd?: number;
+}
+
+export interface AgentServerConfig {
+  name?: string;
+  path?: string;
+  params?: Record<string, unknown>;
+  access?: { allowlist?: AllowlistEntryConfig[] };
+}
+
+export type AllowlistEntryConfig = string | { name?: string; require_approval?: ApprovalPolicyConfig };
+
+export interface ApprovalPolicyConfig {
+  on_reject?: string;
+  /** Go duration string: `30m`, `2h`, `90s`, `0`. */
+  timeout?: string;
+  timeout_behavior?: string;
+}
+
+/** `*.server.yaml` (spec §3.4); also the entries of servers.yaml. */
+export interface ServerFile {
+  name?: string;
+  description?: string;
+  url?: string;
+  auth?: { header?: string; scheme?: string; secret?: string };
+  params?: Record<string, ServerParamConfig>;
+}
+
+export interface ServerParamConfig {
+  description?: string;
+  default?: string;
+  secret?: boolean;
+}
+
+/** `servers.yaml`: the marketplace manifest (parse-checked only). */
+export interface ServersManifestFile {
+  servers?: ServerFile[];
+}
+
+/** `gateway.yaml` (spec §3.5). */
+export interface GatewayFile {
+  env?: EnvVarConfig[];
+  providers?: ProviderConfig[];
+  model_groups?: ModelGroupConfig[];
+}
+
+export interface ProviderConfig {
+  name?: string;
+  type?: string;
+  config?: Record<string, string>;
+}
+
+export interface ModelGroupConfig {
+  name?: string;
+  models?: string[];
+  strategy?: string;
+  default_temperature?: number;
+  pricing?: PricingConfig[];
+}
+
+export interface PricingConfig {
+  model?: string;
+  input_per_million?: number;
+  output_per_million?: number;
+}
+
+/** `environments/*.env.yaml` (spec §3.6). */
+export interface EnvFile {
+  name?: string;
+  variables?: Record<string, unknown>;
+  providers?: unknown[];
+  state?: { driver?: string; dsn?: string };
+}
+
+/** `ktsuhub.lock.yaml` (spec §3.8). */
+export interface HubLockFile {
+  entries?: HubLockEntry[];
+}
+
+export interface HubLockEntry {
+  name?: string;
+  version?: string;
+  source?: string;
+  ref?: string;
+  sha?: string;
+  cache?: string;
+  mutable?: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Normalized shapes (the bundle)
+// ---------------------------------------------------------------------------
+
+export const BUNDLE_FORMAT = "ktsu-bundle/1";
+
+export interface ProjectBundle {
+  format: typeof BUNDLE_FORMAT;
+  /**
+   * Workflows. Files in the workflow dir are keyed by invoke name (file name
+   * minus `.workflow.yaml`); sub-workflows that live elsewhere are keyed by
+   * their project-relative path (which always contains a `/`, so the two key
+   * spaces cannot collide). Workflow steps refer to this key.
+   */
+  workflows: Record<string, CompiledWorkflow>;
+  /** Agents keyed by project-relative path. */
+  agents: Record<string, CompiledAgent>;
+  /** Tool servers keyed by project-relative path. */
+  servers: Record<string, CompiledServer>;
+  /** gateway.yaml of the project, `{{ env.X }}` left unresolved; null when absent. */
+  gateway: CompiledGateway | null;
+}
+
+export interface EnvDeclaration {
+  name: string;
+  secret: boolean;
+  default?: string;
+  description?: string;
+}
+
+/** A declared param after `ParseParamsSchema` rules (spec §3.7). */
+export interface ParamSpec {
+  name: string;
+  /** In `required` and without a string default (server params: no default). */
+  required: boolean;
+  /**
+   * The string default. Optional workflow/agent params without one default to
+   * `""`; server params without one are required.
+   */
+  default?: string;
+  secret: boolean;
+  description?: string;
+}
+
+/** A JSON Schema and the key of its precompiled validator in `validators`. */
+export interface SchemaRef {
+  schema: JsonSchema;
+  validator: string;
+}
+
+export interface CompiledWorkflow {
+  /** Key in `ProjectBundle.workflows`. */
+  key: string;
+  /** Name for `POST /invoke/{name}`; null for files outside the workflow dir. */
+  invoke_name: string | null;
+  /** Project-relative file path. */
+  path: string;
+  /** YAML `name`, or the invoke name / file name when absent. */
+  name: string;
+  version?: string;
+  description?: string;
+  visibility: "root" | "sub-workflow";
+  webhooks: "execute" | "suppress";
+  env: EnvDeclaration[];
+  params: CompiledParams;
+  pipeline: CompiledStep[];
+  output: CompiledWorkflowOutput;
+  model_policy: CompiledModelPolicy;
+  invoke_auth: CompiledInvokeAuth | null;
+}
+
+export interface CompiledParams {
+  /** Declared properties, in schema order. */
+  declared: ParamSpec[];
+  /** `params.schema.required` as written (the invoke-time 422 check). */
+  required: string[];
+  /** Null when the workflow/agent has no `params.schema`. */
+  schema: SchemaRef | null;
+}
+
+export interface CompiledWorkflowOutput {
+  schema: SchemaRef | null;
+  /** `output.map` (used when the workflow runs as a sub-workflow). */
+  map: Record<string, unknown> | null;
+  from?: string;
+}
+
+export interface CompiledModelPolicy {
+  timeout_s: number;
+  cost_budget_usd: number;
+  force_group?: string;
+  group_map?: Record<string, string>;
+}
+
+export interface CompiledInvokeAuth {
+  header: string;
+  scheme: "bearer" | "raw";
+  secret: string;
+}
+
+export type StepType = "agent" | "transform" | "webhook" | "workflow";
+
+interface CompiledStepBase {
+  id: string;
+  /** `depends_on` as declared. */
+  depends_on: string[];
+  /** The DAG edges: `depends_on` plus implicit `step.X` references, deduplicated. */
+  dependencies: string[];
+  condition?: string;
+  /** Step-level `output.schema` (the Air-Lock schema); null when absent. */
+  output: SchemaRef | null;
+}
+
+export interface CompiledAgentStep extends CompiledStepBase {
+  type: "agent";
+  /** Key in `ProjectBundle.agents`. */
+  agent: string;
+  /** The ref as written, e.g. `agents/x.agent.yaml@1.0.0`. */
+  agent_ref: string;
+  params: Record<string, unknown>;
+  for_each?: CompiledForEach;
+  confidence_threshold: number;
+  /** Step `model.group` or the agent's `model`; `max_tokens` defaults to 1024. */
+  model: { group: string; max_tokens: number };
+}
+
+export interface CompiledForEach {
+  from: string;
+  max_items: number;
+  concurrency: number;
+  max_failures: number;
+}
+
+export interface CompiledTransformStep extends CompiledStepBase {
+  type: "transform";
+  transform: {
+    inputs: { from: string }[];
+    /** Validated one-key maps `{ merge|filter|map|sort|flatten|deduplicate: args }`. */
+    ops: Record<string, unknown>[];
+  };
+}
+
+export interface CompiledWebhookStep extends CompiledStepBase {
+  type: "webhook";
+  webhook: {
+    url: string;
+    method: string;
+    body: Record<string, unknown>;
+    timeout_s: number;
+  };
+  on?: "approval";
+}
+
+export interface CompiledWorkflowStep extends CompiledStepBase {
+  type: "workflow";
+  /** Key in `ProjectBundle.workflows`. */
+  workflow: string;
+  /** The ref as written, e.g. `./sub.workflow.yaml`. */
+  workflow_ref: string;
+  params: Record<string, unknown>;
+  input: Record<string, string>;
+  /** The step's own opt-in. */
+  webhooks: "execute" | "suppress";
+  /** Both the step and the sub-workflow say `execute` (spec §8.15 dual opt-in). */
+  webhooks_enabled: boolean;
+}
+
+export type CompiledStep =
+  | CompiledAgentStep
+  | CompiledTransformStep
+  | CompiledWebhookStep
+  | CompiledWorkflowStep;
+
+export interface CompiledAgent {
+  /** Project-relative path (its key in `ProjectBundle.agents`). */
+  path: string;
+  name: string;
+  description?: string;
+  /** Model group name; "" when the agent sets none. */
+  model: string;
+  max_turns: number;
+  params: CompiledParams;
+  prompt: { system: string; user: string; reflect: string };
+  servers: CompiledAgentServer[];
+  output: SchemaRef;
+}
+
+export interface CompiledAgentServer {
+  /** `servers[].name` in the agent file. */
+  name: string;
+  /** Key in `ProjectBundle.servers`. */
+  server: string;
+  params: Record<string, string>;
+  /** Entry names: exact, `prefix*` or `*`. Empty means no tools. */
+  allowlist: string[];
+  approval_rules: ApprovalRule[];
+}
+
+export interface ApprovalRule {
+  pattern: string;
+  on_reject: "fail" | "recover";
+  /** 0 = no timeout. */
+  timeout_ms: number;
+  timeout_behavior: "fail" | "reject";
+}
+
+export interface CompiledServer {
+  path: string;
+  name: string;
+  description?: string;
+  url: string;
+  auth: { header: string; scheme: string; secret: string } | null;
+  /** Declared server params; those without a default are required. */
+  params: ParamSpec[];
+}
+
+export interface CompiledGateway {
+  path: string;
+  env: EnvDeclaration[];
+  providers: CompiledProvider[];
+  model_groups: CompiledModelGroup[];
+}
+
+export interface CompiledProvider {
+  name: string;
+  type: "anthropic" | "openai";
+  /** Values may contain `{{ env.X }}`, resolved by the gateway at runtime. */
+  config: Record<string, string>;
+}
+
+export interface CompiledModelGroup {
+  name: string;
+  models: string[];
+  strategy: "round_robin" | "cost_optimized" | "fallback";
+  default_temperature: number;
+  pricing: { model: string; input_per_million: number; output_per_million: number }[];
+}
