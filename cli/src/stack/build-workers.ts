@@ -11,24 +11,23 @@ export interface BuiltWorkers {
 }
 
 /**
- * Bundles the four Workers with `wrangler deploy --dry-run`, pointing the
+ * Bundles one Worker with `wrangler deploy --dry-run`, pointing its
  * `ktsu-project` import at the given project bundle. Using wrangler itself
  * keeps the local stack's code identical to what gets deployed.
  */
+export async function buildWorker(configPath: string, outDir: string, projectBundle: string): Promise<string> {
+  const args = ["deploy", "--dry-run", "--outdir", outDir, "-c", configPath, "--alias", `ktsu-project:${projectBundle}`];
+  try {
+    await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...process.env, ...OFFLINE_ENV } });
+  } catch (err) {
+    const out = err as { stdout?: string; stderr?: string };
+    throw new Error(`bundling ${path.relative(REPO_ROOT, configPath)} failed:\n${out.stderr || out.stdout || String(err)}`);
+  }
+  return path.join(outDir, "index.js");
+}
+
+/** Bundles the four Workers into `<outDir>/<worker>/index.js`. */
 export async function buildWorkers(outDir: string, projectBundle: string): Promise<BuiltWorkers> {
-  const entry = {} as Record<WorkerName, string>;
-  await Promise.all(
-    WORKERS.map(async (worker) => {
-      const dir = path.join(outDir, worker);
-      const args = ["deploy", "--dry-run", "--outdir", dir, "-c", wranglerConfigPath(worker), "--alias", `ktsu-project:${projectBundle}`];
-      try {
-        await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...process.env, ...OFFLINE_ENV } });
-      } catch (err) {
-        const out = err as { stdout?: string; stderr?: string };
-        throw new Error(`bundling the ${worker} Worker failed:\n${out.stderr || out.stdout || String(err)}`);
-      }
-      entry[worker] = path.join(dir, "index.js");
-    }),
-  );
-  return { entry };
+  const entries = await Promise.all(WORKERS.map((w) => buildWorker(wranglerConfigPath(w), path.join(outDir, w), projectBundle)));
+  return { entry: Object.fromEntries(WORKERS.map((w, i) => [w, entries[i]!])) as Record<WorkerName, string> };
 }

@@ -1,0 +1,42 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { auxWorker, DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
+
+const main = { worker: "orchestrator", project: "orchestrator" } as const;
+
+// The orchestrator runs as the main Worker; the runtime is the scripted test double
+// (the runtime contract, no LLM); gateway and tools are the real bundles.
+export default defineConfig({
+  resolve: { alias: { "ktsu-project": PROJECT_BUNDLE } },
+  plugins: [
+    cloudflareTest(async ({ inject }) => {
+      const sinkUrl = inject<string>("sinkUrl");
+      return {
+        wrangler: { configPath: path.join(REPO, "wrangler.orchestrator.jsonc") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations(path.join(REPO, "migrations")),
+            SINK_URL: sinkUrl,
+            SINK_TOKEN: "sink-token-4f9a2c",
+            API_TOKEN: "api-token-secret-77d1e0",
+            INVOKE_SECRET: "invoke-secret-9b3e",
+            KTSU_HEARTBEAT_TIMEOUT_MS: "1500",
+          },
+          workers: [
+            auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),
+            auxWorker("gateway", main, { egressAllow: [new URL(sinkUrl).host] }),
+            auxWorker("tools", main),
+          ],
+        },
+      };
+    }),
+  ],
+  test: {
+    name: "orchestrator",
+    include: ["**/*.test.ts"],
+    setupFiles: ["./setup.ts"],
+    globalSetup: ["./global-setup.ts"],
+    testTimeout: 20_000,
+  },
+});
