@@ -11,6 +11,7 @@ interface BuildFlags {
   projectDir?: string;
   workflowDir?: string;
   env?: string;
+  gatewayConfig?: string;
 }
 
 export function register(program: Command): void {
@@ -22,12 +23,14 @@ export function register(program: Command): void {
     .option("--project-dir <dir>", "project directory")
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--env <file>", "env file to parse-check")
+    .option("--gateway-config <file>", "gateway config to bundle instead of <project>/gateway.yaml")
     .action(async (dir: string | undefined, flags: BuildFlags) => {
       const result = await buildProject({
         projectDir: projectDirFrom(dir, flags.projectDir),
         outFile: flags.out,
         ...(flags.workflowDir !== undefined ? { workflowDir: flags.workflowDir } : {}),
         ...(flags.env !== undefined ? { envFile: flags.env } : {}),
+        ...(flags.gatewayConfig !== undefined ? { gatewayFile: flags.gatewayConfig } : {}),
       });
       if (result.report.noWorkflows) {
         process.stderr.write(`no workflow files found in ${result.report.projectDir}/${result.report.workflowDir}\n`);

@@ -61,23 +61,23 @@ export function register(program: Command): void {
         throw err;
       }
       const { stack, bundle, stateDir } = started;
+      process.once("exit", () => void stack.dispose());
       const url = stack.url.href.replace("127.0.0.1", "localhost").replace(/\/$/, "");
-      const names = Object.values(bundle.workflows).flatMap((w) => (w.invoke_name && w.visibility === "root" ? [w.invoke_name] : []));
+      const roots = Object.values(bundle.workflows).filter((w) => w.invoke_name && w.visibility === "root");
+      const names = roots.map((w) => w.invoke_name!);
+      const example = roots[0] ? JSON.stringify(Object.fromEntries(roots[0].params.required.map((p) => [p, "world"]))) : "{}";
       const lines = [
         `ktsu: project ${path.relative(process.cwd(), projectDir) || "."}: ${names.length} workflow(s): ${names.join(", ") || "(none)"}`,
         `ktsu: orchestrator listening on ${url}`,
         `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
-        ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '{}'`] : []),
+        ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
         `ktsu: press Ctrl+C to stop`,
       ];
       process.stdout.write(lines.join("\n") + "\n");
-      const stop = async () => {
-        process.stdout.write("ktsu: stopping\n");
-        await stack.dispose();
-        process.exit(0);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      // Miniflare's own signal handlers stop workerd and exit with the conventional 128+signal code.
+      const say = () => process.stdout.write("ktsu: stopping\n");
+      process.prependOnceListener("SIGINT", say);
+      process.prependOnceListener("SIGTERM", say);
     });
 }

@@ -12,6 +12,7 @@ interface ValidateFlags {
   projectDir?: string;
   workflowDir?: string;
   env?: string;
+  gatewayConfig?: string;
   graph?: boolean;
 }
 
@@ -23,15 +24,18 @@ export function register(program: Command): void {
     .option("--project-dir <dir>", "project directory")
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--env <file>", "env file to parse-check")
+    .option("--gateway-config <file>", "gateway config to check instead of <project>/gateway.yaml")
     .option("--graph", "print each workflow's step DAG as Mermaid")
     .action((dir: string | undefined, flags: ValidateFlags) => {
       const projectDir = projectDirFrom(dir, flags.projectDir);
       const workflowDir = resolveOptional(flags.workflowDir);
       const envFile = resolveOptional(flags.env);
+      const gatewayFile = resolveOptional(flags.gatewayConfig);
       const result = compileProject(nodeProjectFs(), {
         projectDir,
         ...(workflowDir !== undefined ? { workflowDir } : {}),
         ...(envFile !== undefined ? { envFile } : {}),
+        ...(gatewayFile !== undefined ? { gatewayFile } : {}),
       });
 
       if (result.report.noWorkflows) {

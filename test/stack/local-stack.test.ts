@@ -1,0 +1,141 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, binPath } from "../../cli/src/stack/paths.ts";
+import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
+
+let started: StartedProject;
+let stateDir: string;
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-stack-"));
+  started = await startLocalProject({ projectDir: path.join(REPO_ROOT, "examples", "hello"), stateDir, port: 0 });
+});
+
+afterAll(async () => {
+  await started?.stack.dispose();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("the local stack ktsu start runs", () => {
+  it("serves the orchestrator's aggregate health with all four Workers ok", async () => {
+    const res = await fetch(new URL("/health", started.stack.url));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", services: { orchestrator: "ok", runtime: "ok", gateway: "ok", tools: "ok" } });
+  });
+
+  it.each(["runtime", "gateway", "tools"] as const)("%s answers GET /health through its binding", async (worker) => {
+    const res = await (await started.stack.worker(worker)).fetch("http://internal/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("persists state under the state dir and has applied the D1 migrations", async () => {
+    expect(existsSync(path.join(stateDir, "state"))).toBe(true);
+    expect(existsSync(path.join(stateDir, "project", "bundle.js"))).toBe(true);
+    const db = await started.stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
+    const { results } = await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual(["0000_init.sql"]);
+  });
+
+  it("refuses a request to a Worker route that does not exist with a JSON 404", async () => {
+    const res = await fetch(new URL("/nope", started.stack.url));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: "not_found" });
+  });
+});
+
+describe("the bundle's validators inside workerd, where eval is forbidden", () => {
+  const probe = (body: string) => `import { project, validators } from "./bundle.js";
+export default { async fetch(request) { ${body} } };`;
+
+  async function runProbe(source: string, data: unknown) {
+    const dir = await mkdtemp(path.join(tmpdir(), "ktsu-probe-"));
+    await writeFile(path.join(dir, "probe.js"), source);
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        cf: false,
+        log: new Log(LogLevel.NONE),
+        // No unsafeEval binding: workerd's default, as in production.
+        workers: [
+          {
+            name: "probe",
+            compatibilityDate: "2026-10-01",
+            modulesRoot: dir,
+            modules: [
+              { type: "ESModule", path: path.join(dir, "probe.js") },
+              { type: "ESModule", path: path.join(dir, "bundle.js"), contents: await import("node:fs/promises").then((fs) => fs.readFile(path.join(stateDir, "project", "bundle.js"), "utf8")) },
+            ],
+          },
+        ],
+      } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    );
+    try {
+      const res = await mf.dispatchFetch("http://probe/", { method: "POST", body: JSON.stringify(data) });
+      return (await res.json()) as Record<string, unknown>;
+    } finally {
+      await mf.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("eval really is refused in this Worker (the control)", async () => {
+    const result = await runProbe(probe(`try { new Function("return 1")(); return Response.json({ eval: "allowed" }); } catch (e) { return Response.json({ eval: e.name }); }`), {});
+    expect(result).toEqual({ eval: "EvalError" });
+  });
+
+  it("a precompiled step output validator accepts valid data and rejects invalid data with the failing path", async () => {
+    const body = `const data = await request.json();
+      const key = project.workflows.hello.pipeline[0].output.validator;
+      const v = validators[key];
+      const results = data.map((d) => ({ ok: v(d), errors: (v.errors || []).map((e) => ({ path: e.instancePath, keyword: e.keyword })) }));
+      return Response.json({ results });`;
+    const result = await runProbe(probe(body), [{ greeting: "hi" }, { greeting: 42 }, {}]);
+    expect(result).toEqual({
+      results: [
+        { ok: true, errors: [] },
+        { ok: false, errors: [{ path: "/greeting", keyword: "type" }] },
+        { ok: false, errors: [{ path: "", keyword: "required" }] },
+      ],
+    });
+  });
+});
+
+describe("ktsu start --all (the command)", () => {
+  it("prints the orchestrator URL, serves /health there, and stops on SIGTERM", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "ktsu-cli-start-"));
+    const child = spawn(binPath("ktsu"), ["start", "--all", "--project-dir", "examples/hello", "--state-dir", dir, "--port", "0"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 60_000);
+      child.stdout.on("data", () => {
+        const match = /orchestrator listening on (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    try {
+      const res = await fetch(`${url}/health`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { status: string }).status).toBe("ok");
+    } finally {
+      const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exit).toBe(128 + 15); // the conventional exit status for SIGTERM
+      expect(output).toContain("ktsu: stopping");
+      await expect(fetch(`${url}/health`)).rejects.toThrow();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
