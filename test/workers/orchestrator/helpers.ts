@@ -1,0 +1,76 @@
+import { SELF, env } from "cloudflare:test";
+import { inject } from "vitest";
+import type { RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
+
+const BASE = "https://ktsu.test";
+
+export async function invoke(workflow: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(`${BASE}/invoke/${workflow}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Invokes and returns the run id, failing the test unless the run was accepted. */
+export async function start(workflow: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<string> {
+  const res = await invoke(workflow, params, headers);
+  const body = (await res.json()) as { run_id?: string };
+  if (res.status !== 202 || !body.run_id) throw new Error(`invoke ${workflow}: ${res.status} ${JSON.stringify(body)}`);
+  return body.run_id;
+}
+
+export async function get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+  const res = await SELF.fetch(`${BASE}${path}`);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export interface RunView {
+  run: RunRecord;
+  steps: StepRecord[] | null;
+}
+
+/** Polls `GET /runs/{id}` until the run leaves `running`. */
+export async function settled(runId: string, timeoutMs = 15_000): Promise<RunView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await get<RunView>(`/runs/${encodeURIComponent(runId)}`);
+    if (status === 200 && body.run.status !== "running") return body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${body.run?.status ?? status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function step(view: RunView, id: string): StepRecord {
+  const found = view.steps?.find((s) => s.id === id);
+  if (!found) throw new Error(`no step ${id} in ${JSON.stringify(view.steps?.map((s) => s.id))}`);
+  return found;
+}
+
+/** A script for the test runtime (test/workers/support/fake-runtime). */
+export function script(value: Record<string, unknown>): string {
+  return JSON.stringify(value);
+}
+
+export async function runCount(): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM runs").first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export const sinkUrl = () => inject("sinkUrl");
+
+export interface SinkCall {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export async function sinkCalls(): Promise<SinkCall[]> {
+  const res = await fetch(`${sinkUrl()}/__calls`);
+  return ((await res.json()) as { calls: SinkCall[] }).calls;
+}
+
+export async function sinkStatus(path: string, status: number): Promise<void> {
+  await fetch(`${sinkUrl()}/__status?path=${encodeURIComponent(path)}&status=${status}`, { method: "POST" });
+}
