@@ -1,6 +1,6 @@
 // A loopback HTTP server standing in for the outside world in tests (webhook
 // receivers): it records every request and answers with a configurable status.
-// Control: GET /__calls, POST /__reset, POST /__status?path=/x&status=500.
+// Control: GET /__calls, POST /__reset, POST /__status?path=/x&status=500, POST /__delay?path=/x&ms=2000.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -28,6 +28,7 @@ function read(req: IncomingMessage): Promise<string> {
 export async function startHttpSink(): Promise<HttpSink> {
   const calls: SinkCall[] = [];
   const statusByPath = new Map<string, number>();
+  const delayByPath = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://sink");
     const body = await read(req);
@@ -36,6 +37,11 @@ export async function startHttpSink(): Promise<HttpSink> {
     if (url.pathname === "/__reset") {
       calls.length = 0;
       statusByPath.clear();
+      delayByPath.clear();
+      return res.end("{}");
+    }
+    if (url.pathname === "/__delay") {
+      delayByPath.set(url.searchParams.get("path") ?? "/", Number(url.searchParams.get("ms") ?? 0));
       return res.end("{}");
     }
     if (url.pathname === "/__status") {
@@ -45,6 +51,8 @@ export async function startHttpSink(): Promise<HttpSink> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers[name] = value;
     calls.push({ method: req.method ?? "", path: url.pathname + url.search, headers, body });
+    const delay = delayByPath.get(url.pathname);
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     res.statusCode = statusByPath.get(url.pathname) ?? 200;
     res.end(JSON.stringify({ ok: res.statusCode < 400 }));
   });

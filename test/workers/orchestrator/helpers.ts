@@ -74,3 +74,18 @@ export async function sinkCalls(): Promise<SinkCall[]> {
 export async function sinkStatus(path: string, status: number): Promise<void> {
   await fetch(`${sinkUrl()}/__status?path=${encodeURIComponent(path)}&status=${status}`, { method: "POST" });
 }
+
+export async function sinkDelay(path: string, ms: number): Promise<void> {
+  await fetch(`${sinkUrl()}/__delay?path=${encodeURIComponent(path)}&ms=${ms}`, { method: "POST" });
+}
+
+/** Polls until `check` returns a value (not undefined). */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

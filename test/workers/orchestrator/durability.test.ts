@@ -1,0 +1,96 @@
+import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
+import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
+import { eventually, get, script, settled, sinkCalls, sinkDelay, sinkStatus, start, step, type RunView } from "./helpers.ts";
+
+describe("a run survives its Durable Object being evicted", () => {
+  it("an agent step in flight completes after the eviction (state reloaded from storage)", async () => {
+    const runId = await start("parallel", { script_a: script({ output: { a: 1 }, delay_ms: 800 }), script_b: script({ output: { b: 2 } }) });
+    await eventually(async () => ((await get<RunView>(`/runs/${runId}`)).body.steps?.find((s) => s.id === "b")?.status === "complete" ? true : undefined));
+    await evictDurableObject(runStub(env, runId));
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    expect(step(view, "joined").output).toEqual({ result: { a: 1, b: 2 } });
+  });
+
+  it("a webhook lost with the evicted object is re-sent by the alarm with the same idempotency key", async () => {
+    await sinkDelay("/slow", 1500);
+    const runId = await start("webhook-slow");
+    const key = `${runId}/slow_hook`;
+    await eventually(async () => ((await sinkCalls()).some((c) => c.headers["idempotency-key"] === key) ? true : undefined));
+    const stub = runStub(env, runId);
+    // A crash mid-request: the object and its in-flight webhook are gone.
+    await abortAllDurableObjects();
+    await sinkDelay("/slow", 0);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    expect(step(view, "done").output).toEqual({ result: { sent: true, status_code: 200 } });
+    // Delivered twice (the first reply was lost with the object), both with the same key.
+    const deliveries = (await sinkCalls()).filter((c) => c.headers["idempotency-key"] === key);
+    expect(deliveries).toHaveLength(2);
+  });
+});
+
+describe("queue-triggered runs", () => {
+  it("a message starts a run with the same validation, and redelivery never creates a second run", async () => {
+    const key = `order-${crypto.randomUUID()}`;
+    const message = { workflow: "conditions", params: { flag: true }, idempotency_key: key };
+    await env.RUN_QUEUE.send(message);
+    await env.RUN_QUEUE.send(message);
+    const runId = await runIdFor(key);
+    const view = await eventually(async () => {
+      const { status, body } = await get<RunView>(`/runs/${runId}`);
+      return status === 200 && body.run.status === "complete" ? body : undefined;
+    });
+    expect(view.run.metadata).toMatchObject({ source: "queue" });
+    expect(step(view, "gated").status).toBe("complete");
+    // Give the second delivery time to be processed, then count.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+  });
+
+  it("an invalid message is acknowledged and recorded as a failed run, not retried", async () => {
+    const key = `bad-${crypto.randomUUID()}`;
+    await env.RUN_QUEUE.send({ workflow: "agent-strict", params: {}, idempotency_key: key });
+    const runId = await runIdFor(key);
+    const view = await eventually(async () => {
+      const { status, body } = await get<RunView>(`/runs/${runId}`);
+      return status === 200 ? body : undefined;
+    });
+    expect(view.run.status).toBe("failed");
+    expect(view.run.error).toBe('queue message rejected: input missing required field "script"');
+    expect(view.steps).toBeNull();
+  });
+});
+
+describe("secret scrubbing", () => {
+  it("secret env values and secret params never reach D1 rows or API responses", async () => {
+    const password = "hunter2-pass-5521";
+    const token = "api-token-secret-77d1e0";
+    await sinkStatus(`/fail/${token}/${password}`, 500);
+    const runId = await start("secrets", { password, note: `note with ${password} inside` });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("failed");
+    expect(step(view, "leak").error).toContain("[REDACTED]");
+
+    const responses = [
+      JSON.stringify(view),
+      JSON.stringify((await get(`/runs/${runId}/envelope`)).body),
+      JSON.stringify((await get(`/runs?workflow=secrets`)).body),
+    ];
+    const tables = ["runs", "steps", "events", "approvals"];
+    for (const table of tables) {
+      const { results } = await env.DB.prepare(`SELECT * FROM ${table}`).all();
+      responses.push(JSON.stringify(results));
+    }
+    for (const text of responses) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(token);
+    }
+    // The scan is meaningful: the masked values did land in those places.
+    expect(responses.join("\n")).toContain("note with [REDACTED] inside");
+  });
+});

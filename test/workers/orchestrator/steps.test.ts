@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { get, script, settled, sinkCalls, sinkStatus, start, step } from "./helpers.ts";
+
+const seed = {
+  groups: [
+    [
+      { name: "ann", status: "active" },
+      { name: "bob", status: "idle" },
+    ],
+    [{ name: "cy", status: "active" }],
+  ],
+  people: [
+    { name: "Alice", age: 25 },
+    { name: "NoAge" },
+    { name: "Carol", age: 31 },
+    { name: "Bo", age: 19 },
+  ],
+  tags: ["x", "y", "x", "z", "y"],
+  none: [],
+  age: 3,
+};
+
+describe("transforms", () => {
+  it("apply merge, map, flatten, filter, sort (nulls last both ways), deduplicate (empty stays []) and fail on sort of a non-array", async () => {
+    const view = await settled(
+      await start("transforms", { seed: script({ output: seed }), extra: script({ output: { extra: true, age: 4 } }) }),
+    );
+    expect(step(view, "merged").output).toEqual({ result: { ...seed, extra: true, age: 4 } });
+    expect(step(view, "active_names").output).toEqual({ result: ["ann", "cy"] });
+    const names = (id: string) => ((step(view, id).output!.result as Array<{ name: string }>) ?? []).map((p) => p.name);
+    expect(names("by_age")).toEqual(["Bo", "Alice", "Carol", "NoAge"]);
+    expect(names("by_age_desc")).toEqual(["Carol", "Alice", "Bo", "NoAge"]);
+    expect(step(view, "unique_tags").output).toEqual({ result: ["x", "y", "z"] });
+    expect(step(view, "empty_dedupe").output).toEqual({ result: [] });
+    // sort on an object fails the step, and fail-fast fails the run.
+    expect(step(view, "sort_object").status).toBe("failed");
+    expect(step(view, "sort_object").error).toBe("op sort: sort: expected []interface{}, got map[string]interface {}");
+    expect(view.run.status).toBe("failed");
+  });
+});
+
+describe("webhooks (sent through the gateway's egress)", () => {
+  it("templates the URL, builds a typed body (nulls omitted, literals quoted), and outputs {sent, status_code}", async () => {
+    const runId = await start("webhook", { n: 7 });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    expect(step(view, "notify").output).toEqual({ sent: true, status_code: 200 });
+    expect(step(view, "failing").status).toBe("skipped");
+    const call = (await sinkCalls()).find((c) => c.path === "/hook/7" && c.headers["idempotency-key"] === `${runId}/notify`);
+    expect(call).toBeDefined();
+    expect(call!.method).toBe("POST");
+    expect(JSON.parse(call!.body)).toEqual({ n: 7, literal: "critical", whole: { n: 7 } });
+  });
+
+  it("a non-2xx reply fails the step with the original's message, and the secret in the URL is redacted", async () => {
+    await sinkStatus("/fail/sink-token-4f9a2c", 500);
+    const view = await settled(await start("webhook", { n: 1, fail: true }));
+    expect(view.run.status).toBe("failed");
+    const error = step(view, "failing").error!;
+    expect(error).toMatch(/^webhook POST http:\/\/127\.0\.0\.1:\d+\/fail\/\[REDACTED\] returned status 500$/);
+    expect(view.run.error).toBe(error);
+  });
+});
+
+describe("sub-workflows", () => {
+  it("maps params and input, runs as <parent>/<step>, returns output.map, and honours the webhook dual opt-in", async () => {
+    const runId = await start("parent", { x: 5 });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    expect(step(view, "call").output).toEqual({ x: 5, label: "fixed-label", from_input: 5, ping_sent: true });
+    // Without the step's opt-in the sub-workflow's webhook is suppressed: its ping is skipped.
+    expect(step(view, "quiet").output).toEqual({ x: 5 });
+    expect(step(view, "after").output).toEqual({ result: { x: 5, label: "fixed-label", from_input: 5, ping_sent: true } });
+
+    const sub = await get<{ run: { id: string; workflow_name: string; payload: unknown; parent_run_id: string }; steps: Array<{ id: string; status: string }> }>(
+      `/runs/${encodeURIComponent(`${runId}/call`)}`,
+    );
+    expect(sub.status).toBe(200);
+    expect(sub.body.run).toMatchObject({ id: `${runId}/call`, workflow_name: "child-flow", payload: { fromInput: 5 }, parent_run_id: runId });
+    const quiet = await get<{ steps: Array<{ id: string; status: string }> }>(`/runs/${encodeURIComponent(`${runId}/quiet`)}`);
+    expect(quiet.body.steps.find((s) => s.id === "ping")?.status).toBe("skipped");
+    const pings = (await sinkCalls()).filter((c) => c.headers["idempotency-key"]?.startsWith(runId));
+    expect(pings.map((c) => c.headers["idempotency-key"])).toEqual([`${runId}/call/ping`]);
+  });
+
+  it("a missing required sub-workflow param fails the parent step with the original's message", async () => {
+    const view = await settled(await start("parent", {}));
+    expect(view.run.status).toBe("failed");
+    expect(view.run.error).toBe('workflow step "call": missing required param "x" for sub-workflow "./child.workflow.yaml"');
+  });
+});
+
+describe("fanout (for_each)", () => {
+  const item = (output: Record<string, unknown>, delay = 0) => ({ script: { output, delay_ms: delay } });
+  const failing = (error: string) => ({ script: { status: "failed", error } });
+
+  it("passes item and item_index to each item, keeps input order, and sums metrics", async () => {
+    const items = [item({ i: 0 }, 300), item({ i: 1 }, 0), item({ i: 2 }, 100)];
+    const view = await settled(await start("fanout", { items }));
+    expect(view.run.status).toBe("complete");
+    const each = step(view, "each");
+    expect(each.output).toEqual({ results: [{ i: 0 }, { i: 1 }, { i: 2 }] });
+    expect(each.metrics).toMatchObject({ tokens_in: 30, tokens_out: 15, llm_calls: 3 });
+    expect(each.metrics.cost_usd).toBeCloseTo(0.003, 12);
+  });
+
+  it("an empty array completes with no results", async () => {
+    const view = await settled(await start("fanout", { items: [] }));
+    expect(step(view, "each").output).toEqual({ results: [] });
+  });
+
+  it("max_failures 0: any failure fails the step with the lowest failing index", async () => {
+    const view = await settled(await start("fanout", { items: [item({ i: 0 }), failing("boom2"), failing("boom1")] }));
+    expect(view.run.error).toBe("fanout item 1: agent step failed: boom2");
+  });
+
+  it("max_failures N: tolerates N failures and marks them in the results", async () => {
+    const ok = await settled(await start("fanout-tolerant", { items: [item({ i: 0 }), failing("nope")] }));
+    expect(ok.run.status).toBe("complete");
+    expect(step(ok, "each").output).toEqual({ results: [{ i: 0 }, { ktsu_error: "agent step failed: nope", item_index: 1 }] });
+    const tooMany = await settled(await start("fanout-tolerant", { items: [failing("a"), failing("b"), item({ i: 2 })] }));
+    expect(tooMany.run.error).toBe("fanout: 2 items failed (max_failures: 1)");
+  });
+
+  it("max_failures -1: never fails", async () => {
+    const view = await settled(await start("fanout-any", { items: [failing("a"), failing("b")] }));
+    expect(view.run.status).toBe("complete");
+  });
+
+  it("a from that is not an array fails with the type named", async () => {
+    const view = await settled(await start("fanout", {}));
+    expect(view.run.error).toBe('for_each from "params.items": expected array, got <nil>');
+  });
+});
