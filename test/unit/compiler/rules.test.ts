@@ -70,7 +70,7 @@ describe("valid projects", () => {
     expect(result.bundle?.gateway?.providers[0]).toMatchObject({
       name: "fake",
       type: "openai",
-      config: { base_url: "{{ env.KTSU_FAKE_PROVIDER_URL }}", api_key: "{{ env.KTSU_FAKE_API_KEY }}" },
+      config: { base_url: "{{ env.KTSU_FAKE_PROVIDER_URL }}/v1", api_key: "{{ env.KTSU_FAKE_API_KEY }}" },
     });
   });
 
