@@ -56,3 +56,24 @@ export interface RunEvent {
   data?: Record<string, unknown>;
   created_at: string;
 }
+
+export type ApprovalStatus = "pending" | "approved" | "rejected" | "timeout";
+
+/** A human decision a step waits for (spec §5.5 Approval); several per step over time (bug B10). */
+export interface ApprovalRecord {
+  run_id: string;
+  step_id: string;
+  /** 1, 2, … per step: a resumed step may ask again. */
+  seq: number;
+  /** The gated tool, or `ktsu_needs_human` when the step's output asked for a human. */
+  tool_name: string;
+  tool_use_id: string;
+  arguments?: Record<string, unknown>;
+  on_reject: string;
+  timeout_ms: number;
+  timeout_behavior: string;
+  status: ApprovalStatus;
+  created_at: string;
+  decided_at?: string;
+  partial_metrics: StepMetrics;
+}

@@ -27,6 +27,10 @@ export interface ApprovalRuleSpec {
 /** One MCP server the agent may use (spec §6.1 ToolServerSpec). */
 export interface ToolServerSpec {
   name: string;
+  /**
+   * `http(s)://…`: an external MCP server, reached through the gateway's `/egress`.
+   * `ktsu://tools/<name>`: a first-party server of the tools Worker (`/mcp/<name>` on its binding).
+   */
   url: string;
   allowlist: string[];
   persistent_id?: string;
@@ -62,6 +66,11 @@ export interface InvokeRequest {
   messages?: ChatMessage[];
   approved_tool_calls?: string[];
   is_resume?: boolean;
+  /**
+   * Re-dispatch after an eviction: the `turn` of the checkpoint whose `messages` are sent.
+   * The loop continues at the next turn instead of with a fresh budget (approval resumes omit it).
+   */
+  resume_turn?: number;
 }
 
 /** The runtime's accepted reply. */
@@ -100,10 +109,37 @@ export interface CallbackPayload {
   original_request?: InvokeRequest;
 }
 
+/**
+ * `POST <checkpointPath>` body: the conversation so far, sent after every LLM reply and every
+ * tool result, so a re-dispatch resumes from it and never repeats a tool call.
+ * `metrics` covers this invocation only (like a pending approval's partial metrics).
+ */
+export interface CheckpointPayload {
+  attempt?: number;
+  /** The turn in progress (1-based); 0 while settling a resume's pending tool calls. */
+  turn: number;
+  messages: ChatMessage[];
+  metrics: CallbackMetrics;
+}
+
 /** `POST /heartbeat` body (spec §6.3). */
 export interface HeartbeatPayload {
   runtime_id: string;
   active: Array<{ run_id: string; step_id: string }>;
+}
+
+/** URL scheme naming a first-party MCP server of the tools Worker: `ktsu://tools/<name>`. */
+export const FIRST_PARTY_TOOLS_PREFIX = "ktsu://tools/";
+
+/** Headers the runtime sends to first-party MCP servers (never to external ones). */
+export const TOOLS_RUN_ID_HEADER = "x-ktsu-run-id";
+export const TOOLS_STEP_ID_HEADER = "x-ktsu-step-id";
+/** The server's resolved params as a JSON object (stateless servers see no `initialize` state). */
+export const TOOLS_PARAMS_HEADER = "x-ktsu-server-params";
+
+/** Where the runtime stores a step's per-turn checkpoint; ids percent-encoded like `callbackPath`. */
+export function checkpointPath(runId: string, stepId: string): string {
+  return `/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/checkpoint`;
 }
 
 /** The callback path for a step: ids are encoded so sub-run ids (`run_x/step`) stay one segment (bug B1). */

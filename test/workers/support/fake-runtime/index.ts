@@ -5,7 +5,10 @@
 // Script (the user message, JSON): {
 //   output?: object, status?: "ok"|"failed"|"pending_approval", error?: string, raw_output?: string,
 //   delay_ms?: number, hang?: boolean, heartbeat?: boolean, reject_status?: number,
-//   metrics?: object, echo?: boolean
+//   metrics?: object, echo?: boolean,
+//   pending_approval?: object, messages?: array,     // with status "pending_approval"
+//   checkpoint_turns?: number,                       // post checkpoints for turns 1..n first
+//   on_resume?: Script                               // what to do when re-dispatched (is_resume)
 // }
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 
@@ -24,6 +27,10 @@ interface Script {
   reject_status?: number;
   metrics?: Partial<CallbackPayload["metrics"]>;
   echo?: boolean;
+  pending_approval?: CallbackPayload["pending_approval"];
+  messages?: CallbackPayload["messages"];
+  checkpoint_turns?: number;
+  on_resume?: Script;
 }
 
 const HEARTBEAT_MS = 200;
@@ -40,6 +47,14 @@ function parseScript(message: string): Script {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function play(request: InvokeRequest, script: Script, env: Env): Promise<void> {
+  const path = (suffix: string) => request.callback_url.replace(/\/complete$/, suffix);
+  for (let turn = 1; turn <= (script.checkpoint_turns ?? 0); turn++) {
+    const messages = [{ role: "user", content: `turn ${turn}` }];
+    await env.ORCHESTRATOR.fetch(`https://orchestrator${path("/checkpoint")}`, {
+      method: "POST",
+      body: JSON.stringify({ attempt: request.attempt, turn, messages, metrics: {} }),
+    });
+  }
   const until = script.hang ? Infinity : Date.now() + (script.delay_ms ?? 0);
   const beat = () =>
     env.ORCHESTRATOR.fetch("https://orchestrator/heartbeat", {
@@ -56,6 +71,8 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     step_id: request.step_id,
     status: script.status ?? "ok",
     output: script.echo ? { request: echoed } : (script.output ?? null),
+    ...(script.pending_approval ? { pending_approval: script.pending_approval } : {}),
+    ...(script.messages ? { messages: script.messages } : {}),
     error: script.error ?? "",
     metrics: { duration_ms: script.delay_ms ?? 0, tokens_in: 10, tokens_out: 5, cost_usd: 0.001, llm_calls: 1, tool_calls: 0, ...script.metrics },
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
@@ -70,7 +87,8 @@ export default {
     if (url.pathname === "/health") return Response.json({ status: "ok" });
     if (req.method !== "POST" || url.pathname !== "/invoke") return new Response("not found", { status: 404 });
     const request = (await req.json()) as InvokeRequest;
-    const script = parseScript(request.user_message);
+    const first = parseScript(request.user_message);
+    const script = request.is_resume && first.on_resume ? first.on_resume : first;
     if (script.reject_status) return new Response("rejected by script", { status: script.reject_status });
     ctx.waitUntil(play(request, script, env));
     return Response.json({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, { status: 202 });

@@ -1,5 +1,5 @@
 import type { Context, Hono } from "hono";
-import type { CallbackPayload, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
+import type { CallbackPayload, ChatMessage, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
@@ -9,6 +9,9 @@ import { isPlainObject, readJsonBody } from "./body.ts";
 import { checkInvokeAuth } from "./invoke-auth.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
+
+/** A checkpoint carries the whole conversation; a Durable Object value holds at most 2 MB. */
+const MAX_CHECKPOINT_BYTES = 1_900_000;
 type Ctx = Context<{ Bindings: OrchestratorEnv }>;
 
 function refuse(c: Ctx, refusal: Refusal): Response {
@@ -50,7 +53,13 @@ export function registerRoutes(app: App): void {
     const run = await store.getRun(c.req.param("run"));
     if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
     const steps = await store.listSteps(run.id);
-    return c.json({ run, steps: steps.length > 0 ? steps : null });
+    // A suspended step shows the call waiting for a decision and its arguments.
+    const shown = await Promise.all(
+      steps.map(async (step) =>
+        step.status === "pending_approval" || step.status === "needs_human" ? { ...step, pending_approval: await store.latestApproval(run.id, step.id) } : step,
+      ),
+    );
+    return c.json({ run, steps: shown.length > 0 ? shown : null });
   });
 
   app.get("/runs/:run/envelope", async (c) => {
@@ -68,6 +77,34 @@ export function registerRoutes(app: App): void {
     await runStub(c.env, c.req.param("run")).callback({ ...payload, run_id: c.req.param("run"), step_id: c.req.param("step") });
     return c.body(null, 200);
   });
+
+  app.post("/runs/:run/steps/:step/checkpoint", async (c) => {
+    const body = await readJsonBody(c, MAX_CHECKPOINT_BYTES);
+    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.messages)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
+    const { attempt, turn, messages } = body.value as { attempt?: unknown; turn?: unknown; messages: ChatMessage[] };
+    if (typeof attempt !== "number" || typeof turn !== "number") return c.json({ error: "invalid_request", message: "attempt and turn must be numbers" }, 400);
+    await runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), { attempt, turn, messages });
+    return c.body(null, 200);
+  });
+
+  app.get("/runs/:run/steps/:step/approval", async (c) => {
+    const approval = await new Store(c.env.DB).latestApproval(c.req.param("run"), c.req.param("step"));
+    return approval ? c.json(approval) : c.json({ error: "not_found", message: "approval not found" }, 404);
+  });
+
+  app.post("/runs/:run/steps/:step/approval/decide", async (c) => {
+    const body = await readJsonBody(c);
+    const decision = body.ok && isPlainObject(body.value) ? body.value.decision : undefined;
+    if (decision !== "approved" && decision !== "rejected") {
+      return c.json({ error: "invalid_request", message: 'decision must be "approved" or "rejected"' }, 400);
+    }
+    const result = await runStub(c.env, c.req.param("run")).decide(c.req.param("step"), decision);
+    if (result.status === 200) return c.body(null, 200);
+    const error = result.status === 404 ? "not_found" : result.status === 409 ? "conflict" : result.status === 400 ? "invalid_request" : "internal_error";
+    return c.json({ error, message: result.message ?? "" }, result.status);
+  });
+
+  app.get("/approvals", async (c) => c.json(await new Store(c.env.DB).pendingApprovals()));
 
   app.post("/heartbeat", async (c) => {
     const body = await readJsonBody(c);

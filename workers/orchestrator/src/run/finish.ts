@@ -2,12 +2,12 @@ import { validators } from "ktsu-project";
 import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
-import { processReservedFields } from "../engine/semantics.ts";
+import { processReservedFields, stripReservedFields } from "../engine/semantics.ts";
 
 export type OutputVerdict =
   | { kind: "complete"; output: Record<string, unknown> }
   | { kind: "skipped"; context: unknown }
-  | { kind: "needs_human" }
+  | { kind: "needs_human"; output: Record<string, unknown> }
   | { kind: "failed"; error: string; details?: { raw_output?: string; validation_errors?: ValidationFailure[] } };
 
 /** The reserved-field error that halts a run for a human instead of failing it. */
@@ -28,7 +28,7 @@ export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | 
   const threshold = step.type === "agent" && !step.for_each ? step.confidence_threshold : 0;
   const reserved = processReservedFields(output, threshold);
   if (reserved.kind === "fail") {
-    return reserved.error === NEEDS_HUMAN ? { kind: "needs_human" } : { kind: "failed", error: reserved.error };
+    return reserved.error === NEEDS_HUMAN ? { kind: "needs_human", output: stripReservedFields(output) } : { kind: "failed", error: reserved.error };
   }
   if (reserved.kind === "skip") return { kind: "skipped", context: reserved.output };
 

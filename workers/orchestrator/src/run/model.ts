@@ -4,7 +4,7 @@
 
 import type { StepType } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
-import type { RunStatus, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
+import type { ApprovalRecord, RunStatus, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
 
 /** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
@@ -92,6 +92,35 @@ export interface StepState {
   /** Epoch ms: agent steps fail when no heartbeat arrived by then. */
   heartbeat_deadline_at?: number;
   fanout?: FanoutState;
+  /** Metrics of the step's earlier legs (before approvals, before re-dispatches), added to every result. */
+  partial_metrics?: StepMetrics;
+  /** The step's current (newest) approval. */
+  approval?: ApprovalState;
+  /** The last turn the runtime checkpointed (its messages live under `checkpoint:<step>`). */
+  checkpoint_turn?: number;
+  /** The checkpoint turn the current dispatch resumed from. */
+  dispatched_turn?: number;
+  /** Re-dispatches after a lost runtime. */
+  redispatches?: number;
+  /** needs_human: the cleaned output waiting for a reviewer. */
+  held_output?: Record<string, unknown>;
+}
+
+export interface ApprovalState extends ApprovalRecord {
+  kind: "tool" | "needs_human";
+  /** Epoch ms when a pending approval times out; absent = never. */
+  timeout_at?: number;
+}
+
+/** A runtime checkpoint: the conversation after a turn (or at an approval). */
+export interface Checkpoint {
+  attempt: number;
+  turn: number;
+  messages: ChatMessage[];
+}
+
+export function checkpointKey(stepId: string): string {
+  return `checkpoint:${stepId}`;
 }
 
 export interface ItemState {

@@ -2,13 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
-import type { RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import { decideApproval, expireApproval, type Decision, type DecisionResult } from "./approvals.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { createScrubber, type Scrubber } from "../engine/semantics.ts";
 import { Store } from "../store/store.ts";
 import { finishOutput, type OutputVerdict } from "./finish.ts";
-import { ZERO_METRICS, itemKey, type ItemState, type RunMeta, type StartRun, type StepState } from "./model.ts";
+import { ZERO_METRICS, checkpointKey, itemKey, type ApprovalState, type Checkpoint, type ItemState, type RunMeta, type StartRun, type StepState } from "./model.ts";
 import { allSettled, readySteps } from "./scheduler.ts";
 import { StepRunner, type StepOutcome } from "./step-runner.ts";
 
@@ -38,6 +39,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   private dirty = new Set<string>();
   private pendingEvents: RunEvent[] = [];
   private mirrorDirty = new Set<string>();
+  private approvalDirty = new Set<string>();
   private runDirty = false;
   /** Work whose promise lives in this instance; after an eviction it is empty and the alarm re-runs it. */
   private inFlight = new Set<string>();
@@ -58,6 +60,11 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (!this.meta) return;
     for (const [key, value] of await this.ctx.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
     for (const [key, value] of await this.ctx.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
+  }
+
+  /** The Worker's bindings, for the step runner's helpers. */
+  get bindings(): OrchestratorEnv {
+    return this.env;
   }
 
   get run(): RunMeta {
@@ -94,6 +101,21 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   touchStep(state: StepState): void {
     this.dirty.add(`step:${state.id}`);
     this.mirrorDirty.add(state.id);
+  }
+
+  /** Records a step's (new or changed) approval. */
+  putApproval(state: StepState, approval: ApprovalState): void {
+    state.approval = approval;
+    this.touchStep(state);
+    this.approvalDirty.add(state.id);
+  }
+
+  async readCheckpoint(stepId: string): Promise<Checkpoint | undefined> {
+    return this.ctx.storage.get<Checkpoint>(checkpointKey(stepId));
+  }
+
+  async writeCheckpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
+    await this.ctx.storage.put(checkpointKey(stepId), checkpoint);
   }
 
   putItem(stepId: string, item: ItemState): void {
@@ -145,15 +167,20 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   private async mirror(): Promise<void> {
-    if (!this.runDirty && this.mirrorDirty.size === 0 && this.pendingEvents.length === 0) return;
+    if (!this.runDirty && this.mirrorDirty.size === 0 && this.pendingEvents.length === 0 && this.approvalDirty.size === 0) return;
     const scrub = this.scrubber();
     const change = {
       run: this.runDirty ? scrub.value(this.runRecord()) : undefined,
       steps: [...this.mirrorDirty].map((id) => scrub.value(this.stepRecord(this.stepState(id)))),
       events: this.pendingEvents.map((e) => scrub.value(e)),
+      approvals: [...this.approvalDirty].flatMap((id) => {
+        const approval = this.stepState(id).approval;
+        return approval ? [scrub.value(approvalRecord(approval))] : [];
+      }),
     };
     this.runDirty = false;
     this.mirrorDirty.clear();
+    this.approvalDirty.clear();
     this.pendingEvents = [];
     await this.store.mirror(change);
   }
@@ -247,6 +274,25 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     await this.commit();
   }
 
+  /** A runtime checkpoint after a turn: kept so a re-dispatch resumes from it. Stale attempts are ignored. */
+  async checkpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
+    if (!this.meta) return;
+    const state = this.steps.get(stepId);
+    if (!state || state.status !== "running" || checkpoint.attempt !== state.attempt) return;
+    await this.writeCheckpoint(stepId, checkpoint);
+    state.checkpoint_turn = checkpoint.turn;
+    this.touchStep(state);
+    await this.commit();
+  }
+
+  /** A reviewer's decision on a step's pending approval (spec §11.3). */
+  async decide(stepId: string, decision: Decision): Promise<DecisionResult> {
+    if (!this.meta) return { status: 404, message: "approval not found" };
+    const result = await decideApproval(this, this.runner, stepId, decision);
+    await this.advance();
+    return result;
+  }
+
   // ------------------------------------------------------------ the engine
 
   heartbeatTimeoutMs(): number {
@@ -298,7 +344,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       case "skipped":
         return this.skipStep(state, verdict.context);
       case "needs_human":
-        return this.haltForHuman(step.id);
+        return this.haltForHuman(step.id, verdict.output);
       case "failed":
         return this.failStep(step.id, verdict.error, verdict.details);
       case "complete":
@@ -339,24 +385,62 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.endRun("failed", scrubbed);
   }
 
-  private haltForHuman(stepId: string): void {
+  /**
+   * `ktsu_needs_human`: the step holds its output and the run halts (no new step
+   * starts) until a reviewer decides through the approval routes.
+   */
+  private haltForHuman(stepId: string, output: Record<string, unknown>): void {
     const state = this.stepState(stepId);
     state.status = "needs_human";
     state.error = "needs_human_review";
-    state.ended_at = now();
-    this.touchStep(state);
+    state.held_output = output;
+    this.putApproval(state, {
+      run_id: this.run.run_id,
+      step_id: stepId,
+      seq: (state.approval?.seq ?? 0) + 1,
+      tool_name: "ktsu_needs_human",
+      tool_use_id: `${stepId}:needs_human`,
+      arguments: output,
+      on_reject: "fail",
+      timeout_ms: 0,
+      timeout_behavior: "fail",
+      status: "pending",
+      created_at: now(),
+      partial_metrics: state.metrics,
+      kind: "needs_human",
+    });
     this.event("step_needs_human", stepId, this.stepSummary(state));
     this.run.failed_step = stepId;
     this.endRun("needs_human", "needs_human_review");
+  }
+
+  /** A reviewer approved a needs_human step: it completes with its held output and the run goes on. */
+  resumeAfterHuman(stepId: string): void {
+    const state = this.stepState(stepId);
+    state.status = "complete";
+    state.output = state.held_output ?? {};
+    state.context = state.output;
+    delete state.error;
+    delete state.held_output;
+    state.ended_at = now();
+    this.touchStep(state);
+    this.event("step_completed", stepId, this.stepSummary(state));
+    const run = this.run;
+    run.status = "running";
+    delete run.error;
+    delete run.failed_step;
+    this.touchRun();
+    this.event("run_resumed", stepId);
   }
 
   private completeRun(): void {
     this.endRun("complete");
   }
 
-  private endRun(status: "complete" | "failed" | "needs_human", error?: string): void {
+  endRun(status: "complete" | "failed" | "needs_human", error?: string): void {
     const run = this.run;
-    for (const state of this.steps.values()) {
+    // A needs_human halt only stops new steps: running ones finish, and the run can resume.
+    for (const state of status === "needs_human" ? [] : this.steps.values()) {
       if (state.status === "running" || state.status === "pending_approval") {
         state.status = "cancelled";
         state.error = `cancelled: the run ended (${status})`;
@@ -367,6 +451,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     }
     run.status = status;
     if (error) run.error = error;
+    else delete run.error;
     if (status === "complete") {
       run.completed_at = now();
       if (run.parent) run.result = this.runner.subRunResult();
@@ -378,10 +463,15 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     });
   }
 
-  /** After the run ended: tell the parent (sub-runs) and stop children. Retried by the alarm until it succeeds. */
+  /**
+   * After the run ended: stop children (failed runs) and tell the parent (sub-runs),
+   * retried by the alarm until acknowledged. A needs_human halt is not an end:
+   * the parent keeps waiting for the resumed run.
+   */
   private async afterEnd(): Promise<void> {
-    await this.runner.cancelChildren();
     const run = this.run;
+    if (run.status === "needs_human") return;
+    if (run.status === "failed") await this.runner.cancelChildren();
     if (!run.parent || run.parent_notified) return;
     const metrics = this.runner.totalMetrics();
     const result: ChildResult =
@@ -428,45 +518,58 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (current === null || current > next || current < Date.now()) await this.ctx.storage.setAlarm(next);
   }
 
+  /** The earliest deadline among running steps, fanout items and pending approvals (plus a watchdog while work runs). */
   private nextWakeUp(): number | null {
     const run = this.run;
-    if (run.status !== "running") return run.parent && !run.parent_notified ? Date.now() + 1000 : null;
     let next = Infinity;
     let working = false;
     for (const state of this.steps.values()) {
-      if (state.status !== "running") continue;
-      working = true;
-      if (state.deadline_at) next = Math.min(next, state.deadline_at);
-      if (state.heartbeat_deadline_at) next = Math.min(next, state.heartbeat_deadline_at);
+      if (state.status === "running") {
+        working = true;
+        if (state.deadline_at) next = Math.min(next, state.deadline_at);
+        if (state.heartbeat_deadline_at) next = Math.min(next, state.heartbeat_deadline_at);
+      }
+      const approval = state.approval;
+      if (approval?.status === "pending" && approval.timeout_at) next = Math.min(next, approval.timeout_at);
     }
     for (const item of this.items.values()) {
       if (item.status === "running" && item.heartbeat_deadline_at) next = Math.min(next, item.heartbeat_deadline_at);
     }
     if (working) next = Math.min(next, Date.now() + WATCHDOG_MS);
+    if (run.status !== "running" && run.status !== "needs_human" && run.parent && !run.parent_notified) next = Math.min(next, Date.now() + 1000);
     return Number.isFinite(next) ? next : null;
   }
 
   override async alarm(): Promise<void> {
     if (!this.meta) return;
-    if (this.meta.status === "running") {
-      const at = Date.now();
-      for (const step of this.workflow.pipeline) {
-        const state = this.steps.get(step.id);
-        if (!state || state.status !== "running") continue;
-        if (state.deadline_at && at >= state.deadline_at) {
-          this.failStep(step.id, `step "${step.id}" timed out after model_policy.timeout_s = ${this.run.timeout_s}s`);
-          break;
-        }
-        const timedOut = this.runner.checkLiveness(step, state, at, this.heartbeatTimeoutMs());
-        if (timedOut) {
-          this.failStep(step.id, timedOut);
-          break;
-        }
-        await this.runner.resumeLost(step, state);
+    const at = Date.now();
+    const timeoutMs = this.heartbeatTimeoutMs();
+    for (const step of this.workflow.pipeline) {
+      const state = this.steps.get(step.id);
+      if (!state) continue;
+      if (state.approval?.status === "pending" && state.approval.timeout_at && at >= state.approval.timeout_at) {
+        await expireApproval(this, this.runner, step.id);
+        continue;
       }
+      if (state.status !== "running") continue;
+      if (state.deadline_at && at >= state.deadline_at) {
+        this.failStep(step.id, `step "${step.id}" timed out after model_policy.timeout_s = ${this.run.timeout_s}s`);
+        continue;
+      }
+      const lost = await this.runner.checkLiveness(step, state, at, timeoutMs);
+      if (lost) {
+        this.failStep(step.id, lost);
+        continue;
+      }
+      await this.runner.resumeLost(step, state);
     }
     await this.advance();
   }
+}
+
+function approvalRecord(approval: ApprovalState): ApprovalRecord {
+  const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
+  return record;
 }
 
 function now(): string {

@@ -1,7 +1,7 @@
 import { project } from "ktsu-project";
 import type { CompiledAgentStep, CompiledStep, CompiledWebhookStep, CompiledWorkflowStep } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
-import { callbackPath, type CallbackPayload, type InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import { callbackPath, type CallbackPayload, type ChatMessage, type InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
 import { evaluate, evaluateCondition, goTypeName, stringForm, wholeTemplateExpression, type JsonObject, type JsonValue } from "../../../../shared/expr/index.ts";
 import { buildInvokeRequest, DispatchError, type EnvLookup } from "../engine/agent-request.ts";
@@ -13,9 +13,11 @@ import {
   processReservedFields,
   runTransform,
   selectFanoutItems,
+  addMetrics,
   sumMetrics,
   type ExprContextSources,
 } from "../engine/semantics.ts";
+import { openApproval } from "./approvals.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import type { ChildResult, RunDO } from "./run-do.ts";
 import { ZERO_METRICS, type ItemState, type StepState } from "./model.ts";
@@ -30,6 +32,14 @@ export type StepOutcome =
   | { kind: "waiting"; metrics?: StepMetrics };
 
 const CONDITION_FALSE = { skipped: true, reason: "condition_false" };
+
+/** How many times a step whose runtime was lost mid-loop is re-dispatched from its checkpoint. */
+const MAX_REDISPATCHES = 3;
+
+export interface AgentResume {
+  messages: ChatMessage[];
+  approved_tool_calls?: string[];
+}
 
 /**
  * Executes steps by type for one run (spec §8.11–§8.15) and turns what comes
@@ -195,7 +205,7 @@ export class StepRunner {
     });
   }
 
-  private async dispatchAgent(step: CompiledAgentStep, state: StepState): Promise<StepOutcome> {
+  private async dispatchAgent(step: CompiledAgentStep, state: StepState, resume?: AgentResume): Promise<StepOutcome> {
     state.attempt += 1;
     let request: InvokeRequest;
     try {
@@ -204,12 +214,30 @@ export class StepRunner {
     } catch (err) {
       return { kind: "failed", error: (err as Error).message };
     }
+    if (resume) {
+      request.messages = resume.messages;
+      request.is_resume = true;
+      if (resume.approved_tool_calls) request.approved_tool_calls = resume.approved_tool_calls;
+    }
+    state.status = "running";
     state.heartbeat_deadline_at = Date.now() + this.run.heartbeatTimeoutMs();
     this.run.touchStep(state);
     // Durable before the runtime hears of it: a callback can never find unknown state.
     await this.run.commit();
     const failure = await this.postInvoke(request);
     return failure ? { kind: "failed", error: failure } : { kind: "waiting" };
+  }
+
+  /**
+   * Sends an agent step back to the runtime with its conversation so far: after an
+   * approval decision, or after its runtime was lost mid-loop. Returns an error text
+   * when the dispatch failed.
+   */
+  async resumeAgent(step: CompiledAgentStep, state: StepState, resume: AgentResume): Promise<string | null> {
+    state.partial_metrics = state.metrics;
+    state.dispatched_turn = state.checkpoint_turn ?? 0;
+    const outcome = await this.dispatchAgent(step, state, resume);
+    return outcome.kind === "failed" ? outcome.error : null;
   }
 
   // --------------------------------------------------------------- fanout
@@ -322,24 +350,22 @@ export class StepRunner {
     }
     if (state.status !== "running") return;
     delete state.heartbeat_deadline_at;
-    if (payload.messages) state.messages = payload.messages;
+    // Earlier legs of the step (before an approval or a re-dispatch) count too.
+    const total = addMetrics(state.partial_metrics, metrics);
     switch (payload.status) {
       case "ok":
-        this.run.settle(step, { kind: "output", output: payload.output, metrics, reflected: (payload.metrics.reflect_calls ?? 0) > 0 });
+        this.run.settle(step, { kind: "output", output: payload.output, metrics: total, reflected: (total.reflect_calls ?? 0) > 0 });
         return;
       case "failed":
         this.run.settle(step, {
           kind: "failed",
           error: `agent step failed: ${payload.error}`,
-          metrics,
+          metrics: total,
           ...(payload.raw_output !== undefined ? { details: { raw_output: payload.raw_output } } : {}),
         });
         return;
       case "pending_approval":
-        state.status = "pending_approval";
-        state.metrics = metrics;
-        this.run.touchStep(state);
-        this.run.event("approval_pending", step.id, { tool_name: payload.pending_approval?.tool_name });
+        await openApproval(this.run, step, state, payload, total);
         return;
     }
   }
@@ -379,14 +405,26 @@ export class StepRunner {
     return changed;
   }
 
-  /** The alarm's liveness check: a step (or fanout item) whose heartbeats stopped. Returns the step error, if any. */
-  checkLiveness(step: CompiledStep, state: StepState, at: number, timeoutMs: number): string | null {
+  /**
+   * The alarm's liveness check for a step (or its fanout items) whose heartbeats
+   * stopped. A step whose runtime made progress since its dispatch (a newer
+   * checkpoint) is re-dispatched from that checkpoint, never repeating a finished
+   * turn; otherwise it fails. Returns the step error, if any.
+   */
+  async checkLiveness(step: CompiledStep, state: StepState, at: number, timeoutMs: number): Promise<string | null> {
     if (step.type !== "agent") return null;
     const seconds = Math.round(timeoutMs / 1000);
     if (!step.for_each) {
-      return state.heartbeat_deadline_at && at >= state.heartbeat_deadline_at
-        ? `agent step "${step.id}" timed out: no heartbeat from the runtime for ${seconds}s`
-        : null;
+      if (!state.heartbeat_deadline_at || at < state.heartbeat_deadline_at) return null;
+      const checkpoint = await this.run.readCheckpoint(step.id);
+      const progressed = checkpoint !== undefined && checkpoint.turn > (state.dispatched_turn ?? 0);
+      if (progressed && (state.redispatches ?? 0) < MAX_REDISPATCHES) {
+        state.redispatches = (state.redispatches ?? 0) + 1;
+        this.run.event("step_redispatched", step.id, { from_turn: checkpoint.turn, attempt: state.attempt + 1 });
+        const failure = await this.resumeAgent(step, state, { messages: checkpoint.messages });
+        return failure;
+      }
+      return `agent step "${step.id}" timed out: no heartbeat from the runtime for ${seconds}s`;
     }
     for (let i = 0; i < (state.fanout?.total ?? 0); i++) {
       const item = this.run.item(step.id, i)!;

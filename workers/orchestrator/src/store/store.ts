@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
-import { events, runs, steps } from "./schema.ts";
+import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { approvals, events, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
 
@@ -38,7 +38,7 @@ export class Store {
   }
 
   /** One batch: the run row, changed steps and new events of a run, written together. */
-  async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[] }): Promise<void> {
+  async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[]; approvals?: ApprovalRecord[] }): Promise<void> {
     const statements = [];
     if (change.run) {
       const row = runRow(change.run);
@@ -52,6 +52,15 @@ export class Store {
     }
     for (const event of change.events ?? []) {
       statements.push(this.db.insert(events).values(eventRow(event)).onConflictDoNothing());
+    }
+    for (const approval of change.approvals ?? []) {
+      const row = approvalRow(approval);
+      statements.push(
+        this.db
+          .insert(approvals)
+          .values(row)
+          .onConflictDoUpdate({ target: [approvals.runId, approvals.stepId, approvals.seq], set: { status: row.status, decidedAt: row.decidedAt } }),
+      );
     }
     const [first, ...rest] = statements;
     if (first) await this.db.batch([first, ...rest]);
@@ -83,6 +92,22 @@ export class Store {
   async listSteps(runId: string): Promise<StepRecord[]> {
     const rows = await this.db.select().from(steps).where(eq(steps.runId, runId)).orderBy(asc(steps.seq));
     return rows.map(stepRecord);
+  }
+
+  /** The newest approval of a step. */
+  async latestApproval(runId: string, stepId: string): Promise<ApprovalRecord | null> {
+    const [row] = await this.db
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.runId, runId), eq(approvals.stepId, stepId)))
+      .orderBy(desc(approvals.seq))
+      .limit(1);
+    return row ? approvalRecord(row) : null;
+  }
+
+  async pendingApprovals(limit = 500): Promise<ApprovalRecord[]> {
+    const rows = await this.db.select().from(approvals).where(eq(approvals.status, "pending")).orderBy(asc(approvals.createdAt)).limit(limit);
+    return rows.map(approvalRecord);
   }
 
   async listEvents(runId: string, afterSeq: number, limit = 500): Promise<RunEvent[]> {
@@ -186,5 +211,43 @@ function eventRow(event: RunEvent) {
     stepId: event.step_id ?? null,
     data: event.data ?? null,
     createdAt: event.created_at,
+  };
+}
+
+type ApprovalRow = typeof approvals.$inferSelect;
+
+function approvalRow(a: ApprovalRecord) {
+  return {
+    runId: a.run_id,
+    stepId: a.step_id,
+    seq: a.seq,
+    toolName: a.tool_name,
+    toolUseId: a.tool_use_id,
+    arguments: a.arguments ?? null,
+    onReject: a.on_reject,
+    timeoutMs: a.timeout_ms,
+    timeoutBehavior: a.timeout_behavior,
+    status: a.status,
+    partialMetrics: a.partial_metrics as unknown as Record<string, unknown>,
+    createdAt: a.created_at,
+    decidedAt: a.decided_at ?? null,
+  };
+}
+
+function approvalRecord(row: ApprovalRow): ApprovalRecord {
+  return {
+    run_id: row.runId,
+    step_id: row.stepId,
+    seq: row.seq,
+    tool_name: row.toolName,
+    tool_use_id: row.toolUseId,
+    ...(row.arguments ? { arguments: row.arguments } : {}),
+    on_reject: row.onReject,
+    timeout_ms: row.timeoutMs,
+    timeout_behavior: row.timeoutBehavior,
+    status: row.status as ApprovalRecord["status"],
+    created_at: row.createdAt,
+    ...(row.decidedAt ? { decided_at: row.decidedAt } : {}),
+    partial_metrics: (row.partialMetrics ?? {}) as unknown as ApprovalRecord["partial_metrics"],
   };
 }
