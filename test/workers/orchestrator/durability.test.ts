@@ -1,4 +1,4 @@
-import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
@@ -92,5 +92,25 @@ describe("secret scrubbing", () => {
     }
     // The scan is meaningful: the masked values did land in those places.
     expect(responses.join("\n")).toContain("note with [REDACTED] inside");
+  });
+});
+
+describe("the cron sweep", () => {
+  it("re-arms the alarm of a running run whose alarm was lost, and the run then finishes", async () => {
+    const runId = await start("agent-free", { script: script({ hang: true, heartbeat: false }) });
+    const stub = runStub(env, runId);
+    await eventually(async () => ((await get<RunView>(`/runs/${runId}`)).body.steps?.[0]?.status === "running" ? true : undefined));
+    // Lose the alarm, and make the run look stale to the sweep.
+    await runInDurableObject(stub, async (_instance, state) => {
+      await state.storage.deleteAlarm();
+    });
+    await env.DB.prepare("UPDATE runs SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(runId).run();
+    const { sweepStaleRuns } = await import("../../../workers/orchestrator/src/sweep.ts");
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // past the heartbeat deadline
+    const result = await sweepStaleRuns(env);
+    expect(result.rearmed).toBeGreaterThanOrEqual(1);
+    const view = await settled(runId);
+    expect(view.run.status).toBe("failed");
+    expect(view.run.error).toMatch(/no heartbeat/);
   });
 });

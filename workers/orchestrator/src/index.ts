@@ -3,6 +3,7 @@ import { registerRoutes } from "./api/routes.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { aggregateHealth } from "./health.ts";
 import { consumeRunMessages } from "./queue.ts";
+import { sweepStaleRuns } from "./sweep.ts";
 
 export { RunDO } from "./run/run-do.ts";
 
@@ -16,7 +17,8 @@ registerRoutes(app);
 export default {
   fetch: app.fetch,
   queue: consumeRunMessages,
-  async scheduled(): Promise<void> {
-    // Cron backstop for lost alarms: lands with the reliability work.
+  async scheduled(_controller, env): Promise<void> {
+    const { checked, rearmed } = await sweepStaleRuns(env);
+    if (checked > 0) console.log(`sweep: ${checked} stale running run(s), ${rearmed} alarm(s) re-armed`);
   },
 } satisfies ExportedHandler<OrchestratorEnv>;

@@ -274,6 +274,17 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     await this.commit();
   }
 
+  /**
+   * The cron sweep's poke for a run that looks stuck: if it is still running and
+   * its alarm was lost, the alarm is re-armed so the run resumes or fails.
+   */
+  async sweep(): Promise<boolean> {
+    if (!this.meta || this.meta.status !== "running") return false;
+    if ((await this.ctx.storage.getAlarm()) !== null) return false;
+    await this.ctx.storage.setAlarm(Date.now());
+    return true;
+  }
+
   /** A runtime checkpoint after a turn: kept so a re-dispatch resumes from it. Stale attempts are ignored. */
   async checkpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
     if (!this.meta) return;

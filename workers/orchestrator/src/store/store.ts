@@ -79,6 +79,17 @@ export class Store {
     return rows.map(runRecord);
   }
 
+  /** Runs still `running` whose last change is older than `before` (the cron sweep's candidates). */
+  async staleRunningRuns(before: string, limit = 100): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.status, "running"), sql`${runs.updatedAt} < ${before}`))
+      .orderBy(asc(runs.updatedAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
   async countRuns(): Promise<number> {
     const [row] = await this.db.select({ n: sql<number>`count(*)` }).from(runs);
     return row?.n ?? 0;

@@ -1,0 +1,17 @@
+import type { OrchestratorEnv } from "./env.ts";
+import { runStub } from "./run/stub.ts";
+import { Store } from "./store/store.ts";
+
+/** A run unchanged for this long while `running` is checked for a lost alarm. */
+const STALE_AFTER_MS = 2 * 60_000;
+
+/**
+ * Cron backstop for lost alarms (alarms are at-least-once but can be lost with a
+ * storage failure): every stale running run's Durable Object re-arms its alarm if
+ * it has none, and the alarm then resumes or fails the run.
+ */
+export async function sweepStaleRuns(env: OrchestratorEnv, now = Date.now()): Promise<{ checked: number; rearmed: number }> {
+  const ids = await new Store(env.DB).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());
+  const rearmed = await Promise.all(ids.map((id) => runStub(env, id).sweep().catch(() => false)));
+  return { checked: ids.length, rearmed: rearmed.filter(Boolean).length };
+}
