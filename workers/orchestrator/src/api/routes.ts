@@ -69,6 +69,14 @@ export function registerRoutes(app: App): void {
     return c.json(assembleEnvelope(run, await store.listSteps(run.id)));
   });
 
+  // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.
+  app.get("/runs/:run/events", async (c) => {
+    const runId = c.req.param("run");
+    if (!(await new Store(c.env.DB).getRun(runId))) return c.json({ error: "not_found", message: "run not found" }, 404);
+    const after = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
+    return runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`);
+  });
+
   // Runtime-facing: the agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
   app.post("/runs/:run/steps/:step/complete", async (c) => {
     const body = await readJsonBody(c);

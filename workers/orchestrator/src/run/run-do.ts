@@ -10,6 +10,7 @@ import { createScrubber, type Scrubber } from "../engine/semantics.ts";
 import { Store } from "../store/store.ts";
 import { finishOutput, type OutputVerdict } from "./finish.ts";
 import { ZERO_METRICS, checkpointKey, itemKey, type ApprovalState, type Checkpoint, type ItemState, type RunMeta, type StartRun, type StepState } from "./model.ts";
+import { EventHub, eventKey } from "./event-stream.ts";
 import { allSettled, readySteps } from "./scheduler.ts";
 import { StepRunner, type StepOutcome } from "./step-runner.ts";
 
@@ -45,6 +46,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   private inFlight = new Set<string>();
   private readonly store: Store;
   private readonly runner: StepRunner;
+  private readonly hub = new EventHub();
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
@@ -150,29 +152,41 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return createScrubber(secrets);
   }
 
-  /** Writes changed state to this object's storage, then mirrors it to D1. */
+  /**
+   * Writes changed state and new events (masked) to this object's storage, then
+   * mirrors them to D1, then hands the events to live streams.
+   */
   async commit(): Promise<void> {
-    if (this.dirty.size > 0) {
+    const events = this.pendingEvents.length > 0 ? this.scrubber().value(this.pendingEvents) : [];
+    this.pendingEvents = [];
+    if (this.dirty.size > 0 || events.length > 0) {
       const entries: Record<string, unknown> = {};
       for (const key of this.dirty) {
         if (key === "meta") entries[key] = this.meta;
         else if (key.startsWith("step:")) entries[key] = this.steps.get(key.slice(5));
         else entries[key] = this.items.get(key);
       }
+      for (const event of events) entries[eventKey(event.seq)] = event;
       this.dirty.clear();
       await this.ctx.storage.put(entries);
     }
-    await this.mirror();
+    await this.mirror(events);
+    if (events.length > 0) this.hub.publish(events, this.runEnded());
     await this.scheduleAlarm();
   }
 
-  private async mirror(): Promise<void> {
-    if (!this.runDirty && this.mirrorDirty.size === 0 && this.pendingEvents.length === 0 && this.approvalDirty.size === 0) return;
+  /** Ended for good: complete or failed (a needs_human halt can resume). */
+  private runEnded(): boolean {
+    return this.run.status === "complete" || this.run.status === "failed";
+  }
+
+  private async mirror(events: RunEvent[]): Promise<void> {
+    if (!this.runDirty && this.mirrorDirty.size === 0 && events.length === 0 && this.approvalDirty.size === 0) return;
     const scrub = this.scrubber();
     const change = {
       run: this.runDirty ? scrub.value(this.runRecord()) : undefined,
       steps: [...this.mirrorDirty].map((id) => scrub.value(this.stepRecord(this.stepState(id)))),
-      events: this.pendingEvents.map((e) => scrub.value(e)),
+      events,
       approvals: [...this.approvalDirty].flatMap((id) => {
         const approval = this.stepState(id).approval;
         return approval ? [scrub.value(approvalRecord(approval))] : [];
@@ -181,7 +195,6 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.runDirty = false;
     this.mirrorDirty.clear();
     this.approvalDirty.clear();
-    this.pendingEvents = [];
     await this.store.mirror(change);
   }
 
@@ -222,6 +235,17 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
       ...(state.messages ? { messages: state.messages } : {}),
     };
+  }
+
+  /** `GET /events?after=N`: the run's events after N as Server-Sent Events, live until the run ends. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.method !== "GET" || url.pathname !== "/events" || !this.meta) {
+      return Response.json({ error: "not_found", message: "run not found" }, { status: 404 });
+    }
+    const after = Math.max(0, Number(url.searchParams.get("after")) || 0);
+    const stored = await this.ctx.storage.list<RunEvent>({ prefix: "event:", start: eventKey(after + 1) });
+    return this.hub.subscribe([...stored.values()], this.runEnded());
   }
 
   // ------------------------------------------------------------ RPC entry points
