@@ -132,3 +132,27 @@ describe("fanout (for_each)", () => {
     expect(view.run.error).toBe('for_each from "params.items": expected array, got <nil>');
   });
 });
+
+describe("agent steps inside sub-workflows and the budget context", () => {
+  it("an agent step inside a sub-workflow completes (callback ids encoded, bug B1) and carries the root's budget", async () => {
+    const runId = await start("parent-agent", { script: script({ echo: true }) });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    const request = (step(view, "call").output as { request: Record<string, unknown> }).request;
+    expect(request).toMatchObject({ run_id: `${runId}/call`, step_id: "inner", cost_budget_usd: 0.25, budget_run_id: runId });
+    // The sub-run's own record shows the agent step.
+    const sub = await get<{ steps: Array<{ id: string; status: string }> }>(`/runs/${encodeURIComponent(`${runId}/call`)}`);
+    expect(sub.body.steps).toEqual([expect.objectContaining({ id: "inner", status: "complete" })]);
+  });
+
+  it("fanout items get item and item_index in their params", async () => {
+    const view = await settled(await start("fanout-index", { items: ["a", "b", "c"] }));
+    expect(step(view, "each").output).toEqual({
+      results: [
+        { index: 0, name: "a" },
+        { index: 1, name: "b" },
+        { index: 2, name: "c" },
+      ],
+    });
+  });
+});
