@@ -19,6 +19,8 @@ export interface StackOptions {
   /** Hosts the gateway's egress endpoint may reach. */
   egressAllow?: string[];
   logLevel?: LogLevel;
+  /** More Workers in the same workerd (benchmarks put a comparison Worker beside the stack). */
+  extraWorkers?: LegacyWorkerOptions[];
 }
 
 export interface LocalStack {
@@ -89,7 +91,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       port: options.port ?? 0,
       resourcePersistencePath: persistDir,
       log: new Log(options.logLevel ?? LogLevel.WARN),
-      workers: WORKERS.map((w) => localWorkerOptions(w, entry[w], options)),
+      workers: [...WORKERS.map((w) => localWorkerOptions(w, entry[w], options)), ...(options.extraWorkers ?? [])],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   try {

@@ -5,7 +5,7 @@ import type { ProjectBundle } from "../../../shared/bundle.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { buildProject } from "../build/index.ts";
 import { egressHosts, workerVars } from "./project-vars.ts";
-import { startStack, type LocalStack } from "./stack.ts";
+import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
 export interface StartLocalOptions {
   projectDir: string;
@@ -19,6 +19,8 @@ export interface StartLocalOptions {
   port?: number;
   /** The environment the project's declared variables are read from (default: process.env). */
   environment?: Record<string, string | undefined>;
+  /** Passed through to the stack (benchmarks). */
+  extraWorkers?: StackOptions["extraWorkers"];
 }
 
 export interface StartedProject {
@@ -78,6 +80,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     ...(options.port !== undefined ? { port: options.port } : {}),
     vars,
     egressAllow: egressHosts(built.bundle, environment.KTSU_EGRESS_ALLOW),
+    ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
   });
   return { stack, bundle: built.bundle, report: built.report, stateDir };
 }
