@@ -15,13 +15,18 @@ export class BenchFlow extends WorkflowEntrypoint<Env, Params> {
   override async run(event: WorkflowEvent<Params>, step: WorkflowStep): Promise<unknown> {
     const { shape, steps } = event.payload;
     if (shape === "chain") {
-      let value: unknown = { n: 0 };
-      for (let i = 0; i < steps; i++) value = await step.do(`s${i}`, async () => ({ result: value }));
-      return value;
+      // Each step outputs {result: <previous output>}, as the transform chain does.
+      type Nested = { n?: number; result?: Nested };
+      let value: Nested = { n: 0 };
+      for (let i = 0; i < steps; i++) {
+        const previous = value;
+        value = (await step.do(`s${i}`, async () => ({ result: previous }) as Rpc.Serializable<Nested>)) as Nested;
+      }
+      return value as Rpc.Serializable<Nested>;
     }
     // Diamond: one root, `steps` parallel middles, one join.
     const root = await step.do("root", async () => ({ n: 1 }));
-    const middles = await Promise.all(Array.from({ length: steps }, (_, i) => step.do(`m${i}`, async () => ({ result: root }))));
+    const middles = await Promise.all(Array.from({ length: steps }, (_, i) => step.do(`m${i}`, async () => ({ result: root.n }))));
     return step.do("join", async () => ({ count: middles.length }));
   }
 }

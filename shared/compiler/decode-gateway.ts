@@ -32,6 +32,8 @@ export function decodeGateway(value: unknown, d: Decoder): GatewayFile {
             model: d.string(price.model, [...q, "model"]),
             input_per_million: d.number(price.input_per_million, [...q, "input_per_million"]),
             output_per_million: d.number(price.output_per_million, [...q, "output_per_million"]),
+            cache_read_per_million: d.number(price.cache_read_per_million, [...q, "cache_read_per_million"]),
+            cache_write_per_million: d.number(price.cache_write_per_million, [...q, "cache_write_per_million"]),
           });
         }),
       });

@@ -311,6 +311,8 @@ function compileGateway(path: string, gateway: GatewayFile): CompiledGateway {
             model: p.model ?? "",
             input_per_million: p.input_per_million ?? 0,
             output_per_million: p.output_per_million ?? 0,
+            ...(p.cache_read_per_million !== undefined ? { cache_read_per_million: p.cache_read_per_million } : {}),
+            ...(p.cache_write_per_million !== undefined ? { cache_write_per_million: p.cache_write_per_million } : {}),
           })),
       })),
   };

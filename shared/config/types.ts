@@ -174,6 +174,10 @@ export interface PricingConfig {
   model?: string;
   input_per_million?: number;
   output_per_million?: number;
+  /** Optional: price of cache-read input tokens (default: the gateway's multiplier of the input price). */
+  cache_read_per_million?: number;
+  /** Optional: price of cache-write input tokens. */
+  cache_write_per_million?: number;
 }
 
 /** `environments/*.env.yaml` (spec §3.6). */
@@ -434,5 +438,11 @@ export interface CompiledModelGroup {
   models: string[];
   strategy: "round_robin" | "cost_optimized" | "fallback";
   default_temperature: number;
-  pricing: { model: string; input_per_million: number; output_per_million: number }[];
+  pricing: {
+    model: string;
+    input_per_million: number;
+    output_per_million: number;
+    cache_read_per_million?: number;
+    cache_write_per_million?: number;
+  }[];
 }

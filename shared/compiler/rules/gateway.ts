@@ -97,6 +97,10 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
         if (value === undefined) issues.error([...p, field], `pricing entry needs ${field}`);
         else if (value < 0) issues.error([...p, field], `${field} must not be negative`);
       }
+      for (const field of ["cache_read_per_million", "cache_write_per_million"] as const) {
+        const value = price[field];
+        if (value !== undefined && value < 0) issues.error([...p, field], `${field} must not be negative`);
+      }
     });
   });
 }

@@ -1,9 +1,19 @@
+import type { BudgetDO } from "./budget-do.ts";
+
 /**
  * Bindings of the gateway Worker. Provider credentials arrive as secrets named
  * after the gateway config's `env:` declarations, so the set is open-ended.
  */
 export interface GatewayEnv {
+  /** One BudgetDO per budget run (wrangler.gateway.jsonc). */
+  BUDGET: DurableObjectNamespace<BudgetDO>;
   /** Hosts the egress endpoint may reach (JSON array or comma list). */
   KTSU_EGRESS_ALLOW?: string;
+  /** Retry and limit knobs: see settings.ts. */
+  KTSU_GATEWAY_RETRY_BASE_MS?: string;
+  KTSU_GATEWAY_RETRY_MAX_WAIT_MS?: string;
+  KTSU_GATEWAY_MAX_ATTEMPTS?: string;
+  KTSU_GATEWAY_PROVIDER_TIMEOUT_MS?: string;
+  KTSU_GATEWAY_MAX_BODY_BYTES?: string;
   [name: string]: unknown;
 }

@@ -1,11 +1,7 @@
-import { createServiceApp } from "../../../shared/http/service-app.ts";
-import type { GatewayEnv } from "./env.ts";
-import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
+// Gateway: the only Worker that calls fetch() to the outside (LLM providers, webhooks, external MCP).
+import { project } from "ktsu-project";
+import { createGatewayApp } from "./app.ts";
 
-const app = createServiceApp<{ Bindings: GatewayEnv }>("gateway");
+export { BudgetDO } from "./budget-do.ts";
 
-app.all("/egress", (c) =>
-  handleEgress(c, { ...DEFAULT_EGRESS_POLICY, allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW) }),
-);
-
-export default app;
+export default createGatewayApp({ gateway: project.gateway });

@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
 import type { CallbackPayload, ChatMessage, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
@@ -23,6 +24,19 @@ function refuse(c: Ctx, refusal: Refusal): Response {
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback;
+}
+
+/**
+ * The run's LLM spend as the gateway's budget breaker recorded it (sub-runs share
+ * their root's budget). Absent when the gateway cannot say.
+ */
+async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<BudgetReport | null> {
+  try {
+    const res = await env.GATEWAY.fetch(`https://gateway/budget/${encodeURIComponent(rootRunId)}`);
+    return res.ok ? ((await res.json()) as BudgetReport) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The public API (spec §5) and the runtime-facing routes. */
@@ -66,7 +80,9 @@ export function registerRoutes(app: App): void {
     const store = new Store(c.env.DB);
     const run = await store.getRun(c.req.param("run"));
     if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
-    return c.json(assembleEnvelope(run, await store.listSteps(run.id)));
+    const envelope = assembleEnvelope(run, await store.listSteps(run.id));
+    const budget = await gatewaySpend(c.env, run.id.split("/")[0]!);
+    return c.json(budget ? { ...envelope, budget } : envelope);
   });
 
   // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.

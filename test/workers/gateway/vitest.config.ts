@@ -1,0 +1,40 @@
+import path from "node:path";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
+
+/** Credentials the tests give the gateway; no response or log line may contain them. */
+const TEST_SECRETS = {
+  FAKE_API_KEY: "sk-test-openai-7c1d9e44",
+  FAKE_ANTHROPIC_KEY: "sk-ant-test-3f8a21b0",
+} as const;
+
+// The gateway runs as the main Worker against the fake provider
+// (test/fake-provider), which speaks the Anthropic and OpenAI wire formats.
+export default defineConfig({
+  resolve: { alias: { "ktsu-project": PROJECT_BUNDLE } },
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: path.join(REPO, "wrangler.gateway.jsonc") },
+      miniflare: {
+        bindings: {
+          FAKE_PROVIDER_URL: inject<string>("fakeProviderUrl"),
+          ...TEST_SECRETS,
+          // Retries back off from 10 ms, so retry tests stay fast.
+          KTSU_GATEWAY_RETRY_BASE_MS: "10",
+          KTSU_GATEWAY_RETRY_MAX_WAIT_MS: "3000",
+          KTSU_GATEWAY_MAX_BODY_BYTES: "65536",
+        },
+      },
+    })),
+  ],
+  test: {
+    name: "gateway",
+    include: ["**/*.test.ts"],
+    globalSetup: ["./global-setup.ts"],
+    setupFiles: ["./setup.ts"],
+    testTimeout: 20_000,
+    // One fake provider with one reply queue serves the project: files run one at a time.
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,110 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { CompiledGateway } from "../../../shared/config/types.ts";
+import type { GatewayErrorBody } from "../../../shared/contracts/gateway.ts";
+import { createServiceApp } from "../../../shared/http/service-app.ts";
+import { BudgetLedger } from "./budget.ts";
+import { makeScrubber, resolveGatewayConfig, type ConfigResult } from "./config.ts";
+import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
+import type { GatewayEnv } from "./env.ts";
+import { asGatewayError, GatewayError } from "./errors.ts";
+import { invoke } from "./invoke.ts";
+import { providerClient } from "./providers/index.ts";
+import { parseInvokeRequest } from "./request.ts";
+import { readSettings } from "./settings.ts";
+
+interface Prepared {
+  result: ConfigResult;
+  scrub: (text: string) => string;
+}
+
+export interface GatewayAppOptions {
+  /** The gateway config; the Worker passes the project bundle's. */
+  gateway: CompiledGateway | null;
+}
+
+/** The gateway's HTTP surface: `/invoke`, `/budget/:run_id`, `/config/check`, `/egress`, `/health`. */
+export function createGatewayApp(options: GatewayAppOptions) {
+  const app = createServiceApp<{ Bindings: GatewayEnv }>("gateway");
+
+  // Resolved once per env object (the Worker's "boot"), not per request.
+  const prepared = new WeakMap<object, Prepared>();
+  const prepare = (env: GatewayEnv): Prepared => {
+    let entry = prepared.get(env);
+    if (!entry) {
+      const result = resolveGatewayConfig(options.gateway, env);
+      entry = { result, scrub: makeScrubber(result.ok ? result.config.secrets : []) };
+      prepared.set(env, entry);
+    }
+    return entry;
+  };
+
+  app.get("/config/check", (c) => {
+    const { result } = prepare(c.env);
+    if (!result.ok) return c.json({ status: "error", errors: result.errors }, 500);
+    const { providers, groups } = result.config;
+    return c.json({
+      status: "ok",
+      providers: [...providers.values()].map((p) => ({ name: p.name, type: p.type })),
+      model_groups: [...groups.values()].map((g) => ({ name: g.name, strategy: g.strategy, models: g.models })),
+    });
+  });
+
+  app.post("/invoke", async (c) => {
+    const { result, scrub } = prepare(c.env);
+    const fail = (err: unknown) => {
+      const error = asGatewayError(err);
+      const body: GatewayErrorBody = error.toBody(scrub);
+      if (error.type === "internal_error") console.error(`gateway: /invoke failed: ${body.message}`);
+      return c.json(body, error.status as ContentfulStatusCode);
+    };
+    try {
+      if (!result.ok) throw new GatewayError("internal_error", result.errors[0] ?? "gateway config is invalid");
+      const settings = readSettings(c.env);
+      const req = parseInvokeRequest(await readBody(c.req.raw, settings.maxBodyBytes));
+      const budgetUsd = req.cost_budget_usd ?? 0;
+      const budgetRunId = req.budget_run_id || req.run_id;
+      const ledger = openLedger(c.env, budgetRunId, budgetUsd);
+      const response = await invoke(req, {
+        config: result.config,
+        settings,
+        ledger,
+        client: (provider) => providerClient(provider, settings.providerTimeoutMs),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        warn: (message) => console.warn(scrub(message)),
+      });
+      return c.json(response);
+    } catch (err) {
+      return fail(err);
+    }
+  });
+
+  app.get("/budget/:run_id", async (c) => {
+    if (!c.env.BUDGET) return c.json({ error: "internal_error", message: "the BUDGET Durable Object binding is missing" }, 500);
+    const runId = c.req.param("run_id");
+    const ledger = c.env.BUDGET.get(c.env.BUDGET.idFromName(runId));
+    return c.json(await ledger.report(runId));
+  });
+
+  app.all("/egress", (c) => handleEgress(c, { ...DEFAULT_EGRESS_POLICY, allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW) }));
+
+  return app;
+}
+
+function openLedger(env: GatewayEnv, runId: string, budgetUsd: number): BudgetLedger | null {
+  if (!env.BUDGET) {
+    if (budgetUsd > 0) throw new GatewayError("internal_error", "cannot enforce cost_budget_usd: the BUDGET Durable Object binding is missing");
+    return null;
+  }
+  // Without a run there is nothing to count against (and no budget: the request check requires a run for one).
+  return runId ? new BudgetLedger(env.BUDGET, runId, budgetUsd) : null;
+}
+
+/** The body as text, refusing more than `maxBytes` before and after reading it. */
+async function readBody(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () => new GatewayError("payload_too_large", `request body exceeds ${maxBytes} bytes`);
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const buffer = await request.arrayBuffer();
+  if (buffer.byteLength > maxBytes) throw tooLarge();
+  return new TextDecoder().decode(buffer);
+}

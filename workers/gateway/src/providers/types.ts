@@ -1,0 +1,25 @@
+import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
+import type { ProviderType } from "../config.ts";
+import type { TokenUsage } from "../pricing.ts";
+
+/** What a provider adapter is asked for: one non-streaming completion. */
+export interface CompletionRequest {
+  /** The bare model id (no `provider/` prefix). */
+  model: string;
+  messages: GatewayMessage[];
+  maxTokens: number;
+  temperature: number;
+  tools?: GatewayTool[];
+}
+
+export interface CompletionResult {
+  content: string;
+  toolCalls: GatewayToolCall[];
+  usage: TokenUsage;
+}
+
+/** One configured provider. Failures are thrown as `GatewayError`s. */
+export interface ProviderClient {
+  readonly type: ProviderType;
+  complete(req: CompletionRequest): Promise<CompletionResult>;
+}
