@@ -23,7 +23,7 @@ function bindMainTo(options: LegacyWorkerOptions, main: WorkerName, runner: stri
   const bindings: Record<string, V4ServiceDesignator> = {};
   for (const [binding, target] of Object.entries(options.serviceBindings ?? {})) {
     const targetsMain = typeof target === "object" && target !== null && "name" in target && target.name === WORKER_SERVICE_NAME[main];
-    bindings[binding] = targetsMain ? { name: runner } : target;
+    bindings[binding] = targetsMain ? { ...(target as object), name: runner } : target;
   }
   return { ...options, serviceBindings: bindings };
 }

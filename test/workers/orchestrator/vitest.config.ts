@@ -14,6 +14,8 @@ export default defineConfig({
       const sinkUrl = inject<string>("sinkUrl");
       return {
         wrangler: { configPath: path.join(REPO, "wrangler.orchestrator.jsonc") },
+        // The runtime binds to this named entrypoint of the orchestrator.
+        additionalExports: { RuntimeApi: "WorkerEntrypoint" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: await readD1Migrations(path.join(REPO, "migrations")),

@@ -6,6 +6,7 @@ import { consumeRunMessages } from "./queue.ts";
 import { sweepStaleRuns } from "./sweep.ts";
 
 export { RunDO } from "./run/run-do.ts";
+export { RuntimeApi } from "./internal-api.ts";
 
 // The orchestrator's health also reports the Workers it depends on (spec §5.4).
 const app = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator", async (c) => {

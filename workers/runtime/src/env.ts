@@ -1,6 +1,10 @@
-/** Bindings of the runtime Worker (see wrangler.runtime.jsonc). */
+/** Bindings and vars of the runtime Worker (see wrangler.runtime.jsonc). */
 export interface RuntimeEnv {
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
   ORCHESTRATOR: Fetcher;
+  /** Milliseconds between heartbeats while a step runs (default 5000). */
+  KTSU_HEARTBEAT_INTERVAL_MS?: string;
+  /** Identifies this runtime in heartbeats (default: `rt-` plus a random suffix per isolate). */
+  KTSU_RUNTIME_ID?: string;
 }

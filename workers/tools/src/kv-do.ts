@@ -22,13 +22,14 @@ export class KvNamespaceDO extends DurableObject {
     return [...entries.keys()];
   }
 
-  async increment(key: string, by: number): Promise<number> {
+  /** A non-numeric value is an answer, not an exception (thrown RPC errors are logged as uncaught). */
+  async increment(key: string, by: number): Promise<{ value: number } | { error: string }> {
     const current = await this.ctx.storage.get(key);
     if (current !== undefined && typeof current !== "number") {
-      throw new Error(`value at "${key}" is not a number`);
+      return { error: `value at "${key}" is not a number` };
     }
     const next = (current ?? 0) + by;
     await this.ctx.storage.put(key, next);
-    return next;
+    return { value: next };
   }
 }

@@ -1,6 +1,5 @@
 import type { Context, Hono } from "hono";
 import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
-import type { CallbackPayload, ChatMessage, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
@@ -11,8 +10,6 @@ import { checkInvokeAuth } from "./invoke-auth.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
 
-/** A checkpoint carries the whole conversation; a Durable Object value holds at most 2 MB. */
-const MAX_CHECKPOINT_BYTES = 1_900_000;
 type Ctx = Context<{ Bindings: OrchestratorEnv }>;
 
 function refuse(c: Ctx, refusal: Refusal): Response {
@@ -39,7 +36,17 @@ async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<Bu
   }
 }
 
-/** The public API (spec §5) and the runtime-facing routes. */
+/** `GET /runs/{id}/envelope`, with the gateway's spend record (also served to the tools Worker internally). */
+export async function envelopeResponse(c: Ctx): Promise<Response> {
+  const store = new Store(c.env.DB);
+  const run = await store.getRun(c.req.param("run") ?? "");
+  if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
+  const envelope = assembleEnvelope(run, await store.listSteps(run.id));
+  const budget = await gatewaySpend(c.env, run.id.split("/")[0]!);
+  return c.json(budget ? { ...envelope, budget } : envelope);
+}
+
+/** The public API (spec §5). Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
 export function registerRoutes(app: App): void {
   app.post("/invoke/:workflow", async (c) => {
     const workflow = findInvocable(c.req.param("workflow"));
@@ -76,14 +83,7 @@ export function registerRoutes(app: App): void {
     return c.json({ run, steps: shown.length > 0 ? shown : null });
   });
 
-  app.get("/runs/:run/envelope", async (c) => {
-    const store = new Store(c.env.DB);
-    const run = await store.getRun(c.req.param("run"));
-    if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
-    const envelope = assembleEnvelope(run, await store.listSteps(run.id));
-    const budget = await gatewaySpend(c.env, run.id.split("/")[0]!);
-    return c.json(budget ? { ...envelope, budget } : envelope);
-  });
+  app.get("/runs/:run/envelope", envelopeResponse);
 
   // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.
   app.get("/runs/:run/events", async (c) => {
@@ -91,24 +91,6 @@ export function registerRoutes(app: App): void {
     if (!(await new Store(c.env.DB).getRun(runId))) return c.json({ error: "not_found", message: "run not found" }, 404);
     const after = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
     return runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`);
-  });
-
-  // Runtime-facing: the agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
-  app.post("/runs/:run/steps/:step/complete", async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok || !isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    const payload = body.value as unknown as CallbackPayload;
-    await runStub(c.env, c.req.param("run")).callback({ ...payload, run_id: c.req.param("run"), step_id: c.req.param("step") });
-    return c.body(null, 200);
-  });
-
-  app.post("/runs/:run/steps/:step/checkpoint", async (c) => {
-    const body = await readJsonBody(c, MAX_CHECKPOINT_BYTES);
-    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.messages)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    const { attempt, turn, messages } = body.value as { attempt?: unknown; turn?: unknown; messages: ChatMessage[] };
-    if (typeof attempt !== "number" || typeof turn !== "number") return c.json({ error: "invalid_request", message: "attempt and turn must be numbers" }, 400);
-    await runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), { attempt, turn, messages });
-    return c.body(null, 200);
   });
 
   app.get("/runs/:run/steps/:step/approval", async (c) => {
@@ -130,17 +112,4 @@ export function registerRoutes(app: App): void {
 
   app.get("/approvals", async (c) => c.json(await new Store(c.env.DB).pendingApprovals()));
 
-  app.post("/heartbeat", async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.active)) {
-      return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    }
-    const byRun = new Map<string, string[]>();
-    for (const entry of (body.value as unknown as HeartbeatPayload).active) {
-      if (typeof entry?.run_id !== "string" || typeof entry?.step_id !== "string") continue;
-      byRun.set(entry.run_id, [...(byRun.get(entry.run_id) ?? []), entry.step_id]);
-    }
-    await Promise.all([...byRun].map(([runId, steps]) => runStub(c.env, runId).heartbeat(steps)));
-    return c.body(null, 200);
-  });
 }

@@ -117,6 +117,8 @@ export interface Checkpoint {
   attempt: number;
   turn: number;
   messages: ChatMessage[];
+  /** Usage of the invocation that wrote it, so far. */
+  metrics?: StepMetrics;
 }
 
 export function checkpointKey(stepId: string): string {

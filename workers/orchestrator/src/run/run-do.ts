@@ -316,7 +316,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (!state || state.status !== "running" || checkpoint.attempt !== state.attempt) return;
     await this.writeCheckpoint(stepId, checkpoint);
     state.checkpoint_turn = checkpoint.turn;
-    this.touchStep(state);
+    // A checkpoint is also a sign of life.
+    state.heartbeat_deadline_at = Date.now() + this.heartbeatTimeoutMs();
+    this.dirty.add(`step:${stepId}`); // internal bookkeeping only: nothing for D1
     await this.commit();
   }
 

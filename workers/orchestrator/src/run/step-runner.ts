@@ -33,12 +33,17 @@ export type StepOutcome =
 
 const CONDITION_FALSE = { skipped: true, reason: "condition_false" };
 
-/** How many times a step whose runtime was lost mid-loop is re-dispatched from its checkpoint. */
-const MAX_REDISPATCHES = 3;
+/**
+ * A safety cap on re-dispatches of one step. Each needs progress (a newer checkpoint),
+ * and a platform invocation ends ~30 s after the 202, so long loops need several.
+ */
+const MAX_REDISPATCHES = 50;
 
 export interface AgentResume {
   messages: ChatMessage[];
   approved_tool_calls?: string[];
+  /** Continue the turn count from here (re-dispatch after a lost runtime). */
+  resume_turn?: number;
 }
 
 /**
@@ -218,6 +223,7 @@ export class StepRunner {
       request.messages = resume.messages;
       request.is_resume = true;
       if (resume.approved_tool_calls) request.approved_tool_calls = resume.approved_tool_calls;
+      if (resume.resume_turn !== undefined) request.resume_turn = resume.resume_turn;
     }
     state.status = "running";
     state.heartbeat_deadline_at = Date.now() + this.run.heartbeatTimeoutMs();
@@ -420,9 +426,10 @@ export class StepRunner {
       const progressed = checkpoint !== undefined && checkpoint.turn > (state.dispatched_turn ?? 0);
       if (progressed && (state.redispatches ?? 0) < MAX_REDISPATCHES) {
         state.redispatches = (state.redispatches ?? 0) + 1;
+        // The lost invocation's usage up to its checkpoint counts toward the step.
+        state.metrics = addMetrics(state.partial_metrics, checkpoint.metrics);
         this.run.event("step_redispatched", step.id, { from_turn: checkpoint.turn, attempt: state.attempt + 1 });
-        const failure = await this.resumeAgent(step, state, { messages: checkpoint.messages });
-        return failure;
+        return this.resumeAgent(step, state, { messages: checkpoint.messages, resume_turn: checkpoint.turn });
       }
       return `agent step "${step.id}" timed out: no heartbeat from the runtime for ${seconds}s`;
     }

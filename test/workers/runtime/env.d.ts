@@ -1,0 +1,12 @@
+import type { RuntimeEnv } from "../../../workers/runtime/src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends RuntimeEnv {
+      /** The fake LLM provider (test/fake-provider), scripted over its HTTP control API. */
+      FAKE_PROVIDER_URL: string;
+      /** A loopback HTTP sink standing in for an external MCP server behind the egress. */
+      SINK_URL: string;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import path from "node:path";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import type { LegacyWorkerOptions } from "miniflare";
+import { defineConfig } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
+import { blockEgress } from "../../../cli/src/stack/stack.ts";
+import { auxWorker, DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
+
+const main = { worker: "runtime", project: "runtime" } as const;
+
+/** The recording orchestrator (test/workers/support/recording-orchestrator) under the orchestrator's name. */
+function recordingOrchestrator(): LegacyWorkerOptions {
+  const config = path.join(REPO, "test", "workers", "support", "recording-orchestrator", "wrangler.jsonc");
+  const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(config).workerOptions;
+  const entry = path.join(DIST, "recording-orchestrator", "index.js");
+  return {
+    ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
+    name: "ktsu-orchestrator",
+    modules: true,
+    scriptPath: entry,
+    modulesRoot: path.dirname(entry),
+    outboundService: blockEgress("orchestrator"),
+  };
+}
+
+// The runtime runs as the main Worker; the gateway (talking to the fake provider) and the
+// tools Worker are the real bundles; the orchestrator is a double that records what the
+// runtime sends it.
+export default defineConfig({
+  resolve: { alias: { "ktsu-project": PROJECT_BUNDLE } },
+  plugins: [
+    cloudflareTest(async ({ inject }) => {
+      const fakeProviderUrl = inject<string>("fakeProviderUrl");
+      const sinkUrl = inject<string>("sinkUrl");
+      return {
+        wrangler: { configPath: path.join(REPO, "wrangler.runtime.jsonc") },
+        miniflare: {
+          bindings: {
+            KTSU_HEARTBEAT_INTERVAL_MS: "200",
+            KTSU_RUNTIME_ID: "rt-test",
+            FAKE_PROVIDER_URL: fakeProviderUrl,
+            SINK_URL: sinkUrl,
+          },
+          workers: [
+            auxWorker("gateway", main, {
+              vars: { FAKE_PROVIDER_URL: fakeProviderUrl, FAKE_API_KEY: "fake-key" },
+              egressAllow: [new URL(sinkUrl).host],
+            }),
+            auxWorker("tools", main),
+            recordingOrchestrator(),
+          ],
+        },
+      };
+    }),
+  ],
+  test: {
+    name: "runtime",
+    include: ["**/*.test.ts"],
+    globalSetup: ["./global-setup.ts"],
+    testTimeout: 20_000,
+    // One fake provider serves the whole project and its reply queue is global: files must not interleave.
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,22 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { createServiceApp } from "../../../shared/http/service-app.ts";
+import { envelopeResponse } from "./api/routes.ts";
+import { registerRuntimeRoutes } from "./api/runtime-routes.ts";
+import type { OrchestratorEnv } from "./env.ts";
+
+const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator (internal)");
+registerRuntimeRoutes(internal);
+// The tools Worker's `envelope` MCP server reads run data here, never through the public API.
+internal.get("/runs/:run/envelope", envelopeResponse);
+
+/**
+ * The orchestrator's internal face: step results, heartbeats and checkpoints from
+ * the runtime, envelope reads from the tools Worker. Reachable only through a
+ * service binding with `entrypoint: "RuntimeApi"` — it has no public URL, so no
+ * one on the internet can post a step result (the original had no service auth).
+ */
+export class RuntimeApi extends WorkerEntrypoint<OrchestratorEnv> {
+  override fetch(request: Request): Response | Promise<Response> {
+    return internal.fetch(request, this.env, this.ctx);
+  }
+}

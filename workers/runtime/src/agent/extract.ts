@@ -1,0 +1,59 @@
+// Output extraction (spec §9.4), with one documented tolerance: when the whole
+// (fence-stripped) text is not a JSON object, the first balanced `{…}` in it is
+// tried, so "Here is the result: {...}" is accepted instead of costing a turn.
+
+export type Extracted = { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Removes a leading code fence line and everything from the last fence on. */
+export function stripCodeFence(content: string): string {
+  const text = content.trim();
+  if (!text.startsWith("```")) return text;
+  const firstNewline = text.indexOf("\n");
+  if (firstNewline < 0) return "";
+  const body = text.slice(firstNewline + 1);
+  const lastFence = body.lastIndexOf("```");
+  return (lastFence >= 0 ? body.slice(0, lastFence) : body).trim();
+}
+
+/** The first balanced `{…}` span (string-aware), or undefined. */
+function outermostObject(text: string): string | undefined {
+  const start = text.indexOf("{");
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === "{") depth++;
+    else if (ch === "}" && --depth === 0) return text.slice(start, i + 1);
+  }
+  return undefined;
+}
+
+function parseObject(text: string): Extracted {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? { ok: true, output: value } : { ok: false, error: "LLM output is not valid JSON: not a JSON object" };
+  } catch (err) {
+    return { ok: false, error: `LLM output is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+export function extractOutput(content: string): Extracted {
+  const text = stripCodeFence(content);
+  const whole = parseObject(text);
+  if (whole.ok) return whole;
+  const embedded = outermostObject(text);
+  if (embedded === undefined || embedded === text) return whole;
+  const inner = parseObject(embedded);
+  return inner.ok ? inner : whole;
+}

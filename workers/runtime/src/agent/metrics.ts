@@ -1,0 +1,46 @@
+import type { CallbackMetrics } from "../../../../shared/contracts/runtime.ts";
+import type { GatewayReply } from "../gateway-client.ts";
+
+/** Usage of one step invocation, accumulated call by call. */
+export class MetricsTally {
+  private readonly startedAt = Date.now();
+  private modelResolved = "";
+  private tokensIn = 0;
+  private tokensOut = 0;
+  private costUsd = 0;
+  private llmCalls = 0;
+  private toolCalls = 0;
+  private reflectCalls = 0;
+
+  /** An LLM reply: tokens, cost, and the first model the gateway resolved. */
+  addLlmCall(reply: GatewayReply): void {
+    this.llmCalls++;
+    this.tokensIn += reply.tokens_in;
+    this.tokensOut += reply.tokens_out;
+    this.costUsd += reply.cost_usd;
+    if (!this.modelResolved && reply.model_resolved) this.modelResolved = reply.model_resolved;
+  }
+
+  addToolCall(): void {
+    this.toolCalls++;
+  }
+
+  addReflectCall(): void {
+    this.reflectCalls++;
+  }
+
+  snapshot(): CallbackMetrics {
+    const metrics: CallbackMetrics = {
+      duration_ms: Date.now() - this.startedAt,
+      tokens_in: this.tokensIn,
+      tokens_out: this.tokensOut,
+      // Summing floats drifts (0.1 + 0.2); cost is reported to the nano-dollar.
+      cost_usd: Math.round(this.costUsd * 1e9) / 1e9,
+      llm_calls: this.llmCalls,
+      tool_calls: this.toolCalls,
+    };
+    if (this.modelResolved) metrics.model_resolved = this.modelResolved;
+    if (this.reflectCalls > 0) metrics.reflect_calls = this.reflectCalls;
+    return metrics;
+  }
+}

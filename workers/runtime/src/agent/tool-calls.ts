@@ -1,0 +1,101 @@
+// Executing the tool calls the model asked for (spec §9.3, §11.1) and, on a resume, the
+// calls the previous invocation left unanswered (§11.6). Calls run one at a time, in
+// order; a checkpoint follows every recorded result so a re-dispatch never repeats one.
+import type { ChatMessage, PendingApproval, ToolCall } from "../../../../shared/contracts/runtime.ts";
+import type { Toolbox } from "../mcp/toolbox.ts";
+import type { MetricsTally } from "./metrics.ts";
+
+/** What the model reads for a call outside its allowlist; the call is never executed. */
+export const notPermittedResult = (name: string) => `tool_not_permitted: ${name}`;
+
+/** What the model reads for a call whose outcome was lost to an eviction: at most once, never retried. */
+export const INTERRUPTED_RESULT =
+  "tool call interrupted: the runtime stopped before its result was recorded; it was not retried and may or may not have taken effect";
+
+export type ToolStepOutcome = { kind: "continue" } | { kind: "failed"; error: string } | { kind: "pending_approval"; pending: PendingApproval };
+
+export interface ToolContext {
+  toolbox: Toolbox;
+  metrics: MetricsTally;
+  /** Stores the conversation so far; awaited so a result is durable before the next call. */
+  checkpoint(): Promise<void>;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Runs one permitted call and records its result; returns an error text on failure. */
+async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext): Promise<string | undefined> {
+  let result: string;
+  if (!ctx.toolbox.has(call.name)) {
+    result = notPermittedResult(call.name);
+  } else {
+    try {
+      result = await ctx.toolbox.call(call.name, call.arguments);
+    } catch (err) {
+      return `tool call ${call.name}: ${errorText(err)}`;
+    }
+    ctx.metrics.addToolCall();
+  }
+  messages.push({ role: "tool", tool_call_id: call.id, content: result });
+  await ctx.checkpoint();
+  return undefined;
+}
+
+/**
+ * Records the model's reply with tool calls and runs them. An approval-gated call stops
+ * the batch: the calls before it keep their results, the gated call becomes the last
+ * message on its own (so the conversation ends with it), and later calls are dropped.
+ */
+export async function runToolCalls(content: string, calls: ToolCall[], messages: ChatMessage[], ctx: ToolContext): Promise<ToolStepOutcome> {
+  const assistant: ChatMessage = { role: "assistant", content, tool_calls: calls };
+  messages.push(assistant);
+  await ctx.checkpoint();
+  for (const [index, call] of calls.entries()) {
+    const rule = ctx.toolbox.has(call.name) ? ctx.toolbox.approvalRule(call.name) : undefined;
+    if (rule) {
+      if (index === 0) {
+        assistant.tool_calls = [call];
+      } else {
+        assistant.tool_calls = calls.slice(0, index);
+        messages.push({ role: "assistant", content: "", tool_calls: [call] });
+      }
+      return {
+        kind: "pending_approval",
+        pending: {
+          tool_name: call.name,
+          tool_use_id: call.id,
+          arguments: call.arguments,
+          on_reject: rule.on_reject,
+          timeout_ms: rule.timeout_ms,
+          timeout_behavior: rule.timeout_behavior,
+        },
+      };
+    }
+    const error = await execute(call, messages, ctx);
+    if (error) return { kind: "failed", error };
+  }
+  return { kind: "continue" };
+}
+
+/**
+ * Before a resumed loop: answers the calls of the last assistant message that have no
+ * result yet. Approved ones run now (no second approval); any other one was cut off by
+ * an eviction and is reported as interrupted instead of being repeated.
+ */
+export async function settlePendingCalls(messages: ChatMessage[], approved: ReadonlySet<string>, ctx: ToolContext): Promise<ToolStepOutcome> {
+  let index = messages.length - 1;
+  while (index >= 0 && !(messages[index]!.role === "assistant" && messages[index]!.tool_calls?.length)) index--;
+  if (index < 0) return { kind: "continue" };
+  const answered = new Set(messages.slice(index + 1).flatMap((m) => (m.role === "tool" && m.tool_call_id ? [m.tool_call_id] : [])));
+  for (const call of messages[index]!.tool_calls!) {
+    if (answered.has(call.id)) continue;
+    if (approved.has(call.id)) {
+      const error = await execute(call, messages, ctx);
+      if (error) return { kind: "failed", error };
+    } else {
+      messages.push({ role: "tool", tool_call_id: call.id, content: INTERRUPTED_RESULT });
+      await ctx.checkpoint();
+    }
+  }
+  return { kind: "continue" };
+}

@@ -1,0 +1,109 @@
+// Where an MCP server lives and how the runtime reaches it without the global fetch:
+//   ktsu://tools/<name>[?q]  → the tools Worker over env.TOOLS at /mcp/<name>[?q]
+//   http(s)://…              → the gateway's /egress proxy (target in x-ktsu-egress-url)
+// `persistent_id` travels as the `persistentId` query parameter on both (spec §10.3).
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  FIRST_PARTY_TOOLS_PREFIX,
+  TOOLS_PARAMS_HEADER,
+  TOOLS_RUN_ID_HEADER,
+  TOOLS_STEP_ID_HEADER,
+  type ToolServerSpec,
+} from "../../../../shared/contracts/runtime.ts";
+
+export const EGRESS_URL_HEADER = "x-ktsu-egress-url";
+export const EGRESS_TIMEOUT_HEADER = "x-ktsu-egress-timeout-ms";
+
+/** Upper bound for one MCP request (also handed to the egress proxy). */
+export const MCP_REQUEST_TIMEOUT_MS = 120_000;
+
+export interface TransportBindings {
+  tools: Fetcher;
+  gateway: Fetcher;
+  run_id: string;
+  step_id: string;
+}
+
+export interface ServerRoute {
+  /** The URL the SDK transport believes it talks to. */
+  endpoint: URL;
+  fetch: FetchLike;
+}
+
+/**
+ * Adds the server params to an `initialize` request as `params.config`, the field the
+ * original ktsu sends (§10.3). The SDK builds `initialize` itself and offers no hook
+ * for extra params; its servers ignore unknown fields, so this is safe for them too.
+ */
+export function withInitializeConfig(body: string, config: Record<string, string>): string {
+  try {
+    const message = JSON.parse(body) as { method?: unknown; params?: Record<string, unknown> };
+    if (message.method !== "initialize") return body;
+    message.params = { ...(message.params ?? {}), config };
+    return JSON.stringify(message);
+  } catch {
+    return body;
+  }
+}
+
+function withPersistentId(url: URL, persistentId: string | undefined): URL {
+  if (persistentId) url.searchParams.set("persistentId", persistentId);
+  return url;
+}
+
+/**
+ * A fetch for the SDK transport. Standalone GET streams (server-initiated messages,
+ * which ktsu never uses) are answered 405 locally, as the spec allows, so no long-lived
+ * connection is held per server. Everything else goes to `send`, with the auth header
+ * on every request (B21: the original's probe went without it).
+ */
+function makeFetch(
+  spec: ToolServerSpec,
+  extraHeaders: Record<string, string>,
+  send: (url: string, init: RequestInit & { headers: Headers }) => Promise<Response>,
+): FetchLike {
+  const config = spec.params && Object.keys(spec.params).length > 0 ? spec.params : undefined;
+  // `url` is the endpoint, or the target of a same-origin redirect the SDK follows.
+  return async (url, init) => {
+    const method = (init?.method ?? "GET").toUpperCase();
+    if (method === "GET") return new Response(null, { status: 405, headers: { allow: "POST" } });
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
+    if (spec.auth_header && spec.auth_value) headers.set(spec.auth_header, spec.auth_value);
+    let body = init?.body;
+    if (config && typeof body === "string") body = withInitializeConfig(body, config);
+    return send(url.toString(), { ...init, method, headers, body });
+  };
+}
+
+/** Resolves a server's URL to a route over a binding, or explains why it cannot. */
+export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): ServerRoute | { error: string } {
+  if (spec.url.startsWith(FIRST_PARTY_TOOLS_PREFIX)) {
+    const named = new URL(spec.url);
+    const name = named.pathname.replace(/^\/+/, "");
+    if (!/^[a-z0-9_-]+$/i.test(name)) return { error: `invalid first-party server url "${spec.url}": expected ${FIRST_PARTY_TOOLS_PREFIX}<name>` };
+    const endpoint = withPersistentId(new URL(`https://tools/mcp/${name}${named.search}`), spec.persistent_id);
+    // First-party servers are stateless per request, so the context rides on every request.
+    const context: Record<string, string> = { [TOOLS_RUN_ID_HEADER]: bindings.run_id, [TOOLS_STEP_ID_HEADER]: bindings.step_id };
+    if (spec.params && Object.keys(spec.params).length > 0) context[TOOLS_PARAMS_HEADER] = encodeURIComponent(JSON.stringify(spec.params));
+    const fetch = makeFetch(spec, context, (url, init) => bindings.tools.fetch(url, init));
+    return { endpoint, fetch };
+  }
+
+  let target: URL;
+  try {
+    target = new URL(spec.url);
+  } catch {
+    return { error: `invalid server url` };
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    return { error: `unsupported server url scheme "${target.protocol}": use http(s):// or ${FIRST_PARTY_TOOLS_PREFIX}<name>` };
+  }
+  const endpoint = withPersistentId(target, spec.persistent_id);
+  const fetch = makeFetch(spec, {}, (url, init) => {
+    init.headers.set(EGRESS_URL_HEADER, url);
+    init.headers.set(EGRESS_TIMEOUT_HEADER, String(MCP_REQUEST_TIMEOUT_MS));
+    return bindings.gateway.fetch("https://gateway/egress", init);
+  });
+  return { endpoint, fetch };
+}
