@@ -8,6 +8,8 @@ export interface OrchestratorEnv {
   RUNTIME: Fetcher;
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
+  /** When set, `/runs*` and `/approvals` need `Authorization: Bearer <token>`. */
+  KTSU_ADMIN_TOKEN?: string;
   /** Milliseconds without a heartbeat after which an agent step fails (default 15000). */
   KTSU_HEARTBEAT_TIMEOUT_MS?: string;
   /** Values of the root workflows' declared `env[]` entries arrive as vars/secrets of the same name. */

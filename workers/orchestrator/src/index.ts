@@ -1,5 +1,6 @@
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { registerRoutes } from "./api/routes.ts";
+import { registerUiRoutes } from "./api/ui-routes.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { aggregateHealth } from "./health.ts";
 import { consumeRunMessages } from "./queue.ts";
@@ -14,6 +15,7 @@ const app = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator", asyn
   return c.json(body, code);
 });
 registerRoutes(app);
+registerUiRoutes(app);
 
 export default {
   fetch: app.fetch,

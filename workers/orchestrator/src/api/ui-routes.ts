@@ -1,0 +1,120 @@
+// Read-only routes for the web run viewer (docs/ui.md): the project's workflows and
+// each one's DAG, which the run API does not carry. The UI's own files are static
+// assets (wrangler.orchestrator.jsonc `assets`), served at /ui before this Worker runs.
+import type { Context, Hono, Next } from "hono";
+import { project } from "ktsu-project";
+import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
+import type { OrchestratorEnv } from "../env.ts";
+
+type App = Hono<{ Bindings: OrchestratorEnv }>;
+type Ctx = Context<{ Bindings: OrchestratorEnv }>;
+
+/** One DAG node: what the viewer draws and shows before the step has run. */
+export interface GraphNode {
+  id: string;
+  type: CompiledStep["type"];
+  /** The DAG edges into this node: `depends_on` plus inferred `step.X` references. */
+  dependencies: string[];
+  depends_on: string[];
+  condition?: string;
+  /** A one-line description: the agent, sub-workflow, webhook target or transform ops. */
+  detail: string;
+  for_each?: string;
+  /** `on: approval` webhooks are not DAG steps: they are sent when an approval opens. */
+  on?: string;
+  has_output_schema: boolean;
+}
+
+export interface WorkflowGraph {
+  name: string;
+  key: string;
+  description?: string;
+  visibility: CompiledWorkflow["visibility"];
+  nodes: GraphNode[];
+}
+
+function detail(step: CompiledStep): string {
+  switch (step.type) {
+    case "agent":
+      return step.agent_ref;
+    case "workflow":
+      return step.workflow_ref;
+    // Templates as written: `env:`/`{{ env.X }}` are not resolved here, so no secret appears.
+    case "webhook":
+      return `${step.webhook.method.toUpperCase()} ${step.webhook.url}`;
+    case "transform":
+      return step.transform.ops.map((op) => Object.keys(op).join("+")).join(" → ") || "inputs";
+  }
+}
+
+function node(step: CompiledStep): GraphNode {
+  return {
+    id: step.id,
+    type: step.type,
+    dependencies: step.dependencies,
+    depends_on: step.depends_on,
+    ...(step.condition ? { condition: step.condition } : {}),
+    detail: detail(step),
+    ...(step.type === "agent" && step.for_each ? { for_each: step.for_each.from } : {}),
+    ...(step.type === "webhook" && step.on ? { on: step.on } : {}),
+    has_output_schema: step.output !== null,
+  };
+}
+
+/** The name a run records (`workflow_name`): the invoke name, else the YAML name; the bundle key also works. */
+function findWorkflow(name: string): CompiledWorkflow | undefined {
+  const all = Object.values(project.workflows);
+  return all.find((w) => w.invoke_name === name) ?? all.find((w) => w.name === name) ?? project.workflows[name];
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/**
+ * `KTSU_ADMIN_TOKEN`, when set, guards these routes like the run API
+ * (`Authorization: Bearer <token>`). Hashing first gives equal lengths for the
+ * constant-time comparison.
+ */
+async function requireAdmin(c: Ctx, next: Next): Promise<Response | void> {
+  const token = c.env.KTSU_ADMIN_TOKEN;
+  if (typeof token === "string" && token !== "") {
+    const header = c.req.header("authorization") ?? "";
+    const given = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
+    const [a, b] = await Promise.all([sha256(given), sha256(token)]);
+    if (!crypto.subtle.timingSafeEqual(a, b)) return c.json({ error: "unauthorized" }, 401);
+  }
+  await next();
+}
+
+export function registerUiRoutes(app: App): void {
+  // The viewer is the only page this Worker has: send a browser opening the root there.
+  app.get("/", (c) => c.redirect("/ui/", 302));
+
+  app.use("/workflows", requireAdmin);
+  app.use("/workflows/*", requireAdmin);
+
+  app.get("/workflows", (c) => {
+    const workflows = Object.values(project.workflows).map((w) => ({
+      name: w.invoke_name ?? w.name,
+      key: w.key,
+      visibility: w.visibility,
+      ...(w.description ? { description: w.description } : {}),
+      steps: w.pipeline.length,
+    }));
+    return c.json({ workflows });
+  });
+
+  app.get("/workflows/:name/graph", (c) => {
+    const workflow = findWorkflow(c.req.param("name"));
+    if (!workflow) return c.json({ error: "not_found", message: `workflow not found: ${c.req.param("name")}` }, 404);
+    const graph: WorkflowGraph = {
+      name: workflow.invoke_name ?? workflow.name,
+      key: workflow.key,
+      ...(workflow.description ? { description: workflow.description } : {}),
+      visibility: workflow.visibility,
+      nodes: workflow.pipeline.map(node),
+    };
+    return c.json(graph);
+  });
+}
