@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { OFFLINE_ENV, REPO_ROOT, WORKERS, binPath, wranglerConfigPath, type WorkerName } from "./paths.ts";
@@ -10,18 +10,49 @@ export interface BuiltWorkers {
   entry: Record<WorkerName, string>;
 }
 
+export interface WranglerDeployOptions {
+  /**
+   * Upload to Cloudflare (`wrangler deploy`). Default false: `--dry-run`, which
+   * only bundles and works offline. Uploads show wrangler's own output.
+   */
+  upload?: boolean;
+  /** Plain-text vars passed as `--var NAME:VALUE` (never secrets). */
+  vars?: Record<string, string>;
+  /** Environment for wrangler (default: process.env; dry runs add OFFLINE_ENV). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The wrangler arguments for one Worker (exported for the tests and for `ktsu deploy` to print). */
+export function wranglerDeployArgs(configPath: string, outDir: string, projectBundle: string, options: WranglerDeployOptions = {}): string[] {
+  const args = ["deploy", ...(options.upload ? [] : ["--dry-run"]), "--outdir", outDir, "-c", configPath, "--alias", `ktsu-project:${projectBundle}`];
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  return args;
+}
+
 /**
  * Bundles one Worker with `wrangler deploy --dry-run`, pointing its
  * `ktsu-project` import at the given project bundle. Using wrangler itself
- * keeps the local stack's code identical to what gets deployed.
+ * keeps the local stack's code identical to what gets deployed. With
+ * `upload: true` the same command runs without `--dry-run` and deploys it.
  */
-export async function buildWorker(configPath: string, outDir: string, projectBundle: string): Promise<string> {
-  const args = ["deploy", "--dry-run", "--outdir", outDir, "-c", configPath, "--alias", `ktsu-project:${projectBundle}`];
+export async function buildWorker(configPath: string, outDir: string, projectBundle: string, options: WranglerDeployOptions = {}): Promise<string> {
+  const args = wranglerDeployArgs(configPath, outDir, projectBundle, options);
+  const what = path.relative(REPO_ROOT, configPath);
+  if (options.upload) {
+    // Real deploys talk to the user (login, progress, the deployed URL): show wrangler as it runs.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(binPath("wrangler"), args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "inherit" });
+      child.once("error", reject);
+      child.once("exit", (status) => resolve(status));
+    });
+    if (code !== 0) throw new Error(`deploying ${what} failed (wrangler exited with ${code ?? "a signal"})`);
+    return path.join(outDir, "index.js");
+  }
   try {
-    await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...process.env, ...OFFLINE_ENV } });
+    await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...(options.env ?? process.env), ...OFFLINE_ENV } });
   } catch (err) {
     const out = err as { stdout?: string; stderr?: string };
-    throw new Error(`bundling ${path.relative(REPO_ROOT, configPath)} failed:\n${out.stderr || out.stdout || String(err)}`);
+    throw new Error(`bundling ${what} failed:\n${out.stderr || out.stdout || String(err)}`);
   }
   return path.join(outDir, "index.js");
 }

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
+import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
 import { egressHosts, workerVars } from "./project-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
@@ -50,7 +52,20 @@ function envFileVariables(file: string): Record<string, string> {
 }
 
 /** Orchestrator settings passed through from the environment when set. */
-const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN"];
+const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
+
+/**
+ * The key secret params are encrypted with in run state: one per state dir, kept
+ * beside the state (never inside it) so runs survive a restart.
+ */
+function stateKey(stateDir: string): string {
+  const file = path.join(stateDir, "state.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(stateDir, { recursive: true });
+  const key = randomBytes(32).toString("base64");
+  writeFileSync(file, key + "\n", { mode: 0o600 });
+  return key;
+}
 
 /**
  * Builds the project and runs it on the local stack: what `ktsu start --all`
@@ -69,10 +84,13 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
 
   const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
   const vars = workerVars(built.bundle, environment);
+  vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
     const value = environment[name];
     if (value !== undefined) vars.orchestrator[name] = value;
   }
+  // The orchestrator serves the web run viewer from dist/assets (its wrangler `assets`); build it when stale.
+  await ensureUi();
   const stack = await startStack({
     projectBundle: built.outFile,
     stateDir,

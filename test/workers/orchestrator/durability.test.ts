@@ -114,3 +114,23 @@ describe("the cron sweep", () => {
     expect(view.run.error).toMatch(/no heartbeat/);
   });
 });
+
+describe("secret params at rest", () => {
+  it("are encrypted in the run's Durable Object storage and still usable by the run after an eviction", async () => {
+    const password = "at-rest-secret-8812";
+    await sinkStatus(`/fail/api-token-secret-77d1e0/${password}`, 200);
+    const runId = await start("secrets", { password, note: "n" });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete"); // the URL was built with the real value
+    const stub = runStub(env, runId);
+    const dump = await runInDurableObject(stub, async (_instance, state) => JSON.stringify([...(await state.storage.list()).entries()]));
+    expect(dump).not.toContain(password);
+    expect(dump).toContain('"sealed":"v1.');
+    // A fresh instance decrypts the state it needs.
+    await evictDurableObject(stub);
+    const events = await get<{ run: { status: string } }>(`/runs/${runId}`);
+    expect(events.body.run.status).toBe("complete");
+    const calls = (await sinkCalls()).filter((c) => c.path === `/fail/api-token-secret-77d1e0/${password}`);
+    expect(calls).toHaveLength(1);
+  });
+});

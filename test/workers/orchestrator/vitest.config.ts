@@ -24,6 +24,7 @@ export default defineConfig({
             API_TOKEN: "api-token-secret-77d1e0",
             INVOKE_SECRET: "invoke-secret-9b3e",
             KTSU_HEARTBEAT_TIMEOUT_MS: "1500",
+            KTSU_STATE_KEY: "q5n2M8i3w0Yb7+GsWcYk1Jr9oQmZl6Ue4T1hXvA0dN8=",
           },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),

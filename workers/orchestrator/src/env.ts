@@ -8,6 +8,8 @@ export interface OrchestratorEnv {
   RUNTIME: Fetcher;
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
+  /** 32 bytes, base64: encrypts secret params in each run's storage. `ktsu start` makes one per state dir. */
+  KTSU_STATE_KEY?: string;
   /** When set, `/runs*` and `/approvals` need `Authorization: Bearer <token>`. */
   KTSU_ADMIN_TOKEN?: string;
   /** Milliseconds without a heartbeat after which an agent step fails (default 15000). */

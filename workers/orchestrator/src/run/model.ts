@@ -53,7 +53,16 @@ export interface RunMeta extends StartRun {
   parent_notified?: boolean;
   /** Sub-runs: the result handed to the parent (spec §8.15 item 8). */
   result?: Record<string, unknown>;
+  /**
+   * When the run has secret params: `params`, `param_strings`, `payload` and
+   * `secret_params`, encrypted with KTSU_STATE_KEY. Storage then holds only
+   * masked copies of those fields; memory holds the real ones.
+   */
+  sealed?: string;
 }
+
+/** The fields of a run that may carry secret values. */
+export type SealedFields = Pick<RunMeta, "params" | "param_strings" | "payload" | "secret_params">;
 
 export type StepStatusInternal = StepStatus | "cancelled";
 

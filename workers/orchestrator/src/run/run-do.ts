@@ -9,7 +9,19 @@ import type { OrchestratorEnv } from "../env.ts";
 import { createScrubber, type Scrubber } from "../engine/semantics.ts";
 import { Store } from "../store/store.ts";
 import { finishOutput, type OutputVerdict } from "./finish.ts";
-import { ZERO_METRICS, checkpointKey, itemKey, type ApprovalState, type Checkpoint, type ItemState, type RunMeta, type StartRun, type StepState } from "./model.ts";
+import {
+  ZERO_METRICS,
+  checkpointKey,
+  itemKey,
+  type ApprovalState,
+  type Checkpoint,
+  type ItemState,
+  type RunMeta,
+  type SealedFields,
+  type StartRun,
+  type StepState,
+} from "./model.ts";
+import { seal, unseal } from "./sealed.ts";
 import { EventHub, eventKey } from "./event-stream.ts";
 import { allSettled, readySteps } from "./scheduler.ts";
 import { StepRunner, type StepOutcome } from "./step-runner.ts";
@@ -60,6 +72,11 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   private async load(): Promise<void> {
     this.meta = (await this.ctx.storage.get<RunMeta>("meta")) ?? null;
     if (!this.meta) return;
+    if (this.meta.sealed) {
+      const key = this.stateKey();
+      if (!key) throw new Error(`run ${this.meta.run_id}: its state is encrypted but KTSU_STATE_KEY is not set`);
+      Object.assign(this.meta, await unseal<SealedFields>(this.meta.sealed, key));
+    }
     for (const [key, value] of await this.ctx.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
     for (const [key, value] of await this.ctx.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
   }
@@ -67,6 +84,38 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   /** The Worker's bindings, for the step runner's helpers. */
   get bindings(): OrchestratorEnv {
     return this.env;
+  }
+
+  /** KTSU_STATE_KEY: the key secret params are encrypted with in this object's storage. */
+  private stateKey(): string | undefined {
+    const key = this.env.KTSU_STATE_KEY;
+    return typeof key === "string" && key !== "" ? key : undefined;
+  }
+
+  /** Encrypts the secret-bearing fields of a new run when it has secret params. */
+  private async sealSecrets(meta: RunMeta): Promise<void> {
+    if (meta.secret_params.length === 0) return;
+    const key = this.stateKey();
+    if (!key) {
+      console.warn(`run ${meta.run_id}: KTSU_STATE_KEY is not set, so its secret params are stored unencrypted in the run's state`);
+      return;
+    }
+    const fields: SealedFields = { params: meta.params, payload: meta.payload, secret_params: meta.secret_params, ...(meta.param_strings ? { param_strings: meta.param_strings } : {}) };
+    meta.sealed = await seal(fields, key);
+  }
+
+  /** The run as stored: with secrets sealed, only masked copies of the sealed fields. */
+  private storedMeta(): RunMeta {
+    const meta = this.run;
+    if (!meta.sealed) return meta;
+    const scrub = this.scrubber();
+    return {
+      ...meta,
+      params: scrub.value(meta.params),
+      payload: scrub.value(meta.payload),
+      secret_params: [],
+      ...(meta.param_strings ? { param_strings: scrub.value(meta.param_strings) } : {}),
+    };
   }
 
   get run(): RunMeta {
@@ -162,7 +211,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (this.dirty.size > 0 || events.length > 0) {
       const entries: Record<string, unknown> = {};
       for (const key of this.dirty) {
-        if (key === "meta") entries[key] = this.meta;
+        if (key === "meta") entries[key] = this.storedMeta();
         else if (key.startsWith("step:")) entries[key] = this.steps.get(key.slice(5));
         else entries[key] = this.items.get(key);
       }
@@ -255,6 +304,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (this.meta) return { created: false, run_id: this.meta.run_id };
     const at = now();
     this.meta = { ...input, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
+    await this.sealSecrets(this.meta);
     const workflow = this.workflow;
     for (const step of workflow.pipeline) {
       this.steps.set(step.id, { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 });
@@ -264,7 +314,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.event("run_started", undefined, { workflow: input.workflow_name });
     // The Run record exists before the caller hears "accepted" (bug B8).
     this.runDirty = false;
-    await this.ctx.storage.put(Object.fromEntries([...this.dirty].map((k) => [k, k === "meta" ? this.meta : this.steps.get(k.slice(5))])));
+    await this.ctx.storage.put(Object.fromEntries([...this.dirty].map((k) => [k, k === "meta" ? this.storedMeta() : this.steps.get(k.slice(5))])));
     this.dirty.clear();
     await this.store.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
     await this.advance();
@@ -528,9 +578,13 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
 
   // ------------------------------------------------------------ the clock
 
-  /** Keeps the object alive for work that finishes after the current request. */
+  /**
+   * Work that finishes after the current request (webhook replies). A Durable
+   * Object stays in memory while it has pending I/O, so nothing needs to hold it
+   * open; if it is evicted anyway, the alarm's watchdog redoes the work.
+   */
   keepAlive(work: Promise<unknown>): void {
-    this.ctx.waitUntil(work);
+    work.catch((err: unknown) => console.error(`run ${this.meta?.run_id}: background work failed`, err));
   }
 
   markInFlight(key: string): void {

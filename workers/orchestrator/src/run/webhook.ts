@@ -82,6 +82,7 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
     return { kind: "failed", error: (err as Error).message };
   }
 
+  // The gateway enforces the timeout (and answers 504); no timer is left pending here.
   let timeoutMs = (step.webhook.timeout_s > 0 ? step.webhook.timeout_s : 30) * 1000;
   if (ctx.deadlineAt) timeoutMs = Math.max(1, Math.min(timeoutMs, ctx.deadlineAt - Date.now()));
   try {
@@ -95,7 +96,6 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
       },
       // Workers cannot send a body with GET/HEAD (the original did); those go without one.
       ...(method === "GET" || method === "HEAD" ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs + 5000),
     });
     if (res.headers.get("x-ktsu-egress-error")) {
       const detail = (await res.json().catch(() => ({}))) as { message?: string };

@@ -1,0 +1,41 @@
+// Encryption at rest for the secret parts of a run's state (secret params and
+// everything derived from them), with a key the run's storage never holds.
+// Format: "v1.<iv base64>.<ciphertext base64>", AES-256-GCM.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function b64(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+function unb64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function importKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    const raw = unb64(secret);
+    if (raw.length !== 32) throw new Error("KTSU_STATE_KEY must be 32 bytes, base64-encoded");
+    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function seal(value: unknown, secret: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await importKey(secret), encoder.encode(JSON.stringify(value)));
+  return `v1.${b64(iv)}.${b64(new Uint8Array(data))}`;
+}
+
+export async function unseal<T>(sealed: string, secret: string): Promise<T> {
+  const [version, iv, data] = sealed.split(".");
+  if (version !== "v1" || !iv || !data) throw new Error("unknown sealed state format");
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(iv) }, await importKey(secret), unb64(data));
+  return JSON.parse(decoder.decode(plain)) as T;
+}
