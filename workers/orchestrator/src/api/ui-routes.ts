@@ -42,8 +42,11 @@ function detail(step: CompiledStep): string {
     // Templates as written: `env:`/`{{ env.X }}` are not resolved here, so no secret appears.
     case "webhook":
       return `${step.webhook.method.toUpperCase()} ${step.webhook.url}`;
-    case "transform":
-      return step.transform.ops.map((op) => Object.keys(op).join("+")).join(" → ") || "inputs";
+    case "transform": {
+      const ops = step.transform.ops.map((op) => Object.keys(op).join("+")).join(" → ");
+      const from = step.transform.inputs.map((i) => i.from).join(", ");
+      return `${ops || "pass-through"} of ${from || "no input"}`;
+    }
   }
 }
 

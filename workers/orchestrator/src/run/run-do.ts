@@ -59,6 +59,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   private readonly store: Store;
   private readonly runner: StepRunner;
   private readonly hub = new EventHub();
+  private cachedScrubber?: Scrubber;
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
@@ -189,7 +190,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     });
   }
 
+  /** Masks this run's secret values: secret env values (root runs) and secret params. Built once per instance. */
   scrubber(): Scrubber {
+    if (this.cachedScrubber) return this.cachedScrubber;
     const run = this.run;
     const secrets = [...run.secret_params];
     if (run.env_enabled) {
@@ -198,7 +201,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
         if (decl.secret && typeof value === "string" && value !== "") secrets.push(value);
       }
     }
-    return createScrubber(secrets);
+    this.cachedScrubber = createScrubber(secrets);
+    return this.cachedScrubber;
   }
 
   /**
@@ -434,14 +438,17 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
         return this.haltForHuman(step.id, verdict.output);
       case "failed":
         return this.failStep(step.id, verdict.error, verdict.details);
-      case "complete":
+      case "complete": {
+        // Secret values never enter the run's state through an output (downstream steps see them masked too).
+        const output = this.scrubber().value(verdict.output);
         state.status = "complete";
-        state.output = verdict.output;
-        state.context = verdict.output;
+        state.output = output;
+        state.context = output;
         state.ended_at = now();
         if (step.type === "agent" && outcome.reflected !== undefined) state.reflected = outcome.reflected;
         this.touchStep(state);
         this.event("step_completed", step.id, this.stepSummary(state));
+      }
     }
   }
 
