@@ -43,6 +43,7 @@ export const anthropic: ApiAdapter = {
       model: body.model,
       system: textOf(body.system),
       lastUserText: lastUserText(body.messages),
+      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isRecord(m) && m.role === "assistant").length,
       inputChars: countChars(body.system) + countChars(body.messages),
     };
   },

@@ -43,6 +43,7 @@ export const openai: ApiAdapter = {
       model: body.model,
       system,
       lastUserText: user.at(-1) ?? "",
+      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isRecord(m) && m.role === "assistant").length,
       inputChars: countChars(body.messages),
       responseSchema: responseFormatSchema(body.response_format),
     };

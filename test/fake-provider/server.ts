@@ -7,15 +7,17 @@ import type { AddressInfo } from "node:net";
 import { anthropic } from "./anthropic.ts";
 import { buildCompletion } from "./completion.ts";
 import { openai } from "./openai.ts";
-import { isRecord, type ApiAdapter, type FakeError, type FakeReply, type RecordedCall } from "./types.ts";
+import { isRecord, type ApiAdapter, type FakeError, type FakePlan, type FakeReply, type ParsedRequest, type RecordedCall } from "./types.ts";
 
-export type { FakeApi, FakeError, FakeReply, FakeToolCall, FakeUsage, RecordedCall } from "./types.ts";
+export type { FakeApi, FakeError, FakePlan, FakeReply, FakeToolCall, FakeUsage, RecordedCall } from "./types.ts";
 export { defaultReplyText, extractSchema, SCHEMA_MARKER } from "./default-responder.ts";
 
 export interface FakeProviderOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /** Plans loaded at start (e.g. an example's fake-plan.json). */
+  plans?: FakePlan[];
 }
 
 export interface FakeProvider {
@@ -25,7 +27,9 @@ export interface FakeProvider {
   script(...replies: FakeReply[]): void;
   /** Every request to an API endpoint, in arrival order (the array is live; reset() empties it). */
   readonly calls: RecordedCall[];
-  /** Clears the queue and the recorded calls. */
+  /** Adds plans (see FakePlan); they answer when the queue is empty. */
+  plan(...plans: FakePlan[]): void;
+  /** Clears the queue, the plans and the recorded calls. */
   reset(): void;
   /** Stops listening and destroys open sockets, including hung requests. */
   close(): Promise<void>;
@@ -40,6 +44,7 @@ const ROUTES: Record<string, ApiAdapter> = {
 
 export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
   const queue: FakeReply[] = [];
+  const plans: FakePlan[] = [...(opts.plans ?? [])];
   const calls: RecordedCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let counter = 0;
@@ -48,7 +53,13 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
 
   const reset = () => {
     queue.length = 0;
+    plans.length = 0;
     calls.length = 0;
+  };
+
+  const planned = (request: ParsedRequest): FakeReply | undefined => {
+    const plan = plans.find((p) => request.system.includes(p.match));
+    return plan?.replies[Math.min(request.assistantTurns, plan.replies.length - 1)];
   };
 
   const sleep = (ms: number) =>
@@ -85,7 +96,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     const parsed = adapter.parse(body);
     if (typeof parsed === "string") return fail(400, { message: parsed });
 
-    const reply = queue.shift() ?? {};
+    const reply = queue.shift() ?? planned(parsed) ?? {};
     if (reply.hang) return; // left open until the client goes away or close()
     if (reply.delay_ms) await sleep(reply.delay_ms);
     if (res.destroyed) return;
@@ -125,6 +136,19 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         queue.push(...(replies as FakeReply[]));
         return sendJson(res, 200, { queued: queue.length });
       }
+      case "POST /__fake/plan": {
+        let added: unknown;
+        try {
+          added = (JSON.parse(await readBody(req)) as { plans?: unknown }).plans;
+        } catch {
+          added = undefined;
+        }
+        if (!Array.isArray(added) || !added.every((p) => isRecord(p) && typeof p.match === "string" && Array.isArray(p.replies) && p.replies.length > 0)) {
+          return sendJson(res, 400, { error: 'body must be {"plans": [{"match": "...", "replies": [FakeReply, ...]}, ...]}' });
+        }
+        plans.push(...(added as FakePlan[]));
+        return sendJson(res, 200, { plans: plans.length });
+      }
       default:
         return sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
     }
@@ -151,6 +175,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     url: `http://${host}:${port}`,
     calls,
     script: (...replies) => void queue.push(...replies),
+    plan: (...added) => void plans.push(...added),
     reset,
     close: () =>
       new Promise<void>((resolve, reject) => {

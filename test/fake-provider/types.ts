@@ -53,6 +53,8 @@ export interface ParsedRequest {
   lastUserText: string;
   /** Characters across system + messages, for the default usage estimate. */
   inputChars: number;
+  /** Assistant messages already in the conversation: the turn a plan answers. */
+  assistantTurns: number;
   /** A schema from the request body itself (OpenAI response_format), used as a fallback. */
   responseSchema?: Record<string, unknown>;
 }
@@ -86,4 +88,14 @@ export interface ApiAdapter {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A stateless script for one agent: the first plan whose `match` occurs in the
+ * system prompt answers turn N with `replies[min(N, last)]`, N being the number of
+ * assistant messages so far. Stateless, so it works for any number of runs at once.
+ */
+export interface FakePlan {
+  match: string;
+  replies: FakeReply[];
 }

@@ -524,3 +524,34 @@ describe("CLI", () => {
     }
   });
 });
+
+describe("plans (stateless per-agent scripts)", () => {
+  it("answers each turn of the matching agent from its plan, whatever the number of concurrent conversations", async () => {
+    const provider = await startFakeProvider();
+    try {
+      provider.plan({ match: "You are the kv demo", replies: [{ tool_calls: [{ id: "t1", name: "set", arguments: { key: "k", value: 1 } }] }, { text: '{"done": true}' }] });
+      const ask = async (messages: unknown[]) => {
+        const res = await fetch(`${provider.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: "Bearer k", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", messages: [{ role: "system", content: "You are the kv demo." }, ...messages] }),
+        });
+        return (await res.json()) as { choices: Array<{ message: { content: string | null; tool_calls?: Array<{ function: { name: string } }> } }> };
+      };
+      const first = await ask([{ role: "user", content: "go" }]);
+      expect(first.choices[0]!.message.tool_calls?.[0]?.function.name).toBe("set");
+      const second = await ask([
+        { role: "user", content: "go" },
+        { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "set", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "t1", content: "ok" },
+      ]);
+      expect(second.choices[0]!.message.content).toBe('{"done": true}');
+      // The same first turn again gets the same first reply: no state was consumed.
+      expect((await ask([{ role: "user", content: "again" }])).choices[0]!.message.tool_calls?.[0]?.function.name).toBe("set");
+      const res = await fetch(`${provider.url}/__fake/plan`, { method: "POST", body: JSON.stringify({ plans: [{ match: "x" }] }) });
+      expect(res.status).toBe(400);
+    } finally {
+      await provider.close();
+    }
+  });
+});
