@@ -1,10 +1,10 @@
 // `npm start [example]`: `ktsu start --all --project-dir examples/<example>` (default: hello).
 // Offline by default: with no provider configured it starts the local fake provider
 // (test/fake-provider) first. ANTHROPIC_API_KEY or OPENAI_BASE_URL switch to a real model.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
-import { startFakeProvider } from "../test/fake-provider/server.ts";
+import { startFakeProvider, type FakePlan } from "../test/fake-provider/server.ts";
 
 const example = process.argv[2] ?? "hello";
 const projectDir = path.join("examples", example);
@@ -20,7 +20,10 @@ if (process.env.ANTHROPIC_API_KEY && existsSync(path.join(REPO_ROOT, variant("an
   console.log(`ktsu: using the OpenAI-compatible endpoint ${process.env.OPENAI_BASE_URL}`);
 } else {
   const port = Number(process.env.KTSU_FAKE_PROVIDER_PORT ?? 5099);
-  const fake = await startFakeProvider({ port });
+  // An example may script its agents' tool calls for the fake provider (what a real model would decide).
+  const planFile = path.join(REPO_ROOT, projectDir, "fake-plan.json");
+  const plans = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, "utf8")) as { plans: FakePlan[] }).plans : [];
+  const fake = await startFakeProvider({ port, plans });
   process.env.KTSU_FAKE_PROVIDER_URL = fake.url;
   console.log(`ktsu: no ANTHROPIC_API_KEY or OPENAI_BASE_URL: using the local fake provider at ${fake.url}`);
 }
