@@ -1,4 +1,4 @@
-import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { SELF, abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
@@ -132,5 +132,28 @@ describe("secret params at rest", () => {
     expect(events.body.run.status).toBe("complete");
     const calls = (await sinkCalls()).filter((c) => c.path === `/fail/api-token-secret-77d1e0/${password}`);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("POST /enqueue/{workflow}", () => {
+  it("checks like /invoke, queues the run, and a retried enqueue with the same Idempotency-Key starts one run", async () => {
+    const key = `enq-${crypto.randomUUID()}`;
+    const send = () =>
+      SELF.fetch("https://ktsu.test/enqueue/conditions", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ flag: true }) });
+    const first = await send();
+    expect(first.status).toBe(202);
+    const body = (await first.json()) as { run_id: string; status: string };
+    expect(body).toEqual({ run_id: await runIdFor(key), status: "queued", idempotency_key: key });
+    expect((await send()).status).toBe(202);
+    const view = await eventually(async () => {
+      const { status, body: v } = await get<RunView>(`/runs/${body.run_id}`);
+      return status === 200 && v.run.status === "complete" ? v : undefined;
+    });
+    expect(view.run.metadata).toMatchObject({ source: "queue" });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+    const refused = await SELF.fetch("https://ktsu.test/enqueue/agent-strict", { method: "POST", body: "{}" });
+    expect(refused.status).toBe(422);
   });
 });

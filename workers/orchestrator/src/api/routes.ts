@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
-import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
+import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
 import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
@@ -64,6 +64,23 @@ export function registerRoutes(app: App): void {
     const runId = newRunId();
     await runStub(c.env, runId).start(rootRun(workflow, runId, body.value));
     return c.json({ run_id: runId, status: "accepted" }, 202);
+  });
+
+  // Queue-triggered runs over HTTP: the same checks as /invoke, then a message on the run queue.
+  // The run id derives from the Idempotency-Key, so a retried enqueue never starts a second run.
+  app.post("/enqueue/:workflow", async (c) => {
+    const workflow = findInvocable(c.req.param("workflow"));
+    if (isRefusal(workflow)) return refuse(c, workflow);
+    const denied = await checkInvokeAuth(workflow.invoke_auth, (name) => c.req.header(name), c.env);
+    if (denied) return refuse(c, denied);
+    const body = await readJsonBody(c);
+    if (!body.ok) return c.json({ error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message }, body.status);
+    if (!isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "request body must be a JSON object" }, 400);
+    const invalid = checkParams(workflow, body.value);
+    if (invalid) return refuse(c, invalid);
+    const key = c.req.header("idempotency-key") || crypto.randomUUID();
+    await c.env.RUN_QUEUE.send({ workflow: c.req.param("workflow"), params: body.value, idempotency_key: key });
+    return c.json({ run_id: await runIdFor(key), status: "queued", idempotency_key: key }, 202);
   });
 
   app.get("/runs", async (c) => {
