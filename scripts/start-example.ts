@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 import { startFakeProvider, type FakePlan } from "../test/fake-provider/server.ts";
+import { startHttpSink } from "../test/support/http-sink.ts";
 
 const example = process.argv[2] ?? "hello";
 const projectDir = path.join("examples", example);
@@ -26,6 +27,13 @@ if (process.env.ANTHROPIC_API_KEY && existsSync(path.join(REPO_ROOT, variant("an
   const fake = await startFakeProvider({ port, plans });
   process.env.KTSU_FAKE_PROVIDER_URL = fake.url;
   console.log(`ktsu: no ANTHROPIC_API_KEY or OPENAI_BASE_URL: using the local fake provider at ${fake.url}`);
+}
+
+// Examples with webhooks post to EXAMPLE_WEBHOOK_URL: a local receiver that prints what arrives.
+if (!process.env.EXAMPLE_WEBHOOK_URL) {
+  const port = Number(process.env.KTSU_EXAMPLE_SINK_PORT ?? 5098);
+  const sink = await startHttpSink({ port, onCall: (call) => console.log(`webhook receiver: ${call.method} ${call.path} ${call.body}`) });
+  process.env.EXAMPLE_WEBHOOK_URL = `${sink.url}/hook`;
 }
 
 process.chdir(REPO_ROOT);

@@ -25,7 +25,13 @@ function read(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startHttpSink(): Promise<HttpSink> {
+export interface HttpSinkOptions {
+  port?: number;
+  /** Called for every recorded request (examples print them). */
+  onCall?: (call: SinkCall) => void;
+}
+
+export async function startHttpSink(options: HttpSinkOptions = {}): Promise<HttpSink> {
   const calls: SinkCall[] = [];
   const statusByPath = new Map<string, number>();
   const delayByPath = new Map<string, number>();
@@ -50,13 +56,15 @@ export async function startHttpSink(): Promise<HttpSink> {
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers[name] = value;
-    calls.push({ method: req.method ?? "", path: url.pathname + url.search, headers, body });
+    const call = { method: req.method ?? "", path: url.pathname + url.search, headers, body };
+    calls.push(call);
+    options.onCall?.(call);
     const delay = delayByPath.get(url.pathname);
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     res.statusCode = statusByPath.get(url.pathname) ?? 200;
     res.end(JSON.stringify({ ok: res.statusCode < 400 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,

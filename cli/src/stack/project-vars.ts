@@ -43,20 +43,29 @@ function staticHost(url: string): string | null {
   }
 }
 
+/** `{{ env.NAME }}` and a whole `env:NAME` replaced by the variable's value (or its declared default). */
+function withEnv(url: string, declarations: EnvDeclaration[], source: Source): string {
+  const value = (name: string) => source[name] ?? declarations.find((d) => d.name === name)?.default ?? "";
+  if (url.startsWith("env:")) return value(url.slice(4));
+  return url.replace(/\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => value(name));
+}
+
 /**
- * Default egress allowlist: the hosts the project itself names (webhook URLs and
- * tool servers), plus anything listed in `KTSU_EGRESS_ALLOW` (comma-separated).
+ * Default egress allowlist: the hosts the project itself names (webhook URLs,
+ * resolving `env` references, and tool servers), plus anything listed in
+ * `KTSU_EGRESS_ALLOW` (comma-separated).
  */
-export function egressHosts(project: ProjectBundle, extra: string | undefined): string[] {
+export function egressHosts(project: ProjectBundle, source: Source): string[] {
   const hosts = new Set<string>();
   for (const workflow of Object.values(project.workflows)) {
     for (const step of workflow.pipeline) {
       if (step.type === "webhook") {
-        const host = staticHost(step.webhook.url);
+        const host = staticHost(withEnv(step.webhook.url, workflow.env, source));
         if (host) hosts.add(host);
       }
     }
   }
+  const extra = source.KTSU_EGRESS_ALLOW;
   for (const server of Object.values(project.servers)) {
     const host = staticHost(server.url);
     if (host) hosts.add(host);

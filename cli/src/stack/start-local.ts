@@ -97,7 +97,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     vars,
-    egressAllow: egressHosts(built.bundle, environment.KTSU_EGRESS_ALLOW),
+    egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
   });
   return { stack, bundle: built.bundle, report: built.report, stateDir };
