@@ -1,0 +1,268 @@
+// HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
+
+import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
+import type { StepMetrics } from "../../../shared/contracts/metrics.ts";
+import { followSse, SseHttpError, type ReconnectInfo } from "./sse.ts";
+
+export const DEFAULT_ORCHESTRATOR_URL = "http://localhost:5050";
+
+/** `--orchestrator`, else a non-empty `KTSU_ORCHESTRATOR_URL`, else http://localhost:5050 (no trailing slash). */
+export function orchestratorUrl(flag: string | undefined, env: Record<string, string | undefined> = process.env): string {
+  const chosen = flag || env.KTSU_ORCHESTRATOR_URL || DEFAULT_ORCHESTRATOR_URL;
+  return chosen.replace(/\/+$/, "");
+}
+
+/** The orchestrator answered with an error status. `message` is its `message` (or `error`, or text) field. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** The machine-readable `error` field, when the body had one. */
+  readonly code: string | undefined;
+  /** False when the body carried no usable message. */
+  readonly hasMessage: boolean;
+  constructor(status: number, message: string | undefined, code: string | undefined) {
+    super(message ?? `orchestrator returned status ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.hasMessage = message !== undefined;
+  }
+}
+
+/** The orchestrator could not be reached at all (connection refused, DNS, TLS, …). */
+export class UnreachableError extends Error {
+  readonly url: string;
+  constructor(url: string, cause: unknown) {
+    const detail = cause instanceof Error ? (causeCode(cause) ?? cause.message) : String(cause);
+    super(`cannot reach the orchestrator at ${url} (${detail})`);
+    this.name = "UnreachableError";
+    this.url = url;
+  }
+}
+
+function causeCode(error: Error): string | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause && typeof cause === "object") {
+    const code = (cause as { code?: unknown }).code;
+    const message = (cause as { message?: unknown }).message;
+    if (typeof code === "string") return typeof message === "string" && message ? message : code;
+    if (typeof message === "string" && message) return message;
+  }
+  return undefined;
+}
+
+/**
+ * The text an error line shows: `<command>: <message> (status N)`, or the
+ * original's `<command>: orchestrator returned status N` when the body said
+ * nothing, or `<command>: cannot reach …`.
+ */
+export function errorLine(command: string, error: unknown): string {
+  if (error instanceof ApiError) return error.hasMessage ? `${command}: ${error.message} (status ${error.status})` : `${command}: ${error.message}`;
+  if (error instanceof SseHttpError) {
+    const parsed = messageFromBody(error.body);
+    return parsed.message ? `${command}: ${parsed.message} (status ${error.status})` : `${command}: orchestrator returned status ${error.status}`;
+  }
+  return `${command}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function messageFromBody(text: string): { message: string | undefined; code: string | undefined } {
+  const trimmed = text.trim();
+  if (trimmed === "") return { message: undefined, code: undefined };
+  try {
+    const body = JSON.parse(trimmed) as unknown;
+    if (body && typeof body === "object" && !Array.isArray(body)) {
+      const { message, error } = body as { message?: unknown; error?: unknown };
+      const code = typeof error === "string" && error ? error : undefined;
+      if (typeof message === "string" && message) return { message, code };
+      return { message: code, code };
+    }
+  } catch {
+    // plain text (the original answered errors as text/plain)
+  }
+  return { message: trimmed.length > 300 ? `${trimmed.slice(0, 300)}…` : trimmed, code: undefined };
+}
+
+export interface InvokeResponse {
+  run_id: string;
+  status: string;
+}
+
+export interface RunFilter {
+  workflow?: string;
+  status?: string;
+  limit?: number;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  steps: (StepRecord & { pending_approval?: ApprovalRecord | null })[] | null;
+}
+
+export interface EnvelopeStep {
+  id: string;
+  output: Record<string, unknown>;
+  metrics: StepMetrics;
+  timestamp: string;
+  status?: string;
+  error?: string;
+}
+
+export interface Envelope {
+  run_id: string;
+  workflow: string;
+  status?: string;
+  error?: string;
+  payload?: Record<string, unknown>;
+  steps: EnvelopeStep[] | null;
+  totals: { duration_ms: number; tokens_in: number; tokens_out: number; cost_usd: number; llm_calls: number; tool_calls: number };
+}
+
+export type Decision = "approved" | "rejected";
+
+export interface FollowRunOptions {
+  /** Resume after this event sequence number. */
+  after?: number;
+  signal?: AbortSignal;
+  onReconnect?: (info: ReconnectInfo) => void;
+  maxRetries?: number;
+  retryMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Run events after which the stream ends (the orchestrator closes it there too). */
+export const FINAL_EVENTS: ReadonlySet<string> = new Set(["run_completed", "run_failed"]);
+
+const seg = (id: string) => encodeURIComponent(id);
+
+export interface ClientOptions {
+  fetch?: typeof fetch;
+  /**
+   * The orchestrator's `KTSU_ADMIN_TOKEN`: sent as `Authorization: Bearer …` on
+   * every route but `POST /invoke` (which has the workflow's own `invoke.auth`).
+   */
+  adminToken?: string;
+}
+
+/** A client for `--orchestrator` (or the environment), with `KTSU_ADMIN_TOKEN` from the environment. */
+export function clientFor(flag: string | undefined, env: Record<string, string | undefined> = process.env): OrchestratorClient {
+  return new OrchestratorClient(orchestratorUrl(flag, env), env.KTSU_ADMIN_TOKEN ? { adminToken: env.KTSU_ADMIN_TOKEN } : {});
+}
+
+export class OrchestratorClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly auth: Record<string, string>;
+
+  constructor(baseUrl: string, options: ClientOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.fetchImpl = options.fetch ?? fetch;
+    this.auth = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  private async request(method: string, path: string, body?: string, extraHeaders: Record<string, string> = this.auth): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.url(path), {
+        method,
+        headers: { accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extraHeaders },
+        ...(body !== undefined ? { body } : {}),
+      });
+    } catch (error) {
+      throw new UnreachableError(this.baseUrl, error);
+    }
+    if (res.status >= 400) {
+      const { message, code } = messageFromBody(await res.text().catch(() => ""));
+      throw new ApiError(res.status, message, code);
+    }
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<T> {
+    const res = await this.request(method, path, body, headers);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new Error(`the orchestrator answered ${method} ${path} with something that is not JSON (status ${res.status})`);
+    }
+  }
+
+  /** `POST /invoke/:workflow` with the body as given (already checked to be a JSON object), plus e.g. an `invoke.auth` header. */
+  async invoke(workflow: string, body: string, headers: Record<string, string> = {}): Promise<InvokeResponse> {
+    const result = await this.json<Partial<InvokeResponse>>("POST", `/invoke/${seg(workflow)}`, body, headers);
+    if (typeof result.run_id !== "string" || result.run_id === "") throw new Error("orchestrator did not return a run_id");
+    return { run_id: result.run_id, status: result.status ?? "" };
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const query = new URLSearchParams();
+    if (filter.workflow) query.set("workflow", filter.workflow);
+    if (filter.status) query.set("status", filter.status);
+    if (filter.limit !== undefined && filter.limit > 0) query.set("limit", String(filter.limit));
+    const qs = query.toString();
+    const result = await this.json<{ runs?: RunRecord[] | null }>("GET", `/runs${qs ? `?${qs}` : ""}`);
+    return result.runs ?? [];
+  }
+
+  getRun(runId: string): Promise<RunDetail> {
+    return this.json<RunDetail>("GET", `/runs/${seg(runId)}`);
+  }
+
+  envelope(runId: string): Promise<Envelope> {
+    return this.json<Envelope>("GET", `/runs/${seg(runId)}/envelope`);
+  }
+
+  async pendingApprovals(): Promise<ApprovalRecord[]> {
+    return (await this.json<ApprovalRecord[] | null>("GET", "/approvals")) ?? [];
+  }
+
+  approval(runId: string, stepId: string): Promise<ApprovalRecord> {
+    return this.json<ApprovalRecord>("GET", `/runs/${seg(runId)}/steps/${seg(stepId)}/approval`);
+  }
+
+  async decide(runId: string, stepId: string, decision: Decision): Promise<void> {
+    const res = await this.request("POST", `/runs/${seg(runId)}/steps/${seg(stepId)}/approval/decide`, JSON.stringify({ decision }));
+    await res.body?.cancel().catch(() => {});
+  }
+
+  /**
+   * The run's events, live (`GET /runs/:id/events`), each exactly once, in
+   * order, resuming with `Last-Event-ID` after a dropped connection; ends after
+   * `run_completed` or `run_failed`.
+   */
+  async *events(runId: string, options: FollowRunOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
+    const url = this.url(`/runs/${seg(runId)}/events`);
+    const stream = followSse({
+      url,
+      fetch: async (input, init) => {
+        try {
+          return await this.fetchImpl(input, init);
+        } catch (error) {
+          if (init?.signal?.aborted) throw error;
+          throw new UnreachableError(this.baseUrl, error);
+        }
+      },
+      headers: this.auth,
+      ...(options.after !== undefined ? { lastEventId: String(options.after) } : {}),
+      isLast: (message) => FINAL_EVENTS.has(message.event),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onReconnect ? { onReconnect: options.onReconnect } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    });
+    for await (const message of stream) {
+      let event: RunEvent;
+      try {
+        event = JSON.parse(message.data) as RunEvent;
+      } catch {
+        continue; // not one of ours
+      }
+      if (!event.type) event.type = message.event;
+      yield event;
+    }
+  }
+}
