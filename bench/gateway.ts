@@ -5,6 +5,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { localWorkerOptions } from "../cli/src/stack/stack.ts";
 import { startLocalProject } from "../cli/src/stack/start-local.ts";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
 import { PORTKEY_VERSION, startPortkey, type Portkey } from "./lib/portkey.ts";
@@ -24,10 +26,22 @@ async function main(): Promise<void> {
   await writeFile(path.join(projectDir, "workflows", "noop.workflow.yaml"), "name: noop\npipeline:\n  - id: a\n    transform:\n      inputs: []\n");
   await writeFile(
     path.join(projectDir, "gateway.yaml"),
-    `env:\n  - name: FAKE_URL\n  - name: FAKE_KEY\n    secret: true\n    default: k\nproviders:\n  - name: fake\n    type: openai\n    config:\n      base_url: "{{ env.FAKE_URL }}/v1"\n      api_key: "{{ env.FAKE_KEY }}"\nmodel_groups:\n  - name: default\n    models: ["fake/fake-model"]\n`,
+    `env:\n  - name: FAKE_URL\n  - name: FAKE_KEY\n    secret: true\n    default: fake-key\nproviders:\n  - name: fake\n    type: openai\n    config:\n      base_url: "{{ env.FAKE_URL }}/v1"\n      api_key: "{{ env.FAKE_KEY }}"\nmodel_groups:\n  - name: default\n    models: ["fake/fake-model"]\n    pricing:\n      - model: fake-model\n        input_per_million: 1\n        output_per_million: 2\n`,
   );
+  // Build the project and the Workers as the local stack does, then serve the gateway on its
+  // own port: the client reaches it over plain HTTP, exactly as it reaches Portkey.
   const { stack } = await startLocalProject({ projectDir, stateDir: path.join(work, "state"), port: 0, environment: { ...process.env, FAKE_URL: fake.url } });
-  const gateway = await stack.worker("gateway");
+  await stack.dispose();
+  const entry = path.join(work, "state", "build", "gateway", "index.js");
+  const gatewayMf = new Miniflare(
+    convertV4MiniflareOptions({
+      cf: false,
+      port: 0,
+      log: new Log(LogLevel.WARN),
+      workers: [localWorkerOptions("gateway", entry, { vars: { gateway: { FAKE_URL: fake.url } } })],
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const gatewayUrl = await gatewayMf.ready;
 
   let portkey: Portkey | null = null;
   let portkeyNote = "";
@@ -39,19 +53,19 @@ async function main(): Promise<void> {
 
   const sides: Record<string, () => Promise<Response>> = {
     direct: () =>
-      fetch(`${fake.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k", "content-type": "application/json" }, body: JSON.stringify(body) }),
+      fetch(`${fake.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer fake-key", "content-type": "application/json" }, body: JSON.stringify(body) }),
     ktsu: () =>
-      gateway.fetch("http://gateway/invoke", {
+      fetch(new URL("/invoke", gatewayUrl), {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ run_id: "bench", step_id: "s", group: "default", max_tokens: 64, messages: body.messages }),
-      }) as unknown as Promise<Response>,
+      }),
     ...(portkey
       ? {
           portkey: () =>
             fetch(`${portkey!.url}/v1/chat/completions`, {
               method: "POST",
-              headers: { authorization: "Bearer k", "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` },
+              headers: { authorization: "Bearer fake-key", "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` },
               body: JSON.stringify(body),
             }),
         }
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
     }
   } finally {
     portkey?.stop();
-    await stack.dispose();
+    await gatewayMf.dispose();
     await fake.close();
     await rm(work, { recursive: true, force: true });
   }

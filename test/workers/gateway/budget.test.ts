@@ -53,11 +53,20 @@ describe("budget", () => {
     expect(await budget(run)).toMatchObject({ spent_usd: 0, reserved_usd: 0, calls: 0, rejected: 0 });
   });
 
-  it("records the spend of runs without a budget (run ids with a slash included)", async () => {
+  it("meters budgeted runs only: a run without a budget leaves no ledger (its cost is in the reply)", async () => {
     const run = `${runId()}/sub`;
     await script({ usage: { input_tokens: 100, output_tokens: 100 } });
-    expect((await invoke(meteredCall({ run_id: run }))).status).toBe(200);
-    expect(await budget(run)).toEqual({ run_id: run, budget_usd: 0, spent_usd: 0.03, reserved_usd: 0, calls: 1, rejected: 0, by_step: { think: 0.03 } });
+    const res = await invoke(meteredCall({ run_id: run }));
+    expect(res.status).toBe(200);
+    expect(res.body.cost_usd).toBeCloseTo(0.03, 10);
+    expect(await budget(run)).toEqual({ run_id: run, budget_usd: 0, spent_usd: 0, reserved_usd: 0, calls: 0, rejected: 0, by_step: {} });
+  });
+
+  it("reports a budgeted run's spend, run ids with a slash included", async () => {
+    const run = `${runId()}/sub`;
+    await script({ usage: { input_tokens: 100, output_tokens: 100 } });
+    expect((await invoke(meteredCall({ run_id: run, cost_budget_usd: 5 }))).status).toBe(200);
+    expect(await budget(run)).toMatchObject({ run_id: run, budget_usd: 5, spent_usd: 0.03, reserved_usd: 0, calls: 1, by_step: { think: 0.03 } });
   });
 
   it("charges a reservation abandoned by a gateway that died mid-call", async () => {

@@ -152,8 +152,8 @@ describe("agent dispatch results", () => {
     const envelope = await get<{ totals: Record<string, number>; steps: Array<{ id: string }> }>(`/runs/${runId}/envelope`);
     expect(envelope.body.totals).toMatchObject({ tokens_in: 100, tokens_out: 40, cost_usd: 0.0025, llm_calls: 2, tool_calls: 3 });
     expect(envelope.body.steps.map((s) => s.id)).toEqual(["a", "after"]);
-    // The gateway's spend record for the run is part of the envelope (no LLM call went through it here).
-    expect((envelope.body as unknown as { budget: Record<string, unknown> }).budget).toMatchObject({ run_id: runId, spent_usd: 0, calls: 0 });
+    // Without a budget the gateway keeps no ledger for the run, so the envelope has no budget section.
+    expect((envelope.body as unknown as { budget?: unknown }).budget).toBeUndefined();
   });
 
   it("fails a step whose runtime stops heartbeating, within the timeout plus the alarm's slack", async () => {

@@ -18,6 +18,8 @@ export interface InvokeDeps {
   ledger: BudgetLedger | null;
   client(provider: ResolvedProvider): ProviderClient;
   sleep(ms: number): Promise<void>;
+  /** Keeps work going after the response (the ledger write of a finished call). */
+  defer(work: Promise<unknown>): void;
   /** Receives already-scrubbed text. */
   warn(message: string): void;
 }
@@ -95,8 +97,10 @@ async function callOnce(req: GatewayInvokeRequest, group: CompiledModelGroup, ta
   if (ledger) {
     // The call succeeded: a ledger hiccup must not turn it into a failure. An
     // unsettled reservation is charged in full later (BudgetDO), so the budget still holds.
+    // The write is sent now (so the ledger sees it before any later request of the run) but
+    // not waited for: until it lands, the reservation holds the call's maximum cost.
     const write = reservation ? ledger.settle(reservation, cost) : ledger.record(req.step_id, cost);
-    await write.catch((e: unknown) => deps.warn(`gateway: recording the cost of run "${ledger.runId}" failed: ${String(e)}`));
+    deps.defer(write.catch((e: unknown) => deps.warn(`gateway: recording the cost of run "${ledger.runId}" failed: ${String(e)}`)));
   }
 
   const { usage } = result;

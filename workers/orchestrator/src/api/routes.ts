@@ -31,7 +31,10 @@ function positiveInt(value: string | undefined, fallback: number): number {
 async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<BudgetReport | null> {
   try {
     const res = await env.GATEWAY.fetch(`https://gateway/budget/${encodeURIComponent(rootRunId)}`);
-    return res.ok ? ((await res.json()) as BudgetReport) : null;
+    if (!res.ok) return null;
+    const report = (await res.json()) as BudgetReport;
+    // The gateway meters budgeted runs only; for the others the envelope's totals say it all.
+    return report.budget_usd > 0 ? report : null;
   } catch {
     return null;
   }
