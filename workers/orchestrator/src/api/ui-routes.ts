@@ -1,13 +1,13 @@
 // Read-only routes for the web run viewer (docs/ui.md): the project's workflows and
 // each one's DAG, which the run API does not carry. The UI's own files are static
 // assets (wrangler.orchestrator.jsonc `assets`), served at /ui before this Worker runs.
-import type { Context, Hono, Next } from "hono";
+import type { Hono } from "hono";
 import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { OrchestratorEnv } from "../env.ts";
+import { requireAdminToken } from "./admin-auth.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
-type Ctx = Context<{ Bindings: OrchestratorEnv }>;
 
 /** One DAG node: what the viewer draws and shows before the step has run. */
 export interface GraphNode {
@@ -70,32 +70,12 @@ function findWorkflow(name: string): CompiledWorkflow | undefined {
   return all.find((w) => w.invoke_name === name) ?? all.find((w) => w.name === name) ?? project.workflows[name];
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-/**
- * `KTSU_ADMIN_TOKEN`, when set, guards these routes like the run API
- * (`Authorization: Bearer <token>`). Hashing first gives equal lengths for the
- * constant-time comparison.
- */
-async function requireAdmin(c: Ctx, next: Next): Promise<Response | void> {
-  const token = c.env.KTSU_ADMIN_TOKEN;
-  if (typeof token === "string" && token !== "") {
-    const header = c.req.header("authorization") ?? "";
-    const given = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
-    const [a, b] = await Promise.all([sha256(given), sha256(token)]);
-    if (!crypto.subtle.timingSafeEqual(a, b)) return c.json({ error: "unauthorized" }, 401);
-  }
-  await next();
-}
-
 export function registerUiRoutes(app: App): void {
   // The viewer is the only page this Worker has: send a browser opening the root there.
   app.get("/", (c) => c.redirect("/ui/", 302));
 
-  app.use("/workflows", requireAdmin);
-  app.use("/workflows/*", requireAdmin);
+  // The project's structure is the admin's to read, like the runs (KTSU_ADMIN_TOKEN).
+  for (const path of ["/workflows", "/workflows/*"]) app.use(path, requireAdminToken);
 
   app.get("/workflows", (c) => {
     const workflows = Object.values(project.workflows).map((w) => ({

@@ -80,6 +80,11 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     }
     for (const [key, value] of await this.ctx.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
     for (const [key, value] of await this.ctx.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
+    // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
+    const grace = Date.now() + this.heartbeatTimeoutMs();
+    for (const holder of [...this.steps.values(), ...this.items.values()]) {
+      if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined) holder.heartbeat_deadline_at = Math.max(holder.heartbeat_deadline_at, grace);
+    }
   }
 
   /** The Worker's bindings, for the step runner's helpers. */
@@ -150,9 +155,15 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.runDirty = true;
   }
 
+  /** A visible change of a step: stored, and mirrored to D1. */
   touchStep(state: StepState): void {
     this.dirty.add(`step:${state.id}`);
     this.mirrorDirty.add(state.id);
+  }
+
+  /** Bookkeeping only (fanout counters, deadlines): stored, but nothing D1 shows changed. */
+  persistStep(state: StepState): void {
+    this.dirty.add(`step:${state.id}`);
   }
 
   /** Records a step's (new or changed) approval. */
@@ -335,7 +346,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   /** Liveness from the runtime for some of this run's steps. */
   async heartbeat(stepIds: string[]): Promise<void> {
     if (!this.meta) return;
-    if (this.runner.onHeartbeat(stepIds, this.heartbeatTimeoutMs())) await this.commit();
+    this.runner.onHeartbeat(stepIds, this.heartbeatTimeoutMs());
   }
 
   /** A sub-run ended. */
@@ -360,6 +371,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     if (!this.meta || this.meta.status !== "running") return false;
     if ((await this.ctx.storage.getAlarm()) !== null) return false;
     await this.ctx.storage.setAlarm(Date.now());
+    this.alarmAt = undefined;
     return true;
   }
 
@@ -580,6 +592,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     } catch (err) {
       console.error(`run ${run.run_id}: telling parent ${run.parent.run_id} failed, will retry`, err);
       await this.ctx.storage.setAlarm(Date.now() + 1000);
+      this.alarmAt = undefined;
     }
   }
 
@@ -606,14 +619,22 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return this.inFlight.has(key);
   }
 
+  /** The alarm as last set by this instance; undefined until read from storage. */
+  private alarmAt: number | null | undefined;
+
   private async scheduleAlarm(): Promise<void> {
     const next = this.nextWakeUp();
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (next === null) {
-      await this.ctx.storage.deleteAlarm();
+      if (this.alarmAt !== null) await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
       return;
     }
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next || current < Date.now()) await this.ctx.storage.setAlarm(next);
+    const current = this.alarmAt;
+    if (current === null || current > next || current < Date.now()) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
   }
 
   /** The earliest deadline among running steps, fanout items and pending approvals (plus a watchdog while work runs). */
@@ -639,6 +660,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // this alarm has fired
     if (!this.meta) return;
     const at = Date.now();
     const timeoutMs = this.heartbeatTimeoutMs();

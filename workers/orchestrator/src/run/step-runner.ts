@@ -287,7 +287,7 @@ export class StepRunner {
       }
       this.run.putItem(step.id, item);
     }
-    this.run.touchStep(state);
+    this.run.persistStep(state);
     if (batch.length > 0) {
       await this.run.commit();
       const failures = await Promise.all(batch.map(({ request }) => this.postInvoke(request)));
@@ -308,7 +308,7 @@ export class StepRunner {
     state.fanout!.running -= 1;
     state.fanout!.finished += 1;
     this.run.putItem(step.id, item);
-    this.run.touchStep(state);
+    this.run.persistStep(state);
   }
 
   /** When every item has finished: the `{"results": [...]}` output or the policy failure, metrics summed. */
@@ -391,24 +391,19 @@ export class StepRunner {
     return item && state.status === "running" ? { step: parent, state, item } : null;
   }
 
-  onHeartbeat(stepIds: string[], timeoutMs: number): boolean {
-    let changed = false;
+  /**
+   * Moves the heartbeat deadlines of the named steps (or items). In memory only:
+   * a heartbeat writes nothing; after an eviction every running step gets a fresh
+   * deadline instead (RunDO.load).
+   */
+  onHeartbeat(stepIds: string[], timeoutMs: number): void {
     const deadline = Date.now() + timeoutMs;
     for (const stepId of stepIds) {
       const target = this.locate(stepId);
       if (!target) continue;
-      if (target.item) {
-        if (target.item.status !== "running") continue;
-        target.item.heartbeat_deadline_at = deadline;
-        this.run.putItem(target.step.id, target.item);
-      } else {
-        if (target.state.status !== "running") continue;
-        target.state.heartbeat_deadline_at = deadline;
-        this.run.touchStep(target.state);
-      }
-      changed = true;
+      const holder = target.item ?? target.state;
+      if (holder.status === "running") holder.heartbeat_deadline_at = deadline;
     }
-    return changed;
   }
 
   /**
