@@ -232,7 +232,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       }
       for (const event of events) entries[eventKey(event.seq)] = event;
       this.dirty.clear();
-      await this.ctx.storage.put(entries);
+      await putAll(this.ctx.storage, entries);
     }
     await this.mirror(events);
     if (events.length > 0) this.hub.publish(events, this.runEnded());
@@ -329,7 +329,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.event("run_started", undefined, { workflow: input.workflow_name });
     // The Run record exists before the caller hears "accepted" (bug B8).
     this.runDirty = false;
-    await this.ctx.storage.put(Object.fromEntries([...this.dirty].map((k) => [k, k === "meta" ? this.storedMeta() : this.steps.get(k.slice(5))])));
+    await putAll(this.ctx.storage, Object.fromEntries([...this.dirty].map((k) => [k, k === "meta" ? this.storedMeta() : this.steps.get(k.slice(5))])));
     this.dirty.clear();
     await this.store.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
     await this.advance();
@@ -690,6 +690,16 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
 function approvalRecord(approval: ApprovalState): ApprovalRecord {
   const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
   return record;
+}
+
+/** A put takes at most 128 keys. All chunks are issued in one turn, so the runtime coalesces them into one atomic write. */
+function putAll(storage: DurableObjectStorage, entries: Record<string, unknown>): Promise<unknown> {
+  const keys = Object.keys(entries);
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < keys.length; i += 128) {
+    writes.push(storage.put(Object.fromEntries(keys.slice(i, i + 128).map((k) => [k, entries[k]]))));
+  }
+  return Promise.all(writes);
 }
 
 function now(): string {

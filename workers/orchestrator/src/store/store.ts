@@ -5,6 +5,37 @@ import { approvals, events, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
 
+/** D1 binds at most 100 parameters per statement: steps have 15 columns, events 6. */
+const STEP_ROWS_PER_STATEMENT = 6;
+const EVENT_ROWS_PER_STATEMENT = 16;
+
+/** On conflict, a step row takes every column of the new row (SQLite's `excluded`). */
+const STEP_UPSERT = Object.fromEntries(
+  (
+    [
+      ["name", steps.name],
+      ["type", steps.type],
+      ["status", steps.status],
+      ["seq", steps.seq],
+      ["error", steps.error],
+      ["output", steps.output],
+      ["rawOutput", steps.rawOutput],
+      ["validationErrors", steps.validationErrors],
+      ["metrics", steps.metrics],
+      ["reflected", steps.reflected],
+      ["messages", steps.messages],
+      ["startedAt", steps.startedAt],
+      ["endedAt", steps.endedAt],
+    ] as const
+  ).map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]),
+);
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export interface RunFilter {
   workflow?: string;
   status?: string;
@@ -44,14 +75,13 @@ export class Store {
       const row = runRow(change.run);
       statements.push(this.db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: { ...row, id: undefined } }));
     }
-    for (const step of change.steps ?? []) {
-      const row = stepRow(step);
-      statements.push(
-        this.db.insert(steps).values(row).onConflictDoUpdate({ target: [steps.runId, steps.id], set: { ...row, runId: undefined, id: undefined } }),
-      );
+    // Multi-row statements, sized under D1's 100 bound parameters per statement: a
+    // 100-step fan-in then costs a handful of statements instead of hundreds.
+    for (const rows of chunks((change.steps ?? []).map(stepRow), STEP_ROWS_PER_STATEMENT)) {
+      statements.push(this.db.insert(steps).values(rows).onConflictDoUpdate({ target: [steps.runId, steps.id], set: STEP_UPSERT }));
     }
-    for (const event of change.events ?? []) {
-      statements.push(this.db.insert(events).values(eventRow(event)).onConflictDoNothing());
+    for (const rows of chunks((change.events ?? []).map(eventRow), EVENT_ROWS_PER_STATEMENT)) {
+      statements.push(this.db.insert(events).values(rows).onConflictDoNothing());
     }
     for (const approval of change.approvals ?? []) {
       const row = approvalRow(approval);
