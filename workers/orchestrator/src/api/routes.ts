@@ -7,6 +7,7 @@ import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
 import { isPlainObject, readJsonBody } from "./body.ts";
 import { requireAdminToken } from "./admin-auth.ts";
+import { openApiDocument } from "./openapi.ts";
 import { checkInvokeAuth } from "./invoke-auth.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
@@ -53,6 +54,8 @@ export async function envelopeResponse(c: Ctx): Promise<Response> {
 /** The public API (spec §5). Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
 export function registerRoutes(app: App): void {
   for (const path of ["/runs", "/runs/*", "/approvals", "/approvals/*"]) app.use(path, requireAdminToken);
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument));
 
   app.post("/invoke/:workflow", async (c) => {
     const workflow = findInvocable(c.req.param("workflow"));
