@@ -515,7 +515,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       partial_metrics: state.metrics,
       kind: "needs_human",
     });
-    this.event("step_needs_human", stepId, this.stepSummary(state));
+    this.event("step_needs_human", stepId, { ...this.stepSummary(state), output });
     this.run.failed_step = stepId;
     this.endRun("needs_human", "needs_human_review");
   }
