@@ -1,0 +1,85 @@
+// The orchestrator's API, called from the page it serves (same origin).
+import { getToken, requireLogin } from "./auth.ts";
+import type { ApprovalRecord, Budget, RunRecord, StepView, WorkflowGraph, WorkflowSummary } from "./types.ts";
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Run ids of sub-runs contain "/": every id goes into a path percent-encoded. */
+export const enc = encodeURIComponent;
+
+export function authHeaders(): Record<string, string> {
+  const token = getToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** A 401 opens the token prompt; other errors carry the API's `message`. */
+export async function checked(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  if (res.status === 401) requireLogin();
+  const body = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
+  throw new ApiError(res.status, body?.message || body?.error || `HTTP ${res.status}`);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: { accept: "application/json", ...authHeaders() } });
+  return (await checked(res)).json() as Promise<T>;
+}
+
+export interface RunFilter {
+  workflow?: string;
+  status?: string;
+  limit?: number;
+}
+
+export async function listRuns(filter: RunFilter): Promise<RunRecord[]> {
+  const query = new URLSearchParams();
+  if (filter.workflow) query.set("workflow", filter.workflow);
+  if (filter.status) query.set("status", filter.status);
+  query.set("limit", String(filter.limit ?? 100));
+  return (await getJson<{ runs: RunRecord[] }>(`/runs?${query}`)).runs;
+}
+
+export async function getRun(id: string): Promise<{ run: RunRecord; steps: StepView[] }> {
+  const body = await getJson<{ run: RunRecord; steps: StepView[] | null }>(`/runs/${enc(id)}`);
+  return { run: body.run, steps: body.steps ?? [] };
+}
+
+/** The gateway's spend for the run, or null when it does not know the run. */
+export async function getBudget(id: string): Promise<Budget | null> {
+  const body = await getJson<{ budget?: Budget }>(`/runs/${enc(id)}/envelope`);
+  return body.budget ?? null;
+}
+
+export async function listWorkflows(): Promise<WorkflowSummary[]> {
+  return (await getJson<{ workflows: WorkflowSummary[] }>("/workflows")).workflows;
+}
+
+/** The workflow's DAG, or null when the running project no longer has it. */
+export async function getGraph(workflow: string): Promise<WorkflowGraph | null> {
+  try {
+    return await getJson<WorkflowGraph>(`/workflows/${enc(workflow)}/graph`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+export async function listApprovals(): Promise<ApprovalRecord[]> {
+  const body = await getJson<ApprovalRecord[] | { approvals: ApprovalRecord[] }>("/approvals");
+  return Array.isArray(body) ? body : body.approvals;
+}
+
+export async function decide(runId: string, stepId: string, decision: "approved" | "rejected"): Promise<void> {
+  const res = await fetch(`/runs/${enc(runId)}/steps/${enc(stepId)}/approval/decide`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...authHeaders() },
+    body: JSON.stringify({ decision }),
+  });
+  await checked(res);
+}
