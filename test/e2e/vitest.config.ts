@@ -11,8 +11,11 @@ Object.assign(process.env, OFFLINE_ENV);
  * projects (they need Debian's chromium); adding this file to the root config's
  * `projects` list would run them there too.
  */
+const report = process.env.KTSU_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"],
     name: "e2e",
     root: path.dirname(fileURLToPath(import.meta.url)),
     environment: "node",
