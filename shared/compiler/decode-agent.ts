@@ -36,6 +36,7 @@ function decodeAgentServer(value: unknown, path: FieldPath, d: Decoder): AgentSe
   return compact<AgentServerConfig>({
     name: d.string(server.name, [...path, "name"]),
     path: d.string(server.path, [...path, "path"]),
+    persistent_id: d.string(server.persistent_id, [...path, "persistent_id"]),
     params: d.mapping(server.params, [...path, "params"]),
     access:
       access &&

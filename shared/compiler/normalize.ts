@@ -272,6 +272,7 @@ function compileAgent(
       params: serverParams,
       allowlist,
       approval_rules: approvalRules,
+      ...(entry.persistent_id ? { persistent_id: entry.persistent_id } : {}),
     });
   });
   return compiled;

@@ -116,6 +116,8 @@ export interface AgentFile {
 export interface AgentServerConfig {
   name?: string;
   path?: string;
+  /** The server's state namespace (kv: which store); the original parsed but ignored this key. */
+  persistent_id?: string;
   params?: Record<string, unknown>;
   access?: { allowlist?: AllowlistEntryConfig[] };
 }
@@ -399,6 +401,8 @@ export interface CompiledAgentServer {
   /** Entry names: exact, `prefix*` or `*`. Empty means no tools. */
   allowlist: string[];
   approval_rules: ApprovalRule[];
+  /** Sent to the server as `persistentId` (stateful servers such as kv keep a namespace per id). */
+  persistent_id?: string;
 }
 
 export interface ApprovalRule {

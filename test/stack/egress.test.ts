@@ -19,6 +19,11 @@ let stateDir: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === "/big") return res.end("x".repeat(5000));
+    if (req.url === "/big-chunked") {
+      res.write("y".repeat(3000));
+      return setTimeout(() => res.end("y".repeat(3000)), 20);
+    }
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
@@ -34,6 +39,7 @@ beforeAll(async () => {
     projectBundle: path.join(REPO_ROOT, "dist", "project", "bundle.js"),
     stateDir,
     egressAllow: [new URL(serverUrl).host],
+    vars: { gateway: { KTSU_EGRESS_MAX_RESPONSE_BYTES: "4096" } },
   });
 });
 
@@ -66,6 +72,21 @@ describe("egress through the gateway", () => {
     expect(res.headers.get("x-ktsu-egress-error")).toBe("1");
     expect(await res.json()).toEqual({ error: "egress_denied", message: `host "localhost:${port}" is not in the egress allowlist` });
     expect(hits.length).toBe(before);
+  });
+});
+
+describe("egress size limits", () => {
+  it("refuses a reply whose declared length is over the limit", async () => {
+    const gateway = await stack.worker("gateway");
+    const res = await gateway.fetch("http://gateway/egress", { headers: { "x-ktsu-egress-url": `${serverUrl}/big` } });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { message: string }).message).toMatch(/response of 5000 bytes exceeds 4096$/);
+  });
+
+  it("cuts a reply without a length once it passes the limit", async () => {
+    const gateway = await stack.worker("gateway");
+    const res = await gateway.fetch("http://gateway/egress", { headers: { "x-ktsu-egress-url": `${serverUrl}/big-chunked` } });
+    await expect(res.text()).rejects.toThrow();
   });
 });
 

@@ -69,6 +69,7 @@ export function register(program: Command): void {
       const lines = [
         `ktsu: project ${path.relative(process.cwd(), projectDir) || "."}: ${names.length} workflow(s): ${names.join(", ") || "(none)"}`,
         `ktsu: orchestrator listening on ${url}`,
+        `ktsu: run viewer at ${url}/ui/`,
         `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),

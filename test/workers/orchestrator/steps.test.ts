@@ -156,3 +156,11 @@ describe("agent steps inside sub-workflows and the budget context", () => {
     });
   });
 });
+
+describe("tool servers in the dispatch", () => {
+  it("sends each agent server with its URL, allowlist and persistent_id", async () => {
+    const view = await settled(await start("with-tools", { script: script({ echo: true }) }));
+    const request = (step(view, "a").output as { request: { tool_servers: unknown[] } }).request;
+    expect(request.tool_servers).toEqual([{ name: "kv", url: "ktsu://tools/kv", allowlist: ["get"], persistent_id: "ns1" }]);
+  });
+});

@@ -86,7 +86,13 @@ export function createGatewayApp(options: GatewayAppOptions) {
     return c.json(await ledger.report(runId));
   });
 
-  app.all("/egress", (c) => handleEgress(c, { ...DEFAULT_EGRESS_POLICY, allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW) }));
+  app.all("/egress", (c) =>
+    handleEgress(c, {
+      ...DEFAULT_EGRESS_POLICY,
+      allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW),
+      maxResponseBytes: Number(c.env.KTSU_EGRESS_MAX_RESPONSE_BYTES) || DEFAULT_EGRESS_POLICY.maxResponseBytes,
+    }),
+  );
 
   return app;
 }

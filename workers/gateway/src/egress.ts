@@ -15,6 +15,7 @@ export interface EgressPolicy {
   /** Host patterns: `host`, `host:port`, or `*.domain`. */
   allowHosts: string[];
   maxRequestBytes: number;
+  maxResponseBytes: number;
   defaultTimeoutMs: number;
   maxTimeoutMs: number;
 }
@@ -22,6 +23,7 @@ export interface EgressPolicy {
 export const DEFAULT_EGRESS_POLICY: EgressPolicy = {
   allowHosts: [],
   maxRequestBytes: 1024 * 1024,
+  maxResponseBytes: 10 * 1024 * 1024,
   defaultTimeoutMs: 30_000,
   maxTimeoutMs: 300_000,
 };
@@ -83,17 +85,37 @@ export async function handleEgress(c: Context, policy: EgressPolicy): Promise<Re
   const timeoutMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, policy.maxTimeoutMs) : policy.defaultTimeoutMs;
 
   try {
-    return await fetch(url, {
+    const upstream = await fetch(url, {
       method: c.req.method,
       headers,
       body,
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
+    const declared = Number(upstream.headers.get("content-length"));
+    if (Number.isFinite(declared) && declared > policy.maxResponseBytes) {
+      await upstream.body?.cancel();
+      return egressError(502, "egress_failed", `${c.req.method} ${url.host}: response of ${declared} bytes exceeds ${policy.maxResponseBytes}`);
+    }
+    return upstream.body ? new Response(capped(upstream.body, policy.maxResponseBytes), upstream) : upstream;
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     return timedOut
       ? egressError(504, "egress_timeout", `${c.req.method} ${url.host}: timed out after ${timeoutMs} ms`)
       : egressError(502, "egress_failed", `${c.req.method} ${url.host}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** Passes a body through, failing the stream once it grows past `max` bytes (replies without a length). */
+function capped(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) controller.error(new Error(`egress response exceeds ${max} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
 }

@@ -9,6 +9,8 @@ export interface GatewayEnv {
   BUDGET: DurableObjectNamespace<BudgetDO>;
   /** Hosts the egress endpoint may reach (JSON array or comma list). */
   KTSU_EGRESS_ALLOW?: string;
+  /** Largest upstream reply the egress proxy passes on (default 10 MiB). */
+  KTSU_EGRESS_MAX_RESPONSE_BYTES?: string;
   /** Retry and limit knobs: see settings.ts. */
   KTSU_GATEWAY_RETRY_BASE_MS?: string;
   KTSU_GATEWAY_RETRY_MAX_WAIT_MS?: string;

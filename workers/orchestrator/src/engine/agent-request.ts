@@ -125,6 +125,7 @@ function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: 
       throw new DispatchError(`server ${ref.name} param resolution: ${(err as Error).message}`);
     }
     if (ref.approval_rules.length > 0) spec.approval_rules = ref.approval_rules;
+    if (ref.persistent_id) spec.persistent_id = ref.persistent_id;
     return spec;
   });
 }

@@ -35,6 +35,10 @@ export function isRefusal(value: unknown): value is Refusal {
  * precompiled validator. Nothing is created when this refuses.
  */
 export function checkParams(workflow: CompiledWorkflow, params: Record<string, unknown>): Refusal | null {
+  // Deeper values overflow the stack when the run's Durable Object stores them (a 500, found by test/reliability).
+  if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
+    return { status: 422, error: "invalid_input", message: `input nests deeper than ${MAX_PARAMS_DEPTH} levels` };
+  }
   for (const name of workflow.params.required) {
     if (!Object.hasOwn(params, name)) {
       return { status: 422, error: "invalid_input", message: `input missing required field "${name}"`, field: name };
@@ -48,6 +52,21 @@ export function checkParams(workflow: CompiledWorkflow, params: Record<string, u
   if (!failure) return null;
   const field = failure.path.replace(/^\//, "");
   return { status: 422, error: "invalid_input", message: `input field "${field || "(root)"}" ${failure.message}`, field };
+}
+
+/** How deep invoke params may nest (objects and arrays); far beyond any real payload. */
+export const MAX_PARAMS_DEPTH = 100;
+
+/** Whether `value` nests objects/arrays more than `max` levels deep (iterative: deep input cannot overflow the check). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** `run_` + 16 lowercase hex characters (8 random bytes), as the original. */
