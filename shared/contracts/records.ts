@@ -77,3 +77,24 @@ export interface ApprovalRecord {
   decided_at?: string;
   partial_metrics: StepMetrics;
 }
+
+/** One settled step in the envelope (spec §5.5). */
+export interface EnvelopeStep {
+  id: string;
+  output: Record<string, unknown>;
+  metrics: StepMetrics;
+  timestamp: string;
+  status?: string;
+  error?: string;
+}
+
+/** `GET /runs/{id}/envelope` (spec §5.5), plus the gateway's ledger for budgeted runs. */
+export interface Envelope {
+  run_id: string;
+  workflow: string;
+  status?: string;
+  error?: string;
+  payload?: Record<string, unknown>;
+  steps: EnvelopeStep[] | null;
+  totals: { duration_ms: number; tokens_in: number; tokens_out: number; cost_usd: number; llm_calls: number; tool_calls: number };
+}

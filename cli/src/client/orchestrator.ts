@@ -1,8 +1,9 @@
 // HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
 
-import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
-import type { StepMetrics } from "../../../shared/contracts/metrics.ts";
+import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
 import { followSse, SseHttpError, type ReconnectInfo } from "./sse.ts";
+
+export type { Envelope, EnvelopeStep } from "../../../shared/contracts/records.ts";
 
 export const DEFAULT_ORCHESTRATOR_URL = "http://localhost:5050";
 
@@ -95,25 +96,6 @@ export interface RunFilter {
 export interface RunDetail {
   run: RunRecord;
   steps: (StepRecord & { pending_approval?: ApprovalRecord | null })[] | null;
-}
-
-export interface EnvelopeStep {
-  id: string;
-  output: Record<string, unknown>;
-  metrics: StepMetrics;
-  timestamp: string;
-  status?: string;
-  error?: string;
-}
-
-export interface Envelope {
-  run_id: string;
-  workflow: string;
-  status?: string;
-  error?: string;
-  payload?: Record<string, unknown>;
-  steps: EnvelopeStep[] | null;
-  totals: { duration_ms: number; tokens_in: number; tokens_out: number; cost_usd: number; llm_calls: number; tool_calls: number };
 }
 
 export type Decision = "approved" | "rejected";

@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, type Refusal } from "../run/admission.ts";
@@ -41,6 +42,22 @@ async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<Bu
   }
 }
 
+/**
+ * The checks of `POST /invoke` (spec §5.2, in its order): the workflow, its
+ * `invoke.auth`, the body, the params. Returns the refusal to send, or what to start.
+ */
+async function admit(c: Ctx): Promise<Response | { workflow: CompiledWorkflow; params: Record<string, unknown> }> {
+  const workflow = findInvocable(c.req.param("workflow") ?? "");
+  if (isRefusal(workflow)) return refuse(c, workflow);
+  const denied = await checkInvokeAuth(workflow.invoke_auth, (name) => c.req.header(name), c.env);
+  if (denied) return refuse(c, denied);
+  const body = await readJsonBody(c);
+  if (!body.ok) return c.json({ error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message }, body.status);
+  if (!isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "request body must be a JSON object" }, 400);
+  const invalid = checkParams(workflow, body.value);
+  return invalid ? refuse(c, invalid) : { workflow, params: body.value };
+}
+
 /** `GET /runs/{id}/envelope`, with the gateway's spend record (also served to the tools Worker internally). */
 export async function envelopeResponse(c: Ctx): Promise<Response> {
   const store = new Store(c.env.DB);
@@ -58,34 +75,20 @@ export function registerRoutes(app: App): void {
   app.get("/openapi.json", (c) => c.json(openApiDocument));
 
   app.post("/invoke/:workflow", async (c) => {
-    const workflow = findInvocable(c.req.param("workflow"));
-    if (isRefusal(workflow)) return refuse(c, workflow);
-    const denied = await checkInvokeAuth(workflow.invoke_auth, (name) => c.req.header(name), c.env);
-    if (denied) return refuse(c, denied);
-    const body = await readJsonBody(c);
-    if (!body.ok) return c.json({ error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message }, body.status);
-    if (!isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "request body must be a JSON object" }, 400);
-    const invalid = checkParams(workflow, body.value);
-    if (invalid) return refuse(c, invalid);
+    const admitted = await admit(c);
+    if (admitted instanceof Response) return admitted;
     const runId = newRunId();
-    await runStub(c.env, runId).start(rootRun(workflow, runId, body.value));
+    await runStub(c.env, runId).start(rootRun(admitted.workflow, runId, admitted.params));
     return c.json({ run_id: runId, status: "accepted" }, 202);
   });
 
   // Queue-triggered runs over HTTP: the same checks as /invoke, then a message on the run queue.
   // The run id derives from the Idempotency-Key, so a retried enqueue never starts a second run.
   app.post("/enqueue/:workflow", async (c) => {
-    const workflow = findInvocable(c.req.param("workflow"));
-    if (isRefusal(workflow)) return refuse(c, workflow);
-    const denied = await checkInvokeAuth(workflow.invoke_auth, (name) => c.req.header(name), c.env);
-    if (denied) return refuse(c, denied);
-    const body = await readJsonBody(c);
-    if (!body.ok) return c.json({ error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message }, body.status);
-    if (!isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "request body must be a JSON object" }, 400);
-    const invalid = checkParams(workflow, body.value);
-    if (invalid) return refuse(c, invalid);
+    const admitted = await admit(c);
+    if (admitted instanceof Response) return admitted;
     const key = c.req.header("idempotency-key") || crypto.randomUUID();
-    await c.env.RUN_QUEUE.send({ workflow: c.req.param("workflow"), params: body.value, idempotency_key: key });
+    await c.env.RUN_QUEUE.send({ workflow: c.req.param("workflow"), params: admitted.params, idempotency_key: key });
     return c.json({ run_id: await runIdFor(key), status: "queued", idempotency_key: key }, 202);
   });
 

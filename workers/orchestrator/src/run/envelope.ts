@@ -1,25 +1,5 @@
-import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
-import type { RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import type { Envelope, EnvelopeStep, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
 import { sumCostUsd } from "../engine/metrics.ts";
-
-export interface EnvelopeStep {
-  id: string;
-  output: Record<string, unknown>;
-  metrics: StepMetrics;
-  timestamp: string;
-  status?: string;
-  error?: string;
-}
-
-export interface Envelope {
-  run_id: string;
-  workflow: string;
-  status?: string;
-  error?: string;
-  payload?: Record<string, unknown>;
-  steps: EnvelopeStep[] | null;
-  totals: { duration_ms: number; tokens_in: number; tokens_out: number; cost_usd: number; llm_calls: number; tool_calls: number };
-}
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 const SHOWN = new Set(["complete", "failed", "skipped", "pending_approval", "needs_human"]);
