@@ -4,34 +4,11 @@
 import type { Hono } from "hono";
 import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
+import type { GraphNode, WorkflowGraph } from "../../../../shared/contracts/workflows.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { requireAdminToken } from "./admin-auth.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
-
-/** One DAG node: what the viewer draws and shows before the step has run. */
-export interface GraphNode {
-  id: string;
-  type: CompiledStep["type"];
-  /** The DAG edges into this node: `depends_on` plus inferred `step.X` references. */
-  dependencies: string[];
-  depends_on: string[];
-  condition?: string;
-  /** A one-line description: the agent, sub-workflow, webhook target or transform ops. */
-  detail: string;
-  for_each?: string;
-  /** `on: approval` webhooks are not DAG steps: they are sent when an approval opens. */
-  on?: string;
-  has_output_schema: boolean;
-}
-
-export interface WorkflowGraph {
-  name: string;
-  key: string;
-  description?: string;
-  visibility: CompiledWorkflow["visibility"];
-  nodes: GraphNode[];
-}
 
 function detail(step: CompiledStep): string {
   switch (step.type) {
