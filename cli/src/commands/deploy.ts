@@ -14,13 +14,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { parse as parseYaml } from "yaml";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
 import { buildProject } from "../build/index.ts";
 import { projectDirFrom } from "../options.ts";
 import { renderReport } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
-import { egressHosts } from "../stack/project-vars.ts";
+import { egressHosts, envFileVariables } from "../stack/project-vars.ts";
 import { wranglerConfigPath, type WorkerName } from "../stack/paths.ts";
 
 /** Upload order: each Worker after the ones it binds to (the orchestrator ↔ tools/runtime cycle aside). */
@@ -63,15 +62,6 @@ export function declaredVariables(project: ProjectBundle): DeclaredVariable[] {
   return [...found.values()].sort((a, b) => (a.worker === b.worker ? a.name.localeCompare(b.name) : a.worker === "gateway" ? 1 : -1));
 }
 
-/** `variables:` of an env file, as strings. */
-function envFileVariables(file: string): Record<string, string> {
-  const doc = parseYaml(readFileSync(file, "utf8")) as { variables?: Record<string, unknown> } | null;
-  const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries(doc?.variables ?? {})) {
-    if (value !== null && value !== undefined) variables[name] = String(value);
-  }
-  return variables;
-}
 
 export interface DeployPlan {
   /** `--var` pairs per Worker: non-secret values from the env file, and the gateway's egress allowlist. */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import type { EnvDeclaration, ProjectBundle } from "../../../shared/bundle.ts";
 
 type Source = Record<string, string | undefined>;
@@ -72,4 +74,14 @@ export function egressHosts(project: ProjectBundle, source: Source): string[] {
   }
   for (const host of (extra ?? "").split(",")) if (host.trim()) hosts.add(host.trim().toLowerCase());
   return [...hosts].sort();
+}
+
+/** `variables:` of an env file (`environments/*.env.yaml`), as strings. */
+export function envFileVariables(file: string): Record<string, string> {
+  const doc = parseYaml(readFileSync(file, "utf8")) as { variables?: Record<string, unknown> } | null;
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(doc?.variables ?? {})) {
+    if (value !== null && value !== undefined) variables[name] = String(value);
+  }
+  return variables;
 }

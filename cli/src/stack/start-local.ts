@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
-import { egressHosts, workerVars } from "./project-vars.ts";
+import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
 export interface StartLocalOptions {
@@ -41,15 +40,6 @@ export class InvalidProjectError extends Error {
   }
 }
 
-/** Variables of an env file (`environments/*.env.yaml`), as strings. */
-function envFileVariables(file: string): Record<string, string> {
-  const doc = parseYaml(readFileSync(file, "utf8")) as { variables?: Record<string, unknown> } | null;
-  const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries(doc?.variables ?? {})) {
-    if (value !== null && value !== undefined) variables[name] = String(value);
-  }
-  return variables;
-}
 
 /** Orchestrator settings passed through from the environment when set. */
 const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
