@@ -36,6 +36,7 @@ export default defineConfig({
         },
       },
       "test/workers/*/vitest.config.ts",
+      "test/reliability/vitest.config.ts",
     ],
   },
 });

@@ -1,0 +1,210 @@
+// Scenario 5 (compiler half): malformed and hostile YAML projects through the project
+// compiler (what `ktsu validate`/`build`/`start` run): random text, random structures,
+// random step graphs (with cycles and unknown ids), unicode, deep nesting, huge strings,
+// YAML anchor bombs. Every case must end quickly with a report, never a throw.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { emitBundleModule } from "../../cli/src/build/emit.ts";
+import { compileProject, type CompileResult } from "../../shared/compiler/compile.ts";
+import { createMemoryFs } from "../../shared/compiler/fs.ts";
+import { stringify } from "yaml";
+import { report } from "./support/figures.ts";
+
+const SEED = Number(process.env.KTSU_RELIABILITY_SEED ?? 20261124);
+const GATEWAY = `providers:\n  - name: fake\n    type: openai\n    config: { base_url: "http://127.0.0.1:1/v1", api_key: k }\nmodel_groups:\n  - name: default\n    models: ["fake/m"]\n`;
+const AGENT = `name: a\nmodel: default\nprompt:\n  system: s\n  user: u\noutput:\n  schema: { type: object }\n`;
+
+function compile(files: Record<string, string>): { result: CompileResult; ms: number; heapMb: number } {
+  const heap = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const result = compileProject(createMemoryFs({ "/p/gateway.yaml": GATEWAY, "/p/agents/a.agent.yaml": AGENT, ...files }), { projectDir: "/p" });
+  return { result, ms: performance.now() - t0, heapMb: (process.memoryUsage().heapUsed - heap) / 1e6 };
+}
+
+const workflow = (text: string) => ({ "/p/workflows/w.workflow.yaml": text });
+
+/** A report that explains the failure: at least one error, each naming a file and a message. */
+function expectReported(result: CompileResult): void {
+  expect(result.ok).toBe(false);
+  expect(result.report.errors.length).toBeGreaterThan(0);
+  for (const error of result.report.errors) {
+    expect(error.file).toMatch(/\S/);
+    expect(error.message).toMatch(/\S/);
+  }
+}
+
+describe("the compiler on hostile YAML", () => {
+  it("random text (any unicode, control characters, YAML syntax soup) never throws", () => {
+    const soup = fc.array(fc.constantFrom("name: x\n", "pipeline:\n", "  - id: a\n", "    ", "&a ", "*a", "[", "]", "{", "}", ": ", "- ", "\n", "!!binary ", "%YAML 1.2\n", "---\n", "? ", "|\n", "'", '"', "\t", "\u0000", "\uFEFF", "\u{1F4A5}"), { maxLength: 60 }).map((parts) => parts.join(""));
+    const text = fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 400 }), soup);
+    let cases = 0;
+    fc.assert(
+      fc.property(text, fc.constantFrom("/p/workflows/w.workflow.yaml", "/p/agents/a.agent.yaml", "/p/gateway.yaml", "/p/servers/s.server.yaml"), (content, file) => {
+        const { result, ms } = compile({ "/p/workflows/w.workflow.yaml": "name: w\npipeline: []\n", [file]: content });
+        cases += 1;
+        expect(ms).toBeLessThan(2000);
+        if (!result.ok) expectReported(result);
+      }),
+      { numRuns: 400, seed: SEED },
+    );
+    report("fuzz: compiler, random text", { cases });
+  });
+
+  it("random structures in every file kind never throw, and a valid bundle always serializes", () => {
+    const value = fc.anything({ maxDepth: 4, withNullPrototype: false, withBigInt: false, withDate: false, withMap: false, withSet: false, withTypedArray: false, withSparseArray: false, withObjectString: false, withBoxedValues: false });
+    const shaped = fc.record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 20 }), value),
+        pipeline: fc.oneof(fc.array(fc.record({ id: fc.oneof(fc.string({ maxLength: 8 }), value), transform: fc.oneof(fc.constant({ inputs: [] }), value), agent: fc.oneof(fc.constant("agents/a.agent.yaml"), value), depends_on: value, condition: value, for_each: value, webhook: value, params: value }, { requiredKeys: [] }), { maxLength: 5 }), value),
+        params: value,
+        env: value,
+        invoke: value,
+        model_policy: value,
+        output: value,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(shaped, value, (wf, other) => {
+        let text: string;
+        try {
+          text = stringify(wf);
+        } catch {
+          return; // not representable as YAML
+        }
+        const { result, ms } = compile({ ...workflow(text), "/p/agents/b.agent.yaml": stringify(other) ?? "" });
+        expect(ms).toBeLessThan(2000);
+        if (result.ok) expect(() => emitBundleModule(result.bundle!, result.schemas)).not.toThrow();
+        else expectReported(result);
+      }),
+      { numRuns: 300, seed: SEED },
+    );
+  });
+
+  it("random step graphs: the project compiles exactly when ids are unique, every dependency exists and there is no cycle", () => {
+    const graph = fc.integer({ min: 1, max: 7 }).chain((n) =>
+      fc.record({
+        ids: fc.array(fc.integer({ min: 0, max: n }), { minLength: n, maxLength: n }), // id n-or-collision makes duplicates
+        deps: fc.array(fc.array(fc.integer({ min: 0, max: n }), { maxLength: 3 }), { minLength: n, maxLength: n }), // n = an unknown id
+      }),
+    );
+    let acyclic = 0;
+    fc.assert(
+      fc.property(graph, ({ ids, deps }) => {
+        const names = ids.map((i) => `s${i}`);
+        const steps = names.map((id, k) => ({ id, depends_on: [...new Set(deps[k]!.map((d) => (d === ids.length ? "ghost" : names[d]!)))], transform: { inputs: [] } }));
+        const { result } = compile(workflow(stringify({ name: "w", pipeline: steps })));
+        const unique = new Set(names).size === names.length;
+        const known = steps.every((s) => s.depends_on.every((d) => names.includes(d)));
+        const cyclic = unique && known && hasCycle(steps);
+        const expected = unique && known && !cyclic;
+        if (expected) acyclic += 1;
+        expect(result.ok, JSON.stringify(steps)).toBe(expected);
+        if (!result.ok) expectReported(result);
+        if (cyclic) expect(result.report.errors.some((e) => e.message.includes("cycle detected"))).toBe(true);
+      }),
+      { numRuns: 400, seed: SEED },
+    );
+    expect(acyclic).toBeGreaterThan(20); // the generator does produce valid graphs too
+  });
+
+  it("unicode everywhere (ids, names, keys, values, a BOM) never throws", () => {
+    const text = fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(text, text, text, text, (name, id, key, value) => {
+        const { result } = compile(workflow(stringify({ name, pipeline: [{ id, transform: { inputs: [] }, [key]: value }] })));
+        if (!result.ok) expectReported(result);
+      }),
+      { numRuns: 200, seed: SEED },
+    );
+    const { result } = compile(workflow("\uFEFFname: \"\u{1F4A5}\"\npipeline:\n  - id: \"été\"\n    transform: {inputs: []}\n"));
+    expect(result.ok).toBe(true);
+  });
+
+  it("refuses a billion-laughs anchor bomb at once, without growing memory (maxAliasCount: 1000)", () => {
+    const levels = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i <= 9; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(",")}]`);
+    const { result, ms, heapMb } = compile(workflow(`name: w\n${levels.join("\n")}\npipeline: []\n`));
+    expectReported(result);
+    expect(result.report.errors[0]!.message).toContain("Excessive alias count indicates a resource exhaustion attack");
+    expect(ms).toBeLessThan(1000);
+    expect(heapMb).toBeLessThan(50);
+    report("fuzz: billion laughs", { "refused after (ms)": ms, "heap growth (MB)": heapMb });
+  });
+
+  it.each([
+    ["flow sequences 10 000 deep", `name: w\npipeline: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`],
+    ["flow mappings 50 000 deep", `name: w\nparams: ${"{a: ".repeat(50_000)}1${"}".repeat(50_000)}\npipeline: []\n`],
+    ["block sequences 3 000 deep", `name: w\npipeline:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i)}- `).join("\n")}x\n`],
+  ])("reports nesting too deep to parse (%s) as an error", (_what, text) => {
+    const { result, ms } = compile(workflow(text));
+    expectReported(result);
+    expect(result.report.errors[0]!.message).toMatch(/Maximum call stack size exceeded/);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it("takes a 20 MB string in its stride", () => {
+    const { result, ms } = compile(workflow(`name: w\ndescription: ${"x".repeat(20_000_000)}\npipeline:\n  - id: a\n    transform: {inputs: []}\n`));
+    expect(result.ok).toBe(true);
+    expect(ms).toBeLessThan(5000);
+    report("fuzz: 20 MB string", { "compiled in (ms)": ms });
+  });
+
+  it("reports sub-workflow cycles (A → B → A, and A → A)", () => {
+    const pair = compile({
+      "/p/workflows/w.workflow.yaml": "name: w\npipeline:\n  - id: a\n    workflow: ../shared/b.workflow.yaml\n",
+      "/p/shared/b.workflow.yaml": "name: b\npipeline:\n  - id: c\n    workflow: ../workflows/w.workflow.yaml\n",
+    });
+    expectReported(pair.result);
+    expect(pair.result.report.errors.some((e) => e.message.includes("workflow cycle detected"))).toBe(true);
+    const self = compile(workflow("name: w\npipeline:\n  - id: a\n    workflow: ./w.workflow.yaml\n"));
+    expect(self.result.report.errors.some((e) => e.message.includes("workflow cycle detected"))).toBe(true);
+  });
+
+  // BUG (compiler, shared/compiler/yaml.ts): a circular alias (`&b {x: *b}`) where the bundle
+  // keeps the value (a webhook body, a schema default) passes validation, and `ktsu build`
+  // then throws "Converting circular structure to JSON" instead of reporting file and line.
+  it.fails.each([
+    ["a webhook body", "name: w\npipeline:\n  - id: a\n    webhook:\n      url: https://example.com/x\n      body: &b {x: *b}\n"],
+    ["a param default", "name: w\nparams:\n  schema: {type: object, properties: {x: {type: string, default: &d [*d]}}}\npipeline: []\n"],
+  ])("reports a circular alias in %s as a validation error", (_where, text) => {
+    const { result } = compile(workflow(text));
+    expectReported(result);
+  });
+
+  // BUG (compiler): maxAliasCount bounds how many aliases resolve, not how much they expand
+  // to. 999 aliases of one 10 kB string in a webhook body are a 10 MB bundle from a 20 kB file
+  // (with 1 MB strings: minutes of compiling, then "Invalid string length" from `ktsu build`).
+  it.fails("bounds how much aliases expand: the bundle stays within 100× the YAML", () => {
+    const text = `name: w\ndescription: &big ${"z".repeat(10_000)}\npipeline:\n  - id: a\n    webhook:\n      url: https://example.com/x\n      body:\n${Array.from({ length: 999 }, (_, i) => `        k${i}: *big`).join("\n")}\n`;
+    const { result } = compile(workflow(text));
+    if (!result.ok) return; // refusing the file is a fix too
+    const bundle = emitBundleModule(result.bundle!, result.schemas);
+    expect(bundle.length).toBeLessThan(100 * text.length);
+  });
+
+  // BUG (compiler, the `yaml` library's `uniqueKeys` check): duplicate-key detection is
+  // quadratic in the keys of one mapping: 40 000 keys take ~6 s, 100 000 keys ~80 s.
+  it.fails("parses a mapping with many keys in time linear in its size", () => {
+    const time = (n: number) => compile(workflow(`name: w\npipeline: []\n${Array.from({ length: n }, (_, i) => `k${i}: v`).join("\n")}\n`)).ms;
+    time(1000); // warm up
+    const small = Math.min(...Array.from({ length: 5 }, () => time(2000))); // the least disturbed of five
+    const large = time(12_000);
+    report("fuzz: 2 000 vs 12 000 keys", { "2 000 keys (ms)": small, "12 000 keys (ms)": large, ratio: large / small });
+    expect(large / small).toBeLessThan(18); // linear would be ~6, quadratic ~36
+  });
+});
+
+function hasCycle(steps: Array<{ id: string; depends_on: string[] }>): boolean {
+  const deps = new Map(steps.map((s) => [s.id, s.depends_on]));
+  const state = new Map<string, 1 | 2>();
+  const visit = (id: string): boolean => {
+    if (state.get(id) === 2) return false;
+    if (state.get(id) === 1) return true;
+    state.set(id, 1);
+    for (const d of deps.get(id) ?? []) if (visit(d)) return true;
+    state.set(id, 2);
+    return false;
+  };
+  return steps.some((s) => visit(s.id));
+}

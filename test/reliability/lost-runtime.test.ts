@@ -1,0 +1,167 @@
+// Scenario 2, lost runtime: a runtime that stops heartbeating (its beat interval set to
+// an hour, its provider call hanging) must fail its step within the heartbeat timeout
+// + 5 s, fail the run fast and leave nothing `running`. Then the cron sweep: a run
+// whose alarm was lost is found and re-armed by the scheduled handler.
+// Scenario 8 (part): an MCP server and a webhook target that are not in the gateway's
+// egress allowlist are refused on the runtime's and orchestrator's real code paths.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../cli/src/stack/stack.ts";
+import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
+import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
+import { dropAlarm, readAlarm } from "./support/alarms.ts";
+import { Api, sleep } from "./support/api.ts";
+import { report } from "./support/figures.ts";
+import { startLyingMcp, type LyingMcp } from "./support/lying-mcp.ts";
+import { makeProject } from "./support/project.ts";
+import { SECRETS } from "./support/secrets.ts";
+import { startWithVars } from "./support/stacks.ts";
+
+const HEARTBEAT_TIMEOUT_MS = 2000;
+
+let fake: FakeProvider;
+let sink: HttpSink;
+let liar: LyingMcp;
+let projectDir: string;
+let stateDir: string;
+let stack: LocalStack;
+let api: Api;
+let environment: Record<string, string | undefined>;
+
+async function start(): Promise<void> {
+  stack = await startWithVars({
+    projectDir,
+    stateDir,
+    environment,
+    // The runtime beats once when a step starts, then not for an hour: it goes silent.
+    vars: { runtime: { KTSU_HEARTBEAT_INTERVAL_MS: "3600000" } },
+    // Neither the lying MCP server (named in the YAML) nor the sink (SINK_URL) is let through.
+    allow: (hosts) => hosts.filter((h) => h !== new URL(liar.url).host && h !== new URL(sink.url).host),
+  });
+  api = new Api(stack.url, SECRETS.adminToken);
+}
+
+beforeAll(async () => {
+  fake = await startFakeProvider();
+  sink = await startHttpSink();
+  liar = await startLyingMcp();
+  projectDir = await makeProject({ liarUrl: liar.url });
+  stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-rel-lost-"));
+  environment = {
+    ...process.env,
+    FAKE_PROVIDER_URL: fake.url,
+    FAKE_API_KEY: SECRETS.providerKey,
+    SINK_URL: sink.url,
+    KTSU_HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
+    KTSU_ADMIN_TOKEN: SECRETS.adminToken,
+  };
+  await start();
+});
+
+afterAll(async () => {
+  await stack?.dispose();
+  await fake?.close();
+  await sink?.close();
+  await liar?.close();
+  await rm(stateDir, { recursive: true, force: true });
+  await rm(projectDir, { recursive: true, force: true });
+});
+
+describe("a runtime that stops heartbeating", () => {
+  it("fails its step within the heartbeat timeout + 5 s; the run fails fast and nothing stays running", async () => {
+    fake.reset();
+    fake.script({ hang: true }, { hang: true });
+    const t0 = Date.now();
+    const runId = await api.invoke("lost", {});
+    const done = await api.waitForRun(runId, HEARTBEAT_TIMEOUT_MS + 10_000, 50);
+    const failedAfterMs = Date.now() - t0;
+    expect(done.run.status).toBe("failed");
+    const steps = new Map(done.steps!.map((s) => [s.id, s]));
+    const failed = [...steps.values()].filter((s) => s.error?.includes("timed out: no heartbeat from the runtime for 2s"));
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(done.run.error).toMatch(/^agent step "(work|other)" timed out: no heartbeat from the runtime for 2s$/);
+    for (const step of failed) {
+      const ms = Date.parse(step.ended_at!) - Date.parse(step.started_at!);
+      expect(ms).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 100);
+      expect(ms).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + 5000);
+    }
+    // Fail-fast: the sibling is failed too (timed out or cancelled), the dependent never started.
+    for (const id of ["work", "other"]) expect(steps.get(id)!.status).toBe("failed");
+    expect(steps.get("after")?.status ?? "pending").toBe("pending");
+    const running = await api.json<{ runs: Array<{ id: string }> }>("GET", "/runs?status=running&limit=1000");
+    expect(running.body.runs.map((r) => r.id)).not.toContain(runId);
+    expect((await api.events(runId)).at(-1)!.type).toBe("run_failed");
+    report("lost-runtime", { "heartbeat timeout (s)": HEARTBEAT_TIMEOUT_MS / 1000, "invoke → run failed (s)": failedAfterMs / 1000 });
+  });
+});
+
+describe("the cron sweep", () => {
+  it("finds a running run whose alarm was lost and re-arms it, and the run then ends", async () => {
+    fake.reset();
+    fake.script({ hang: true }, { hang: true });
+    const runId = await api.invoke("lost", {});
+    // Both steps are dispatched; stop the stack before their heartbeat deadline passes.
+    for (let i = 0; i < 100 && fake.calls.length < 2; i++) await sleep(20);
+    expect(fake.calls.length).toBe(2);
+    await stack.dispose();
+    try {
+      expect(readAlarm(stateDir, runId)).toEqual({ object: true, scheduler: true });
+      dropAlarm(stateDir, runId);
+      expect(readAlarm(stateDir, runId)).toEqual({ object: false, scheduler: false });
+    } finally {
+      await start();
+    }
+
+    // Nothing wakes the run: well past its heartbeat deadline, it is still running.
+    await sleep(HEARTBEAT_TIMEOUT_MS + 1500);
+    expect((await api.run(runId)).run.status).toBe("running");
+
+    const orchestrator = await stack.worker("orchestrator");
+    // A run that changed less than two minutes ago is not stale yet: the sweep leaves it alone.
+    await orchestrator.scheduled({ cron: "*/5 * * * *" });
+    await sleep(500);
+    expect((await api.run(runId)).run.status).toBe("running");
+
+    // Two minutes later (the D1 mirror's clock moved back), the sweep re-arms the alarm.
+    const db = await stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
+    const old = new Date(Date.now() - 3 * 60_000).toISOString();
+    await db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?").bind(old, runId).run();
+    const t0 = Date.now();
+    const outcome = await orchestrator.scheduled({ cron: "*/5 * * * *" });
+    expect(outcome.outcome).toBe("ok");
+    const done = await api.waitForRun(runId, 10_000, 50);
+    const sweptMs = Date.now() - t0;
+    expect(done.run.status).toBe("failed");
+    expect(done.run.error).toMatch(/timed out: no heartbeat from the runtime for 2s/);
+    expect(done.steps!.some((s) => s.status === "running")).toBe(false);
+    report("cron sweep", { "sweep → lost-alarm run ended (s)": sweptMs / 1000 });
+  });
+});
+
+describe("egress outside the allowlist, from the real code paths", () => {
+  it("an MCP server the allowlist does not name is refused by the gateway and never contacted", async () => {
+    fake.reset();
+    const before = liar.requests.length;
+    const runId = await api.invoke("liar", { case: "denied" });
+    const done = await api.waitForRun(runId, 15_000);
+    expect(done.run.status).toBe("failed");
+    const step = done.steps!.find((s) => s.id === "use")!;
+    expect(step.error).toContain("discover tools from liar");
+    // The gateway's refusal, as the MCP transport reports it.
+    expect(step.error).toContain('"error":"egress_denied"');
+    expect(step.error).toContain(`host \\"${new URL(liar.url).host}\\" is not in the egress allowlist`);
+    expect(liar.requests.length).toBe(before);
+    expect(fake.calls).toHaveLength(0); // discovery failed before the first LLM call
+  });
+
+  it("a webhook target the allowlist does not name is refused and never contacted", async () => {
+    const before = sink.calls.length;
+    const runId = await api.invoke("hook", {});
+    const done = await api.waitForRun(runId, 15_000);
+    expect(done.run.status).toBe("failed");
+    expect(done.run.error).toBe(`webhook POST ${sink.url}/plain: host "${new URL(sink.url).host}" is not in the egress allowlist`);
+    expect(sink.calls.length).toBe(before);
+  });
+});
