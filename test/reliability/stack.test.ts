@@ -360,12 +360,12 @@ describe("bad input: provider replies", () => {
     deep = { view: done, lastEvent: (await api.events(done.run.id, 10_000)).at(-1)?.type };
   });
 
-  // BUG (orchestrator, RunDO.commit): the Durable Object's storage write of the deep output
+  // Was a bug (fixed; see docs/reliability.md) (orchestrator, RunDO.commit): the Durable Object's storage write of the deep output
   // overflows the stack and throws after `commit()` already cleared its dirty keys and pending
   // events; the runtime's retried callback then mirrors the in-memory state to D1. D1 says
   // `complete`, the object's storage (its event stream) still says the step is running, and no
   // alarm is left to repair it. See docs/reliability.md.
-  it.fails("… and the run's Durable Object agrees with D1 about how it ended", () => {
+  it("… and the run's Durable Object agrees with D1 about how it ended", () => {
     expect(deep).toBeDefined();
     expect(deep!.lastEvent).toBe(deep!.view.run.status === "complete" ? "run_completed" : "run_failed");
   });
@@ -422,11 +422,11 @@ describe("bad input: MCP servers that lie", () => {
     report("fuzz: oversized MCP result", { "3 MB tool result → run ended (s)": seconds, status: done.run.status });
   });
 
-  // BUG (runtime ↔ orchestrator): the callback carries the conversation, so with a 3 MB tool
+  // Was a bug (fixed; see docs/reliability.md) (runtime ↔ orchestrator): the callback carries the conversation, so with a 3 MB tool
   // result it passes the orchestrator's 1 MiB body limit and is refused (400); the runtime does
   // not retry a 4xx, the result is lost, and only the heartbeat timeout re-dispatches the step
   // from an older checkpoint, where the tool call reads "interrupted" and the model is asked again.
-  it.fails("… with the model's own answer, without waiting for the heartbeat timeout", () => {
+  it("… with the model's own answer, without waiting for the heartbeat timeout", () => {
     expect(oversized).toBeDefined();
     expect(oversized!.view.steps!.find((s) => s.id === "use")!.output).toEqual({ survived: true });
     expect(oversized!.seconds).toBeLessThan(HEARTBEAT_TIMEOUT_MS / 1000);
@@ -584,10 +584,10 @@ describe("secrets", () => {
     expect(failed.run.error).toBe(`webhook POST ${sink.url}/secret/[REDACTED] returned status 500`);
   });
 
-  // BUG (orchestrator dispatch vs compiler): `ktsu validate` accepts a secret agent param fed
+  // Was a bug (fixed; see docs/reliability.md) (orchestrator dispatch vs compiler): `ktsu validate` accepts a secret agent param fed
   // from a secret workflow param (`{{ params.password }}`), but dispatch resolves the template
   // first and then refuses the value: "agent param "password" is secret and must use an env: source".
-  it.fails("a secret workflow param feeds a secret agent param, as ktsu validate allows", async () => {
+  it("a secret workflow param feeds a secret agent param, as ktsu validate allows", async () => {
     fake.reset();
     fake.script({ text: '{"answer":"ok"}' });
     const runId = await api.invoke("secret-param", { password: SECRETS.password });

@@ -67,7 +67,14 @@ export async function scanFiles(dir: string, secrets: Partial<typeof SECRETS> = 
   let bytes = 0;
   for await (const file of walk(dir)) {
     if (skip(file)) continue;
-    const data = await readFile(file);
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch (err) {
+      // SQLite removes its -shm/-wal files when a database closes: one may vanish mid-scan.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
     files += 1;
     bytes += data.length;
     for (const needle of needles) {

@@ -11,7 +11,11 @@ export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400
  */
 export async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promise<BodyResult> {
   const declared = Number(c.req.header("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, status: 413, message: `request body exceeds ${maxBytes} bytes` };
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    // Read (and drop) the body before answering: a client still sending would otherwise see a broken pipe, not the 413.
+    await drain(c.req.raw.body);
+    return { ok: false, status: 413, message: `request body exceeds ${maxBytes} bytes` };
+  }
   const buffer = await c.req.arrayBuffer();
   if (buffer.byteLength > maxBytes) return { ok: false, status: 413, message: `request body exceeds ${maxBytes} bytes` };
   const text = new TextDecoder().decode(buffer).trim();
@@ -25,4 +29,12 @@ export async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promi
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  while (!(await reader.read()).done) {
+    // discard
+  }
 }

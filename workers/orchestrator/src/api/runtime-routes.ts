@@ -2,13 +2,17 @@ import type { Hono } from "hono";
 import type { CallbackPayload, ChatMessage, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { runStub } from "../run/stub.ts";
+import { MAX_CHECKPOINT_BYTES } from "../engine/limits.ts";
 import { normalizeMetrics } from "../engine/metrics.ts";
 import { isPlainObject, readJsonBody } from "./body.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
 
-/** A checkpoint carries the whole conversation; a Durable Object value holds at most 2 MB. */
-const MAX_CHECKPOINT_BYTES = 1_900_000;
+/**
+ * A result carries the conversation too (large tool results included): accept it, and keep
+ * from it only what fits the run's state (outputs ≤ 1 MiB, see engine/limits.ts).
+ */
+const MAX_CALLBACK_BYTES = 32 * 1024 * 1024;
 
 /**
  * The runtime-facing routes (spec §6.2, §6.3, plus per-turn checkpoints). They are
@@ -18,7 +22,7 @@ const MAX_CHECKPOINT_BYTES = 1_900_000;
 export function registerRuntimeRoutes(app: App): void {
   // Runtime-facing: the agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
   app.post("/runs/:run/steps/:step/complete", async (c) => {
-    const body = await readJsonBody(c);
+    const body = await readJsonBody(c, MAX_CALLBACK_BYTES);
     if (!body.ok || !isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
     const payload = body.value as unknown as CallbackPayload;
     await runStub(c.env, c.req.param("run")).callback({ ...payload, run_id: c.req.param("run"), step_id: c.req.param("step") });

@@ -22,15 +22,26 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-/** `ResolveAgentParams` (spec §4.2): declared params only; undeclared step params are ignored. */
-export function resolveAgentParams(declared: ParamSpec[], stepParams: Record<string, unknown>, env: EnvLookup): Record<string, string> {
+/**
+ * `ResolveAgentParams` (spec §4.2): declared params only; undeclared step params are ignored.
+ * A secret param takes an `env:` source, or (added) a step value that is a secret workflow
+ * param (`fromSecret`): the secret chain `ktsu validate` checks.
+ */
+export function resolveAgentParams(
+  declared: ParamSpec[],
+  stepParams: Record<string, unknown>,
+  env: EnvLookup,
+  fromSecret: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const param of declared) {
     const name = param.name;
     if (Object.hasOwn(stepParams, name) && name !== "server") {
       const value = stepParams[name];
       if (typeof value !== "string") throw new DispatchError(`agent param "${name}": value must be a string, got ${typeName(value)}`);
-      if (param.secret && !value.startsWith(ENV_PREFIX)) throw new DispatchError(`agent param "${name}" is secret and must use an env: source`);
+      if (param.secret && !value.startsWith(ENV_PREFIX) && !fromSecret.has(name)) {
+        throw new DispatchError(`agent param "${name}" is secret and must use an env: source or a secret workflow param`);
+      }
       resolved[name] = value.startsWith(ENV_PREFIX) ? readEnv(env, value.slice(ENV_PREFIX.length), `agent param "${name}": `) : value;
       continue;
     }
@@ -146,6 +157,8 @@ export interface AgentDispatch {
   costBudgetUsd: number;
   budgetRunId: string;
   attempt: number;
+  /** Step params whose value is a whole `{{ params.X }}` of a secret workflow param. */
+  secretSourced?: ReadonlySet<string>;
 }
 
 function wrap<T>(prefix: string, fn: () => T): T {
@@ -169,7 +182,7 @@ export function buildInvokeRequest(
 ): InvokeRequest {
   const agent = project.agents[step.agent];
   if (!agent) throw new DispatchError(`load agent ${step.agent_ref}: not in the project bundle`);
-  const params = wrap(`agent ${agent.name} param resolution`, () => resolveAgentParams(agent.params.declared, stepParams, env));
+  const params = wrap(`agent ${agent.name} param resolution`, () => resolveAgentParams(agent.params.declared, stepParams, env, dispatch.secretSourced));
   const userMessage = wrap(`agent ${agent.name} prompt.user interpolation`, () =>
     agent.prompt.user ? interpolatePrompt(agent.prompt.user, params) : fallbackUserMessage(agent.params.declared, params),
   );

@@ -1,6 +1,7 @@
 import { project, validators } from "ktsu-project";
 import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
+import { MAX_DEPTH, nestedDeeperThan } from "../engine/limits.ts";
 import type { StartRun } from "./model.ts";
 
 /** Why a run was not admitted; `status` is the HTTP status the API answers with. */
@@ -36,8 +37,8 @@ export function isRefusal(value: unknown): value is Refusal {
  */
 export function checkParams(workflow: CompiledWorkflow, params: Record<string, unknown>): Refusal | null {
   // Deeper values overflow the stack when the run's Durable Object stores them (a 500, found by test/reliability).
-  if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
-    return { status: 422, error: "invalid_input", message: `input nests deeper than ${MAX_PARAMS_DEPTH} levels` };
+  if (nestedDeeperThan(params, MAX_DEPTH)) {
+    return { status: 422, error: "invalid_input", message: `input nests deeper than ${MAX_DEPTH} levels` };
   }
   for (const name of workflow.params.required) {
     if (!Object.hasOwn(params, name)) {
@@ -52,21 +53,6 @@ export function checkParams(workflow: CompiledWorkflow, params: Record<string, u
   if (!failure) return null;
   const field = failure.path.replace(/^\//, "");
   return { status: 422, error: "invalid_input", message: `input field "${field || "(root)"}" ${failure.message}`, field };
-}
-
-/** How deep invoke params may nest (objects and arrays); far beyond any real payload. */
-export const MAX_PARAMS_DEPTH = 100;
-
-/** Whether `value` nests objects/arrays more than `max` levels deep (iterative: deep input cannot overflow the check). */
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== "object" || item === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(item)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
 }
 
 /** `run_` + 16 lowercase hex characters (8 random bytes), as the original. */

@@ -1,6 +1,7 @@
 import type { CompiledAgentStep } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import { jsonBytes, MAX_CHECKPOINT_BYTES } from "../engine/limits.ts";
 import type { StepState } from "./model.ts";
 import type { RunDO } from "./run-do.ts";
 import type { StepRunner } from "./step-runner.ts";
@@ -28,11 +29,16 @@ export async function openApproval(run: RunDO, step: CompiledAgentStep, state: S
     run.settle(step, { kind: "failed", error: "agent step failed: pending_approval without the pending call", metrics });
     return;
   }
+  const messages = payload.messages ?? [];
+  if (jsonBytes(messages) > MAX_CHECKPOINT_BYTES) {
+    run.settle(step, { kind: "failed", error: `agent step failed: the conversation is too large to suspend for approval (over ${MAX_CHECKPOINT_BYTES} bytes)`, metrics });
+    return;
+  }
   state.status = "pending_approval";
   state.metrics = metrics;
   state.partial_metrics = metrics;
   delete state.heartbeat_deadline_at;
-  await run.writeCheckpoint(step.id, { attempt: state.attempt, turn: state.checkpoint_turn ?? 0, messages: payload.messages ?? [] });
+  await run.writeCheckpoint(step.id, { attempt: state.attempt, turn: state.checkpoint_turn ?? 0, messages });
   run.putApproval(state, {
     run_id: run.run.run_id,
     step_id: step.id,

@@ -2,6 +2,7 @@ import { validators } from "ktsu-project";
 import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
+import { MAX_RAW_OUTPUT_CHARS, outputLimitError, truncate } from "../engine/limits.ts";
 import { processReservedFields, stripReservedFields } from "../engine/semantics.ts";
 
 export type OutputVerdict =
@@ -22,6 +23,8 @@ const NEEDS_HUMAN = "needs_human_review";
  */
 export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | null | undefined): OutputVerdict {
   const output = raw ?? {};
+  const tooBig = outputLimitError(output);
+  if (tooBig) return { kind: "failed", error: tooBig };
   if (output.skipped === true) return { kind: "skipped", context: output };
 
   // Fanout wrappers have no confidence of their own: the threshold applies per item (bug B24).
@@ -41,7 +44,10 @@ export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | 
       return {
         kind: "failed",
         error: airLockMessage(failures),
-        details: { raw_output: JSON.stringify(raw ?? null), validation_errors: failures.map(({ path, message }) => ({ path, message })) },
+        details: {
+          raw_output: truncate(JSON.stringify(raw ?? null), MAX_RAW_OUTPUT_CHARS),
+          validation_errors: failures.slice(0, 50).map(({ path, message }) => ({ path, message })),
+        },
       };
     }
   }

@@ -177,8 +177,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return this.ctx.storage.get<Checkpoint>(checkpointKey(stepId));
   }
 
+  /** Secret values are masked in stored conversations too: a resumed model sees `[REDACTED]`. */
   async writeCheckpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
-    await this.ctx.storage.put(checkpointKey(stepId), checkpoint);
+    await this.ctx.storage.put(checkpointKey(stepId), { ...checkpoint, messages: this.scrubber().value(checkpoint.messages) });
   }
 
   putItem(stepId: string, item: ItemState): void {
@@ -231,8 +232,16 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
         else entries[key] = this.items.get(key);
       }
       for (const event of events) entries[eventKey(event.seq)] = event;
+      const keys = [...this.dirty];
       this.dirty.clear();
-      await putAll(this.ctx.storage, entries);
+      try {
+        await putAll(this.ctx.storage, entries);
+      } catch (err) {
+        // Nothing is lost: the next commit writes the same changes again, and D1 is not ahead of storage.
+        for (const key of keys) this.dirty.add(key);
+        this.pendingEvents = [...events, ...this.pendingEvents];
+        throw err;
+      }
     }
     await this.mirror(events);
     if (events.length > 0) this.hub.publish(events, this.runEnded());

@@ -17,6 +17,7 @@ import {
   sumMetrics,
   type ExprContextSources,
 } from "../engine/semantics.ts";
+import { jsonBytes, MAX_MESSAGES_BYTES, MAX_RAW_OUTPUT_CHARS, truncate } from "../engine/limits.ts";
 import { openApproval } from "./approvals.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import type { ChildResult, RunDO } from "./run-do.ts";
@@ -163,6 +164,18 @@ export class StepRunner {
 
   // --------------------------------------------------------------- agents
 
+  /** The step params that are exactly `{{ params.X }}` with X a secret param of this run's workflow. */
+  private secretSourced(params: Record<string, unknown>): Set<string> {
+    const secret = new Set(this.run.workflow.params.declared.filter((p) => p.secret).map((p) => p.name));
+    const sourced = new Set<string>();
+    for (const [key, value] of Object.entries(params)) {
+      const expr = typeof value === "string" ? wholeTemplateExpression(value) : undefined;
+      const match = expr === undefined ? null : /^params\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr.trim());
+      if (match && secret.has(match[1]!)) sourced.add(key);
+    }
+    return sourced;
+  }
+
   /** Agent step params (spec §8.5): a whole `{{ }}` string is evaluated and stringified; a null result keeps the text. */
   private agentStepParams(params: Record<string, unknown>, context: Record<string, unknown>): Record<string, unknown> {
     const resolved: Record<string, unknown> = {};
@@ -207,6 +220,7 @@ export class StepRunner {
       costBudgetUsd: run.cost_budget_usd,
       budgetRunId: run.root_run_id,
       attempt,
+      secretSourced: this.secretSourced(step.params),
     });
   }
 
@@ -356,6 +370,8 @@ export class StepRunner {
     }
     if (state.status !== "running") return;
     delete state.heartbeat_deadline_at;
+    // The conversation is kept on the step record only while small; approvals keep theirs in a checkpoint.
+    if (payload.messages && jsonBytes(payload.messages) <= MAX_MESSAGES_BYTES) state.messages = this.run.scrubber().value(payload.messages);
     // Earlier legs of the step (before an approval or a re-dispatch) count too.
     const total = addMetrics(state.partial_metrics, metrics);
     switch (payload.status) {
@@ -367,7 +383,7 @@ export class StepRunner {
           kind: "failed",
           error: `agent step failed: ${payload.error}`,
           metrics: total,
-          ...(payload.raw_output !== undefined ? { details: { raw_output: payload.raw_output } } : {}),
+          ...(payload.raw_output !== undefined ? { details: { raw_output: truncate(payload.raw_output, MAX_RAW_OUTPUT_CHARS) } } : {}),
         });
         return;
       case "pending_approval":
