@@ -1,3 +1,4 @@
+import type { CompiledWorkflow } from "../../../shared/bundle.ts";
 import { isPlainObject } from "./api/body.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { checkParams, findInvocable, isRefusal, rootRun, runIdFor } from "./run/admission.ts";
@@ -39,21 +40,22 @@ async function startFromMessage(message: Message<unknown>, env: OrchestratorEnv,
   const runId = isPlainObject(body) && typeof body.run_id === "string" && RUN_ID.test(body.run_id) ? body.run_id : await runIdFor(key);
   const metadata = { source: "queue", message_id: message.id };
 
-  const rejection = validate(body);
-  if (typeof rejection === "string") {
+  const admitted = admit(body);
+  if (typeof admitted === "string") {
     const at = new Date().toISOString();
     const workflowName = isPlainObject(body) && typeof body.workflow === "string" ? body.workflow : "(unknown)";
     await store.createRun(
-      { id: runId, workflow_name: workflowName, status: "failed", error: `queue message rejected: ${rejection}`, metadata, created_at: at, updated_at: at },
+      { id: runId, workflow_name: workflowName, status: "failed", error: `queue message rejected: ${admitted}`, metadata, created_at: at, updated_at: at },
       key,
     );
     return;
   }
-  const { workflow, params } = rejection;
+  const { workflow, params } = admitted;
   await runStub(env, runId).start(rootRun(workflow, runId, params, { metadata, idempotency_key: key }));
 }
 
-function validate(body: unknown) {
+/** The workflow and params a message starts, or why it is refused (the same checks as `POST /invoke`). */
+function admit(body: unknown): string | { workflow: CompiledWorkflow; params: Record<string, unknown> } {
   if (!isPlainObject(body)) return "message must be a JSON object";
   if (typeof body.workflow !== "string" || body.workflow === "") return 'message field "workflow" must be a non-empty string';
   if (body.params !== undefined && !isPlainObject(body.params)) return 'message field "params" must be a JSON object';
