@@ -152,6 +152,20 @@ describe("the --wait progress lines", () => {
     expect([p.outcome, p.error, p.settledSteps, p.lastSeq]).toEqual(["failed", "agent step failed", 3, 8]);
   });
 
+  it("names the sub-run and its step for an approval raised inside a sub-workflow", () => {
+    const p = new RunProgress({ runId: "run_1" });
+    const data = { tool_name: "rm", sub_run_id: "run_1/call", sub_step_id: "inner" };
+    expect(p.onEvent({ run_id: "run_1", seq: 1, type: "approval_pending", step_id: "call", data, created_at: at })).toEqual([
+      "approval pending: step call (sub-run run_1/call, step inner) wants to call rm",
+      "  approve: ktsu approve run_1/call inner",
+      "  reject:  ktsu reject run_1/call inner",
+    ]);
+    expect(p.waitingOnHuman).toBe(true);
+    const review = p.onEvent({ run_id: "run_1", seq: 2, type: "step_needs_human", step_id: "call", data: { sub_run_id: "run_1/call", sub_step_id: "draft" }, created_at: at });
+    expect(review.at(-1)).toBe("  reject:  ktsu reject run_1/call draft");
+    expect(p.settledSteps).toBe(0); // the parent's step is still running
+  });
+
   it("quotes ids in the printed commands and uses symbols and colors on a TTY", () => {
     const p = new RunProgress({ runId: "run_1/sub step", style: styleFor(true) });
     expect(p.command("approve", "it's")).toBe(`ktsu approve 'run_1/sub step' 'it'\\''s'`);

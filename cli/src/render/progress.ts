@@ -81,6 +81,12 @@ export class RunProgress {
     if (typeof event.seq === "number" && event.seq > this.lastSeq) this.lastSeq = event.seq;
     const data = event.data ?? {};
     const step = event.step_id ?? "";
+    // An event forwarded from a sub-workflow names the sub-run and step that wait for the decision.
+    const sub = typeof data.sub_run_id === "string" ? { run: data.sub_run_id, step: str(data.sub_step_id) ?? step } : undefined;
+    if (sub && event.type === "step_needs_human") {
+      this.pending.set(step, { stepId: step, tool: "ktsu_needs_human", arguments: undefined, human: true });
+      return this.decisionLines(sub.step, `step ${step}: sub-run ${sub.run} step ${sub.step} asks for a human review (ktsu_needs_human)`, sub.run);
+    }
     const settled = SETTLED[event.type];
     if (settled) {
       this.running.delete(step);
@@ -109,6 +115,7 @@ export class RunProgress {
         const tool = str(data.tool_name) ?? "(unknown tool)";
         this.pending.set(step, { stepId: step, tool, arguments: data.arguments, human: false });
         const args = data.arguments === undefined ? "" : ` ${compactJson(data.arguments, 160)}`;
+        if (sub) return this.decisionLines(sub.step, `approval pending: step ${step} (sub-run ${sub.run}, step ${sub.step}) wants to call ${tool}${args}`, sub.run);
         return this.decisionLines(step, `approval pending: step ${step} wants to call ${tool}${args}`);
       }
       case "approval_decided": {
@@ -152,15 +159,15 @@ export class RunProgress {
   }
 
   /** `ktsu approve RUN STEP [extra]` with shell quoting. */
-  command(verb: "approve" | "reject", stepId: string): string {
-    return ["ktsu", verb, this.runId, stepId, ...this.commandArgs].map(shellQuote).join(" ");
+  command(verb: "approve" | "reject", stepId: string, runId: string = this.runId): string {
+    return ["ktsu", verb, runId, stepId, ...this.commandArgs].map(shellQuote).join(" ");
   }
 
-  private decisionLines(step: string, headline: string): string[] {
+  private decisionLines(step: string, headline: string, runId: string = this.runId): string[] {
     return [
       this.style.paint("yellow", headline),
-      `  approve: ${this.command("approve", step)}`,
-      `  reject:  ${this.command("reject", step)}`,
+      `  approve: ${this.command("approve", step, runId)}`,
+      `  reject:  ${this.command("reject", step, runId)}`,
     ];
   }
 

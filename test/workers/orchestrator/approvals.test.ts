@@ -139,3 +139,25 @@ describe("a lost runtime", () => {
     expect(request.messages).toEqual([{ role: "user", content: "turn 2" }]);
   });
 });
+
+describe("approvals inside a sub-workflow", () => {
+  it("show on the parent run's event stream, naming the sub-run and step to decide", async () => {
+    const runId = await start("parent-agent", { script: approvalScript(pending()) });
+    const subRun = `${runId}/call`;
+    await waitForStatus(encodeURIComponent(subRun), "inner", "pending_approval");
+    // The parent's stream stays open while it waits: read it until the forwarded event shows.
+    const res = await SELF.fetch(`https://ktsu.test/runs/${runId}/events`);
+    const reader = res.body!.getReader();
+    let forwarded = "";
+    while (!forwarded.includes("approval_pending")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      forwarded += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    const line = forwarded.split("\n").find((l) => l.startsWith("data:") && l.includes("approval_pending"))!;
+    expect(JSON.parse(line.slice(5))).toMatchObject({ type: "approval_pending", step_id: "call", data: { tool_name: "delete_user", sub_run_id: subRun, sub_step_id: "inner" } });
+    expect((await decide(encodeURIComponent(subRun), "inner", "approved")).status).toBe(200);
+    expect((await settled(runId)).run.status).toBe("complete");
+  });
+});
