@@ -42,6 +42,24 @@ async function main(): Promise<void> {
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   const gatewayUrl = await gatewayMf.ready;
+  // The same hop with no gateway logic: a Worker that only forwards to the provider. The
+  // difference between it and our gateway is what the gateway's own work costs.
+  const nullProxy = new Miniflare(
+    convertV4MiniflareOptions({
+      cf: false,
+      port: 0,
+      log: new Log(LogLevel.WARN),
+      workers: [
+        {
+          name: "null-proxy",
+          modules: true,
+          compatibilityDate: "2026-10-01",
+          script: `export default { fetch(request) { const url = new URL(request.url); return fetch(${JSON.stringify(fake.url)} + url.pathname, request); } };`,
+        },
+      ],
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const nullProxyUrl = await nullProxy.ready;
 
   let portkey: Portkey | null = null;
   let portkeyNote = "";
@@ -54,6 +72,12 @@ async function main(): Promise<void> {
   const sides: Record<string, () => Promise<Response>> = {
     direct: () =>
       fetch(`${fake.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer fake-key", "content-type": "application/json" }, body: JSON.stringify(body) }),
+    "workerd hop only": () =>
+      fetch(new URL("/v1/chat/completions", nullProxyUrl), {
+        method: "POST",
+        headers: { authorization: "Bearer fake-key", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
     ktsu: () =>
       fetch(new URL("/invoke", gatewayUrl), {
         method: "POST",
@@ -86,6 +110,7 @@ async function main(): Promise<void> {
   } finally {
     portkey?.stop();
     await gatewayMf.dispose();
+    await nullProxy.dispose();
     await fake.close();
     await rm(work, { recursive: true, force: true });
   }
@@ -97,6 +122,8 @@ async function main(): Promise<void> {
   });
   console.log(`\nGateway overhead: ${REPS} interleaved calls per side, fake provider latency ${LATENCY_MS} ms\n`);
   printTable(["path", "p50 ms", "p95 ms", "added p50 ms"], rows);
+  const hop = percentile(samples["workerd hop only"]!, 50);
+  console.log(`\nour gateway's own work (ktsu − workerd hop only): ${fmt(percentile(samples.ktsu!, 50) - hop)} ms p50`);
   if (portkeyNote) console.log(`\n${portkeyNote}`);
   const file = writeResults("gateway", { reps: REPS, latency_ms: LATENCY_MS, portkey_version: portkey ? PORTKEY_VERSION : null, samples });
   console.log(`\nraw results: ${path.relative(process.cwd(), file)}`);
