@@ -48,7 +48,7 @@ const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN", 
  * The key secret params are encrypted with in run state: one per state dir, kept
  * beside the state (never inside it) so runs survive a restart.
  */
-function stateKey(stateDir: string): string {
+export function stateKey(stateDir: string): string {
   const file = path.join(stateDir, "state.key");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(stateDir, { recursive: true });

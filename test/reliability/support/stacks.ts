@@ -4,25 +4,14 @@
 //   allowlist: the same build and `startStack`, only the vars differ;
 // - as a separate `ktsu start --all` process, so it can be killed by PID.
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { buildProject } from "../../../cli/src/build/index.ts";
 import { REPO_ROOT, binPath } from "../../../cli/src/stack/paths.ts";
 import { egressHosts, workerVars } from "../../../cli/src/stack/project-vars.ts";
 import { startStack, type LocalStack } from "../../../cli/src/stack/stack.ts";
-import { startLocalProject } from "../../../cli/src/stack/start-local.ts";
+import { startLocalProject, stateKey } from "../../../cli/src/stack/start-local.ts";
 import type { WorkerName } from "../../../cli/src/stack/paths.ts";
-
-/** One key per state dir, kept beside the state (as `startLocalProject` does), so a restart can read sealed runs. */
-function stateKey(stateDir: string): string {
-  const file = path.join(stateDir, "state.key");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(stateDir, { recursive: true });
-  const key = randomBytes(32).toString("base64");
-  writeFileSync(file, key + "\n", { mode: 0o600 });
-  return key;
-}
 
 export type Environment = Record<string, string | undefined>;
 
