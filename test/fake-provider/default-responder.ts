@@ -3,6 +3,7 @@
 // so the examples run offline without any scripting.
 
 import { isRecord, type ParsedRequest } from "./types.ts";
+import { closingBrace } from "../../shared/text/braces.ts";
 
 export const SCHEMA_MARKER = "Your output MUST conform to this JSON schema:";
 
@@ -31,7 +32,7 @@ export function extractSchema(system: string): Schema | undefined {
   const rest = system.slice(at + SCHEMA_MARKER.length);
   const start = rest.indexOf("{");
   if (start < 0) return undefined;
-  const end = matchingBrace(rest, start);
+  const end = closingBrace(rest, start);
   if (end < 0) return undefined;
   try {
     const parsed: unknown = JSON.parse(rest.slice(start, end + 1));
@@ -41,22 +42,6 @@ export function extractSchema(system: string): Schema | undefined {
   }
 }
 
-// The schema may be followed by more prose, so find where the object ends
-// instead of parsing to the end of the prompt.
-function matchingBrace(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === "\\") i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === "{") depth++;
-    else if (ch === "}" && --depth === 0) return i;
-  }
-  return -1;
-}
 
 export function valueFor(schema: Schema, name: string, ctx: Ctx): unknown {
   if (ctx.depth > MAX_DEPTH) return null;

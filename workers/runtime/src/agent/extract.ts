@@ -2,6 +2,8 @@
 // (fence-stripped) text is not a JSON object, the first balanced `{…}` in it is
 // tried, so "Here is the result: {...}" is accepted instead of costing a turn.
 
+import { closingBrace } from "../../../../shared/text/braces.ts";
+
 export type Extracted = { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -22,21 +24,8 @@ export function stripCodeFence(content: string): string {
 /** The first balanced `{…}` span (string-aware), or undefined. */
 function outermostObject(text: string): string | undefined {
   const start = text.indexOf("{");
-  if (start < 0) return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === "\\") i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === "{") depth++;
-    else if (ch === "}" && --depth === 0) return text.slice(start, i + 1);
-  }
-  return undefined;
+  const end = start < 0 ? -1 : closingBrace(text, start);
+  return end < 0 ? undefined : text.slice(start, end + 1);
 }
 
 function parseObject(text: string): Extracted {
