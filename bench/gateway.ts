@@ -71,7 +71,11 @@ async function main(): Promise<void> {
 
   const sides: Record<string, () => Promise<Response>> = {
     direct: () =>
-      fetch(`${fake.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer fake-key", "content-type": "application/json" }, body: JSON.stringify(body) }),
+      fetch(`${fake.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer fake-key", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
     "workerd hop only": () =>
       fetch(new URL("/v1/chat/completions", nullProxyUrl), {
         method: "POST",
@@ -89,7 +93,12 @@ async function main(): Promise<void> {
           portkey: () =>
             fetch(`${portkey!.url}/v1/chat/completions`, {
               method: "POST",
-              headers: { authorization: "Bearer fake-key", "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` },
+              headers: {
+                authorization: "Bearer fake-key",
+                "content-type": "application/json",
+                "x-portkey-provider": "openai",
+                "x-portkey-custom-host": `${fake.url}/v1`,
+              },
               body: JSON.stringify(body),
             }),
         }

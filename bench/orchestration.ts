@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   const benchConfig = path.join(REPO_ROOT, "bench", "workflow-worker", "wrangler.jsonc");
   const benchEntry = await buildWorker(benchConfig, path.join(work, "bench-worker"), path.join(REPO_ROOT, "dist", "project", "bundle.js"));
   const { modulesRules: _rules, ...benchOptions } = getMiniflareWorkerOptions(benchConfig).workerOptions;
-  const benchWorker = { ...(benchOptions as Omit<LegacyWorkerOptions, "scriptPath">), name: "ktsu-bench-workflows", modules: true, scriptPath: benchEntry, modulesRoot: path.dirname(benchEntry) };
+  const benchWorker = {
+    ...(benchOptions as Omit<LegacyWorkerOptions, "scriptPath">),
+    name: "ktsu-bench-workflows",
+    modules: true,
+    scriptPath: benchEntry,
+    modulesRoot: path.dirname(benchEntry),
+  };
 
   const { stack } = await startLocalProject({ projectDir, stateDir: path.join(work, "state"), port: 0, extraWorkers: [benchWorker as LegacyWorkerOptions] });
   const workflows = await stack.miniflare.getWorker("ktsu-bench-workflows");
@@ -89,7 +95,17 @@ async function main(): Promise<void> {
     const n = stepsOf(shape);
     const ourMedian = median(r.ours);
     const theirMedian = median(r.workflows);
-    return [shape, n, fmt(ourMedian), fmt(percentile(r.ours, 95)), fmt(ourMedian / n, 3), fmt(theirMedian), fmt(percentile(r.workflows, 95)), fmt(theirMedian / n, 3), `${fmt(theirMedian / ourMedian, 1)}x`];
+    return [
+      shape,
+      n,
+      fmt(ourMedian),
+      fmt(percentile(r.ours, 95)),
+      fmt(ourMedian / n, 3),
+      fmt(theirMedian),
+      fmt(percentile(r.workflows, 95)),
+      fmt(theirMedian / n, 3),
+      `${fmt(theirMedian / ourMedian, 1)}x`,
+    ];
   });
   console.log(`\nOrchestration overhead: ${REPS} interleaved runs per side (transform steps, end to end through the HTTP API)\n`);
   printTable(["shape", "steps", "ktsu p50 ms", "ktsu p95 ms", "ktsu ms/step", "Workflows p50 ms", "Workflows p95 ms", "Workflows ms/step", "speedup"], rows);

@@ -19,7 +19,9 @@ if (!built.ok) {
 }
 // Test doubles: every test/workers/support/<name>/wrangler.jsonc (entry index.ts) → dist/<name>/index.js.
 const supportDir = path.join(REPO_ROOT, "test", "workers", "support");
-const doubles = (await readdir(supportDir, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(path.join(supportDir, e.name, "wrangler.jsonc")));
+const doubles = (await readdir(supportDir, { withFileTypes: true })).filter(
+  (e) => e.isDirectory() && existsSync(path.join(supportDir, e.name, "wrangler.jsonc")),
+);
 await Promise.all([
   buildWorkers(dist, bundle),
   ...doubles.map((d) => buildWorker(path.join(supportDir, d.name, "wrangler.jsonc"), path.join(dist, d.name), bundle)),

@@ -102,7 +102,10 @@ export function findCycles(nodes: readonly DagNode[]): string[] {
   for (const node of nodes) if (!state.has(node.id)) visit(node.id);
 
   // Group by component so one loop yields one report.
-  const component = stronglyConnected(nodes.map((n) => n.id), edges);
+  const component = stronglyConnected(
+    nodes.map((n) => n.id),
+    edges,
+  );
   const reported = new Set<number>();
   const result: string[] = [];
   for (const id of closedAt) {

@@ -44,9 +44,7 @@ export function decodeServersManifest(value: unknown, d: Decoder): ServersManife
   const root = d.mapping(value, []) ?? {};
   return compact<ServersManifestFile>({
     servers: d.list(root.servers, ["servers"], (entry, p) =>
-      entry === null || typeof entry !== "object" || Array.isArray(entry)
-        ? (d.mapping(entry, p), brokenEntry<ServerFile>())
-        : decodeServer(entry, d, p),
+      entry === null || typeof entry !== "object" || Array.isArray(entry) ? (d.mapping(entry, p), brokenEntry<ServerFile>()) : decodeServer(entry, d, p),
     ),
   });
 }

@@ -1,13 +1,6 @@
 // Reads a parsed `*.workflow.yaml` into a typed `WorkflowFile`.
 
-import type {
-  EnvVarConfig,
-  ForEachConfig,
-  StepConfig,
-  TransformConfig,
-  WebhookConfig,
-  WorkflowFile,
-} from "../config/types.ts";
+import type { EnvVarConfig, ForEachConfig, StepConfig, TransformConfig, WebhookConfig, WorkflowFile } from "../config/types.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import { brokenEntry, compact, type Decoder } from "./decode.ts";
 

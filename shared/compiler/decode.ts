@@ -73,11 +73,7 @@ export class Decoder {
    * A list where every position is kept (undefined for bad items), so that
    * indices in later field paths still match the file.
    */
-  indexedList<T>(
-    value: unknown,
-    path: FieldPath,
-    item: (value: unknown, path: FieldPath) => T | undefined,
-  ): (T | undefined)[] | undefined {
+  indexedList<T>(value: unknown, path: FieldPath, item: (value: unknown, path: FieldPath) => T | undefined): (T | undefined)[] | undefined {
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value)) return this.mismatch(path, "a list", value);
     return value.map((entry, index) => item(entry, [...path, index]));

@@ -3,15 +3,7 @@
 // orphan agents and servers, and the system files. Each file is parsed once;
 // references are recorded as links for the rules.
 
-import type {
-  AgentFile,
-  EnvFile,
-  GatewayFile,
-  HubLockFile,
-  ServerFile,
-  ServersManifestFile,
-  WorkflowFile,
-} from "../config/types.ts";
+import type { AgentFile, EnvFile, GatewayFile, HubLockFile, ServerFile, ServersManifestFile, WorkflowFile } from "../config/types.ts";
 import { Decoder, isBroken, isMapping } from "./decode.ts";
 import { decodeAgent } from "./decode-agent.ts";
 import { decodeGateway } from "./decode-gateway.ts";
@@ -21,13 +13,7 @@ import { decodeWorkflow } from "./decode-workflow.ts";
 import { FileIssues } from "./diagnostics.ts";
 import type { ProjectFs } from "./fs.ts";
 import { join, normalize, relative } from "./paths.ts";
-import {
-  isLocalWorkflowRef,
-  resolveAgentRef,
-  resolveServerPath,
-  resolveWorkflowRef,
-  WORKFLOW_SUFFIX,
-} from "./resolve.ts";
+import { isLocalWorkflowRef, resolveAgentRef, resolveServerPath, resolveWorkflowRef, WORKFLOW_SUFFIX } from "./resolve.ts";
 import { parseYaml } from "./yaml.ts";
 
 export type FileKind = "workflow" | "agent" | "server" | "servers-manifest" | "gateway" | "env" | "hub-lock";
@@ -165,10 +151,7 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
       if (step.workflow !== undefined) {
         const ref = step.workflow;
         if (!isLocalWorkflowRef(ref)) {
-          file.issues.error(
-            ["pipeline", i, "workflow"],
-            `hub-installed workflow references ("${ref}") are not yet supported; use ./path/ for local paths`,
-          );
+          file.issues.error(["pipeline", i, "workflow"], `hub-installed workflow references ("${ref}") are not yet supported; use ./path/ for local paths`);
         } else {
           const target = resolveWorkflowRef(file.path, ref);
           if (fs.isFile(target)) {
@@ -176,10 +159,7 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
             project.usedAsSubWorkflow.add(target);
             loadWorkflow(target);
           } else {
-            file.issues.error(
-              ["pipeline", i, "workflow"],
-              `step "${id}": cannot resolve workflow ref "${ref}": file not found: ${display(target)}`,
-            );
+            file.issues.error(["pipeline", i, "workflow"], `step "${id}": cannot resolve workflow ref "${ref}": file not found: ${display(target)}`);
           }
         }
       }
@@ -216,10 +196,7 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
         return;
       }
       if (looksLikeManifest(fs.readText(resolved.path))) {
-        file.issues.error(
-          ["servers", i, "path"],
-          `"${server.path}" is a servers.yaml manifest; servers[].path must point at a *.server.yaml file`,
-        );
+        file.issues.error(["servers", i, "path"], `"${server.path}" is a servers.yaml manifest; servers[].path must point at a *.server.yaml file`);
         return;
       }
       links[i] = resolved.path;
@@ -267,8 +244,6 @@ function looksLikeManifest(text: string | undefined): boolean {
 
 /** Every loaded file, in report order. */
 export function allFiles(project: Project): LoadedFile<unknown>[] {
-  const systems = [project.gateway, project.manifest, project.hubLock, project.envFile].filter(
-    (f): f is LoadedFile<never> => f !== undefined,
-  );
+  const systems = [project.gateway, project.manifest, project.hubLock, project.envFile].filter((f): f is LoadedFile<never> => f !== undefined);
   return [...project.workflows.values(), ...project.agents.values(), ...project.servers.values(), ...systems];
 }

@@ -284,9 +284,7 @@ function compileServer(path: string, server: ServerFile): CompiledServer {
     name: server.name ?? "",
     ...(server.description !== undefined ? { description: server.description } : {}),
     url: server.url ?? "",
-    auth: server.auth
-      ? { header: server.auth.header || "Authorization", scheme: server.auth.scheme ?? "", secret: server.auth.secret ?? "" }
-      : null,
+    auth: server.auth ? { header: server.auth.header || "Authorization", scheme: server.auth.scheme ?? "", secret: server.auth.secret ?? "" } : null,
     params: serverParamSpecs(server.params),
   };
   return compiled;

@@ -48,8 +48,12 @@ export function basename(path: string): string {
 
 /** The path of `to` relative to `from` (both absolute, or both relative to the same base). */
 export function relative(from: string, to: string): string {
-  const fromParts = normalize(from).split("/").filter((p) => p !== "" && p !== ".");
-  const toParts = normalize(to).split("/").filter((p) => p !== "" && p !== ".");
+  const fromParts = normalize(from)
+    .split("/")
+    .filter((p) => p !== "" && p !== ".");
+  const toParts = normalize(to)
+    .split("/")
+    .filter((p) => p !== "" && p !== ".");
   let common = 0;
   while (common < fromParts.length && common < toParts.length && fromParts[common] === toParts[common]) {
     common++;

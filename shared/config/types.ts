@@ -372,11 +372,7 @@ export interface CompiledWorkflowStep extends CompiledStepBase {
   webhooks_enabled: boolean;
 }
 
-export type CompiledStep =
-  | CompiledAgentStep
-  | CompiledTransformStep
-  | CompiledWebhookStep
-  | CompiledWorkflowStep;
+export type CompiledStep = CompiledAgentStep | CompiledTransformStep | CompiledWebhookStep | CompiledWorkflowStep;
 
 export interface CompiledAgent {
   /** Project-relative path (its key in `ProjectBundle.agents`). */

@@ -28,11 +28,7 @@ export function runValidator(validator: Validator, data: unknown): SchemaFailure
 }
 
 /** `runValidator` by bundle key; an unknown key is a build/bundle mismatch. */
-export function validateWith(
-  validators: Record<string, Validator>,
-  key: string,
-  data: unknown,
-): SchemaFailure[] {
+export function validateWith(validators: Record<string, Validator>, key: string, data: unknown): SchemaFailure[] {
   const validator = validators[key];
   if (!validator) throw new Error(`bundle has no validator "${key}"`);
   return runValidator(validator, data);

@@ -54,11 +54,7 @@ export const anthropic: ApiAdapter = {
     for (const call of c.toolCalls) {
       content.push({ type: "tool_use", id: call.id, name: call.name, input: call.arguments });
     }
-    const stop = c.stopReason
-      ? (STOP_REASONS[c.stopReason] ?? c.stopReason)
-      : c.toolCalls.length > 0
-        ? "tool_use"
-        : "end_turn";
+    const stop = c.stopReason ? (STOP_REASONS[c.stopReason] ?? c.stopReason) : c.toolCalls.length > 0 ? "tool_use" : "end_turn";
     return {
       id: newId("msg_"),
       type: "message",

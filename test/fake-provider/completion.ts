@@ -3,11 +3,7 @@
 import { defaultReplyText } from "./default-responder.ts";
 import type { Completion, FakeReply, ParsedRequest } from "./types.ts";
 
-export function buildCompletion(
-  req: ParsedRequest,
-  reply: FakeReply,
-  newToolCallId: () => string,
-): Completion {
+export function buildCompletion(req: ParsedRequest, reply: FakeReply, newToolCallId: () => string): Completion {
   const toolCalls = (reply.tool_calls ?? []).map((call) => ({
     id: call.id ?? newToolCallId(),
     name: call.name,
@@ -15,12 +11,9 @@ export function buildCompletion(
   }));
   // A reply scripting neither text nor tool calls (e.g. only usage or a delay)
   // still needs content, so it borrows the default responder's text.
-  const text =
-    reply.text ?? (toolCalls.length === 0 ? defaultReplyText(req) : undefined);
+  const text = reply.text ?? (toolCalls.length === 0 ? defaultReplyText(req) : undefined);
 
-  const outputChars =
-    (text?.length ?? 0) +
-    toolCalls.reduce((n, c) => n + c.name.length + JSON.stringify(c.arguments).length, 0);
+  const outputChars = (text?.length ?? 0) + toolCalls.reduce((n, c) => n + c.name.length + JSON.stringify(c.arguments).length, 0);
   const u = reply.usage ?? {};
   return {
     text,
@@ -47,10 +40,7 @@ export function countChars(value: unknown): number {
   if (typeof value === "string") return value.length;
   if (Array.isArray(value)) return value.reduce((n: number, v) => n + countChars(v), 0);
   if (typeof value === "object" && value !== null) {
-    return Object.entries(value).reduce(
-      (n: number, [k, v]) => n + (METADATA_KEYS.has(k) ? 0 : countChars(v)),
-      0,
-    );
+    return Object.entries(value).reduce((n: number, [k, v]) => n + (METADATA_KEYS.has(k) ? 0 : countChars(v)), 0);
   }
   return 0;
 }

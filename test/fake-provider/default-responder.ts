@@ -42,7 +42,6 @@ export function extractSchema(system: string): Schema | undefined {
   }
 }
 
-
 export function valueFor(schema: Schema, name: string, ctx: Ctx): unknown {
   if (ctx.depth > MAX_DEPTH) return null;
   const inner: Ctx = { ...ctx, depth: ctx.depth + 1 };

@@ -38,7 +38,10 @@ export const openai: ApiAdapter = {
       .filter((m) => m.role === "system" || m.role === "developer")
       .map((m) => textOf(m.content))
       .join("\n");
-    const user = messages.filter((m) => m.role === "user").map((m) => textOf(m.content)).filter(Boolean);
+    const user = messages
+      .filter((m) => m.role === "user")
+      .map((m) => textOf(m.content))
+      .filter(Boolean);
     return {
       model: body.model,
       system,
@@ -61,11 +64,7 @@ export const openai: ApiAdapter = {
         function: { name: call.name, arguments: JSON.stringify(call.arguments) },
       }));
     }
-    const finish = c.stopReason
-      ? (FINISH_REASONS[c.stopReason] ?? c.stopReason)
-      : c.toolCalls.length > 0
-        ? "tool_calls"
-        : "stop";
+    const finish = c.stopReason ? (FINISH_REASONS[c.stopReason] ?? c.stopReason) : c.toolCalls.length > 0 ? "tool_calls" : "stop";
     // OpenAI's prompt_tokens includes cached tokens; FakeUsage.input_tokens does not.
     const prompt = c.usage.input + c.usage.cacheRead + c.usage.cacheWrite;
     return {

@@ -83,8 +83,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     }
     calls.push({ api: adapter.api, path, headers, body });
 
-    const fail = (status: number, error: FakeError, extra: Record<string, string> = {}) =>
-      sendJson(res, status, adapter.errorBody(status, error), extra);
+    const fail = (status: number, error: FakeError, extra: Record<string, string> = {}) => sendJson(res, status, adapter.errorBody(status, error), extra);
 
     // Client mistakes are answered before the script is consulted, so they never consume a reply.
     const authError = adapter.checkAuth(headers);
@@ -157,8 +156,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     const adapter = ROUTES[path];
-    const work =
-      adapter && req.method === "POST" ? handleApi(adapter, req, res, path) : handleControl(req, res, path);
+    const work = adapter && req.method === "POST" ? handleApi(adapter, req, res, path) : handleControl(req, res, path);
     work.catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: String(err) });
     });

@@ -29,7 +29,13 @@ function orchestratorDouble(): LegacyWorkerOptions {
   const config = path.join(REPO_ROOT, "test", "workers", "support", "recording-orchestrator", "wrangler.jsonc");
   const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(config).workerOptions;
   const entry = path.join(dist, "recording-orchestrator", "index.js");
-  return { ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">), name: "ktsu-orchestrator", modules: true, scriptPath: entry, modulesRoot: path.dirname(entry) };
+  return {
+    ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
+    name: "ktsu-orchestrator",
+    modules: true,
+    scriptPath: entry,
+    modulesRoot: path.dirname(entry),
+  };
 }
 
 function runSuite(url: string, scenario: string): Promise<number> {

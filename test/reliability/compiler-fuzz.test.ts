@@ -35,27 +35,90 @@ function expectReported(result: CompileResult): void {
 
 describe("the compiler on hostile YAML", () => {
   it("random text (any unicode, control characters, YAML syntax soup) never throws", () => {
-    const soup = fc.array(fc.constantFrom("name: x\n", "pipeline:\n", "  - id: a\n", "    ", "&a ", "*a", "[", "]", "{", "}", ": ", "- ", "\n", "!!binary ", "%YAML 1.2\n", "---\n", "? ", "|\n", "'", '"', "\t", "\u0000", "\uFEFF", "\u{1F4A5}"), { maxLength: 60 }).map((parts) => parts.join(""));
+    const soup = fc
+      .array(
+        fc.constantFrom(
+          "name: x\n",
+          "pipeline:\n",
+          "  - id: a\n",
+          "    ",
+          "&a ",
+          "*a",
+          "[",
+          "]",
+          "{",
+          "}",
+          ": ",
+          "- ",
+          "\n",
+          "!!binary ",
+          "%YAML 1.2\n",
+          "---\n",
+          "? ",
+          "|\n",
+          "'",
+          '"',
+          "\t",
+          "\u0000",
+          "\uFEFF",
+          "\u{1F4A5}",
+        ),
+        { maxLength: 60 },
+      )
+      .map((parts) => parts.join(""));
     const text = fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 400 }), soup);
     let cases = 0;
     fc.assert(
-      fc.property(text, fc.constantFrom("/p/workflows/w.workflow.yaml", "/p/agents/a.agent.yaml", "/p/gateway.yaml", "/p/servers/s.server.yaml"), (content, file) => {
-        const { result, ms } = compile({ "/p/workflows/w.workflow.yaml": "name: w\npipeline: []\n", [file]: content });
-        cases += 1;
-        expect(ms).toBeLessThan(2000);
-        if (!result.ok) expectReported(result);
-      }),
+      fc.property(
+        text,
+        fc.constantFrom("/p/workflows/w.workflow.yaml", "/p/agents/a.agent.yaml", "/p/gateway.yaml", "/p/servers/s.server.yaml"),
+        (content, file) => {
+          const { result, ms } = compile({ "/p/workflows/w.workflow.yaml": "name: w\npipeline: []\n", [file]: content });
+          cases += 1;
+          expect(ms).toBeLessThan(2000);
+          if (!result.ok) expectReported(result);
+        },
+      ),
       { numRuns: 400, seed: SEED },
     );
     report("fuzz: compiler, random text", { cases });
   });
 
   it("random structures in every file kind never throw, and a valid bundle always serializes", () => {
-    const value = fc.anything({ maxDepth: 4, withNullPrototype: false, withBigInt: false, withDate: false, withMap: false, withSet: false, withTypedArray: false, withSparseArray: false, withObjectString: false, withBoxedValues: false });
+    const value = fc.anything({
+      maxDepth: 4,
+      withNullPrototype: false,
+      withBigInt: false,
+      withDate: false,
+      withMap: false,
+      withSet: false,
+      withTypedArray: false,
+      withSparseArray: false,
+      withObjectString: false,
+      withBoxedValues: false,
+    });
     const shaped = fc.record(
       {
         name: fc.oneof(fc.string({ maxLength: 20 }), value),
-        pipeline: fc.oneof(fc.array(fc.record({ id: fc.oneof(fc.string({ maxLength: 8 }), value), transform: fc.oneof(fc.constant({ inputs: [] }), value), agent: fc.oneof(fc.constant("agents/a.agent.yaml"), value), depends_on: value, condition: value, for_each: value, webhook: value, params: value }, { requiredKeys: [] }), { maxLength: 5 }), value),
+        pipeline: fc.oneof(
+          fc.array(
+            fc.record(
+              {
+                id: fc.oneof(fc.string({ maxLength: 8 }), value),
+                transform: fc.oneof(fc.constant({ inputs: [] }), value),
+                agent: fc.oneof(fc.constant("agents/a.agent.yaml"), value),
+                depends_on: value,
+                condition: value,
+                for_each: value,
+                webhook: value,
+                params: value,
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 5 },
+          ),
+          value,
+        ),
         params: value,
         env: value,
         invoke: value,
@@ -92,7 +155,11 @@ describe("the compiler on hostile YAML", () => {
     fc.assert(
       fc.property(graph, ({ ids, deps }) => {
         const names = ids.map((i) => `s${i}`);
-        const steps = names.map((id, k) => ({ id, depends_on: [...new Set(deps[k]!.map((d) => (d === ids.length ? "ghost" : names[d]!)))], transform: { inputs: [] } }));
+        const steps = names.map((id, k) => ({
+          id,
+          depends_on: [...new Set(deps[k]!.map((d) => (d === ids.length ? "ghost" : names[d]!)))],
+          transform: { inputs: [] },
+        }));
         const { result } = compile(workflow(stringify({ name: "w", pipeline: steps })));
         const unique = new Set(names).size === names.length;
         const known = steps.every((s) => s.depends_on.every((d) => names.includes(d)));
@@ -117,13 +184,18 @@ describe("the compiler on hostile YAML", () => {
       }),
       { numRuns: 200, seed: SEED },
     );
-    const { result } = compile(workflow("\uFEFFname: \"\u{1F4A5}\"\npipeline:\n  - id: \"été\"\n    transform: {inputs: []}\n"));
+    const { result } = compile(workflow('\uFEFFname: "\u{1F4A5}"\npipeline:\n  - id: "été"\n    transform: {inputs: []}\n'));
     expect(result.ok).toBe(true);
   });
 
   it("refuses a billion-laughs anchor bomb at once, without growing memory (maxAliasCount: 100)", () => {
     const levels = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 9; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(",")}]`);
+    for (let i = 1; i <= 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(`*l${i - 1}`)
+          .join(",")}]`,
+      );
     const { result, ms, heapMb } = compile(workflow(`name: w\n${levels.join("\n")}\npipeline: []\n`));
     expectReported(result);
     expect(result.report.errors[0]!.message).toContain("Excessive alias count indicates a resource exhaustion attack");

@@ -104,7 +104,8 @@ describe(`crash soak: ${RUNS} runs, ${KILLS} SIGKILLs at random moments`, () => 
       for (const hook of hooks) expect(hook.headers["idempotency-key"]).toBe(`${view.run.id}/notify`);
     }
     const resent = new Map<string, number>();
-    for (const c of sink.calls.filter((x) => x.path === "/soak")) resent.set(c.headers["idempotency-key"]!, (resent.get(c.headers["idempotency-key"]!) ?? 0) + 1);
+    for (const c of sink.calls.filter((x) => x.path === "/soak"))
+      resent.set(c.headers["idempotency-key"]!, (resent.get(c.headers["idempotency-key"]!) ?? 0) + 1);
     report("crash soak", {
       runs: ids.length,
       kills: KILLS,

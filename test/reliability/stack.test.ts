@@ -86,7 +86,13 @@ describe("budget race: 100 items at once against a budget for 30 calls", () => {
     const providerCalls = fake.calls.length;
     fake.reset();
     expect(done.run.status).toBe("complete"); // max_failures: -1
-    const envelope = (await api.json<{ steps: Array<{ id: string; output: { results: Array<Record<string, unknown>> }; metrics: { cost_usd: number; llm_calls: number } }>; totals: { cost_usd: number }; budget: BudgetReport }>("GET", `/runs/${runId}/envelope`)).body;
+    const envelope = (
+      await api.json<{
+        steps: Array<{ id: string; output: { results: Array<Record<string, unknown>> }; metrics: { cost_usd: number; llm_calls: number } }>;
+        totals: { cost_usd: number };
+        budget: BudgetReport;
+      }>("GET", `/runs/${runId}/envelope`)
+    ).body;
     const results = envelope.steps[0]!.output.results;
     expect(results).toHaveLength(100);
     const ok = results.filter((r) => r.ktsu_error === undefined);
@@ -94,7 +100,9 @@ describe("budget race: 100 items at once against a budget for 30 calls", () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(ok.length).toBeGreaterThan(0);
     for (const item of refused) {
-      expect(String(item.ktsu_error)).toMatch(/^agent step failed: gateway error budget_exceeded: cost budget of \$0\.0042 for run "run_[0-9a-f]{16}" exhausted/);
+      expect(String(item.ktsu_error)).toMatch(
+        /^agent step failed: gateway error budget_exceeded: cost budget of \$0\.0042 for run "run_[0-9a-f]{16}" exhausted/,
+      );
     }
 
     const budget = envelope.budget;
@@ -262,13 +270,29 @@ describe("bad input: queue messages", () => {
     const producer = await stack.miniflare.getQueueProducer<unknown>("RUN_QUEUE", "ktsu-orchestrator");
     const before = await snapshotRuns();
     const countQueued = async () =>
-      (await (await stack.miniflare.getD1Database("DB", "ktsu-orchestrator")).prepare("SELECT count(*) AS n FROM runs WHERE metadata LIKE '%\"source\":\"queue\"%'").all<{ n: number }>()).results[0]!.n;
+      (
+        await (
+          await stack.miniflare.getD1Database("DB", "ktsu-orchestrator")
+        )
+          .prepare('SELECT count(*) AS n FROM runs WHERE metadata LIKE \'%"source":"queue"%\'')
+          .all<{ n: number }>()
+      ).results[0]!.n;
     const queuedBefore = await countQueued();
     // Bodies of every shape; none names an idempotency key or run id, so each message is its own run.
     const message = fc.oneof(
       fc.anything({ maxDepth: 3 }),
-      fc.record({ workflow: fc.oneof(fc.constantFrom("typed", "noop", "nope", "", "bearer"), fc.anything({ maxDepth: 1 })), params: fc.anything({ maxDepth: 3 }) }, { requiredKeys: [] }),
-      fc.record({ workflow: fc.constant("typed"), params: fc.record({ n: fc.integer({ min: -3, max: 13 }), mode: fc.constantFrom("a", "b", "z"), nested: fc.record({ x: fc.string({ maxLength: 25 }) }) }) }),
+      fc.record(
+        { workflow: fc.oneof(fc.constantFrom("typed", "noop", "nope", "", "bearer"), fc.anything({ maxDepth: 1 })), params: fc.anything({ maxDepth: 3 }) },
+        { requiredKeys: [] },
+      ),
+      fc.record({
+        workflow: fc.constant("typed"),
+        params: fc.record({
+          n: fc.integer({ min: -3, max: 13 }),
+          mode: fc.constantFrom("a", "b", "z"),
+          nested: fc.record({ x: fc.string({ maxLength: 25 }) }),
+        }),
+      }),
       fc.string({ maxLength: 300 }),
     );
     const samples = fc.sample(message, { numRuns: 120, seed: FAST_CHECK_SEED }).filter((body) => {
@@ -291,15 +315,27 @@ describe("bad input: queue messages", () => {
     // Every queue-started run ends; rejected ones say why.
     const db = await stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
     for (;;) {
-      const { results } = await db.prepare("SELECT count(*) AS n FROM runs WHERE status = 'running' AND metadata LIKE '%\"source\":\"queue\"%'").all<{ n: number }>();
+      const { results } = await db
+        .prepare("SELECT count(*) AS n FROM runs WHERE status = 'running' AND metadata LIKE '%\"source\":\"queue\"%'")
+        .all<{ n: number }>();
       if (results[0]!.n === 0 || Date.now() > deadline) break;
       await sleep(200);
     }
-    const rows = (await db.prepare("SELECT status, error FROM runs WHERE metadata LIKE '%\"source\":\"queue\"%' ORDER BY created_at DESC LIMIT ?").bind(sent).all<{ status: string; error: string | null }>()).results;
+    const rows = (
+      await db
+        .prepare('SELECT status, error FROM runs WHERE metadata LIKE \'%"source":"queue"%\' ORDER BY created_at DESC LIMIT ?')
+        .bind(sent)
+        .all<{ status: string; error: string | null }>()
+    ).results;
     expect(rows.filter((r) => r.status === "running")).toEqual([]);
     for (const row of rows.filter((r) => r.status === "failed")) expect(row.error).toMatch(/^queue message rejected: /);
     await expectRunsIntact(before);
-    report("fuzz: queue messages", { sent, "refused by the producer": refusedBySend.length, rejected: rows.filter((r) => r.status === "failed").length, started: rows.filter((r) => r.status === "complete").length });
+    report("fuzz: queue messages", {
+      sent,
+      "refused by the producer": refusedBySend.length,
+      rejected: rows.filter((r) => r.status === "failed").length,
+      started: rows.filter((r) => r.status === "complete").length,
+    });
   });
 });
 
@@ -314,7 +350,13 @@ describe("bad input: provider replies", () => {
     return done;
   }
 
-  const valid = JSON.stringify({ id: "x", object: "chat.completion", model: "fake-model", choices: [{ index: 0, message: { role: "assistant", content: '{"answer":"ok"}' }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 3 } });
+  const valid = JSON.stringify({
+    id: "x",
+    object: "chat.completion",
+    model: "fake-model",
+    choices: [{ index: 0, message: { role: "assistant", content: '{"answer":"ok"}' }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 5, completion_tokens: 3 },
+  });
   const hostile = fc.oneof(
     fc.integer({ min: 0, max: valid.length - 1 }).map((cut) => ({ raw_body: valid.slice(0, cut) })), // truncated JSON
     fc.json({ maxDepth: 3 }).map((raw_body) => ({ raw_body })), // any JSON, almost never the right shape
@@ -324,7 +366,9 @@ describe("bad input: provider replies", () => {
       { raw_body: '{"object":"error","message":"model crashed","code":500}' }, // vLLM's error shape
       { raw_body: '{"choices":[]}' },
       { raw_body: '{"choices":[{"message":{"content":42}}]}' },
-      { raw_body: '{"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"x","arguments":"{not json"}}]}}]}' },
+      {
+        raw_body: '{"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"x","arguments":"{not json"}}]}}]}',
+      },
       { raw_body: "" },
       { status: 200, raw_body: "null" },
       { status: 500, error: { message: "boom" } },
@@ -350,7 +394,11 @@ describe("bad input: provider replies", () => {
       { numRuns: 30, seed: FAST_CHECK_SEED },
     );
     providerFuzzRan = true;
-    report("fuzz: provider replies", { cases: outcomes.length, failed: outcomes.filter((o) => o !== "complete").length, completed: outcomes.filter((o) => o === "complete").length });
+    report("fuzz: provider replies", {
+      cases: outcomes.length,
+      failed: outcomes.filter((o) => o !== "complete").length,
+      completed: outcomes.filter((o) => o === "complete").length,
+    });
   });
 
   let deep: { view: RunView; lastEvent: string | undefined } | undefined;
@@ -501,7 +549,10 @@ describe("access control: every refusal", () => {
   it.each(["invoke", "enqueue"])("per-workflow invoke.auth on POST /%s: header, scheme and secret must all match", async (route) => {
     for (const { workflow, why, headers, status } of invokeCases) {
       // The admin token is not sent: it neither opens nor affects invokes.
-      const res = await api.request("POST", `/${route}/${workflow}`, { body: "{}", headers: { "content-type": "application/json", authorization: null, ...headers } });
+      const res = await api.request("POST", `/${route}/${workflow}`, {
+        body: "{}",
+        headers: { "content-type": "application/json", authorization: null, ...headers },
+      });
       expect(res.status, `${route} ${workflow} with ${why}`).toBe(status);
       if (status === 401) expect(JSON.parse(res.text)).toEqual({ error: "unauthorized" });
     }
@@ -559,7 +610,10 @@ describe("secrets", () => {
     fake.reset();
     // The model calls the vault server's `whoami` (which echoes the bearer token and the secret
     // server param), then leaks what it saw into its answer.
-    fake.script({ tool_calls: [{ name: "whoami", arguments: {} }] }, { text: JSON.stringify({ answer: `the key is ${SECRETS.vaultKey}, the password ${SECRETS.password}` }) });
+    fake.script(
+      { tool_calls: [{ name: "whoami", arguments: {} }] },
+      { text: JSON.stringify({ answer: `the key is ${SECRETS.vaultKey}, the password ${SECRETS.password}` }) },
+    );
     const before = liar.requests.length;
     const runId = await api.invoke("secrets", { password: SECRETS.password, note: "hello" });
     const done = await api.waitForRun(runId);

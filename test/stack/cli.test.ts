@@ -271,7 +271,8 @@ describe("ktsu deploy", () => {
         expect(existsSync(path.join(outdir, "bootstrap", worker, "index.js"))).toBe(true);
       }
       // No secret value was written anywhere.
-      const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+      const files = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
       for (const file of files(outdir)) expect(readFileSync(file, "utf8")).not.toContain("not-a-real-token");
     } finally {
       await rm(outdir, { recursive: true, force: true });
@@ -283,7 +284,9 @@ describe("ktsu deploy", () => {
     try {
       const dry = await ktsu(["deploy", "--project-dir", PROJECT, "--dry-run", "--outdir", outdir]);
       expect(dry.code).toBe(0);
-      expect(dry.stdout).toMatch(/^variables without a default and not in --env .*\n {2}wrangler secret put SINK_URL -c wrangler\.orchestrator\.jsonc +# workflow greet$/m);
+      expect(dry.stdout).toMatch(
+        /^variables without a default and not in --env .*\n {2}wrangler secret put SINK_URL -c wrangler\.orchestrator\.jsonc +# workflow greet$/m,
+      );
       expect(dry.stdout).not.toContain("PROVIDER_URL"); // it has a default
       expect(dry.stdout).not.toContain("(vars:");
     } finally {

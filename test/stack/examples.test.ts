@@ -75,7 +75,8 @@ describe("examples, offline, through ktsu invoke --wait", () => {
 
   it("triage runs an agent, a transform, a webhook and a sub-workflow", async () => {
     const { started, sink } = await startExample("triage");
-    const { code, stdout } = await ktsu(["invoke", "triage", "--input", '{"ticket":"Checkout gives me a 500","customer":"ACME"}', "--wait"], started.stack.url).done;
+    const { code, stdout } = await ktsu(["invoke", "triage", "--input", '{"ticket":"Checkout gives me a 500","customer":"ACME"}', "--wait"], started.stack.url)
+      .done;
     expect(code).toBe(0);
     for (const id of ["classify", "record", "page_oncall", "file"]) expect(stdout).toMatch(new RegExp(`step ${id}\\s+complete`));
     expect(sink.calls.map((c) => c.path)).toEqual(["/hook/page"]);
@@ -84,14 +85,16 @@ describe("examples, offline, through ktsu invoke --wait", () => {
 
   it("fanout explains each topic and deduplicates", async () => {
     const { started } = await startExample("fanout");
-    const { code, stdout } = await ktsu(["invoke", "research", "--input", '{"topics":["tides","rainbows","tides","auroras"]}', "--wait"], started.stack.url).done;
+    const { code, stdout } = await ktsu(["invoke", "research", "--input", '{"topics":["tides","rainbows","tides","auroras"]}', "--wait"], started.stack.url)
+      .done;
     expect(code).toBe(0);
     expect(finalOutput(stdout)).toEqual({ result: ["topic: Topic: tides", "topic: Topic: rainbows", "topic: Topic: auroras"] });
   });
 
   it("kv-notes stores and reads a note through the kv MCP server", async () => {
     const { started, fake } = await startExample("kv-notes");
-    const { code, stdout } = await ktsu(["invoke", "remember", "--input", '{"topic":"coffee","fact":"Ethiopian, light roast"}', "--wait"], started.stack.url).done;
+    const { code, stdout } = await ktsu(["invoke", "remember", "--input", '{"topic":"coffee","fact":"Ethiopian, light roast"}', "--wait"], started.stack.url)
+      .done;
     expect(code).toBe(0);
     expect(finalOutput(stdout)).toEqual({ key: "coffee", value: "Ethiopian, light roast" });
     // The third model call saw the kv server's answer to `get`.
@@ -123,7 +126,13 @@ describe("examples, offline, through ktsu invoke --wait", () => {
 
   it("queue starts one run per Idempotency-Key", async () => {
     const { started, sink } = await startExample("queue");
-    const body = JSON.stringify({ order_id: "1001", items: [{ sku: "tea", qty: 2 }, { sku: "cup", qty: 1 }] });
+    const body = JSON.stringify({
+      order_id: "1001",
+      items: [
+        { sku: "tea", qty: 2 },
+        { sku: "cup", qty: 1 },
+      ],
+    });
     const send = () => fetch(new URL("/enqueue/ingest", started.stack.url), { method: "POST", headers: { "idempotency-key": "order-1001" }, body });
     const { run_id } = (await (await send()).json()) as { run_id: string };
     await send();
@@ -136,7 +145,12 @@ describe("examples, offline, through ktsu invoke --wait", () => {
     expect(status).toBe("complete");
     await new Promise((r) => setTimeout(r, 1500));
     const { stdout } = await ktsu(["runs", "--workflow", "ingest"], started.stack.url).done;
-    expect(stdout.trim().split("\n").filter((l) => l.includes("ingest"))).toHaveLength(1);
+    expect(
+      stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes("ingest")),
+    ).toHaveLength(1);
     expect(sink.calls.map((c) => [c.path, JSON.parse(c.body)])).toEqual([["/hook/orders/1001", { order_id: "1001", skus: ["tea", "cup"], units: 3 }]]);
   });
 });

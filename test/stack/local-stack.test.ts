@@ -68,7 +68,11 @@ export default { async fetch(request) { ${body} } };`;
             modulesRoot: dir,
             modules: [
               { type: "ESModule", path: path.join(dir, "probe.js") },
-              { type: "ESModule", path: path.join(dir, "bundle.js"), contents: await import("node:fs/promises").then((fs) => fs.readFile(path.join(stateDir, "project", "bundle.js"), "utf8")) },
+              {
+                type: "ESModule",
+                path: path.join(dir, "bundle.js"),
+                contents: await import("node:fs/promises").then((fs) => fs.readFile(path.join(stateDir, "project", "bundle.js"), "utf8")),
+              },
             ],
           },
         ],
@@ -84,7 +88,10 @@ export default { async fetch(request) { ${body} } };`;
   }
 
   it("eval really is refused in this Worker (the control)", async () => {
-    const result = await runProbe(probe(`try { new Function("return 1")(); return Response.json({ eval: "allowed" }); } catch (e) { return Response.json({ eval: e.name }); }`), {});
+    const result = await runProbe(
+      probe(`try { new Function("return 1")(); return Response.json({ eval: "allowed" }); } catch (e) { return Response.json({ eval: e.name }); }`),
+      {},
+    );
     expect(result).toEqual({ eval: "EvalError" });
   });
 

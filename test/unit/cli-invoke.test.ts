@@ -19,7 +19,14 @@ const RUN = "run_00000000000000aa";
 const decisions: { run: string; step: string; body: string }[] = [];
 
 function ev(seq: number, type: string, step_id?: string, data?: Record<string, unknown>) {
-  return { run_id: RUN, seq, type, ...(step_id ? { step_id } : {}), ...(data ? { data } : {}), created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, seq * 100)).toISOString() };
+  return {
+    run_id: RUN,
+    seq,
+    type,
+    ...(step_id ? { step_id } : {}),
+    ...(data ? { data } : {}),
+    created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, seq * 100)).toISOString(),
+  };
 }
 
 const SCRIPTS: Record<string, Scripted> = {
@@ -52,7 +59,15 @@ const ENVELOPE = {
   run_id: RUN,
   workflow: "approval",
   status: "complete",
-  steps: [{ id: "write", output: { stored: true }, metrics: { duration_ms: 1234, tokens_in: 0, tokens_out: 0, cost_usd: 0.0021, llm_calls: 1, tool_calls: 1 }, timestamp: "2026-01-01T00:00:01Z", status: "complete" }],
+  steps: [
+    {
+      id: "write",
+      output: { stored: true },
+      metrics: { duration_ms: 1234, tokens_in: 0, tokens_out: 0, cost_usd: 0.0021, llm_calls: 1, tool_calls: 1 },
+      timestamp: "2026-01-01T00:00:01Z",
+      status: "complete",
+    },
+  ],
   totals: { duration_ms: 1234, tokens_in: 0, tokens_out: 0, cost_usd: 0.0021, llm_calls: 1, tool_calls: 1 },
 };
 

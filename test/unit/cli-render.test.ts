@@ -72,7 +72,9 @@ describe("tables and formats", () => {
       30,
     );
     expect(table).toBe(
-      ["RUN ID  STEP   TOOL    ARGUMENTS                       CREATED", 'run_1   write  kv_set  {"key":"k","value":"xxxxxxxxx…  2026-01-02 03:04:05', ""].join("\n"),
+      ["RUN ID  STEP   TOOL    ARGUMENTS                       CREATED", 'run_1   write  kv_set  {"key":"k","value":"xxxxxxxxx…  2026-01-02 03:04:05', ""].join(
+        "\n",
+      ),
     );
   });
 });
@@ -96,7 +98,9 @@ describe("invoke's input checks and error lines", () => {
   });
 
   it("formats errors as `<command>: <message> (status N)`", () => {
-    expect(errorLine("invoke", new ApiError(422, 'input missing required field "name"', "invalid_input"))).toBe('invoke: input missing required field "name" (status 422)');
+    expect(errorLine("invoke", new ApiError(422, 'input missing required field "name"', "invalid_input"))).toBe(
+      'invoke: input missing required field "name" (status 422)',
+    );
     expect(errorLine("runs", new ApiError(502, undefined, undefined))).toBe("runs: orchestrator returned status 502");
     expect(errorLine("runs", new UnreachableError("http://x", new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } })))).toBe(
       "runs: cannot reach the orchestrator at http://x (ECONNREFUSED)",
@@ -145,9 +149,16 @@ describe("the --wait progress lines", () => {
     expect(p.spinnerText(Date.now())).toBe("waiting for a decision on c (ktsu approvals)");
     p.onEvent({ run_id: "run_1", seq: 6, type: "approval_decided", step_id: "c", data: { decision: "rejected" }, created_at: at });
     expect(p.waitingOnHuman).toBe(false);
-    expect(p.onEvent({ run_id: "run_1", seq: 7, type: "step_failed", step_id: "c", data: { status: "failed", duration_ms: 3, cost_usd: 0, error: "rejected" }, created_at: at })).toEqual([
-      "step c                 failed            3ms  $0.000000  error: rejected",
-    ]);
+    expect(
+      p.onEvent({
+        run_id: "run_1",
+        seq: 7,
+        type: "step_failed",
+        step_id: "c",
+        data: { status: "failed", duration_ms: 3, cost_usd: 0, error: "rejected" },
+        created_at: at,
+      }),
+    ).toEqual(["step c                 failed            3ms  $0.000000  error: rejected"]);
     p.onEvent({ run_id: "run_1", seq: 8, type: "run_failed", data: { error: "agent step failed" }, created_at: at });
     expect([p.outcome, p.error, p.settledSteps, p.lastSeq]).toEqual(["failed", "agent step failed", 3, 8]);
   });
@@ -161,7 +172,14 @@ describe("the --wait progress lines", () => {
       "  reject:  ktsu reject run_1/call inner",
     ]);
     expect(p.waitingOnHuman).toBe(true);
-    const review = p.onEvent({ run_id: "run_1", seq: 2, type: "step_needs_human", step_id: "call", data: { sub_run_id: "run_1/call", sub_step_id: "draft" }, created_at: at });
+    const review = p.onEvent({
+      run_id: "run_1",
+      seq: 2,
+      type: "step_needs_human",
+      step_id: "call",
+      data: { sub_run_id: "run_1/call", sub_step_id: "draft" },
+      created_at: at,
+    });
     expect(review.at(-1)).toBe("  reject:  ktsu reject run_1/call draft");
     expect(p.settledSteps).toBe(0); // the parent's step is still running
   });
@@ -190,7 +208,11 @@ describe("what ktsu deploy asks for", () => {
   });
 
   it("deploys env-file values of plain variables as vars, never secrets, and passes the egress allowlist", () => {
-    const plan = deployPlan(compiled.bundle!, { SINK_URL: "https://hooks.example.com", SINK_TOKEN: "secret!", KTSU_EGRESS_ALLOW: "hooks.example.com" }, "api.example.org");
+    const plan = deployPlan(
+      compiled.bundle!,
+      { SINK_URL: "https://hooks.example.com", SINK_TOKEN: "secret!", KTSU_EGRESS_ALLOW: "hooks.example.com" },
+      "api.example.org",
+    );
     expect(plan.vars.orchestrator).toEqual({ SINK_URL: "https://hooks.example.com" });
     expect(plan.vars.gateway).toEqual({ KTSU_EGRESS_ALLOW: "api.example.org,hooks.example.com" });
     expect(plan.secrets.map((v) => v.name)).toEqual(["INVOKE_SECRET", "SINK_TOKEN", "PROVIDER_API_KEY"]);
@@ -200,7 +222,16 @@ describe("what ktsu deploy asks for", () => {
   });
 
   it("runs wrangler deploy with --dry-run unless uploading, the project alias and the plain vars", () => {
-    expect(wranglerDeployArgs("w.jsonc", "out/w", "b.js")).toEqual(["deploy", "--dry-run", "--outdir", "out/w", "-c", "w.jsonc", "--alias", "ktsu-project:b.js"]);
+    expect(wranglerDeployArgs("w.jsonc", "out/w", "b.js")).toEqual([
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      "out/w",
+      "-c",
+      "w.jsonc",
+      "--alias",
+      "ktsu-project:b.js",
+    ]);
     expect(wranglerDeployArgs("w.jsonc", "out/w", "b.js", { upload: true, vars: { SINK_URL: "https://h.example/x:1" } })).toEqual([
       "deploy",
       "--outdir",

@@ -8,7 +8,8 @@ import { followSse, SseGaveUpError, SseHttpError, SseParser } from "../../cli/sr
 
 describe("SseParser", () => {
   it("parses messages split anywhere, with CRLF, CR and LF line ends, comments and multi-line data", () => {
-    const stream = ": keepalive\r\n\r\nretry: 250\nid: 1\nevent: a\ndata: {\"x\":1}\r\n\r\nid: 2\revent: b\rdata: line one\rdata: line two\r\rdata: no id or event\n\n";
+    const stream =
+      ': keepalive\r\n\r\nretry: 250\nid: 1\nevent: a\ndata: {"x":1}\r\n\r\nid: 2\revent: b\rdata: line one\rdata: line two\r\rdata: no id or event\n\n';
     // Feed it one character at a time: every split point must work (CRLF split between chunks too).
     const parser = new SseParser();
     const messages = [...stream].flatMap((ch) => parser.push(ch));
@@ -110,7 +111,8 @@ describe("following a run's events across dropped connections", () => {
   it("treats a silent connection (no data, no keepalive) as dropped and reconnects", async () => {
     const { url, connections } = await sseServer((c, index) => {
       open(c.res);
-      if (index === 0) c.res.write(event(1, "run_started")); // then silence
+      if (index === 0)
+        c.res.write(event(1, "run_started")); // then silence
       else c.res.end(event(2, "run_failed", { data: { error: "boom" } }));
     });
     const types: string[] = [];

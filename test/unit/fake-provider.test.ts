@@ -47,10 +47,8 @@ function post(path: string, body: unknown, headers: Record<string, string>, sign
     signal,
   });
 }
-const anthropicCall = (body: unknown = anthropicBody(), headers: Record<string, string> = ANTHROPIC_HEADERS) =>
-  post("/v1/messages", body, headers);
-const openaiCall = (body: unknown = openaiBody(), headers: Record<string, string> = OPENAI_HEADERS) =>
-  post("/v1/chat/completions", body, headers);
+const anthropicCall = (body: unknown = anthropicBody(), headers: Record<string, string> = ANTHROPIC_HEADERS) => post("/v1/messages", body, headers);
+const openaiCall = (body: unknown = openaiBody(), headers: Record<string, string> = OPENAI_HEADERS) => post("/v1/chat/completions", body, headers);
 
 describe("Anthropic Messages API", () => {
   it("returns a text message in Anthropic's shape", async () => {
@@ -346,7 +344,10 @@ describe("default responder", () => {
           nested: {
             type: "object",
             required: ["level"],
-            properties: { level: { type: "integer" }, items: { type: "array", minItems: 1, items: { type: "object", properties: { x: { type: "boolean" } }, required: ["x"] } } },
+            properties: {
+              level: { type: "integer" },
+              items: { type: "array", minItems: 1, items: { type: "object", properties: { x: { type: "boolean" } }, required: ["x"] } },
+            },
           },
         },
       },
@@ -425,7 +426,7 @@ describe("default responder", () => {
     });
   });
 
-  it("answers {\"ok\":true} without a schema", async () => {
+  it('answers {"ok":true} without a schema', async () => {
     const a = await (await anthropicCall()).json();
     expect(JSON.parse(a.content[0].text)).toEqual({ ok: true });
     const o = await (await openaiCall()).json();
@@ -515,7 +516,7 @@ describe("CLI", () => {
         });
         child.once("exit", (code) => reject(new Error(`exited early with ${code}: ${out}`)));
       });
-      expect(await (await fetch(`${url}/health`)).json() as unknown).toEqual({ status: "ok" });
+      expect((await (await fetch(`${url}/health`)).json()) as unknown).toEqual({ status: "ok" });
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
@@ -529,7 +530,10 @@ describe("plans (stateless per-agent scripts)", () => {
   it("answers each turn of the matching agent from its plan, whatever the number of concurrent conversations", async () => {
     const provider = await startFakeProvider();
     try {
-      provider.plan({ match: "You are the kv demo", replies: [{ tool_calls: [{ id: "t1", name: "set", arguments: { key: "k", value: 1 } }] }, { text: '{"done": true}' }] });
+      provider.plan({
+        match: "You are the kv demo",
+        replies: [{ tool_calls: [{ id: "t1", name: "set", arguments: { key: "k", value: 1 } }] }, { text: '{"done": true}' }],
+      });
       const ask = async (messages: unknown[]) => {
         const res = await fetch(`${provider.url}/v1/chat/completions`, {
           method: "POST",

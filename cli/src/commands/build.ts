@@ -44,6 +44,8 @@ export function register(program: Command): void {
         return;
       }
       const warnings = result.report.warnings.length;
-      process.stdout.write(`wrote ${result.outFile}${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}; run ktsu validate to see them)` : ""}\n`);
+      process.stdout.write(
+        `wrote ${result.outFile}${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}; run ktsu validate to see them)` : ""}\n`,
+      );
     });
 }

@@ -62,7 +62,6 @@ export function declaredVariables(project: ProjectBundle): DeclaredVariable[] {
   return [...found.values()].sort((a, b) => (a.worker === b.worker ? a.name.localeCompare(b.name) : a.worker === "gateway" ? 1 : -1));
 }
 
-
 export interface DeployPlan {
   /** `--var` pairs per Worker: non-secret values from the env file, and the gateway's egress allowlist. */
   vars: Record<WorkerName, Record<string, string>>;
@@ -275,12 +274,16 @@ export function register(program: Command): void {
           if (upload) say(`${worker}: wrangler deploy -c ${configArg(worker)}`);
           const entry = await buildWorker(wranglerConfigPath(worker), workerOut, bundleFile, { upload, vars: plan.vars[worker] });
           const vars = Object.keys(plan.vars[worker]);
-          say(`${worker}: ${upload ? "deployed" : "bundled"} ${shown(entry)}${vars.length > 0 ? ` (vars: ${vars.join(", ")})` : ""}${upload ? "" : " (dry run: not uploaded)"}`);
+          say(
+            `${worker}: ${upload ? "deployed" : "bundled"} ${shown(entry)}${vars.length > 0 ? ` (vars: ${vars.join(", ")})` : ""}${upload ? "" : " (dry run: not uploaded)"}`,
+          );
         }
       } catch (error) {
         process.stderr.write(`ktsu deploy: ${(error as Error).message}\n`);
         if (upload && !flags.bootstrap) {
-          process.stderr.write("ktsu deploy: if wrangler said a service binding's Worker was not found, this is the first deploy: run ktsu deploy --bootstrap\n");
+          process.stderr.write(
+            "ktsu deploy: if wrangler said a service binding's Worker was not found, this is the first deploy: run ktsu deploy --bootstrap\n",
+          );
         }
         process.exitCode = 1;
         return;

@@ -193,7 +193,11 @@ export function register(program: Command): void {
     .description("start a run of a workflow; with --wait, follow it live until it ends")
     .argument("<workflow>", "the workflow's invoke name")
     .option("--input <json>", "the run's input: a JSON object, @FILE, or - for stdin (default {})")
-    .option("-H, --header <header>", 'extra request header "Name: value" (repeatable), e.g. the token of a workflow with invoke.auth', (value: string, all: string[] = []) => [...all, value])
+    .option(
+      "-H, --header <header>",
+      'extra request header "Name: value" (repeatable), e.g. the token of a workflow with invoke.auth',
+      (value: string, all: string[] = []) => [...all, value],
+    )
     .option("--wait", "follow the run live and print each step as it settles, then the final output")
     .option("--json", "with --wait: print the whole envelope as JSON on stdout (progress goes to stderr)")
     .option("--no-block-on-approval", "with --wait: stop (exit 2) as soon as the run waits on an approval instead of waiting for the decision")

@@ -115,7 +115,8 @@ export class RunProgress {
         const tool = str(data.tool_name) ?? "(unknown tool)";
         this.pending.set(step, { stepId: step, tool, arguments: data.arguments, human: false });
         const args = data.arguments === undefined ? "" : ` ${compactJson(data.arguments, 160)}`;
-        if (sub) return this.decisionLines(sub.step, `approval pending: step ${step} (sub-run ${sub.run}, step ${sub.step}) wants to call ${tool}${args}`, sub.run);
+        if (sub)
+          return this.decisionLines(sub.step, `approval pending: step ${step} (sub-run ${sub.run}, step ${sub.step}) wants to call ${tool}${args}`, sub.run);
         return this.decisionLines(step, `approval pending: step ${step} wants to call ${tool}${args}`);
       }
       case "approval_decided": {
@@ -135,7 +136,9 @@ export class RunProgress {
       case "run_needs_human":
         this.outcome = "needs_human";
         this.error = str(data.error);
-        return [`${this.style.paint("yellow", "run halted")}: waiting for a human decision${this.pending.size > 0 ? ` on ${[...this.pending.keys()].join(", ")}` : ""}`];
+        return [
+          `${this.style.paint("yellow", "run halted")}: waiting for a human decision${this.pending.size > 0 ? ` on ${[...this.pending.keys()].join(", ")}` : ""}`,
+        ];
       case "run_completed":
         this.outcome = "complete";
         this.endedAt = event.created_at;
@@ -164,11 +167,7 @@ export class RunProgress {
   }
 
   private decisionLines(step: string, headline: string, runId: string = this.runId): string[] {
-    return [
-      this.style.paint("yellow", headline),
-      `  approve: ${this.command("approve", step, runId)}`,
-      `  reject:  ${this.command("reject", step, runId)}`,
-    ];
+    return [this.style.paint("yellow", headline), `  approve: ${this.command("approve", step, runId)}`, `  reject:  ${this.command("reject", step, runId)}`];
   }
 
   private stepLine(step: string, status: string, data: Record<string, unknown>): string {

@@ -28,10 +28,7 @@ export async function applyMigrations(db: D1Like, dir = MIGRATIONS_DIR): Promise
   for (const file of files) {
     if (done.has(file)) continue;
     const statements = splitSqlQuery(await readFile(path.join(dir, file), "utf8"));
-    await db.batch([
-      ...statements.map((sql) => db.prepare(sql)),
-      db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file),
-    ]);
+    await db.batch([...statements.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file)]);
     applied.push(file);
   }
   return applied;

@@ -40,7 +40,6 @@ export class InvalidProjectError extends Error {
   }
 }
 
-
 /** Orchestrator settings passed through from the environment when set. */
 const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
 

@@ -37,10 +37,7 @@ export function checkAgents(project: Project): void {
 function checkPrompts(agent: AgentFile, params: ParamSpec[], issues: FileIssues): void {
   const prompt = agent.prompt ?? {};
   if (prompt.system !== undefined && hasPlaceholder(prompt.system)) {
-    issues.error(
-      ["prompt", "system"],
-      "prompt.system must be static — remove {{ }} expressions and use prompt.user for dynamic content",
-    );
+    issues.error(["prompt", "system"], "prompt.system must be static — remove {{ }} expressions and use prompt.user for dynamic content");
   }
 
   const byName = new Map(params.map((p) => [p.name, p]));
@@ -71,13 +68,7 @@ function checkPrompts(agent: AgentFile, params: ParamSpec[], issues: FileIssues)
   }
 }
 
-function checkServerEntry(
-  entry: AgentServerConfig,
-  path: FieldPath,
-  server: ServerFile | undefined,
-  agentParams: ParamSpec[],
-  issues: FileIssues,
-): void {
+function checkServerEntry(entry: AgentServerConfig, path: FieldPath, server: ServerFile | undefined, agentParams: ParamSpec[], issues: FileIssues): void {
   const label = entry.name ?? entry.path ?? "";
   checkAllowlist(entry, path, label, issues);
 
@@ -161,7 +152,10 @@ function checkAllowlist(entry: AgentServerConfig, path: FieldPath, label: string
     if (policy.timeout !== undefined) {
       const parsedMs = parseGoDuration(policy.timeout);
       if (parsedMs === undefined || parsedMs < 0) {
-        issues.error([...policyPath, "timeout"], `${prefix}: require_approval.timeout must be a duration such as "30m", "2h" or "90s", got "${policy.timeout}"`);
+        issues.error(
+          [...policyPath, "timeout"],
+          `${prefix}: require_approval.timeout must be a duration such as "30m", "2h" or "90s", got "${policy.timeout}"`,
+        );
       } else {
         timeoutMs = parsedMs;
       }

@@ -29,9 +29,7 @@ export function stepType(step: StepConfig): StepType | undefined {
 
 /** Pipeline entries that decoded to steps, with their index in the file. */
 export function steps(workflow: WorkflowFile): { step: StepConfig; index: number; path: FieldPath }[] {
-  return (workflow.pipeline ?? [])
-    .map((step, index) => ({ step, index, path: ["pipeline", index] as FieldPath }))
-    .filter(({ step }) => !isBroken(step));
+  return (workflow.pipeline ?? []).map((step, index) => ({ step, index, path: ["pipeline", index] as FieldPath })).filter(({ step }) => !isBroken(step));
 }
 
 /** Invoked directly: in the workflow dir and not `visibility: sub-workflow`. */

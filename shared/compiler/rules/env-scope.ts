@@ -27,15 +27,9 @@ function checkNoEnv(file: LoadedFile<unknown>, what: string, skipPrompts: boolea
   walkStrings(file.raw, [], (text, path) => {
     const shown = formatFieldPath(path);
     if (envPrefixName(text) !== undefined) {
-      file.issues.error(
-        path,
-        `env: reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use param: instead`,
-      );
+      file.issues.error(path, `env: reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use param: instead`);
     } else if (!(skipPrompts && path[0] === "prompt") && placeholderRefs(text, "env").length > 0) {
-      file.issues.error(
-        path,
-        `env reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use params instead`,
-      );
+      file.issues.error(path, `env reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use params instead`);
     }
   });
 }
@@ -146,4 +140,3 @@ function checkAgentParamTemplates(wf: WorkflowFile, issues: FileIssues): void {
     }
   }
 }
-

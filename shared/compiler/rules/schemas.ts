@@ -52,7 +52,10 @@ export function checkSchemas(project: Project, check: SchemaChecker): void {
     for (const { step, path } of steps(file.data)) {
       for (const name of requiredNames(step.output?.schema)) {
         if (name.startsWith("ktsu_")) {
-          file.issues.error([...path, "output", "schema", "required"], `step output.schema requires reserved field "${name}", which is removed before Air-Lock`);
+          file.issues.error(
+            [...path, "output", "schema", "required"],
+            `step output.schema requires reserved field "${name}", which is removed before Air-Lock`,
+          );
         }
       }
     }

@@ -19,9 +19,7 @@ function checkStepGraph(wf: WorkflowFile, issues: FileIssues): void {
   for (const { step, path } of all) {
     for (const ref of stepReferences(step)) {
       if (known.has(ref.step)) continue;
-      const message = ref.explicit
-        ? `step "${step.id}" depends on unknown step "${ref.step}"`
-        : `step "${step.id}" references unknown step "${ref.step}"`;
+      const message = ref.explicit ? `step "${step.id}" depends on unknown step "${ref.step}"` : `step "${step.id}" references unknown step "${ref.step}"`;
       issues.error([...path, ...ref.path], message);
     }
   }

@@ -30,7 +30,11 @@ export class Api {
   }
 
   /** A raw request; the admin token is added unless `headers.authorization` is given (or null to send none). */
-  async request(method: string, path: string, init: { body?: RequestInit["body"]; headers?: Record<string, string | null>; signal?: AbortSignal } = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: RequestInit["body"]; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; headers: Headers; text: string }> {
     const headers: Record<string, string> = {};
     if (this.adminToken) headers.authorization = `Bearer ${this.adminToken}`;
     for (const [name, value] of Object.entries(init.headers ?? {})) {
@@ -43,7 +47,12 @@ export class Api {
     return { status: res.status, headers: res.headers, text };
   }
 
-  async json<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string | null>): Promise<{ status: number; body: T }> {
+  async json<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string | null>,
+  ): Promise<{ status: number; body: T }> {
     const res = await this.request(method, path, {
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
       headers: { "content-type": "application/json", ...headers },

@@ -30,7 +30,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-export async function runLoad(stack: LocalStack, api: Api, options: { invokes: number; messages: number; tag: string; timeoutMs: number }): Promise<LoadResult> {
+export async function runLoad(
+  stack: LocalStack,
+  api: Api,
+  options: { invokes: number; messages: number; tag: string; timeoutMs: number },
+): Promise<LoadResult> {
   const producer = await stack.miniflare.getQueueProducer<unknown>("RUN_QUEUE", "ktsu-orchestrator");
   const keys = Array.from({ length: options.messages }, (_, i) => `${options.tag}-q-${i}`);
   const t0 = Date.now();
@@ -45,7 +49,9 @@ export async function runLoad(stack: LocalStack, api: Api, options: { invokes: n
   );
   const queueing = (async () => {
     for (let i = 0; i < keys.length; i += 100) {
-      await producer.sendBatch(keys.slice(i, i + 100).map((key, j) => ({ body: { workflow: "quick", params: { text: `${options.tag} queued ${i + j}` }, idempotency_key: key } })));
+      await producer.sendBatch(
+        keys.slice(i, i + 100).map((key, j) => ({ body: { workflow: "quick", params: { text: `${options.tag} queued ${i + j}` }, idempotency_key: key } })),
+      );
     }
   })();
   const [invoked] = await Promise.all([invoking, queueing]);

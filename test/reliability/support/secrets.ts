@@ -58,9 +58,18 @@ async function* walk(dir: string): AsyncGenerator<string> {
  * Every file under `dir`, raw: each secret is looked for as UTF-8 (V8 serializes
  * Latin-1 strings byte for byte) and as UTF-16LE (two-byte strings).
  */
-export async function scanFiles(dir: string, secrets: Partial<typeof SECRETS> = SECRETS, skip: (file: string) => boolean = () => false): Promise<{ files: number; bytes: number; hits: Hit[] }> {
+export async function scanFiles(
+  dir: string,
+  secrets: Partial<typeof SECRETS> = SECRETS,
+  skip: (file: string) => boolean = () => false,
+): Promise<{ files: number; bytes: number; hits: Hit[] }> {
   const needles = Object.entries(secrets).flatMap(([name, value]) =>
-    value ? [{ name: name as SecretName, bytes: Buffer.from(value, "utf8") }, { name: name as SecretName, bytes: Buffer.from(value, "utf16le") }] : [],
+    value
+      ? [
+          { name: name as SecretName, bytes: Buffer.from(value, "utf8") },
+          { name: name as SecretName, bytes: Buffer.from(value, "utf16le") },
+        ]
+      : [],
   );
   const hits: Hit[] = [];
   let files = 0;

@@ -67,7 +67,9 @@ describe("ktsu validate", () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("  FAIL  environments/dev.env.yaml");
     const warned = ktsu("validate", fixture("bad-gateway"));
-    expect(warned.stdout).toContain('warning: workflows/ok.workflow.yaml:5:7: pipeline[0].model.group: model group "missing-group" is not declared in gateway.yaml');
+    expect(warned.stdout).toContain(
+      'warning: workflows/ok.workflow.yaml:5:7: pipeline[0].model.group: model group "missing-group" is not declared in gateway.yaml',
+    );
   });
 
   it("prints Mermaid with --graph", () => {
@@ -125,7 +127,7 @@ describe("ktsu build", () => {
     const run = ktsu("build", fixture("bad-secrets"), "--out", target);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("  FAIL  workflows/secrets.workflow.yaml");
-    expect(run.stdout).toContain('error: workflows/secrets.workflow.yaml:16:7: pipeline[0].params.key:');
+    expect(run.stdout).toContain("error: workflows/secrets.workflow.yaml:16:7: pipeline[0].params.key:");
     expect(existsSync(target)).toBe(false);
   });
 

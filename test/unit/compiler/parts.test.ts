@@ -20,7 +20,7 @@ import type { Validator } from "../../../shared/bundle.ts";
 
 describe("expressions", () => {
   it("finds step, env and params names in JMESPath, including hyphenated and quoted ids", () => {
-    expect(namespaceRefs("step.search-hn.repos[0] && step.\"my-id\".x", "step")).toEqual(["search-hn", "my-id"]);
+    expect(namespaceRefs('step.search-hn.repos[0] && step."my-id".x', "step")).toEqual(["search-hn", "my-id"]);
     expect(namespaceRefs("length(step.a.items) > `2` && params.x == 'step.b'", "step")).toEqual(["a"]);
     expect(namespaceRefs("item.step.x || step_two.y", "step")).toEqual([]);
     expect(namespaceRefs("env.API_KEY != null && params.user", "env")).toEqual(["API_KEY"]);

@@ -112,7 +112,10 @@ describe("valid projects", () => {
       const [search, perItem, combine, report, notify, hook] = bundle.workflows.main!.pipeline;
       expect(search).toMatchObject({ type: "agent", agent: "agents/searcher.agent.yaml", agent_ref: "agents/searcher.agent.yaml@1.2.0" });
       expect(search).toMatchObject({ model: { group: "fast", max_tokens: 1024 }, confidence_threshold: 0.5 });
-      expect(perItem).toMatchObject({ model: { group: "fast", max_tokens: 2048 }, for_each: { from: "step.search.items", max_items: 5, concurrency: 2, max_failures: 1 } });
+      expect(perItem).toMatchObject({
+        model: { group: "fast", max_tokens: 2048 },
+        for_each: { from: "step.search.items", max_items: 5, concurrency: 2, max_failures: 1 },
+      });
       expect(combine).toMatchObject({ type: "transform", dependencies: ["search", "per-item"] });
       expect(report).toMatchObject({ type: "workflow", workflow: "workflows/sub/report.workflow.yaml", webhooks_enabled: true, dependencies: ["combine"] });
       expect(notify).toMatchObject({ type: "webhook", webhook: { method: "POST", timeout_s: 10 }, dependencies: ["report"] });
@@ -222,7 +225,11 @@ describe("failing fixtures", () => {
       "servers[0].access.allowlist[2].require_approval.on_reject",
       'server "svc" tool "delete": require_approval.on_reject must be "fail" or "recover", got "ignore"',
     ],
-    ["agents/broken.agent.yaml", "servers[0].access.allowlist[2].require_approval.timeout", 'require_approval.timeout must be a duration such as "30m", "2h" or "90s", got "10 minutes"'],
+    [
+      "agents/broken.agent.yaml",
+      "servers[0].access.allowlist[2].require_approval.timeout",
+      'require_approval.timeout must be a duration such as "30m", "2h" or "90s", got "10 minutes"',
+    ],
     [
       "agents/broken.agent.yaml",
       "servers[0].access.allowlist[3].require_approval.timeout_behavior",
@@ -245,8 +252,16 @@ describe("failing fixtures", () => {
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.otp", 'agent param "otp" is secret but workflow param "user" is not marked secret'],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.note", 'agent param "note" is not secret but is fed from secret env var "API_KEY"'],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.memo", 'agent param "memo" is not secret but is fed from secret param "pw"'],
-    ["workflows/secrets.workflow.yaml", "pipeline[2].params.title", 'param "title" of sub-workflow "./child.workflow.yaml" is not secret but is fed from secret param "pw"'],
-    ["workflows/secrets.workflow.yaml", "pipeline[2].input.extra", 'param "extra" of sub-workflow "./child.workflow.yaml" is not secret but is fed from secret env var "API_KEY"'],
+    [
+      "workflows/secrets.workflow.yaml",
+      "pipeline[2].params.title",
+      'param "title" of sub-workflow "./child.workflow.yaml" is not secret but is fed from secret param "pw"',
+    ],
+    [
+      "workflows/secrets.workflow.yaml",
+      "pipeline[2].input.extra",
+      'param "extra" of sub-workflow "./child.workflow.yaml" is not secret but is fed from secret env var "API_KEY"',
+    ],
   ]);
 
   describeFailingFixture("bad-env", [
@@ -261,11 +276,19 @@ describe("failing fixtures", () => {
     ],
     ["workflows/nested/child.workflow.yaml", "pipeline[0].webhook.body.v", "env.SECRET reference outside root workflow context in sub-workflow file"],
     ["agents/envy.agent.yaml", "description", "env reference outside root workflow context in agent file agents/envy.agent.yaml"],
-    ["servers/env.server.yaml", "auth.secret", 'env: reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"'],
+    [
+      "servers/env.server.yaml",
+      "auth.secret",
+      'env: reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"',
+    ],
   ]);
 
   describeFailingFixture("bad-refs", [
-    ["workflows/parent.workflow.yaml", "pipeline[0].workflow", 'hub-installed workflow references ("author/name") are not yet supported; use ./path/ for local paths'],
+    [
+      "workflows/parent.workflow.yaml",
+      "pipeline[0].workflow",
+      'hub-installed workflow references ("author/name") are not yet supported; use ./path/ for local paths',
+    ],
     ["workflows/parent.workflow.yaml", "pipeline[1].workflow", 'step "gone": cannot resolve workflow ref "./missing.workflow.yaml": file not found'],
     [
       "workflows/parent.workflow.yaml",
@@ -279,7 +302,11 @@ describe("failing fixtures", () => {
     ["workflows/parent.workflow.yaml", "pipeline[7].params.count", 'agent param "count": value must be a string, got number'],
     ["workflows/parent.workflow.yaml", "pipeline[7].params", 'step "p": missing required param "topic" for agent "agents/needs.agent.yaml"'],
     ["workflows/parent.workflow.yaml", "pipeline[8].params.name", 'workflow step "q" param "name": value must be a string, got number'],
-    ["workflows/subs/b.workflow.yaml", "pipeline[0].workflow", 'workflow cycle detected: "workflows/subs/a.workflow.yaml" is referenced transitively by itself'],
+    [
+      "workflows/subs/b.workflow.yaml",
+      "pipeline[0].workflow",
+      'workflow cycle detected: "workflows/subs/a.workflow.yaml" is referenced transitively by itself',
+    ],
   ]);
 
   describeFailingFixture("bad-schemas", [
@@ -293,7 +320,11 @@ describe("failing fixtures", () => {
   describeFailingFixture("bad-gateway", [
     ["gateway.yaml", "providers[0].config", 'provider "oa": missing base_url'],
     ["gateway.yaml", "providers[1].config", 'provider "an": missing api_key'],
-    ["gateway.yaml", "providers[1].config.base_url", 'provider "an": config key "base_url": env var(s) [NOPE NADA] referenced but not declared in env: section'],
+    [
+      "gateway.yaml",
+      "providers[1].config.base_url",
+      'provider "an": config key "base_url": env var(s) [NOPE NADA] referenced but not declared in env: section',
+    ],
     ["gateway.yaml", "providers[2].type", 'provider "weird": unknown provider type "gemini"'],
     ["gateway.yaml", "model_groups[0].models[1]", 'invalid model entry "gpt-4o": expected provider/model'],
     ["gateway.yaml", "model_groups[0].models[2]", 'provider "ghost" is not declared in providers'],
@@ -322,17 +353,27 @@ describe("failing fixtures", () => {
 describe("warnings and positions", () => {
   it("warns without failing: reflect with max_turns 1, undeclared params, unknown model groups, undeclared env:VAR", () => {
     const agent = compile(fixture("bad-agent"));
-    expect(find(agent.report.warnings, ["agents/reflective.agent.yaml", "prompt.reflect", "reflect declared with max_turns: 1 — reflect will operate on single-turn output"])).toBeDefined();
+    expect(
+      find(agent.report.warnings, [
+        "agents/reflective.agent.yaml",
+        "prompt.reflect",
+        "reflect declared with max_turns: 1 — reflect will operate on single-turn output",
+      ]),
+    ).toBeDefined();
     expect(agent.report.files.find((f) => f.file === "agents/reflective.agent.yaml")?.status).toBe("OKAY");
 
     const refs = compile(fixture("bad-refs"));
     expect(find(refs.report.warnings, ["workflows/parent.workflow.yaml", "pipeline[7].params.extra", 'param "extra" is not declared by agent'])).toBeDefined();
 
     const gateway = compile(fixture("bad-gateway"));
-    expect(find(gateway.report.warnings, ["workflows/ok.workflow.yaml", "pipeline[0].model.group", 'model group "missing-group" is not declared in gateway.yaml'])).toBeDefined();
+    expect(
+      find(gateway.report.warnings, ["workflows/ok.workflow.yaml", "pipeline[0].model.group", 'model group "missing-group" is not declared in gateway.yaml']),
+    ).toBeDefined();
 
     const secrets = compile(fixture("bad-secrets"));
-    expect(find(secrets.report.warnings, ["workflows/secrets.workflow.yaml", "pipeline[0].params.pin", 'env var "UNDECLARED" is not declared in env:'])).toBeDefined();
+    expect(
+      find(secrets.report.warnings, ["workflows/secrets.workflow.yaml", "pipeline[0].params.pin", 'env var "UNDECLARED" is not declared in env:']),
+    ).toBeDefined();
   });
 
   it("gives YAML parse errors and field errors a line and column", () => {

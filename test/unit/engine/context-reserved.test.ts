@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, evaluateCondition, type JsonObject } from "../../../shared/expr/index.ts";
-import {
-  buildEnvContext,
-  buildExprContext,
-  buildFanoutItemContext,
-} from "../../../workers/orchestrator/src/engine/expression-context.ts";
-import {
-  fatalReservedFieldError,
-  processReservedFields,
-  stripReservedFields,
-} from "../../../workers/orchestrator/src/engine/reserved-fields.ts";
+import { buildEnvContext, buildExprContext, buildFanoutItemContext } from "../../../workers/orchestrator/src/engine/expression-context.ts";
+import { fatalReservedFieldError, processReservedFields, stripReservedFields } from "../../../workers/orchestrator/src/engine/reserved-fields.ts";
 
 describe("expression context", () => {
   const stepOutputs = new Map<string, JsonObject>([

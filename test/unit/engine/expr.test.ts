@@ -37,7 +37,7 @@ describe("hyphen sanitizer", () => {
     ["name == 'it\\'s a-b'", "name == 'it\\'s a-b'"],
     ["my_step-x.y", '"my_step-x".y'],
     ["_a-b", '"_a-b"'],
-    ["`\"x-y\"` == a-b", '`"x-y"` == "a-b"'],
+    ['`"x-y"` == a-b', '`"x-y"` == "a-b"'],
     ['"a\\"b-c" == d-e', '"a\\"b-c" == "d-e"'],
     // hyphens that are not identifiers
     ["items[-1]", "items[-1]"],
@@ -190,7 +190,7 @@ describe("Go truthiness and conditions", () => {
 describe("step references", () => {
   it("finds step.X references only at the context root", () => {
     expect(expressionStepRefs("step.fetch.items[0].name")).toEqual(["fetch"]);
-    expect(expressionStepRefs("step.search-hn.x || step.\"b-c\".y && length(step.d) > `1`")).toEqual(["search-hn", "b-c", "d"]);
+    expect(expressionStepRefs('step.search-hn.x || step."b-c".y && length(step.d) > `1`')).toEqual(["search-hn", "b-c", "d"]);
     expect(expressionStepRefs("{a: step.one.x, b: [step.two]}")).toEqual(["one", "two"]);
     expect(expressionStepRefs("items[?step.x == `1`]")).toEqual([]);
     expect(expressionStepRefs("item.step.x")).toEqual([]);

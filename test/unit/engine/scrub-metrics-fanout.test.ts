@@ -1,14 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { aggregateFanout, fanoutConcurrency, fanoutFailure, fanoutResults, selectFanoutItems, type FanoutItemOutcome } from "../../../workers/orchestrator/src/engine/fanout-result.ts";
+import {
+  aggregateFanout,
+  fanoutConcurrency,
+  fanoutFailure,
+  fanoutResults,
+  selectFanoutItems,
+  type FanoutItemOutcome,
+} from "../../../workers/orchestrator/src/engine/fanout-result.ts";
 import { addMetrics, normalizeMetrics, sumCostUsd, sumMetrics, zeroMetrics } from "../../../workers/orchestrator/src/engine/metrics.ts";
 import { createScrubber, REDACTED } from "../../../workers/orchestrator/src/engine/scrub.ts";
 
 describe("scrubbing", () => {
   it("masks every occurrence inside larger strings", () => {
     const scrub = createScrubber(["s3cr3t-token"]);
-    expect(scrub.text("webhook POST https://x/bots3cr3t-token/send: 401 (s3cr3t-token)")).toBe(
-      `webhook POST https://x/bot${REDACTED}/send: 401 (${REDACTED})`,
-    );
+    expect(scrub.text("webhook POST https://x/bots3cr3t-token/send: 401 (s3cr3t-token)")).toBe(`webhook POST https://x/bot${REDACTED}/send: 401 (${REDACTED})`);
     expect(scrub("no secret here")).toBe("no secret here");
   });
 
@@ -73,7 +78,15 @@ describe("metrics", () => {
 });
 
 describe("fanout", () => {
-  const m = (tokens: number, extra: object = {}) => ({ duration_ms: 999, tokens_in: tokens, tokens_out: tokens, cost_usd: 0.1, llm_calls: 1, tool_calls: 1, ...extra });
+  const m = (tokens: number, extra: object = {}) => ({
+    duration_ms: 999,
+    tokens_in: tokens,
+    tokens_out: tokens,
+    cost_usd: 0.1,
+    llm_calls: 1,
+    tool_calls: 1,
+    ...extra,
+  });
   const outcomes: FanoutItemOutcome[] = [
     { ok: true, output: { r: 0 }, metrics: m(1) },
     { ok: false, error: "boom one", metrics: m(2, { reflected: true, reflect_calls: 1 }) },
@@ -107,7 +120,16 @@ describe("fanout", () => {
     const ok = aggregateFanout(outcomes, -1);
     expect(ok.kind).toBe("ok");
     expect(ok.failed).toBe(2);
-    expect(ok.metrics).toEqual({ duration_ms: 0, tokens_in: 10, tokens_out: 10, cost_usd: 0.4, llm_calls: 4, tool_calls: 4, reflected: true, reflect_calls: 1 });
+    expect(ok.metrics).toEqual({
+      duration_ms: 0,
+      tokens_in: 10,
+      tokens_out: 10,
+      cost_usd: 0.4,
+      llm_calls: 4,
+      tool_calls: 4,
+      reflected: true,
+      reflect_calls: 1,
+    });
     if (ok.kind === "ok") expect(ok.output.results).toHaveLength(4);
 
     const failed = aggregateFanout(outcomes, 0);

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject, JsonValue } from "../../../shared/expr/json.ts";
-import {
-  applyTransformOp,
-  collectTransformInputs,
-  deepMerge,
-  runTransform,
-  TransformError,
-} from "../../../workers/orchestrator/src/engine/transform.ts";
+import { applyTransformOp, collectTransformInputs, deepMerge, runTransform, TransformError } from "../../../workers/orchestrator/src/engine/transform.ts";
 
 const outputs: Record<string, JsonObject> = {
   step1: { a: 1, shared: "left", nested: { x: 1, list: [1] } },
@@ -117,13 +111,7 @@ describe("filter and map", () => {
 });
 
 describe("sort", () => {
-  const rows: JsonObject[] = [
-    { id: "a", v: 2 },
-    { id: "b", v: null },
-    { id: "c", v: 1 },
-    { id: "d" },
-    { id: "e", v: 2 },
-  ];
+  const rows: JsonObject[] = [{ id: "a", v: 2 }, { id: "b", v: null }, { id: "c", v: 1 }, { id: "d" }, { id: "e", v: 2 }];
   const ids = (value: JsonValue) => (value as { id: string }[]).map((row) => row.id).join("");
 
   it("ascending: numeric, nulls last, equal keys stable", () => {
@@ -193,10 +181,7 @@ describe("runTransform", () => {
   });
 
   it("worked example: inputs [step1, step2] + merge", () => {
-    const { result } = runTransform(
-      { inputs: [{ from: "step1" }, { from: "step2" }], ops: [{ merge: ["step1", "step2"] }] },
-      outputs,
-    );
+    const { result } = runTransform({ inputs: [{ from: "step1" }, { from: "step2" }], ops: [{ merge: ["step1", "step2"] }] }, outputs);
     expect(result).toMatchObject({ a: 1, b: 2 });
   });
 
@@ -204,7 +189,12 @@ describe("runTransform", () => {
     const data: Record<string, JsonObject> = {
       fetch: {
         pages: [
-          { items: [{ id: 1, status: "active" }, { id: 2, status: "idle" }] },
+          {
+            items: [
+              { id: 1, status: "active" },
+              { id: 2, status: "idle" },
+            ],
+          },
           { items: [{ id: 3, status: "idle" }] },
         ],
       },
@@ -221,7 +211,10 @@ describe("runTransform", () => {
 
   it("applies ops in order, with a Map of outputs too", () => {
     const { result } = runTransform(
-      { inputs: [{ from: "people" }], ops: [{ map: { expr: "items" } }, { flatten: null }, { sort: { field: "age", order: "desc" } }, { map: { expr: "name" } }] },
+      {
+        inputs: [{ from: "people" }],
+        ops: [{ map: { expr: "items" } }, { flatten: null }, { sort: { field: "age", order: "desc" } }, { map: { expr: "name" } }],
+      },
       new Map(Object.entries(outputs)),
     );
     expect(result).toEqual(["Carol", "Bob", "Alice"]);

@@ -66,11 +66,22 @@ describe("live statuses from events", () => {
   });
 
   it("ignores events no newer than the records (a replayed history), ties included", () => {
-    const live = liveStatuses(events, { run: at(0), steps: new Map([["a", at(2)], ["b", at(3)]]) });
+    const live = liveStatuses(events, {
+      run: at(0),
+      steps: new Map([
+        ["a", at(2)],
+        ["b", at(3)],
+      ]),
+    });
     expect(Object.fromEntries(live.steps)).toEqual({ b: "pending_approval" });
     expect(live.run).toBeUndefined();
     // A finished run replays its start: the record's "failed" must stand.
-    const replay = [event(1, 0, "run_started"), event(2, 0, "step_started", "x"), event(3, 0, "step_failed", "x", { status: "failed" }), event(4, 0, "run_failed")];
+    const replay = [
+      event(1, 0, "run_started"),
+      event(2, 0, "step_started", "x"),
+      event(3, 0, "step_failed", "x", { status: "failed" }),
+      event(4, 0, "run_failed"),
+    ];
     const settled = liveStatuses(replay.slice(0, 2), { run: at(0), steps: new Map([["x", at(0)]]) });
     expect(settled).toEqual({ steps: new Map() });
   });

@@ -42,7 +42,18 @@ describe("the viewer's DAG layout", () => {
     const right = order(["b1", "b2"]);
     const partner: Record<string, string> = { a1: "b2", a2: "b1" };
     expect(right).toEqual(left.map((id) => partner[id]));
-    expect(crossings([[{ key: "a1", succs: ["b2"] }, { key: "a2", succs: ["b1"] }], [{ key: "b1", succs: [] }, { key: "b2", succs: [] }]])).toBe(1);
+    expect(
+      crossings([
+        [
+          { key: "a1", succs: ["b2"] },
+          { key: "a2", succs: ["b1"] },
+        ],
+        [
+          { key: "b1", succs: [] },
+          { key: "b2", succs: [] },
+        ],
+      ]),
+    ).toBe(1);
   });
 
   it("handles an empty workflow", () => {
@@ -52,7 +63,17 @@ describe("the viewer's DAG layout", () => {
   });
 
   it("draws edges with level tangents (straight when level)", () => {
-    expect(edgePath([[0, 10], [100, 10]])).toBe("M0,10 L100,10");
-    expect(edgePath([[0, 0], [100, 50]])).toBe("M0,0 C50,0 50,50 100,50");
+    expect(
+      edgePath([
+        [0, 10],
+        [100, 10],
+      ]),
+    ).toBe("M0,10 L100,10");
+    expect(
+      edgePath([
+        [0, 0],
+        [100, 50],
+      ]),
+    ).toBe("M0,0 C50,0 50,50 100,50");
   });
 });

@@ -4,7 +4,14 @@ import { formatSse } from "../../../workers/orchestrator/src/run/event-stream.ts
 
 describe("the viewer's Server-Sent Events parser", () => {
   it("reads what the orchestrator's event stream writes, split anywhere", () => {
-    const event = { run_id: "run_1", seq: 7, type: "step_completed", step_id: "a", data: { status: "complete", cost_usd: 0.1 }, created_at: "2026-01-01T00:00:00.000Z" };
+    const event = {
+      run_id: "run_1",
+      seq: 7,
+      type: "step_completed",
+      step_id: "a",
+      data: { status: "complete", cost_usd: 0.1 },
+      created_at: "2026-01-01T00:00:00.000Z",
+    };
     const wire = `retry: 1000\n\n: keepalive\n\n${formatSse(event)}`;
     for (let cut = 0; cut <= wire.length; cut++) {
       const parser = new SseParser();

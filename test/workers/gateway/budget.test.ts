@@ -42,7 +42,15 @@ describe("budget", () => {
     const second = await invoke(meteredCall({ run_id: `${root}/child`, budget_run_id: root, step_id: "act", cost_budget_usd: 1 }));
     expect(first.body.cost_usd).toBe(0.102); // 1000×100 + 10×200 per million
     expect(second.body.cost_usd).toBe(0.021);
-    expect(await budget(root)).toEqual({ run_id: root, budget_usd: 1, spent_usd: 0.123, reserved_usd: 0, calls: 2, rejected: 0, by_step: { plan: 0.102, act: 0.021 } });
+    expect(await budget(root)).toEqual({
+      run_id: root,
+      budget_usd: 1,
+      spent_usd: 0.123,
+      reserved_usd: 0,
+      calls: 2,
+      rejected: 0,
+      by_step: { plan: 0.102, act: 0.021 },
+    });
     expect((await budget(`${root}/child`)).calls).toBe(0);
   });
 
@@ -74,7 +82,12 @@ describe("budget", () => {
     const stub = gatewayEnv.BUDGET.get(gatewayEnv.BUDGET.idFromName(run));
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.kv.put("state", {
-        run_id: run, budget_usd: 1, spent_usd: 0, calls: 0, rejected: 0, by_step: {},
+        run_id: run,
+        budget_usd: 1,
+        spent_usd: 0,
+        calls: 0,
+        rejected: 0,
+        by_step: {},
         reservations: {
           old: { amount_usd: 0.4, step_id: "lost", at: Date.now() - RESERVATION_TTL_MS - 1 },
           live: { amount_usd: 0.2, step_id: "busy", at: Date.now() },

@@ -98,7 +98,16 @@ describe("Anthropic Messages API", () => {
   });
 
   it("refuses a second system message before calling the provider", async () => {
-    const reply = await invoke(invokeBody({ group: "anthropic", messages: [{ role: "system", content: "a" }, { role: "system", content: "b" }, { role: "user", content: "hi" }] }));
+    const reply = await invoke(
+      invokeBody({
+        group: "anthropic",
+        messages: [
+          { role: "system", content: "a" },
+          { role: "system", content: "b" },
+          { role: "user", content: "hi" },
+        ],
+      }),
+    );
     expect(reply.status).toBe(500);
     expect(reply.body).toEqual({ error: "internal_error", message: "anthropic provider: multiple system messages not supported", retryable: false });
     expect(await fakeCalls()).toHaveLength(0);
@@ -148,7 +157,9 @@ describe("OpenAI Chat Completions", () => {
   it("keeps arguments that are not a JSON object as {_raw}", async () => {
     await script({
       raw_body: JSON.stringify({
-        choices: [{ message: { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "lookup", arguments: "{not json" } }] } }],
+        choices: [
+          { message: { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "lookup", arguments: "{not json" } }] } },
+        ],
         usage: { prompt_tokens: 10, completion_tokens: 5 },
       }),
     });
@@ -175,14 +186,86 @@ describe("OpenAI Chat Completions", () => {
 
 describe("provider errors", () => {
   it.each([
-    { name: "anthropic 400", group: "anthropic", replies: [{ status: 400, error: { message: "max_tokens: too large" } }], status: 502, error: "provider_error", retryable: false, message: "claude/claude-sonnet-4-6: upstream returned 400: max_tokens: too large", calls: 1 },
-    { name: "anthropic credit balance", group: "anthropic", replies: [{ status: 400, error: { message: "Your credit balance is too low to access the Anthropic API." } }], status: 402, error: "budget_exceeded", retryable: false, message: "claude/claude-sonnet-4-6: upstream returned 400: Your credit balance is too low to access the Anthropic API.", calls: 1 },
-    { name: "anthropic 529 three times", group: "anthropic", replies: [529, 529, 529].map((status) => ({ status, error: { message: "Overloaded" } })), status: 502, error: "provider_error", retryable: true, message: "claude/claude-sonnet-4-6: upstream returned 529: Overloaded", calls: 3 },
-    { name: "openai insufficient_quota", group: "openai", replies: [{ status: 429, error: { message: "You exceeded your current quota", code: "insufficient_quota" } }], status: 402, error: "budget_exceeded", retryable: false, message: "fake/gpt-4o-mini: upstream returned 429: You exceeded your current quota", calls: 1 },
-    { name: "openai 404", group: "openai", replies: [{ status: 404, error: { message: "model not found" } }], status: 502, error: "provider_error", retryable: false, message: "fake/gpt-4o-mini: upstream returned 404: model not found", calls: 1 },
-    { name: "openai HTML 502 three times", group: "openai", replies: [1, 2, 3].map(() => ({ status: 502, raw_body: "<html>bad gateway</html>" })), status: 502, error: "provider_error", retryable: true, message: "fake/gpt-4o-mini: upstream returned status 502", calls: 3 },
-    { name: "openai 200 with a client error body", group: "openai", replies: [{ raw_body: JSON.stringify({ error: { message: "bad schema", type: "invalid_request_error" } }) }], status: 502, error: "provider_error", retryable: false, message: "fake/gpt-4o-mini: upstream returned 200 with an error: invalid_request_error: bad schema", calls: 1 },
-    { name: "anthropic 200 with an error body", group: "anthropic", replies: [{ raw_body: JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "nope" } }) }], status: 502, error: "provider_error", retryable: false, message: "claude/claude-sonnet-4-6: upstream returned 200 with an error: invalid_request_error: nope", calls: 1 },
+    {
+      name: "anthropic 400",
+      group: "anthropic",
+      replies: [{ status: 400, error: { message: "max_tokens: too large" } }],
+      status: 502,
+      error: "provider_error",
+      retryable: false,
+      message: "claude/claude-sonnet-4-6: upstream returned 400: max_tokens: too large",
+      calls: 1,
+    },
+    {
+      name: "anthropic credit balance",
+      group: "anthropic",
+      replies: [{ status: 400, error: { message: "Your credit balance is too low to access the Anthropic API." } }],
+      status: 402,
+      error: "budget_exceeded",
+      retryable: false,
+      message: "claude/claude-sonnet-4-6: upstream returned 400: Your credit balance is too low to access the Anthropic API.",
+      calls: 1,
+    },
+    {
+      name: "anthropic 529 three times",
+      group: "anthropic",
+      replies: [529, 529, 529].map((status) => ({ status, error: { message: "Overloaded" } })),
+      status: 502,
+      error: "provider_error",
+      retryable: true,
+      message: "claude/claude-sonnet-4-6: upstream returned 529: Overloaded",
+      calls: 3,
+    },
+    {
+      name: "openai insufficient_quota",
+      group: "openai",
+      replies: [{ status: 429, error: { message: "You exceeded your current quota", code: "insufficient_quota" } }],
+      status: 402,
+      error: "budget_exceeded",
+      retryable: false,
+      message: "fake/gpt-4o-mini: upstream returned 429: You exceeded your current quota",
+      calls: 1,
+    },
+    {
+      name: "openai 404",
+      group: "openai",
+      replies: [{ status: 404, error: { message: "model not found" } }],
+      status: 502,
+      error: "provider_error",
+      retryable: false,
+      message: "fake/gpt-4o-mini: upstream returned 404: model not found",
+      calls: 1,
+    },
+    {
+      name: "openai HTML 502 three times",
+      group: "openai",
+      replies: [1, 2, 3].map(() => ({ status: 502, raw_body: "<html>bad gateway</html>" })),
+      status: 502,
+      error: "provider_error",
+      retryable: true,
+      message: "fake/gpt-4o-mini: upstream returned status 502",
+      calls: 3,
+    },
+    {
+      name: "openai 200 with a client error body",
+      group: "openai",
+      replies: [{ raw_body: JSON.stringify({ error: { message: "bad schema", type: "invalid_request_error" } }) }],
+      status: 502,
+      error: "provider_error",
+      retryable: false,
+      message: "fake/gpt-4o-mini: upstream returned 200 with an error: invalid_request_error: bad schema",
+      calls: 1,
+    },
+    {
+      name: "anthropic 200 with an error body",
+      group: "anthropic",
+      replies: [{ raw_body: JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "nope" } }) }],
+      status: 502,
+      error: "provider_error",
+      retryable: false,
+      message: "claude/claude-sonnet-4-6: upstream returned 200 with an error: invalid_request_error: nope",
+      calls: 1,
+    },
   ])("$name → $status $error", async ({ group, replies, status, error, retryable, message, calls }) => {
     await script(...replies);
     const reply = await invoke(invokeBody({ group }));
@@ -204,15 +287,45 @@ describe("malformed provider replies", () => {
   it.each([
     { name: "truncated JSON", group: "anthropic", raw: '{"type":"message","content":[{"type":"te', message: /^anthropic provider: decode response: / },
     { name: "a JSON array", group: "anthropic", raw: "[]", message: /^anthropic provider: decode response: body is not a JSON object$/ },
-    { name: "content that is not a list", group: "anthropic", raw: '{"content":"hi"}', message: /^anthropic provider: decode response: content is not an array$/ },
-    { name: "no text or tool_use block", group: "anthropic", raw: '{"content":[{"type":"image"}],"usage":{}}', message: /^anthropic provider: no text or tool_use content block in response$/ },
-    { name: "a tool_use block without a name", group: "anthropic", raw: '{"content":[{"type":"tool_use","id":"x"}]}', message: /tool_use block without id or name/ },
+    {
+      name: "content that is not a list",
+      group: "anthropic",
+      raw: '{"content":"hi"}',
+      message: /^anthropic provider: decode response: content is not an array$/,
+    },
+    {
+      name: "no text or tool_use block",
+      group: "anthropic",
+      raw: '{"content":[{"type":"image"}],"usage":{}}',
+      message: /^anthropic provider: no text or tool_use content block in response$/,
+    },
+    {
+      name: "a tool_use block without a name",
+      group: "anthropic",
+      raw: '{"content":[{"type":"tool_use","id":"x"}]}',
+      message: /tool_use block without id or name/,
+    },
     { name: "truncated JSON", group: "openai", raw: '{"choices":[{"message":', message: /^openai provider: decode response: / },
-    { name: "choices that is not a list", group: "openai", raw: '{"choices":{"0":{}}}', message: /^openai provider: decode response: choices is not an array$/ },
+    {
+      name: "choices that is not a list",
+      group: "openai",
+      raw: '{"choices":{"0":{}}}',
+      message: /^openai provider: decode response: choices is not an array$/,
+    },
     { name: "empty choices", group: "openai", raw: '{"choices":[]}', message: /^openai provider: empty choices in response$/ },
     { name: "a null message", group: "openai", raw: '{"choices":[{"message":null}]}', message: /choices\[0\]\.message is not an object/ },
-    { name: "no content and no tool calls", group: "openai", raw: '{"choices":[{"message":{"role":"assistant","content":""}}]}', message: /^openai provider: empty content and no tool calls in response$/ },
-    { name: "a tool call without a function", group: "openai", raw: '{"choices":[{"message":{"tool_calls":[{"id":"x"}]}}]}', message: /tool call without a function name/ },
+    {
+      name: "no content and no tool calls",
+      group: "openai",
+      raw: '{"choices":[{"message":{"role":"assistant","content":""}}]}',
+      message: /^openai provider: empty content and no tool calls in response$/,
+    },
+    {
+      name: "a tool call without a function",
+      group: "openai",
+      raw: '{"choices":[{"message":{"tool_calls":[{"id":"x"}]}}]}',
+      message: /tool call without a function name/,
+    },
   ])("$group: $name → 500 internal_error", async ({ group, raw, message }) => {
     await script({ raw_body: raw });
     const reply = await invoke(invokeBody({ group }));
@@ -234,14 +347,62 @@ describe("request checks", () => {
   it.each([
     { name: "invalid JSON", body: "{nope", status: 400, error: "invalid_request", message: /^invalid JSON: / },
     { name: "a JSON array", body: "[]", status: 400, error: "invalid_request", message: /the body must be an object/ },
-    { name: "no messages", body: JSON.stringify({ group: "default", messages: [], max_tokens: 5 }), status: 400, error: "invalid_request", message: /messages must be a non-empty array/ },
-    { name: "no max_tokens", body: JSON.stringify({ group: "default", messages: [{ role: "user", content: "x" }] }), status: 400, error: "invalid_request", message: /max_tokens must be a positive integer/ },
-    { name: "a bad role", body: JSON.stringify({ group: "default", messages: [{ role: "robot", content: "x" }], max_tokens: 5 }), status: 400, error: "invalid_request", message: /messages\[0\]\.role/ },
-    { name: "a tool message without tool_call_id", body: JSON.stringify({ group: "default", messages: [{ role: "tool", content: "x" }], max_tokens: 5 }), status: 400, error: "invalid_request", message: /tool_call_id is required/ },
-    { name: "a budget without a run", body: JSON.stringify({ group: "default", messages: [{ role: "user", content: "x" }], max_tokens: 5, cost_budget_usd: 1 }), status: 400, error: "invalid_request", message: /needs run_id or budget_run_id/ },
-    { name: "an unknown group", body: JSON.stringify({ group: "nope", messages: [{ role: "user", content: "x" }], max_tokens: 5 }), status: 400, error: "unknown_group", message: /^model group "nope" not found$/ },
-    { name: "no group", body: JSON.stringify({ messages: [{ role: "user", content: "x" }], max_tokens: 5 }), status: 400, error: "unknown_group", message: /^model group "" not found$/ },
-    { name: "a body over the limit", body: JSON.stringify(invokeBody({ messages: [{ role: "user", content: "x".repeat(70_000) }] })), status: 413, error: "payload_too_large", message: /exceeds 65536 bytes/ },
+    {
+      name: "no messages",
+      body: JSON.stringify({ group: "default", messages: [], max_tokens: 5 }),
+      status: 400,
+      error: "invalid_request",
+      message: /messages must be a non-empty array/,
+    },
+    {
+      name: "no max_tokens",
+      body: JSON.stringify({ group: "default", messages: [{ role: "user", content: "x" }] }),
+      status: 400,
+      error: "invalid_request",
+      message: /max_tokens must be a positive integer/,
+    },
+    {
+      name: "a bad role",
+      body: JSON.stringify({ group: "default", messages: [{ role: "robot", content: "x" }], max_tokens: 5 }),
+      status: 400,
+      error: "invalid_request",
+      message: /messages\[0\]\.role/,
+    },
+    {
+      name: "a tool message without tool_call_id",
+      body: JSON.stringify({ group: "default", messages: [{ role: "tool", content: "x" }], max_tokens: 5 }),
+      status: 400,
+      error: "invalid_request",
+      message: /tool_call_id is required/,
+    },
+    {
+      name: "a budget without a run",
+      body: JSON.stringify({ group: "default", messages: [{ role: "user", content: "x" }], max_tokens: 5, cost_budget_usd: 1 }),
+      status: 400,
+      error: "invalid_request",
+      message: /needs run_id or budget_run_id/,
+    },
+    {
+      name: "an unknown group",
+      body: JSON.stringify({ group: "nope", messages: [{ role: "user", content: "x" }], max_tokens: 5 }),
+      status: 400,
+      error: "unknown_group",
+      message: /^model group "nope" not found$/,
+    },
+    {
+      name: "no group",
+      body: JSON.stringify({ messages: [{ role: "user", content: "x" }], max_tokens: 5 }),
+      status: 400,
+      error: "unknown_group",
+      message: /^model group "" not found$/,
+    },
+    {
+      name: "a body over the limit",
+      body: JSON.stringify(invokeBody({ messages: [{ role: "user", content: "x".repeat(70_000) }] })),
+      status: 413,
+      error: "payload_too_large",
+      message: /exceeds 65536 bytes/,
+    },
   ])("$name → $status $error", async ({ body, status, error, message }) => {
     const reply = await invoke(body);
     expect(reply.status).toBe(status);

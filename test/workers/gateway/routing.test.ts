@@ -123,7 +123,10 @@ describe("fallback and retries", () => {
 function gatewayWith(overrides: Partial<CompiledGateway>): CompiledGateway {
   return {
     path: "gateway.yaml",
-    env: [{ name: "FAKE_PROVIDER_URL", secret: false }, { name: "FAKE_API_KEY", secret: true }],
+    env: [
+      { name: "FAKE_PROVIDER_URL", secret: false },
+      { name: "FAKE_API_KEY", secret: true },
+    ],
     providers: [{ name: "fake", type: "openai", config: { base_url: "{{ env.FAKE_PROVIDER_URL }}/v1", api_key: "{{env.FAKE_API_KEY}}" } }],
     model_groups: [{ name: "g", models: ["fake/m"], strategy: "round_robin", default_temperature: 0, pricing: [] }],
     ...overrides,
@@ -140,19 +143,31 @@ describe("configuration", () => {
     { name: "no gateway config", gateway: null, env: {}, message: "gateway init: GatewayConfig is required" },
     {
       name: "a required variable that is not set",
-      gateway: gatewayWith({ env: [{ name: "FAKE_PROVIDER_URL", secret: false }, { name: "MISSING_KEY", secret: true }] }),
+      gateway: gatewayWith({
+        env: [
+          { name: "FAKE_PROVIDER_URL", secret: false },
+          { name: "MISSING_KEY", secret: true },
+        ],
+      }),
       env: {},
       message: 'resolve env: env var "MISSING_KEY" is required but not set',
     },
     {
       name: "a placeholder for an undeclared variable",
-      gateway: gatewayWith({ providers: [{ name: "fake", type: "openai", config: { base_url: "{{ env.FAKE_PROVIDER_URL }}", api_key: "{{ env.A }}-{{ env.B }}" } }] }),
+      gateway: gatewayWith({
+        providers: [{ name: "fake", type: "openai", config: { base_url: "{{ env.FAKE_PROVIDER_URL }}", api_key: "{{ env.A }}-{{ env.B }}" } }],
+      }),
       env: {},
       message: 'provider "fake": config key "api_key": env var(s) [A B] referenced but not declared in env: section',
     },
     {
       name: "a key set to the empty string (set, so the default is not used)",
-      gateway: gatewayWith({ env: [{ name: "FAKE_PROVIDER_URL", secret: false }, { name: "FAKE_API_KEY", secret: true, default: "unused" }] }),
+      gateway: gatewayWith({
+        env: [
+          { name: "FAKE_PROVIDER_URL", secret: false },
+          { name: "FAKE_API_KEY", secret: true, default: "unused" },
+        ],
+      }),
       env: { FAKE_API_KEY: "" },
       message: 'build providers: provider "fake": missing api_key',
     },
@@ -180,7 +195,12 @@ describe("configuration", () => {
   });
 
   it("uses a declared default when the variable is not bound", async () => {
-    const gateway = gatewayWith({ env: [{ name: "FAKE_PROVIDER_URL", secret: false }, { name: "UNBOUND_KEY", secret: true, default: "default-key-5a1" }] });
+    const gateway = gatewayWith({
+      env: [
+        { name: "FAKE_PROVIDER_URL", secret: false },
+        { name: "UNBOUND_KEY", secret: true, default: "default-key-5a1" },
+      ],
+    });
     gateway.providers[0]!.config.api_key = "{{ env.UNBOUND_KEY }}";
     const reply = await invoke(invokeBody({ group: "g" }), appFetcher(gateway));
     expect(reply.status).toBe(200);
@@ -190,7 +210,13 @@ describe("configuration", () => {
 
   it.each([
     { name: "an empty group", models: [], status: 503, error: "no_models_available", message: 'no models configured in group "g"' },
-    { name: "a model without a provider", models: ["m"], status: 500, error: "invalid_model_config", message: 'invalid model entry "m": expected provider/model' },
+    {
+      name: "a model without a provider",
+      models: ["m"],
+      status: 500,
+      error: "invalid_model_config",
+      message: 'invalid model entry "m": expected provider/model',
+    },
     { name: "an unknown provider", models: ["ghost/m"], status: 500, error: "provider_not_registered", message: 'provider "ghost" not registered' },
   ])("$name → $status $error", async ({ models, status, error, message }) => {
     const gateway = gatewayWith({ model_groups: [{ name: "g", models, strategy: "round_robin", default_temperature: 0, pricing: [] }] });

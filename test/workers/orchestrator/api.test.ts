@@ -99,7 +99,13 @@ describe("GET /openapi.json", () => {
       ...new Set(
         app.routes
           .filter((r) => r.method !== "ALL" && !r.path.startsWith("/ui") && r.path !== "/*")
-          .map((r) => `${r.method} ${r.path.replace(/:run\b/, "{run_id}").replace(/:step\b/, "{step_id}").replace(/:(\w+)/g, "{$1}")}`),
+          .map(
+            (r) =>
+              `${r.method} ${r.path
+                .replace(/:run\b/, "{run_id}")
+                .replace(/:step\b/, "{step_id}")
+                .replace(/:(\w+)/g, "{$1}")}`,
+          ),
       ),
     ];
     expect(documented.sort()).toEqual(served.sort());

@@ -18,7 +18,13 @@ const conversation = [
 ];
 
 function approvalScript(approval: Record<string, unknown>, onResume: Record<string, unknown> = { echo: true }) {
-  return script({ status: "pending_approval", pending_approval: approval, messages: conversation, metrics: { tokens_in: 100, cost_usd: 0.01 }, on_resume: onResume });
+  return script({
+    status: "pending_approval",
+    pending_approval: approval,
+    messages: conversation,
+    metrics: { tokens_in: 100, cost_usd: 0.01 },
+    on_resume: onResume,
+  });
 }
 
 async function waitForStatus(runId: string, stepId: string, status: string): Promise<RunView> {
@@ -156,7 +162,11 @@ describe("approvals inside a sub-workflow", () => {
     }
     await reader.cancel();
     const line = forwarded.split("\n").find((l) => l.startsWith("data:") && l.includes("approval_pending"))!;
-    expect(JSON.parse(line.slice(5))).toMatchObject({ type: "approval_pending", step_id: "call", data: { tool_name: "delete_user", sub_run_id: subRun, sub_step_id: "inner" } });
+    expect(JSON.parse(line.slice(5))).toMatchObject({
+      type: "approval_pending",
+      step_id: "call",
+      data: { tool_name: "delete_user", sub_run_id: subRun, sub_step_id: "inner" },
+    });
     expect((await decide(encodeURIComponent(subRun), "inner", "approved")).status).toBe(200);
     expect((await settled(runId)).run.status).toBe("complete");
   });

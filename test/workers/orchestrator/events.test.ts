@@ -15,7 +15,11 @@ async function readAll(res: Response): Promise<SseEvent[]> {
     .split("\n\n")
     .filter((block) => block.startsWith("id:"))
     .map((block) => {
-      const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))!.slice(name.length + 2);
+      const field = (name: string) =>
+        block
+          .split("\n")
+          .find((l) => l.startsWith(`${name}: `))!
+          .slice(name.length + 2);
       return { id: Number(field("id")), event: field("event"), data: JSON.parse(field("data")) };
     });
 }

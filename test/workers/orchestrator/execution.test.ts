@@ -146,7 +146,9 @@ describe("agent dispatch results", () => {
   });
 
   it("copies the runtime's metrics onto the step and sums them in the envelope", async () => {
-    const runId = await start("agent-free", { script: script({ output: { x: 1 }, metrics: { tokens_in: 100, tokens_out: 40, cost_usd: 0.0025, llm_calls: 2, tool_calls: 3 } }) });
+    const runId = await start("agent-free", {
+      script: script({ output: { x: 1 }, metrics: { tokens_in: 100, tokens_out: 40, cost_usd: 0.0025, llm_calls: 2, tool_calls: 3 } }),
+    });
     const view = await settled(runId);
     expect(step(view, "a").metrics).toMatchObject({ tokens_in: 100, tokens_out: 40, cost_usd: 0.0025, llm_calls: 2, tool_calls: 3 });
     const envelope = await get<{ totals: Record<string, number>; steps: Array<{ id: string }> }>(`/runs/${runId}/envelope`);

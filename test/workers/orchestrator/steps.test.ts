@@ -9,12 +9,7 @@ const seed = {
     ],
     [{ name: "cy", status: "active" }],
   ],
-  people: [
-    { name: "Alice", age: 25 },
-    { name: "NoAge" },
-    { name: "Carol", age: 31 },
-    { name: "Bo", age: 19 },
-  ],
+  people: [{ name: "Alice", age: 25 }, { name: "NoAge" }, { name: "Carol", age: 31 }, { name: "Bo", age: 19 }],
   tags: ["x", "y", "x", "z", "y"],
   none: [],
   age: 3,
@@ -22,9 +17,7 @@ const seed = {
 
 describe("transforms", () => {
   it("apply merge, map, flatten, filter, sort (nulls last both ways), deduplicate (empty stays []) and fail on sort of a non-array", async () => {
-    const view = await settled(
-      await start("transforms", { seed: script({ output: seed }), extra: script({ output: { extra: true, age: 4 } }) }),
-    );
+    const view = await settled(await start("transforms", { seed: script({ output: seed }), extra: script({ output: { extra: true, age: 4 } }) }));
     expect(step(view, "merged").output).toEqual({ result: { ...seed, extra: true, age: 4 } });
     expect(step(view, "active_names").output).toEqual({ result: ["ann", "cy"] });
     const names = (id: string) => ((step(view, id).output!.result as Array<{ name: string }>) ?? []).map((p) => p.name);
@@ -72,9 +65,10 @@ describe("sub-workflows", () => {
     expect(step(view, "quiet").output).toEqual({ x: 5 });
     expect(step(view, "after").output).toEqual({ result: { x: 5, label: "fixed-label", from_input: 5, ping_sent: true } });
 
-    const sub = await get<{ run: { id: string; workflow_name: string; payload: unknown; parent_run_id: string }; steps: Array<{ id: string; status: string }> }>(
-      `/runs/${encodeURIComponent(`${runId}/call`)}`,
-    );
+    const sub = await get<{
+      run: { id: string; workflow_name: string; payload: unknown; parent_run_id: string };
+      steps: Array<{ id: string; status: string }>;
+    }>(`/runs/${encodeURIComponent(`${runId}/call`)}`);
     expect(sub.status).toBe(200);
     expect(sub.body.run).toMatchObject({ id: `${runId}/call`, workflow_name: "child-flow", payload: { fromInput: 5 }, parent_run_id: runId });
     const quiet = await get<{ steps: Array<{ id: string; status: string }> }>(`/runs/${encodeURIComponent(`${runId}/quiet`)}`);

@@ -22,7 +22,12 @@ export async function providerCalls(): Promise<Array<RecordedCall & { body: Open
 }
 
 export interface OpenAiBody {
-  messages: Array<{ role: string; content?: unknown; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string }>;
+  messages: Array<{
+    role: string;
+    content?: unknown;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    tool_call_id?: string;
+  }>;
   tools?: Array<{ type: string; function: { name: string } }>;
 }
 

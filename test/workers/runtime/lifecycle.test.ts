@@ -54,7 +54,14 @@ describe("approvals", () => {
       status: "pending_approval",
       output: null,
       error: "",
-      pending_approval: { tool_name: "delete", tool_use_id: "call_del", arguments: { key: "k" }, on_reject: "recover", timeout_ms: 60_000, timeout_behavior: "fail" },
+      pending_approval: {
+        tool_name: "delete",
+        tool_use_id: "call_del",
+        arguments: { key: "k" },
+        on_reject: "recover",
+        timeout_ms: 60_000,
+        timeout_behavior: "fail",
+      },
       metrics: { llm_calls: 2, tool_calls: 2 },
     });
     expect(callback.messages!.slice(4)).toEqual([
@@ -104,7 +111,11 @@ describe("approvals", () => {
     const suspended = await suspend(runId, `ns-${runId}`);
     await resetProvider();
     await scriptProvider({ text: '{"answer": "kept"}' });
-    const rejection = { role: "tool" as const, tool_call_id: "call_del", content: "Tool call rejected by human reviewer. Please find an alternative approach." };
+    const rejection = {
+      role: "tool" as const,
+      tool_call_id: "call_del",
+      content: "Tool call rejected by human reviewer. Please find an alternative approach.",
+    };
     const callback = await runAgent(
       invokeRequest(newRunId("rejected"), { tool_servers: [approvalKv(`ns-${runId}`)], messages: [...suspended.messages!, rejection], is_resume: true }),
     );
@@ -165,7 +176,15 @@ describe("servers behind the egress", () => {
     const callback = await runAgent(
       invokeRequest(runId, {
         tool_servers: [
-          { name: "ext", url: `${env.SINK_URL}${path}`, allowlist: ["*"], auth_header: "X-Api-Key", auth_value: "ext-key-9", params: { region: "eu" }, persistent_id: "p1" },
+          {
+            name: "ext",
+            url: `${env.SINK_URL}${path}`,
+            allowlist: ["*"],
+            auth_header: "X-Api-Key",
+            auth_value: "ext-key-9",
+            params: { region: "eu" },
+            persistent_id: "p1",
+          },
         ],
       }),
     );

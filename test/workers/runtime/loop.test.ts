@@ -65,10 +65,7 @@ describe("agent loop with tools", () => {
   it("offers only allowlisted tools and refuses a call outside the allowlist without running it", async () => {
     const runId = newRunId("allow");
     const ns = `ns-${runId}`;
-    await scriptProvider(
-      { tool_calls: [{ id: "call_set", name: "set", arguments: { key: "secret", value: 1 } }] },
-      { text: '{"answer": "refused"}' },
-    );
+    await scriptProvider({ tool_calls: [{ id: "call_set", name: "set", arguments: { key: "secret", value: 1 } }] }, { text: '{"answer": "refused"}' });
     const callback = await runAgent(invokeRequest(runId, { tool_servers: [kvServer({ allowlist: ["get", "li*"], persistent_id: ns })] }));
     expect(callback).toMatchObject({ status: "ok", metrics: { tool_calls: 0 } });
     expect(callback.messages?.[3]).toEqual({ role: "tool", tool_call_id: "call_set", content: "tool_not_permitted: set" });

@@ -142,12 +142,22 @@ describe("the runtime's MCP client", () => {
           ...(page.next ? { nextCursor: page.next } : {}),
         };
       });
-      server.setRequestHandler(CallToolRequestSchema, (req) => ({ content: [{ type: "text", text: `ran ${req.params.name}` }, { type: "text", text: "ignored" }] }));
+      server.setRequestHandler(CallToolRequestSchema, (req) => ({
+        content: [
+          { type: "text", text: `ran ${req.params.name}` },
+          { type: "text", text: "ignored" },
+        ],
+      }));
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       await server.connect(transport);
       return transport.handleRequest(request);
     };
-    return { fetch: (input: RequestInfo | URL, init?: RequestInit) => handle(new Request(input, init)), connect: () => { throw new Error("unused"); } } as unknown as Fetcher;
+    return {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => handle(new Request(input, init)),
+      connect: () => {
+        throw new Error("unused");
+      },
+    } as unknown as Fetcher;
   }
 
   it("follows nextCursor, filters by the allowlist, and returns the first text block of a call", async () => {

@@ -18,11 +18,12 @@ export function Approvals() {
     <div class="toolbar"><h1>Pending approvals</h1></div>
     <${ErrorBox} error=${approvals.error} />
     ${decided.map((d) => html`<p class="notice" data-testid="decided">${d}</p>`)}
-    ${approvals.data === undefined
-      ? html`<p class="muted">Loading…</p>`
-      : approvals.data.length === 0
-        ? html`<p class="empty" data-testid="no-approvals">Nothing is waiting for a decision.</p>`
-        : html`<table class="approvals" data-testid="approvals">
+    ${
+      approvals.data === undefined
+        ? html`<p class="muted">Loading…</p>`
+        : approvals.data.length === 0
+          ? html`<p class="empty" data-testid="no-approvals">Nothing is waiting for a decision.</p>`
+          : html`<table class="approvals" data-testid="approvals">
             <thead><tr><th>Run</th><th>Step</th><th>Asks for</th><th>Since</th><th class="num">Cost so far</th><th></th></tr></thead>
             <tbody>
               ${approvals.data.map((a) => {
@@ -40,6 +41,7 @@ export function Approvals() {
                 </tr>`;
               })}
             </tbody>
-          </table>`}
+          </table>`
+    }
   </section>`;
 }

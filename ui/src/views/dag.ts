@@ -12,7 +12,12 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function Dag({ nodes, statuses, selected, onSelect }: {
+export function Dag({
+  nodes,
+  statuses,
+  selected,
+  onSelect,
+}: {
   nodes: GraphNode[];
   statuses: ReadonlyMap<string, string>;
   selected: string | null;

@@ -159,8 +159,9 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
     </dl>
     ${run.error ? html`<p class="run-error" data-testid="run-error">${run.error}</p>` : null}
     <${ErrorBox} error=${error} />
-    ${pending.length > 0
-      ? html`<div class="panel approvals-here" data-testid="run-approvals">
+    ${
+      pending.length > 0
+        ? html`<div class="panel approvals-here" data-testid="run-approvals">
           <h2>Waiting for a decision</h2>
           ${pending.map(
             (s) => html`<div class="approval-row" data-step=${s.id}>
@@ -170,7 +171,8 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
             </div>`,
           )}
         </div>`
-      : null}
+        : null
+    }
     <div class="run-body">
       <div class="main-col">
         <div class="panel">
@@ -187,8 +189,9 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
         </div>
       </div>
       <div class="side-col">
-        ${selected
-          ? html`<${StepDetail}
+        ${
+          selected
+            ? html`<${StepDetail}
               runId=${run.id}
               node=${nodes.find((n) => n.id === selected)}
               step=${stepById.get(selected)}
@@ -196,7 +199,8 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
               now=${now}
               onDecided=${() => void refresh()}
             />`
-          : html`<aside class="panel muted">Select a step in the graph to see its details.</aside>`}
+            : html`<aside class="panel muted">Select a step in the graph to see its details.</aside>`
+        }
       </div>
     </div>
   </section>`;

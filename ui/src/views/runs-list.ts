@@ -32,14 +32,16 @@ export function RunsList({ workflow, status }: { workflow: string; status: strin
       </label>
     </div>
     <${ErrorBox} error=${runs.error} />
-    ${runs.data === undefined
-      ? html`<p class="muted">Loading…</p>`
-      : runs.data.length === 0
-        ? html`<p class="empty" data-testid="no-runs">No runs${workflow || status ? " match these filters" : " yet"}.</p>`
-        : html`<table class="runs" data-testid="runs">
+    ${
+      runs.data === undefined
+        ? html`<p class="muted">Loading…</p>`
+        : runs.data.length === 0
+          ? html`<p class="empty" data-testid="no-runs">No runs${workflow || status ? " match these filters" : " yet"}.</p>`
+          : html`<table class="runs" data-testid="runs">
             <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Started</th><th>Duration</th><th class="num">Cost</th></tr></thead>
             <tbody>${runs.data.map((run) => html`<${RunRow} key=${run.id} run=${run} now=${now} />`)}</tbody>
-          </table>`}
+          </table>`
+    }
   </section>`;
 }
 

@@ -8,7 +8,14 @@ import { reservedSignal, wasCancelled } from "../signals.ts";
 import type { GraphNode, StepView } from "../types.ts";
 import { DecisionButtons, Json, StatusBadge } from "./common.ts";
 
-export function StepDetail({ runId, node, step, status, now, onDecided }: {
+export function StepDetail({
+  runId,
+  node,
+  step,
+  status,
+  now,
+  onDecided,
+}: {
   runId: string;
   node: GraphNode | undefined;
   step: StepView | undefined;
@@ -55,24 +62,31 @@ function Settled({ runId, step, status, now, onDecided }: { runId: string; step:
       <dt>Calls</dt><dd>${m.llm_calls} LLM · ${m.tool_calls} tool${m.reflect_calls ? ` · ${m.reflect_calls} reflect` : ""}${step.reflected ? " · reflected" : ""}</dd>
     </dl>
     ${step.type === "workflow" ? html`<p><a href=${runHref(`${runId}/${step.id}`)}>Open the sub-run →</a></p>` : null}
-    ${approval
-      ? html`<div class="approval-card" data-testid="step-approval">
+    ${
+      approval
+        ? html`<div class="approval-card" data-testid="step-approval">
           <h3>${approval.tool_name === "ktsu_needs_human" ? "Waiting for a human review" : `Approve the call to ${approval.tool_name}?`}</h3>
           <${Json} value=${approval.arguments ?? {}} label=${approval.tool_name === "ktsu_needs_human" ? "Held output" : "Arguments"} />
           <${DecisionButtons} runId=${runId} stepId=${step.id} onDone=${onDecided} />
         </div>`
-      : null}
-    ${step.error
-      ? html`<div class="step-error" data-testid="step-error">
+        : null
+    }
+    ${
+      step.error
+        ? html`<div class="step-error" data-testid="step-error">
           <h3>${wasCancelled(step.error) ? "Cancelled" : "Error"}</h3>
           <p class="mono">${step.error}</p>
-          ${signal
-            ? html`<p class="signal" data-testid="reserved-signal"><span class="badge signal-field">${signal.field}</span> reserved signal: ${signal.meaning}</p>`
-            : null}
+          ${
+            signal
+              ? html`<p class="signal" data-testid="reserved-signal"><span class="badge signal-field">${signal.field}</span> reserved signal: ${signal.meaning}</p>`
+              : null
+          }
         </div>`
-      : null}
-    ${step.validation_errors && step.validation_errors.length > 0
-      ? html`<div class="airlock" data-testid="airlock">
+        : null
+    }
+    ${
+      step.validation_errors && step.validation_errors.length > 0
+        ? html`<div class="airlock" data-testid="airlock">
           <h3>Air-Lock rejected the output</h3>
           <table>
             <thead><tr><th>Path</th><th>Problem</th></tr></thead>
@@ -81,7 +95,8 @@ function Settled({ runId, step, status, now, onDecided }: { runId: string; step:
             </tbody>
           </table>
         </div>`
-      : null}
+        : null
+    }
     ${step.raw_output !== undefined ? html`<${Json} value=${parseMaybe(step.raw_output)} label="Rejected output (raw)" />` : null}
     ${step.output !== undefined ? html`<${Json} value=${step.output} label="Output" />` : null}
     ${step.messages && step.messages.length > 0 ? html`<${Json} value=${step.messages} label=${`Conversation (${step.messages.length} messages)`} open=${false} />` : null}

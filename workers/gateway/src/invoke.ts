@@ -85,7 +85,8 @@ async function callOnce(req: GatewayInvokeRequest, group: CompiledModelGroup, ta
       ...(req.tools ? { tools: req.tools } : {}),
     });
   } catch (err) {
-    if (reservation && ledger) await ledger.release(reservation).catch((e: unknown) => deps.warn(`gateway: releasing a budget reservation failed: ${String(e)}`));
+    if (reservation && ledger)
+      await ledger.release(reservation).catch((e: unknown) => deps.warn(`gateway: releasing a budget reservation failed: ${String(e)}`));
     const error = asGatewayError(err);
     throw error.type === "provider_error" || error.type === "budget_exceeded"
       ? new GatewayError(error.type, `${target.entry}: ${error.message}`, { retryable: error.retryable, retryAfterMs: error.retryAfterMs })

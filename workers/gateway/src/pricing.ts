@@ -72,11 +72,7 @@ export function costOf(price: ModelPrice | null, usage: TokenUsage, provider: Pr
   if (!price) return 0;
   const cache = cacheRates(price, provider);
   return roundUsd(
-    (usage.input * price.input_per_million +
-      usage.cacheRead * cache.read +
-      usage.cacheWrite * cache.write +
-      usage.output * price.output_per_million) /
-      1e6,
+    (usage.input * price.input_per_million + usage.cacheRead * cache.read + usage.cacheWrite * cache.write + usage.output * price.output_per_million) / 1e6,
   );
 }
 

@@ -12,6 +12,12 @@ const STALE_AFTER_MS = 2 * 60_000;
  */
 export async function sweepStaleRuns(env: OrchestratorEnv, now = Date.now()): Promise<{ checked: number; rearmed: number }> {
   const ids = await new Store(env.DB).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());
-  const rearmed = await Promise.all(ids.map((id) => runStub(env, id).sweep().catch(() => false)));
+  const rearmed = await Promise.all(
+    ids.map((id) =>
+      runStub(env, id)
+        .sweep()
+        .catch(() => false),
+    ),
+  );
   return { checked: ids.length, rearmed: rearmed.filter(Boolean).length };
 }

@@ -1,11 +1,6 @@
 // Everything the runtime sends to the orchestrator over its binding: the step's result,
 // per-turn checkpoints and heartbeats. Paths are relative to the binding.
-import {
-  checkpointPath,
-  type CallbackPayload,
-  type CheckpointPayload,
-  type HeartbeatPayload,
-} from "../../../shared/contracts/runtime.ts";
+import { checkpointPath, type CallbackPayload, type CheckpointPayload, type HeartbeatPayload } from "../../../shared/contracts/runtime.ts";
 
 const ORIGIN = "https://orchestrator";
 /** Transient failures (transport, 5xx) of the result are retried; the orchestrator drops stale attempts. */

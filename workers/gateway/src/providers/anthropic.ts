@@ -84,9 +84,9 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
   if (lower.includes("credit balance") || lower.includes("credit limit") || type === "billing_error") {
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
-  const retryable =
-    reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) : reply.status === 429 || reply.status === 529 || reply.status >= 500;
-  const text = reply.status === 200 ? `upstream returned 200 with an error: ${type || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
+  const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) : reply.status === 429 || reply.status === 529 || reply.status >= 500;
+  const text =
+    reply.status === 200 ? `upstream returned 200 with an error: ${type || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
   return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
 }
 

@@ -65,7 +65,10 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
   const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) || TRANSIENT_ERROR_TYPES.has(code) : reply.status === 429 || reply.status >= 500;
-  const text = reply.status === 200 ? `upstream returned 200 with an error: ${type || code || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
+  const text =
+    reply.status === 200
+      ? `upstream returned 200 with an error: ${type || code || "unknown"}${message ? `: ${message}` : ""}`
+      : upstreamMessage(reply.status, message);
   return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
 }
 

@@ -25,7 +25,11 @@ function resolveSecret(secret: string, env: Record<string, unknown>): string | R
 }
 
 /** The per-workflow `invoke.auth` check: 500 when misconfigured, 401 when the caller's token does not match. */
-export async function checkInvokeAuth(auth: CompiledInvokeAuth | null, header: (name: string) => string | undefined, env: Record<string, unknown>): Promise<Refusal | null> {
+export async function checkInvokeAuth(
+  auth: CompiledInvokeAuth | null,
+  header: (name: string) => string | undefined,
+  env: Record<string, unknown>,
+): Promise<Refusal | null> {
   if (!auth) return null;
   const secret = resolveSecret(auth.secret, env);
   if (typeof secret !== "string") return secret;

@@ -85,7 +85,14 @@ export const openApiDocument = {
             type: ["array", "null"],
             items: {
               type: "object",
-              properties: { id: { type: "string" }, output: { type: "object" }, metrics: ref("Metrics"), timestamp: { type: "string" }, status: { type: "string" }, error: { type: "string" } },
+              properties: {
+                id: { type: "string" },
+                output: { type: "object" },
+                metrics: ref("Metrics"),
+                timestamp: { type: "string" },
+                status: { type: "string" },
+                error: { type: "string" },
+              },
             },
           },
           totals: ref("Metrics"),
@@ -139,7 +146,10 @@ export const openApiDocument = {
         parameters: [{ name: "workflow", in: "path", required: true, schema: { type: "string" } }],
         requestBody: { description: "The workflow's params (a JSON object; empty body = {}); at most 1 MiB", content: json({ type: "object" }) },
         responses: {
-          "202": { description: "Accepted; the run record exists", content: json({ type: "object", properties: { run_id: { type: "string" }, status: { const: "accepted" } } }) },
+          "202": {
+            description: "Accepted; the run record exists",
+            content: json({ type: "object", properties: { run_id: { type: "string" }, status: { const: "accepted" } } }),
+          },
           "400": error("Malformed JSON or not an object"),
           "401": error("invoke.auth refused the request"),
           "404": error("Unknown workflow, or visibility: sub-workflow"),
@@ -158,7 +168,10 @@ export const openApiDocument = {
         ],
         requestBody: { content: json({ type: "object" }) },
         responses: {
-          "202": { description: "Queued", content: json({ type: "object", properties: { run_id: { type: "string" }, status: { const: "queued" }, idempotency_key: { type: "string" } } }) },
+          "202": {
+            description: "Queued",
+            content: json({ type: "object", properties: { run_id: { type: "string" }, status: { const: "queued" }, idempotency_key: { type: "string" } } }),
+          },
           "400": error("Malformed body"),
           "401": error("invoke.auth refused the request"),
           "404": error("Unknown workflow"),
@@ -175,7 +188,10 @@ export const openApiDocument = {
           { name: "status", in: "query", schema: { type: "string" } },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, default: 50 } },
         ],
-        responses: { "200": { description: "Runs", content: json({ type: "object", properties: { runs: { type: "array", items: ref("Run") } } }) }, "401": error("Admin token required") },
+        responses: {
+          "200": { description: "Runs", content: json({ type: "object", properties: { runs: { type: "array", items: ref("Run") } } }) },
+          "401": error("Admin token required"),
+        },
       },
     },
     "/runs/{run_id}": {
@@ -184,31 +200,50 @@ export const openApiDocument = {
         security: adminAuth,
         parameters: [runId],
         responses: {
-          "200": { description: "The run", content: json({ type: "object", properties: { run: ref("Run"), steps: { type: ["array", "null"], items: ref("Step") } } }) },
+          "200": {
+            description: "The run",
+            content: json({ type: "object", properties: { run: ref("Run"), steps: { type: ["array", "null"], items: ref("Step") } } }),
+          },
           "404": error("run not found"),
         },
       },
     },
     "/runs/{run_id}/envelope": {
-      get: { summary: "The assembled envelope", security: adminAuth, parameters: [runId], responses: { "200": { description: "Envelope", content: json(ref("Envelope")) }, "404": error("run not found") } },
+      get: {
+        summary: "The assembled envelope",
+        security: adminAuth,
+        parameters: [runId],
+        responses: { "200": { description: "Envelope", content: json(ref("Envelope")) }, "404": error("run not found") },
+      },
     },
     "/runs/{run_id}/events": {
       get: {
         summary: "The run's events as Server-Sent Events (id = sequence number), live until the run ends; resumable with Last-Event-ID",
         security: adminAuth,
         parameters: [runId, { name: "Last-Event-ID", in: "header", schema: { type: "string" } }],
-        responses: { "200": { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }, "404": error("run not found") },
+        responses: {
+          "200": { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } },
+          "404": error("run not found"),
+        },
       },
     },
     "/runs/{run_id}/steps/{step_id}/approval": {
-      get: { summary: "A step's newest approval", security: adminAuth, parameters: [runId, stepId], responses: { "200": { description: "Approval", content: json(ref("Approval")) }, "404": error("approval not found") } },
+      get: {
+        summary: "A step's newest approval",
+        security: adminAuth,
+        parameters: [runId, stepId],
+        responses: { "200": { description: "Approval", content: json(ref("Approval")) }, "404": error("approval not found") },
+      },
     },
     "/runs/{run_id}/steps/{step_id}/approval/decide": {
       post: {
         summary: "Approve or reject a pending approval",
         security: adminAuth,
         parameters: [runId, stepId],
-        requestBody: { required: true, content: json({ type: "object", required: ["decision"], properties: { decision: { enum: ["approved", "rejected"] } } }) },
+        requestBody: {
+          required: true,
+          content: json({ type: "object", required: ["decision"], properties: { decision: { enum: ["approved", "rejected"] } } }),
+        },
         responses: {
           "200": { description: "Decided (empty body)" },
           "400": error('decision must be "approved" or "rejected"'),
@@ -219,11 +254,19 @@ export const openApiDocument = {
       },
     },
     "/approvals": {
-      get: { summary: "Pending approvals across runs", security: adminAuth, responses: { "200": { description: "A bare array", content: json({ type: "array", items: ref("Approval") }) } } },
+      get: {
+        summary: "Pending approvals across runs",
+        security: adminAuth,
+        responses: { "200": { description: "A bare array", content: json({ type: "array", items: ref("Approval") }) } },
+      },
     },
     "/": { get: { summary: "Redirects a browser to the run viewer at /ui/", responses: { "302": { description: "To /ui/" } } } },
     "/workflows": {
-      get: { summary: "The project's workflows (for the run viewer)", security: adminAuth, responses: { "200": { description: "Workflows", content: json({ type: "object" }) } } },
+      get: {
+        summary: "The project's workflows (for the run viewer)",
+        security: adminAuth,
+        responses: { "200": { description: "Workflows", content: json({ type: "object" }) } },
+      },
     },
     "/workflows/{name}/graph": {
       get: {

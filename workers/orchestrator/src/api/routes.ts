@@ -140,5 +140,4 @@ export function registerRoutes(app: App): void {
   });
 
   app.get("/approvals", async (c) => c.json(await new Store(c.env.DB).pendingApprovals()));
-
 }

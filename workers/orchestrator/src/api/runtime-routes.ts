@@ -31,7 +31,8 @@ export function registerRuntimeRoutes(app: App): void {
 
   app.post("/runs/:run/steps/:step/checkpoint", async (c) => {
     const body = await readJsonBody(c, MAX_CHECKPOINT_BYTES);
-    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.messages)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
+    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.messages))
+      return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
     const { attempt, turn, messages, metrics } = body.value as { attempt?: unknown; turn?: unknown; messages: ChatMessage[]; metrics?: unknown };
     if (typeof attempt !== "number" || typeof turn !== "number") return c.json({ error: "invalid_request", message: "attempt and turn must be numbers" }, 400);
     await runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), {

@@ -144,7 +144,10 @@ function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: 
 /** The JSON user message when an agent has no `prompt.user`: non-secret declared params, keys sorted. */
 function fallbackUserMessage(declared: ParamSpec[], params: Record<string, string>): string {
   const visible: Record<string, string> = {};
-  for (const name of declared.filter((p) => !p.secret).map((p) => p.name).sort()) {
+  for (const name of declared
+    .filter((p) => !p.secret)
+    .map((p) => p.name)
+    .sort()) {
     if (Object.hasOwn(params, name)) visible[name] = params[name]!;
   }
   return JSON.stringify(visible);

@@ -75,10 +75,7 @@ export interface EnvDeclarationLike {
  * default when the variable is unset (undefined), or "" when neither exists.
  * Undeclared variables are not visible.
  */
-export function buildEnvContext(
-  declarations: readonly EnvDeclarationLike[],
-  lookup: (name: string) => string | undefined,
-): Record<string, string> {
+export function buildEnvContext(declarations: readonly EnvDeclarationLike[], lookup: (name: string) => string | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const declaration of declarations) {
     env[declaration.name] = lookup(declaration.name) ?? declaration.default ?? "";

@@ -17,11 +17,7 @@ export type FanoutAggregate =
  * (`for_each from "<from>": expected array, got <type>`); `max_items > 0`
  * keeps the first N. Returns the error text instead of throwing.
  */
-export function selectFanoutItems(
-  from: string,
-  value: JsonValue,
-  maxItems: number,
-): { ok: true; items: JsonValue[] } | { ok: false; error: string } {
+export function selectFanoutItems(from: string, value: JsonValue, maxItems: number): { ok: true; items: JsonValue[] } | { ok: false; error: string } {
   if (!Array.isArray(value)) {
     return { ok: false, error: `for_each from ${JSON.stringify(from)}: expected array, got ${goTypeName(value)}` };
   }
@@ -36,9 +32,7 @@ export function fanoutConcurrency(concurrency: number, count: number): number {
 /** `{"results": [...]}` in input order; a failed item is `{"ktsu_error": <error>, "item_index": <i>}`. */
 export function fanoutResults(outcomes: readonly FanoutItemOutcome[]): { results: JsonValue[] } {
   return {
-    results: outcomes.map((outcome, index) =>
-      outcome.ok ? outcome.output : { ktsu_error: outcome.error, item_index: index },
-    ),
+    results: outcomes.map((outcome, index) => (outcome.ok ? outcome.output : { ktsu_error: outcome.error, item_index: index })),
   };
 }
 

@@ -37,7 +37,8 @@ export function jsonBytes(value: unknown): number {
 export function outputLimitError(output: unknown): string | null {
   if (nestedDeeperThan(output, MAX_DEPTH)) return `output nests deeper than ${MAX_DEPTH} levels`;
   const bytes = jsonBytes(output);
-  if (bytes > MAX_OUTPUT_BYTES) return `output is ${bytes === Infinity ? "not serializable" : `${bytes} bytes`}; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes`;
+  if (bytes > MAX_OUTPUT_BYTES)
+    return `output is ${bytes === Infinity ? "not serializable" : `${bytes} bytes`}; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes`;
   return null;
 }
 

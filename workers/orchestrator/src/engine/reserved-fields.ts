@@ -45,10 +45,7 @@ export function stripReservedFields<V>(output: OutputObject<V> | null | undefine
  * `ktsu_skip_reason` (a non-empty string). `ktsu_flags` and `ktsu_rationale`
  * are discarded. Every `ktsu_` key is stripped from the returned output.
  */
-export function processReservedFields<V>(
-  output: OutputObject<V> | null | undefined,
-  threshold: number,
-): ReservedFieldsResult<V> {
+export function processReservedFields<V>(output: OutputObject<V> | null | undefined, threshold: number): ReservedFieldsResult<V> {
   const raw: OutputObject<V> = output ?? {};
   for (const [field, error] of FATAL_FLAGS) {
     if (has(raw, field) && raw[field] === true) return { kind: "fail", error };

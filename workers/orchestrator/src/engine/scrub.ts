@@ -38,9 +38,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function createScrubber(secrets: Iterable<string>): Scrubber {
-  const values = [...new Set([...secrets].filter((secret) => typeof secret === "string" && secret !== ""))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const values = [...new Set([...secrets].filter((secret) => typeof secret === "string" && secret !== ""))].sort((a, b) => b.length - a.length);
 
   const text = (input: string): string => {
     if (values.length === 0 || input === "") return input;

@@ -31,7 +31,11 @@ export async function openApproval(run: RunDO, step: CompiledAgentStep, state: S
   }
   const messages = payload.messages ?? [];
   if (jsonBytes(messages) > MAX_CHECKPOINT_BYTES) {
-    run.settle(step, { kind: "failed", error: `agent step failed: the conversation is too large to suspend for approval (over ${MAX_CHECKPOINT_BYTES} bytes)`, metrics });
+    run.settle(step, {
+      kind: "failed",
+      error: `agent step failed: the conversation is too large to suspend for approval (over ${MAX_CHECKPOINT_BYTES} bytes)`,
+      metrics,
+    });
     return;
   }
   state.status = "pending_approval";

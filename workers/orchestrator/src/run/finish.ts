@@ -61,7 +61,6 @@ export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | 
 function airLockMessage(failures: ReturnType<typeof runValidator>): string {
   const first = failures[0]!;
   const field = first.path.replace(/^\//, "");
-  const head =
-    first.keyword === "required" ? `output missing required field "${field}"` : `output field "${first.path || "/"}" ${first.message}`;
+  const head = first.keyword === "required" ? `output missing required field "${field}"` : `output field "${first.path || "/"}" ${first.message}`;
   return failures.length > 1 ? `${head} (and ${failures.length - 1} more schema violations)` : head;
 }

@@ -85,7 +85,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
     const grace = Date.now() + this.heartbeatTimeoutMs();
     for (const holder of [...this.steps.values(), ...this.items.values()]) {
-      if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined) holder.heartbeat_deadline_at = Math.max(holder.heartbeat_deadline_at, grace);
+      if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined)
+        holder.heartbeat_deadline_at = Math.max(holder.heartbeat_deadline_at, grace);
     }
   }
 
@@ -108,7 +109,12 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       console.warn(`run ${meta.run_id}: KTSU_STATE_KEY is not set, so its secret params are stored unencrypted in the run's state`);
       return;
     }
-    const fields: SealedFields = { params: meta.params, payload: meta.payload, secret_params: meta.secret_params, ...(meta.param_strings ? { param_strings: meta.param_strings } : {}) };
+    const fields: SealedFields = {
+      params: meta.params,
+      payload: meta.payload,
+      secret_params: meta.secret_params,
+      ...(meta.param_strings ? { param_strings: meta.param_strings } : {}),
+    };
     meta.sealed = await seal(fields, key);
   }
 

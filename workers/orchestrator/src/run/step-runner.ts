@@ -3,7 +3,15 @@ import type { CompiledAgentStep, CompiledStep, CompiledWebhookStep, CompiledWork
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import { callbackPath, type CallbackPayload, type ChatMessage, type InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
-import { evaluate, evaluateCondition, goTypeName, stringForm, wholeTemplateExpression, type JsonObject, type JsonValue } from "../../../../shared/expr/index.ts";
+import {
+  evaluate,
+  evaluateCondition,
+  goTypeName,
+  stringForm,
+  wholeTemplateExpression,
+  type JsonObject,
+  type JsonValue,
+} from "../../../../shared/expr/index.ts";
 import { buildInvokeRequest, DispatchError, type EnvLookup } from "../engine/agent-request.ts";
 import {
   aggregateFanout,
@@ -312,7 +320,12 @@ export class StepRunner {
     return this.fanoutDone(step, state);
   }
 
-  private finishItem(step: CompiledAgentStep, state: StepState, item: ItemState, result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics }): void {
+  private finishItem(
+    step: CompiledAgentStep,
+    state: StepState,
+    item: ItemState,
+    result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics },
+  ): void {
     if (item.status !== "running") return;
     item.status = result.error !== undefined ? "failed" : "ok";
     if (result.output) item.output = result.output;
@@ -662,4 +675,3 @@ function callbackMetrics(payload: CallbackPayload): StepMetrics {
   }
   return metrics;
 }
-

@@ -90,9 +90,5 @@ export const approvals = sqliteTable(
     createdAt: text("created_at").notNull(),
     decidedAt: text("decided_at"),
   },
-  (t) => [
-    primaryKey({ columns: [t.runId, t.stepId, t.seq] }),
-    index("idx_approvals_status").on(t.status, t.createdAt),
-  ],
+  (t) => [primaryKey({ columns: [t.runId, t.stepId, t.seq] }), index("idx_approvals_status").on(t.status, t.createdAt)],
 );
-

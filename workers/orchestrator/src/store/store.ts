@@ -73,12 +73,22 @@ export class Store {
     const statements = [];
     if (change.run) {
       const row = runRow(change.run);
-      statements.push(this.db.insert(runs).values(row).onConflictDoUpdate({ target: runs.id, set: { ...row, id: undefined } }));
+      statements.push(
+        this.db
+          .insert(runs)
+          .values(row)
+          .onConflictDoUpdate({ target: runs.id, set: { ...row, id: undefined } }),
+      );
     }
     // Multi-row statements, sized under D1's 100 bound parameters per statement: a
     // 100-step fan-in then costs a handful of statements instead of hundreds.
     for (const rows of chunks((change.steps ?? []).map(stepRow), STEP_ROWS_PER_STATEMENT)) {
-      statements.push(this.db.insert(steps).values(rows).onConflictDoUpdate({ target: [steps.runId, steps.id], set: STEP_UPSERT }));
+      statements.push(
+        this.db
+          .insert(steps)
+          .values(rows)
+          .onConflictDoUpdate({ target: [steps.runId, steps.id], set: STEP_UPSERT }),
+      );
     }
     for (const rows of chunks((change.events ?? []).map(eventRow), EVENT_ROWS_PER_STATEMENT)) {
       statements.push(this.db.insert(events).values(rows).onConflictDoNothing());

@@ -47,22 +47,17 @@ export function createEnvelopeServer(env: ToolsEnv, context: RequestContext): Mc
     return loaded.ok ? use(loaded.envelope) : errorResult(loaded.error);
   };
 
-  server.registerTool(
-    "get_params",
-    { description: "The params the current run was invoked with (a JSON object)." },
-    () => withEnvelope((envelope) => textResult(envelope.payload ?? {})),
+  server.registerTool("get_params", { description: "The params the current run was invoked with (a JSON object)." }, () =>
+    withEnvelope((envelope) => textResult(envelope.payload ?? {})),
   );
-  server.registerTool(
-    "list_steps",
-    { description: "The run's settled steps in execution order: id, status and error." },
-    () =>
-      withEnvelope((envelope) =>
-        textResult({
-          run_id: envelope.run_id,
-          workflow: envelope.workflow,
-          steps: (envelope.steps ?? []).map((s) => ({ id: s.id, status: s.status ?? "complete", ...(s.error ? { error: s.error } : {}) })),
-        }),
-      ),
+  server.registerTool("list_steps", { description: "The run's settled steps in execution order: id, status and error." }, () =>
+    withEnvelope((envelope) =>
+      textResult({
+        run_id: envelope.run_id,
+        workflow: envelope.workflow,
+        steps: (envelope.steps ?? []).map((s) => ({ id: s.id, status: s.status ?? "complete", ...(s.error ? { error: s.error } : {}) })),
+      }),
+    ),
   );
   server.registerTool(
     "get_step_output",
@@ -73,10 +68,8 @@ export function createEnvelopeServer(env: ToolsEnv, context: RequestContext): Mc
         return step ? textResult(step.output) : errorResult(`step "${step_id}" has no output yet`);
       }),
   );
-  server.registerTool(
-    "get_envelope",
-    { description: "The whole run envelope: params, steps with outputs and metrics, totals." },
-    () => withEnvelope((envelope) => textResult(envelope)),
+  server.registerTool("get_envelope", { description: "The whole run envelope: params, steps with outputs and metrics, totals." }, () =>
+    withEnvelope((envelope) => textResult(envelope)),
   );
   return server;
 }

@@ -18,18 +18,12 @@ export function createKvServer(env: ToolsEnv, context: RequestContext): McpServe
     // Always JSON, so the string "1" and the number 1 read differently.
     async ({ key }) => textResult(JSON.stringify(await store.getValue(key))),
   );
-  server.registerTool(
-    "set",
-    { description: "Store a JSON value at a key.", inputSchema: { key, value: z.unknown() } },
-    async ({ key, value }) => {
-      await store.setValue(key, value ?? null);
-      return textResult({ ok: true });
-    },
-  );
-  server.registerTool(
-    "delete",
-    { description: "Delete a key. Returns whether it existed.", inputSchema: { key } },
-    async ({ key }) => textResult({ deleted: await store.deleteValue(key) }),
+  server.registerTool("set", { description: "Store a JSON value at a key.", inputSchema: { key, value: z.unknown() } }, async ({ key, value }) => {
+    await store.setValue(key, value ?? null);
+    return textResult({ ok: true });
+  });
+  server.registerTool("delete", { description: "Delete a key. Returns whether it existed.", inputSchema: { key } }, async ({ key }) =>
+    textResult({ deleted: await store.deleteValue(key) }),
   );
   server.registerTool(
     "list",
