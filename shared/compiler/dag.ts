@@ -39,7 +39,7 @@ export function stepReferences(step: StepLike): StepReference[] {
     for (const id of ids) refs.push({ step: id, path, explicit });
   };
 
-  step.depends_on?.forEach((id, i) => add([id], ["depends_on", i], true));
+  for (const [i, id] of (step.depends_on ?? []).entries()) add([id], ["depends_on", i], true);
   if (step.condition !== undefined) add(expressionStepRefs(step.condition), ["condition"]);
   for (const [key, value] of Object.entries(step.params ?? {})) {
     if (typeof value === "string") add(placeholderRefs(value, "step"), ["params", key]);
@@ -169,7 +169,7 @@ export function executionLayers(nodes: readonly DagNode[]): string[][] {
       .filter((n) => n.dependencies.every((dep) => known.has(dep) && placed.has(dep)))
       .map((n) => n.id);
     if (layer.length === 0) return layers;
-    layer.forEach((id) => placed.add(id));
+    for (const id of layer) placed.add(id);
     layers.push(layer);
   }
 }

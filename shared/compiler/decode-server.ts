@@ -43,8 +43,10 @@ export function decodeServer(value: unknown, d: Decoder, path: FieldPath = []): 
 export function decodeServersManifest(value: unknown, d: Decoder): ServersManifestFile {
   const root = d.mapping(value, []) ?? {};
   return compact<ServersManifestFile>({
-    servers: d.list(root.servers, ["servers"], (entry, p) =>
-      entry === null || typeof entry !== "object" || Array.isArray(entry) ? (d.mapping(entry, p), brokenEntry<ServerFile>()) : decodeServer(entry, d, p),
-    ),
+    servers: d.list(root.servers, ["servers"], (entry, p) => {
+      if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) return decodeServer(entry, d, p);
+      d.mapping(entry, p); // reports the entry that is not a mapping
+      return brokenEntry<ServerFile>();
+    }),
   });
 }

@@ -14,7 +14,6 @@ export function normalize(path: string): string {
     if (part === ".." && parts.length > 0 && parts[parts.length - 1] !== "..") {
       parts.pop();
     } else if (part === ".." && absolute) {
-      continue; // `/..` is `/`
     } else {
       parts.push(part);
     }

@@ -91,7 +91,7 @@ export function compileExpression(expression: string): AstNode {
 function toJson(value: unknown): JsonValue {
   if (value === undefined || typeof value === "function" || value === Object.prototype) return null;
   // A bare expression reference (`&a`) evaluates to the library's AST node.
-  if (typeof value === "object" && value !== null && Object.prototype.hasOwnProperty.call(value, "jmespathType")) return null;
+  if (typeof value === "object" && value !== null && Object.hasOwn(value, "jmespathType")) return null;
   if (Array.isArray(value)) {
     let copy: JsonValue[] | undefined;
     value.forEach((item, index) => {

@@ -22,7 +22,7 @@ export const openai: ApiAdapter = {
   toolCallIdPrefix: "call_",
 
   checkAuth(headers) {
-    const match = /^Bearer\s+(\S.*)$/i.exec(headers["authorization"] ?? "");
+    const match = /^Bearer\s+(\S.*)$/i.exec(headers.authorization ?? "");
     return match ? null : "Incorrect API key provided. You must pass a Bearer token in the Authorization header.";
   },
 

@@ -109,7 +109,7 @@ describe("no other Worker can fetch out", () => {
     );
     try {
       const before = hits.length;
-      const res = await mf.dispatchFetch(`http://probe/?target=${encodeURIComponent(serverUrl + "/direct")}`);
+      const res = await mf.dispatchFetch(`http://probe/?target=${encodeURIComponent(`${serverUrl}/direct`)}`);
       const text = await res.text();
       if (worker === "gateway") {
         expect(text).toBe('200 {"received":true}');

@@ -81,7 +81,12 @@ function sse(res: ServerResponse, script: Scripted): void {
     for (const e of events as { seq: number; type: string }[]) res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   };
   send(script.now);
-  if (script.later) setTimeout(() => (send(script.later!), res.end()), 400);
+  if (script.later) {
+    setTimeout(() => {
+      send(script.later!);
+      res.end();
+    }, 400);
+  }
 }
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 // Pure parts of the user-facing commands: tables, formats, --input checks,
 // the --wait progress lines and what `ktsu deploy` asks for.
 process.env.TZ = "UTC";
@@ -189,7 +190,7 @@ describe("the --wait progress lines", () => {
     expect(p.command("approve", "it's")).toBe(`ktsu approve 'run_1/sub step' 'it'\\''s'`);
     const [line] = p.onEvent({ run_id: "x", seq: 1, type: "step_completed", step_id: "a", data: { duration_ms: 5, cost_usd: 0 }, created_at: at });
     expect(line).toContain("\x1b[");
-    expect(line!.replace(/\x1b\[\d+m/g, "")).toBe("✔ a                 complete          5ms  $0.000000");
+    expect(stripVTControlCharacters(line!)).toBe("✔ a                 complete          5ms  $0.000000");
   });
 });
 

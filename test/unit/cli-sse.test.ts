@@ -80,7 +80,7 @@ describe("following a run's events across dropped connections", () => {
         c.res.write(event(4, "step_started", { step_id: "b" }) + event(5, "step_completed", { step_id: "b" }) + event(6, "step_started", { step_id: "c" }));
         c.res.end(); // a clean close before the run ended: still a drop
       } else {
-        c.res.write(event(7, "step_completed", { step_id: "c" }) + ": keepalive\n\n" + event(8, "run_completed"));
+        c.res.write(`${event(7, "step_completed", { step_id: "c" })}: keepalive\n\n${event(8, "run_completed")}`);
         // Left open: the client must stop by itself after run_completed.
       }
     });

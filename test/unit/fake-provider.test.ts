@@ -34,6 +34,7 @@ function openaiBody(extra: Record<string, unknown> = {}) {
 }
 
 // Bodies are checked with expect(), so let json() be untyped like a plain JS client.
+// biome-ignore lint/suspicious/noExplicitAny: the tests read provider replies as a plain JavaScript client would
 type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };
 
 function get(path: string, init?: RequestInit): Promise<JsonResponse> {

@@ -76,7 +76,7 @@ export function crossings(layers: readonly (readonly { key: string; succs: reado
   for (let r = 0; r + 1 < layers.length; r++) {
     const next = new Map(layers[r + 1]!.map((s, i) => [s.key, i]));
     const edges: [number, number][] = [];
-    layers[r]!.forEach((s, i) => s.succs.forEach((t) => edges.push([i, next.get(t) ?? 0])));
+    for (const [i, s] of layers[r]!.entries()) for (const t of s.succs) edges.push([i, next.get(t) ?? 0]);
     for (let a = 0; a < edges.length; a++) {
       for (let b = a + 1; b < edges.length; b++) {
         const [a1, a2] = edges[a]!;
@@ -101,7 +101,8 @@ export function layoutDag(nodes: readonly LayoutInput[], options: LayoutOptions 
   const layers: Slot[][] = [];
   const place = (slot: Slot, r: number) => {
     slots.set(slot.key, slot);
-    (layers[r] ??= []).push(slot);
+    layers[r] ??= [];
+    layers[r].push(slot);
   };
   for (const n of nodes) place({ key: n.id, real: true, preds: [], succs: [] }, rank.get(n.id)!);
 
@@ -129,7 +130,9 @@ export function layoutDag(nodes: readonly LayoutInput[], options: LayoutOptions 
 
   // Barycenter sweeps, keeping the best order seen.
   const position = new Map<string, number>();
-  const index = () => layers.forEach((layer) => layer.forEach((s, i) => position.set(s.key, i)));
+  const index = () => {
+    for (const layer of layers) for (const [i, s] of layer.entries()) position.set(s.key, i);
+  };
   const reorder = (layer: Slot[], neighbours: (s: Slot) => string[]) => {
     const centre = new Map<Slot, number>();
     layer.forEach((s, i) => {
@@ -137,7 +140,7 @@ export function layoutDag(nodes: readonly LayoutInput[], options: LayoutOptions 
       centre.set(s, around.length > 0 ? around.reduce((a, b) => a + b, 0) / around.length : i);
     });
     layer.sort((a, b) => centre.get(a)! - centre.get(b)!);
-    layer.forEach((s, i) => position.set(s.key, i));
+    for (const [i, s] of layer.entries()) position.set(s.key, i);
   };
   index();
   let best = layers.map((l) => [...l]);

@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import type { ApprovalRecord } from "../../../shared/contracts/records.ts";
-import { ApiError, clientFor, errorLine, OrchestratorClient, type Decision } from "../client/orchestrator.ts";
+import { ApiError, clientFor, errorLine, type OrchestratorClient, type Decision } from "../client/orchestrator.ts";
 import { compactJson, localTime, renderTable } from "../render/format.ts";
 import { colorEnabled, styleFor } from "../render/style.ts";
 

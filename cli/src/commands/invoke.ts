@@ -8,7 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { clientFor, errorLine, OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
+import { clientFor, errorLine, type OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
 import { SseGaveUpError } from "../client/sse.ts";
 import { shortDuration, usd } from "../render/format.ts";
 import { RunProgress } from "../render/progress.ts";
@@ -102,7 +102,13 @@ async function follow(client: OrchestratorClient, runId: string, flags: InvokeFl
 
   const abort = new AbortController();
   let why: "timeout" | "interrupt" | undefined;
-  const timer = limit !== undefined ? setTimeout(() => ((why = "timeout"), abort.abort(new Error("timeout"))), limit) : undefined;
+  const timer =
+    limit !== undefined
+      ? setTimeout(() => {
+          why = "timeout";
+          abort.abort(new Error("timeout"));
+        }, limit)
+      : undefined;
   const onSignal = () => {
     why = "interrupt";
     abort.abort(new Error("interrupted"));

@@ -41,7 +41,7 @@ export function register(program: Command): void {
         return;
       }
       const projectDir = projectDirFrom(undefined, flags.projectDir);
-      let started;
+      let started: Awaited<ReturnType<typeof startLocalProject>>;
       try {
         started = await startLocalProject({
           projectDir,
@@ -75,7 +75,7 @@ export function register(program: Command): void {
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
         `ktsu: press Ctrl+C to stop`,
       ];
-      process.stdout.write(lines.join("\n") + "\n");
+      process.stdout.write(`${lines.join("\n")}\n`);
       // Miniflare's own signal handlers stop workerd and exit with the conventional 128+signal code.
       const say = () => process.stdout.write("ktsu: stopping\n");
       process.prependOnceListener("SIGINT", say);

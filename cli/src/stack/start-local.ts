@@ -52,7 +52,7 @@ export function stateKey(stateDir: string): string {
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(stateDir, { recursive: true });
   const key = randomBytes(32).toString("base64");
-  writeFileSync(file, key + "\n", { mode: 0o600 });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
 

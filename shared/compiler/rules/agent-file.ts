@@ -109,7 +109,7 @@ function checkServerEntry(entry: AgentServerConfig, path: FieldPath, server: Ser
   }
 
   const secret = server?.auth?.secret;
-  if (secret !== undefined && secret.includes("{{")) {
+  if (secret?.includes("{{")) {
     const key = wholeParamRef(secret);
     const source = key === undefined ? undefined : agentByName.get(key);
     if (key !== undefined && !source) {

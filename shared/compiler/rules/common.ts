@@ -52,7 +52,7 @@ export function envByName(env: readonly EnvVarConfig[] | undefined): Map<string,
 /** Calls `visit` for every string inside a parsed YAML value. */
 export function walkStrings(value: unknown, path: FieldPath, visit: (text: string, path: FieldPath) => void): void {
   if (typeof value === "string") visit(value, path);
-  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit));
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) walkStrings(item, [...path, i], visit);
   else if (isMapping(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
 }
 

@@ -178,7 +178,9 @@ function checkOp(name: string, args: unknown, path: FieldPath, issues: FileIssue
   switch (name) {
     case "merge":
       if (!Array.isArray(args)) issues.error(path, `op merge: expected a list of step ids, got ${typeName(args)}`);
-      else args.forEach((id, j) => typeof id !== "string" && issues.error([...path, j], `op merge: step id must be a string, got ${typeName(id)}`));
+      else {
+        for (const [j, id] of args.entries()) if (typeof id !== "string") issues.error([...path, j], `op merge: step id must be a string, got ${typeName(id)}`);
+      }
       break;
     case "filter":
     case "map":

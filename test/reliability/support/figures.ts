@@ -8,5 +8,5 @@ export function report(scenario: string, figures: Record<string, string | number
     .join(", ");
   process.stdout.write(`[reliability] ${scenario}: ${line}\n`);
   const file = process.env.KTSU_RELIABILITY_REPORT;
-  if (file) appendFileSync(file, JSON.stringify({ scenario, at: new Date().toISOString(), ...figures }) + "\n");
+  if (file) appendFileSync(file, `${JSON.stringify({ scenario, at: new Date().toISOString(), ...figures })}\n`);
 }

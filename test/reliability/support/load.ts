@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { LocalStack } from "../../../cli/src/stack/stack.ts";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
-import { Api, mapLimit, sleep, TERMINAL } from "./api.ts";
+import { type Api, mapLimit, sleep, TERMINAL } from "./api.ts";
 
 /** The run id the orchestrator derives from a queue message's idempotency key. */
 export function runIdFor(key: string): string {

@@ -37,7 +37,7 @@ export async function scanD1(db: D1Like, secrets: Partial<typeof SECRETS> = SECR
   for (const table of tables) {
     const all = await db.prepare(`SELECT * FROM "${table}"`).all<Record<string, unknown>>();
     rows += all.results.length;
-    all.results.forEach((row, i) => hits.push(...findSecrets(JSON.stringify(row), `D1 ${table} row ${i}`, secrets)));
+    for (const [i, row] of all.results.entries()) hits.push(...findSecrets(JSON.stringify(row), `D1 ${table} row ${i}`, secrets));
   }
   return { rows, tables, hits };
 }
@@ -106,7 +106,9 @@ export function captureConsole(): { lines: string[]; restore(): void } {
   });
   return {
     lines,
-    restore: () => methods.forEach((m, i) => (console[m] = original[i]!)),
+    restore: () => {
+      for (const [i, m] of methods.entries()) console[m] = original[i]!;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { callbackFor, checkpoints, heartbeats, invoke, invokeRequest, newRunId, providerCalls, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
+import { invoke, invokeRequest, newRunId, providerCalls, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
 
 beforeEach(resetProvider);
 

@@ -37,7 +37,7 @@ export function stepOutputEntries(outputs: StepOutputs): [string, JsonObject][] 
 export function getStepOutput(outputs: StepOutputs, id: string): JsonObject | undefined {
   if (outputs instanceof Map) return outputs.get(id);
   const record = outputs as Record<string, JsonObject>;
-  return Object.prototype.hasOwnProperty.call(record, id) ? record[id] : undefined;
+  return Object.hasOwn(record, id) ? record[id] : undefined;
 }
 
 export function buildExprContext(sources: ExprContextSources): JsonObject {

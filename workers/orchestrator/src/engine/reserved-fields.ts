@@ -25,7 +25,7 @@ export type ReservedFieldsResult<V = unknown> =
   | { kind: "ok"; output: Record<string, V> };
 
 function has(output: OutputObject, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(output, key);
+  return Object.hasOwn(output, key);
 }
 
 /** A copy of `output` without any key that starts with `ktsu_` (known or not). */

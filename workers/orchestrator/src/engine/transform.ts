@@ -52,7 +52,7 @@ export function deepMerge(left: JsonValue, right: JsonValue): JsonValue {
   if (isJsonObject(left) && isJsonObject(right)) {
     const result: JsonObject = { ...left };
     for (const [key, value] of Object.entries(right)) {
-      setOwn(result, key, Object.prototype.hasOwnProperty.call(result, key) ? deepMerge(result[key] as JsonValue, value) : value);
+      setOwn(result, key, Object.hasOwn(result, key) ? deepMerge(result[key] as JsonValue, value) : value);
     }
     return result;
   }

@@ -396,7 +396,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
 
   /** The parent run failed: stop this sub-run. */
   async cancel(reason: string): Promise<void> {
-    if (!this.meta || this.meta.status !== "running") return;
+    if (this.meta?.status !== "running") return;
     this.endRun("failed", reason);
     await this.commit();
   }
@@ -406,7 +406,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
    * its alarm was lost, the alarm is re-armed so the run resumes or fails.
    */
   async sweep(): Promise<boolean> {
-    if (!this.meta || this.meta.status !== "running") return false;
+    if (this.meta?.status !== "running") return false;
     if ((await this.ctx.storage.getAlarm()) !== null) return false;
     await this.ctx.storage.setAlarm(Date.now());
     this.alarmAt = undefined;
@@ -417,7 +417,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   async checkpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
     if (!this.meta) return;
     const state = this.steps.get(stepId);
-    if (!state || state.status !== "running" || checkpoint.attempt !== state.attempt) return;
+    if (state?.status !== "running" || checkpoint.attempt !== state.attempt) return;
     await this.writeCheckpoint(stepId, checkpoint);
     state.checkpoint_turn = checkpoint.turn;
     // A checkpoint is also a sign of life.
@@ -477,17 +477,26 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     const state = this.stepState(step.id);
     if (state.status !== "running" && state.status !== "pending_approval") return; // a late result after fail-fast
     if (outcome.metrics) state.metrics = outcome.metrics;
-    if (outcome.kind === "failed") return this.failStep(step.id, outcome.error, outcome.details);
-    if (outcome.kind === "skipped") return this.skipStep(state, outcome.context);
+    if (outcome.kind === "failed") {
+      this.failStep(step.id, outcome.error, outcome.details);
+      return;
+    }
+    if (outcome.kind === "skipped") {
+      this.skipStep(state, outcome.context);
+      return;
+    }
     if (outcome.kind === "waiting") return;
     const verdict: OutputVerdict = finishOutput(step, outcome.output);
     switch (verdict.kind) {
       case "skipped":
-        return this.skipStep(state, verdict.context);
+        this.skipStep(state, verdict.context);
+        return;
       case "needs_human":
-        return this.haltForHuman(step.id, verdict.output);
+        this.haltForHuman(step.id, verdict.output);
+        return;
       case "failed":
-        return this.failStep(step.id, verdict.error, verdict.details);
+        this.failStep(step.id, verdict.error, verdict.details);
+        return;
       case "complete": {
         // Secret values never enter the run's state through an output (downstream steps see them masked too).
         const output = this.scrubber().value(verdict.output);

@@ -285,7 +285,7 @@ export class StepRunner {
     if (list.length === 0) return { kind: "output", output: { results: [] }, metrics: { ...ZERO_METRICS } };
     const concurrency = fanoutConcurrency(forEach.concurrency, list.length);
     state.fanout = { total: list.length, concurrency, max_failures: forEach.max_failures, next: 0, running: 0, finished: 0 };
-    list.forEach((item, index) => this.run.putItem(step.id, { index, status: "pending", item, attempt: 0 }));
+    for (const [index, item] of list.entries()) this.run.putItem(step.id, { index, status: "pending", item, attempt: 0 });
     this.run.touchStep(state);
     return this.pumpFanout(step, state);
   }
@@ -606,7 +606,7 @@ export class StepRunner {
 
   async onChildFinished(result: ChildResult): Promise<void> {
     const step = this.run.workflow.pipeline.find((s) => s.id === result.step_id);
-    if (!step || step.type !== "workflow") return;
+    if (step?.type !== "workflow") return;
     if (this.run.stepState(step.id).status !== "running") return;
     if (result.status === "failed") {
       // Metrics are zeroed on a failed sub-workflow step (spec §8.15 item 10).
