@@ -1,5 +1,6 @@
 // Run, Step and Approval records as the HTTP API shows them (spec §5.5).
 import type { StepMetrics } from "./metrics.ts";
+import type { RunEventType } from "./events.ts";
 import type { ChatMessage } from "./runtime.ts";
 
 export type RunStatus = "pending" | "running" | "complete" | "failed" | "needs_human";
@@ -27,6 +28,18 @@ export interface ValidationFailure {
   message: string;
 }
 
+/**
+ * The reserved `ktsu_*` output fields that end a step by themselves (a model's output flags
+ * itself), as a typed fact on the step so no consumer has to read the error text.
+ */
+export type ReservedSignalField = "ktsu_injection_attempt" | "ktsu_untrusted_content" | "ktsu_low_quality" | "ktsu_needs_human" | "ktsu_confidence";
+
+/** A step stopped because the run around it ended (fail-fast, or a cancel), not because of its own result. */
+export interface StepCancellation {
+  /** The run status that stopped the step. */
+  run_status: RunStatus;
+}
+
 export interface StepRecord {
   id: string;
   run_id: string;
@@ -46,12 +59,16 @@ export interface StepRecord {
   metrics: StepMetrics;
   reflected?: boolean;
   messages?: ChatMessage[];
+  /** Set when a reserved output field failed the step or sent it to a human. */
+  signal?: ReservedSignalField;
+  /** Set when the run ended around the step while it was still running. */
+  cancelled?: StepCancellation;
 }
 
 export interface RunEvent {
   run_id: string;
   seq: number;
-  type: string;
+  type: RunEventType;
   step_id?: string;
   data?: Record<string, unknown>;
   created_at: string;

@@ -133,12 +133,12 @@ describe("the --wait progress lines", () => {
   it("prints one line per settled step, plain or styled, and tracks what the run waits on", () => {
     const p = new RunProgress({ runId: "run_1", commandArgs: ["--orchestrator", "http://h:1"] });
     const lines = [
-      { seq: 1, type: "run_started" },
-      { seq: 2, type: "step_started", step_id: "a" },
-      { seq: 3, type: "step_completed", step_id: "a", data: { status: "complete", duration_ms: 1500, cost_usd: 0.25 } },
-      { seq: 4, type: "step_skipped", step_id: "b", data: { status: "skipped", duration_ms: 0, cost_usd: 0 } },
-      { seq: 5, type: "approval_pending", step_id: "c", data: { tool_name: "rm", arguments: { path: "/tmp/it's" } } },
-    ].flatMap((e) => p.onEvent({ run_id: "run_1", created_at: at, ...e }));
+      { seq: 1, type: "run_started" as const },
+      { seq: 2, type: "step_started" as const, step_id: "a" },
+      { seq: 3, type: "step_completed" as const, step_id: "a", data: { status: "complete", duration_ms: 1500, cost_usd: 0.25 } },
+      { seq: 4, type: "step_skipped" as const, step_id: "b", data: { status: "skipped", duration_ms: 0, cost_usd: 0 } },
+      { seq: 5, type: "approval_pending" as const, step_id: "c", data: { tool_name: "rm", arguments: { path: "/tmp/it's" } } },
+    ].flatMap<string>((e) => p.onEvent({ run_id: "run_1", created_at: at, ...e }));
     expect(lines).toEqual([
       "step a                 complete        1.50s  $0.250000",
       "step b                 skipped             -  -",

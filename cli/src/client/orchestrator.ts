@@ -1,5 +1,6 @@
 // HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
 
+import { isRunEventType } from "../../../shared/contracts/events.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
 import { followSse, SseHttpError, type ReconnectInfo } from "./sse.ts";
 
@@ -243,7 +244,8 @@ export class OrchestratorClient {
       } catch {
         continue; // not one of ours
       }
-      if (!event.type) event.type = message.event;
+      if (!event.type && isRunEventType(message.event)) event.type = message.event;
+      if (!isRunEventType(event.type)) continue; // an event type this CLI does not know
       yield event;
     }
   }

@@ -4,10 +4,11 @@ import { duration, usd } from "../../../ui/src/format.ts";
 import { liveStatuses } from "../../../ui/src/live.ts";
 import { parseRoute, runHref, runsHref } from "../../../ui/src/route.ts";
 import { reservedSignal, wasCancelled } from "../../../ui/src/signals.ts";
+import type { RunEventType } from "../../../shared/contracts/events.ts";
 import type { RunEvent } from "../../../ui/src/types.ts";
 
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
-const event = (seq: number, ms: number, type: string, step_id?: string, data?: Record<string, unknown>): RunEvent => ({
+const event = (seq: number, ms: number, type: RunEventType, step_id?: string, data?: Record<string, unknown>): RunEvent => ({
   run_id: "run_1",
   seq,
   type,

@@ -7,7 +7,7 @@ describe("the viewer's Server-Sent Events parser", () => {
     const event = {
       run_id: "run_1",
       seq: 7,
-      type: "step_completed",
+      type: "step_completed" as const,
       step_id: "a",
       data: { status: "complete", cost_usd: 0.1 },
       created_at: "2026-01-01T00:00:00.000Z",

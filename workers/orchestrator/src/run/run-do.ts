@@ -3,6 +3,7 @@ import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { FORWARDED_EVENT_TYPES, type RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import { decideApproval, expireApproval, type Decision, type DecisionResult } from "./approvals.ts";
 import type { OrchestratorEnv } from "../env.ts";
@@ -27,8 +28,6 @@ import { allSettled, readySteps } from "./scheduler.ts";
 import { StepRunner, type StepOutcome } from "./step-runner.ts";
 
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
-/** Sub-run events that are forwarded to the parent run's stream: the ones that wait for a person. */
-const FORWARDED_EVENTS: ReadonlySet<string> = new Set(["approval_pending", "approval_decided", "approval_timed_out", "step_needs_human"]);
 /** How often a run with work in flight re-checks itself, so an evicted object resumes. */
 const WATCHDOG_MS = 10_000;
 
@@ -196,9 +195,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     this.dirty.add(key);
   }
 
-  event(type: string, stepId?: string, data?: Record<string, unknown>): void {
+  event(type: RunEventType, stepId?: string, data?: Record<string, unknown>): void {
     const run = this.run;
-    if (run.parent && stepId && FORWARDED_EVENTS.has(type)) this.forwardToParent(type, stepId, data ?? {});
+    if (run.parent && stepId && FORWARDED_EVENT_TYPES.has(type)) this.forwardToParent(type, stepId, data ?? {});
     run.event_seq += 1;
     this.dirty.add("meta");
     this.pendingEvents.push({
@@ -372,7 +371,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
    * step that runs the sub-workflow, naming the sub-run and its step, so whoever follows
    * this run's events can decide it. Nested sub-runs pass the innermost names up.
    */
-  async childEvent(stepId: string, event: { type: string; run_id: string; step_id: string; data: Record<string, unknown> }): Promise<void> {
+  async childEvent(stepId: string, event: { type: RunEventType; run_id: string; step_id: string; data: Record<string, unknown> }): Promise<void> {
     if (!this.meta || !this.steps.has(stepId)) return;
     const origin = typeof event.data.sub_run_id === "string" ? {} : { sub_run_id: event.run_id, sub_step_id: event.step_id };
     this.event(event.type, stepId, { ...event.data, ...origin });
@@ -380,7 +379,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   /** Sends a sub-run's event to its parent (best effort: the approval itself is listed by /approvals anyway). */
-  private forwardToParent(type: string, stepId: string, data: Record<string, unknown>): void {
+  private forwardToParent(type: RunEventType, stepId: string, data: Record<string, unknown>): void {
     const run = this.run;
     const parent = run.parent!;
     const event = { type, run_id: run.run_id, step_id: stepId, data: this.scrubber().value(data) };

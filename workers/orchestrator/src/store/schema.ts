@@ -1,3 +1,4 @@
+import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -64,7 +65,7 @@ export const events = sqliteTable(
     runId: text("run_id").notNull(),
     /** Per-run sequence number: the SSE event id. */
     seq: integer("seq").notNull(),
-    type: text("type").notNull(),
+    type: text("type").$type<RunEventType>().notNull(),
     stepId: text("step_id"),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: text("created_at").notNull(),
