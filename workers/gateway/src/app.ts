@@ -2,8 +2,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CompiledGateway } from "../../../shared/config/types.ts";
 import type { GatewayErrorBody } from "../../../shared/contracts/gateway.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
+import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
 import { BudgetLedger } from "./budget.ts";
-import { makeScrubber, resolveGatewayConfig, type ConfigResult } from "./config.ts";
+import { resolveGatewayConfig, type ConfigResult } from "./config.ts";
 import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
 import type { GatewayEnv } from "./env.ts";
 import { asGatewayError, GatewayError } from "./errors.ts";
@@ -14,7 +15,8 @@ import { readSettings } from "./settings.ts";
 
 interface Prepared {
   result: ConfigResult;
-  scrub: (text: string) => string;
+  /** Masks the api keys and secret env values in everything the gateway answers or logs. */
+  scrub: Scrubber;
 }
 
 export interface GatewayAppOptions {
@@ -32,7 +34,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
     let entry = prepared.get(env);
     if (!entry) {
       const result = resolveGatewayConfig(options.gateway, env);
-      entry = { result, scrub: makeScrubber(result.ok ? result.config.secrets : []) };
+      entry = { result, scrub: createScrubber(result.ok ? result.config.secrets : []) };
       prepared.set(env, entry);
     }
     return entry;
@@ -73,7 +75,8 @@ export function createGatewayApp(options: GatewayAppOptions) {
         defer: (work) => c.executionCtx.waitUntil(work),
         warn: (message) => console.warn(scrub(message)),
       });
-      return c.json(response);
+      // A provider could echo a credential in its reply too; the rest of the response is the gateway's own.
+      return c.json({ ...response, content: scrub.text(response.content), ...(response.tool_calls ? { tool_calls: scrub.value(response.tool_calls) } : {}) });
     } catch (err) {
       return fail(err);
     }

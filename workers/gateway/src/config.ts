@@ -1,6 +1,7 @@
 // Turns the bundle's gateway config (with `{{ env.X }}` placeholders) into the
 // providers and groups the gateway serves, using the Worker's env as the
-// environment (spec §4.3: the checks and messages of the original's boot).
+// environment, with the checks and messages of the original's boot. Masking
+// of the secrets it collects is shared/secrets (see app.ts).
 
 import type { CompiledGateway, CompiledModelGroup } from "../../../shared/config/types.ts";
 
@@ -98,11 +99,4 @@ export function resolveGatewayConfig(gateway: CompiledGateway | null, env: Recor
   const groups = new Map<string, CompiledModelGroup>();
   for (const group of gateway.model_groups) groups.set(group.name, group);
   return { ok: true, config: { providers, groups, secrets } };
-}
-
-/** Replaces every secret value in `text` with `[REDACTED]`. */
-export function makeScrubber(secrets: readonly string[]): (text: string) => string {
-  // Longest first, so a secret that contains another is redacted whole.
-  const ordered = [...new Set(secrets.filter((s) => s !== ""))].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((out, secret) => out.split(secret).join("[REDACTED]"), text);
 }

@@ -1,6 +1,9 @@
 // One accepted step, start to finish: heartbeat, discovery, the loop, the callback.
+// The step's tool credentials are masked in everything sent back or logged.
 import type { CallbackPayload, ChatMessage, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
 import { runLoop, type LoopOutcome } from "./agent/loop.ts";
+import { redactRequest, secretsOf } from "./credentials.ts";
 import { MetricsTally } from "./agent/metrics.ts";
 import type { Llm } from "./agent/reflect.ts";
 import type { RuntimeEnv } from "./env.ts";
@@ -8,14 +11,20 @@ import { callGateway } from "./gateway-client.ts";
 import { heartbeatInterval, runtimeId, startHeartbeat } from "./heartbeat.ts";
 import { discoverTools } from "./mcp/toolbox.ts";
 import { postCallback, postCheckpoint } from "./orchestrator-client.ts";
-import { redactRequest, scrubSecrets, secretsOf } from "./redact.ts";
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Runs the agent and builds the callback payload (spec §9.6). Never throws. */
-export async function executeStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest): Promise<CallbackPayload> {
+/** The masking for one step: the request's tool credentials. */
+export function stepScrubber(request: InvokeRequest): Scrubber {
+  return createScrubber(secretsOf(request.tool_servers));
+}
+
+/**
+ * Runs the agent and builds the callback payload, with the step's credentials
+ * masked in every field the orchestrator receives. Never throws.
+ */
+export async function executeStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest, scrub: Scrubber): Promise<CallbackPayload> {
   const metrics = new MetricsTally();
-  const secrets = secretsOf(request.tool_servers);
   const payload = (status: CallbackPayload["status"], fields: Partial<CallbackPayload> = {}): CallbackPayload => ({
     run_id: request.run_id,
     step_id: request.step_id,
@@ -35,7 +44,7 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
     step_id: request.step_id,
   });
   // Discovery failures carry no messages (the loop never started).
-  if (!discovery.ok) return payload("failed", { error: scrubSecrets(discovery.error, secrets) });
+  if (!discovery.ok) return payload("failed", { error: scrub.text(discovery.error) });
 
   const llm: Llm = (messages, tools) =>
     callGateway(
@@ -55,7 +64,7 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
     postCheckpoint(env.ORCHESTRATOR, request.run_id, request.step_id, {
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
       turn,
-      messages: scrubSecrets(messages, secrets),
+      messages: scrub.value(messages),
       metrics: metrics.snapshot(),
     });
 
@@ -63,32 +72,32 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
   try {
     outcome = await runLoop(request, { llm, toolbox: discovery.toolbox, metrics, checkpoint });
   } catch (err) {
-    return payload("failed", { error: scrubSecrets(`runtime error: ${errorText(err)}`, secrets) });
+    return payload("failed", { error: scrub.text(`runtime error: ${errorText(err)}`) });
   } finally {
     await discovery.toolbox.close();
   }
 
-  const messages = scrubSecrets(outcome.messages, secrets);
+  const messages = scrub.value(outcome.messages);
   switch (outcome.status) {
     case "ok":
-      return payload("ok", { output: scrubSecrets(outcome.output, secrets), messages });
+      return payload("ok", { output: scrub.value(outcome.output), messages });
     case "failed":
       return payload("failed", {
-        error: scrubSecrets(outcome.error, secrets),
+        error: scrub.text(outcome.error),
         messages,
-        ...(outcome.raw_output !== undefined ? { raw_output: scrubSecrets(outcome.raw_output, secrets) } : {}),
+        ...(outcome.raw_output !== undefined ? { raw_output: scrub.text(outcome.raw_output) } : {}),
       });
     case "pending_approval":
       return payload("pending_approval", {
         messages,
-        pending_approval: scrubSecrets(outcome.pending, secrets),
+        pending_approval: scrub.value(outcome.pending),
         original_request: redactRequest(received),
       });
   }
 }
 
 /** The background half of `POST /invoke`: the step leaves `active` before its callback is sent. */
-export async function runStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest): Promise<void> {
+export async function runStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest, scrub: Scrubber): Promise<void> {
   const heartbeat = startHeartbeat(
     env.ORCHESTRATOR,
     { runtime_id: runtimeId(env.KTSU_RUNTIME_ID), active: [{ run_id: request.run_id, step_id: request.step_id }] },
@@ -96,7 +105,7 @@ export async function runStep(env: RuntimeEnv, request: InvokeRequest, received:
   );
   let result: CallbackPayload;
   try {
-    result = await executeStep(env, request, received);
+    result = await executeStep(env, request, received, scrub);
   } catch (err) {
     // Whatever happens, the orchestrator hears about the step (it would otherwise wait for a heartbeat timeout).
     result = {
@@ -104,7 +113,7 @@ export async function runStep(env: RuntimeEnv, request: InvokeRequest, received:
       step_id: request.step_id,
       status: "failed",
       output: null,
-      error: `runtime error: ${errorText(err)}`,
+      error: scrub.text(`runtime error: ${errorText(err)}`),
       metrics: { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 },
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     };

@@ -4,6 +4,7 @@
 export * from "./expression-context.ts";
 export * from "./reserved-fields.ts";
 export * from "./transform.ts";
-export * from "./scrub.ts";
 export * from "./metrics.ts";
 export * from "./fanout-result.ts";
+// Secret masking is shared with the runtime and the gateway.
+export { createScrubber, REDACTED, type Scrubber } from "../../../../shared/secrets/scrub.ts";

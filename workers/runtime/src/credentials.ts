@@ -1,8 +1,8 @@
-// B14: resolved credentials never leave the runtime in what the orchestrator stores and
-// serves (`original_request`, messages, checkpoints).
+// The credentials in an invoke request: every tool server's `auth_value` and its
+// secret params. They are masked (shared/secrets) in everything the runtime sends
+// back, and the request the orchestrator stores for a resume never carries them.
 import type { InvokeRequest, ToolServerSpec } from "../../../shared/contracts/runtime.ts";
-
-export const REDACTED = "[REDACTED]";
+import { REDACTED } from "../../../shared/secrets/scrub.ts";
 
 /** Auth values (with and without their `Bearer ` scheme) and secret server params. */
 export function secretsOf(servers: readonly ToolServerSpec[]): string[] {
@@ -18,10 +18,13 @@ export function secretsOf(servers: readonly ToolServerSpec[]): string[] {
       if (typeof value === "string" && value) secrets.add(value);
     }
   }
-  return [...secrets].sort((a, b) => b.length - a.length);
+  return [...secrets];
 }
 
-/** The request with every `auth_value` and secret server param replaced by `[REDACTED]`. */
+/**
+ * The request with every `auth_value` and secret server param replaced by `[REDACTED]`
+ * as a whole field, whatever its length (the short-secret rule is for text, not fields).
+ */
 export function redactRequest(request: InvokeRequest): InvokeRequest {
   const copy = structuredClone(request);
   copy.tool_servers = (copy.tool_servers ?? []).map((server) => {
@@ -32,18 +35,4 @@ export function redactRequest(request: InvokeRequest): InvokeRequest {
     return server;
   });
   return copy;
-}
-
-/** A copy of `value` with every occurrence of a secret in any string replaced. */
-export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  const scrub = (item: unknown): unknown => {
-    if (typeof item === "string") return secrets.reduce((text, secret) => text.split(secret).join(REDACTED), item);
-    if (Array.isArray(item)) return item.map(scrub);
-    if (typeof item === "object" && item !== null) {
-      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, scrub(inner)]));
-    }
-    return item;
-  };
-  return scrub(value) as T;
 }
