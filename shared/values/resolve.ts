@@ -88,7 +88,7 @@ function paramString(scope: ValueScope, name: string): string {
   return scope.paramStrings[name] as string;
 }
 
-function valueOf(source: ValueSource, scope: ValueScope): JsonValue {
+function sourceValue(source: ValueSource, scope: ValueScope): JsonValue {
   switch (source.kind) {
     case "legacy-env":
       return envValue(scope, source.name);
@@ -121,7 +121,7 @@ export function resolveValue(text: string, scope: ValueScope, field: ValueField)
   const reads = sourceReads(source);
   try {
     checkEnvReads(scope, reads);
-    return { ok: true, value: valueOf(source, scope), secret: isSecret(reads, scope), source, reads };
+    return { ok: true, value: sourceValue(source, scope), secret: isSecret(reads, scope), source, reads };
   } catch (error) {
     if (error instanceof ValueError) return { ok: false, error, source };
     throw error;
