@@ -66,7 +66,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `env.NAME` / `params.NAME` as the whole expression (a quoted name too), else undefined. */
 function directReference(expression: string): SourceReads["direct"] {
-  const match = /^(env|params)\.(?:([A-Za-z_][A-Za-z0-9_]*)|"([^"\\]*)")$/.exec(expression.trim());
+  // A bare name may be hyphenated (`params.api-key`): the sanitizer quotes it before evaluation.
+  const match = /^(env|params)\.(?:([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)|"([^"\\]*)")$/.exec(expression.trim());
   if (!match) return undefined;
   return { namespace: match[1] as "env" | "params", name: (match[2] ?? match[3]) as string };
 }
