@@ -128,3 +128,8 @@ export function legacyForm(source: ValueSource): LegacyForm | undefined {
   if (source.kind === "backtick") return "backtick";
   return undefined;
 }
+
+/** The env vars a value source of `field` reads (for listing the variables a Worker needs). */
+export function envNamesRead(text: string, field: ValueField): string[] {
+  return sourceReads(parseValueSource(text, field)).env;
+}
