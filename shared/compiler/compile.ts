@@ -10,6 +10,7 @@ import { buildReport, type ValidationReport } from "./report.ts";
 import { checkAgents } from "./rules/agent-file.ts";
 import { checkEnvScopes } from "./rules/env-scope.ts";
 import { checkGateway } from "./rules/gateway.ts";
+import { checkLegacyValues } from "./rules/legacy-values.ts";
 import { checkSchemas } from "./rules/schemas.ts";
 import { checkSecretChain } from "./rules/secrets.ts";
 import { checkServers } from "./rules/server-file.ts";
@@ -52,6 +53,7 @@ function runRules(project: Project, checkSchema: SchemaChecker): void {
   checkServers(project);
   checkEnvScopes(project);
   checkSecretChain(project);
+  checkLegacyValues(project);
   checkSchemas(project, checkSchema);
   checkGateway(project);
 }

@@ -5,7 +5,8 @@
 // orchestrator builds its schedule with the same functions.
 
 import type { FieldPath } from "./diagnostics.ts";
-import { envPrefixName, namespaceRefs, placeholderRefs } from "./expressions.ts";
+import { parseValueSource, VALUE_FIELDS } from "../values/index.ts";
+import { namespaceRefs, placeholderRefs } from "./expressions.ts";
 
 /** The fields of a step that can name other steps; raw and compiled steps both fit. */
 export interface StepLike {
@@ -50,7 +51,7 @@ export function stepReferences(step: StepLike): StepReference[] {
   if (step.for_each?.from !== undefined) add(expressionStepRefs(step.for_each.from), ["for_each", "from"]);
   if (step.webhook?.url !== undefined) add(placeholderRefs(step.webhook.url, "step"), ["webhook", "url"]);
   for (const [key, value] of Object.entries(step.webhook?.body ?? {})) {
-    if (typeof value === "string" && envPrefixName(value) === undefined) {
+    if (typeof value === "string" && parseValueSource(value, VALUE_FIELDS.webhookBody).kind !== "legacy-env") {
       add(expressionStepRefs(value), ["webhook", "body", key]);
     }
   }

@@ -41,18 +41,6 @@ export function wholeParamRef(text: string): string | undefined {
   return paramPlaceholderName(inner[0] ?? "");
 }
 
-/** `env:NAME` → `NAME`. */
-export function envPrefixName(text: string): string | undefined {
-  const trimmed = text.trim();
-  return trimmed.startsWith("env:") ? trimmed.slice(4) : undefined;
-}
-
-/** `param:NAME` → `NAME`. */
-export function paramPrefixName(text: string): string | undefined {
-  const trimmed = text.trim();
-  return trimmed.startsWith("param:") ? trimmed.slice(6) : undefined;
-}
-
 export type Namespace = "step" | "env" | "params";
 
 const IDENT_START = /[A-Za-z_]/;

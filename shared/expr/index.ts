@@ -23,4 +23,11 @@ export {
   type TemplatePart,
 } from "./template.ts";
 export { isTruthy, evaluateCondition, type ConditionOutcome } from "./truthiness.ts";
-export { expressionStepRefs, templateStepRefs, RESERVED_CONTEXT_NAMES, type RefOptions } from "./refs.ts";
+export {
+  expressionStepRefs,
+  templateStepRefs,
+  expressionNamespaceReads,
+  RESERVED_CONTEXT_NAMES,
+  type RefOptions,
+  type NamespaceReads,
+} from "./refs.ts";

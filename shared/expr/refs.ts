@@ -84,3 +84,78 @@ export function templateStepRefs(text: string, options: RefOptions = {}): string
   }
   return [...out];
 }
+
+/** What an expression reads from one root namespace (`env`, `params`). */
+export interface NamespaceReads {
+  /** Names read as `ns.NAME`, in order of first appearance. */
+  names: string[];
+  /** The namespace object itself is read (`env`, `keys(env)`, `env.*`), so any name may be. */
+  whole: boolean;
+}
+
+/** The field a chain starts with: `X` in `X`, `X[0]`, `X.y`, `X[*].y`. */
+function leadingField(node: AstNode | undefined): string | undefined {
+  if (node?.type === "Field") return node.name;
+  if (node && ["Subexpression", "IndexExpression", "Projection", "ValueProjection", "FilterProjection"].includes(node.type)) {
+    return leadingField(node.children?.[0]);
+  }
+  return undefined;
+}
+
+function collectNamespace(node: AstNode | undefined, atRoot: boolean, namespace: string, out: { names: Set<string>; whole: boolean }): void {
+  if (!node) return;
+  const children = node.children ?? [];
+  const isNamespace = (n: AstNode | undefined): boolean => atRoot && n?.type === "Field" && n.name === namespace;
+  switch (node.type) {
+    case "Field":
+      if (isNamespace(node)) out.whole = true;
+      return;
+    case "Subexpression":
+    case "Pipe": {
+      const [left, right] = children;
+      const name = node.type === "Subexpression" && isNamespace(left) ? leadingField(right) : undefined;
+      if (name !== undefined) {
+        out.names.add(name);
+        collectNamespace(right, false, namespace, out);
+        return;
+      }
+      collectNamespace(left, atRoot, namespace, out);
+      collectNamespace(right, false, namespace, out);
+      return;
+    }
+    case "IndexExpression":
+    case "Projection":
+    case "ValueProjection":
+    case "FilterProjection": {
+      const [left, ...rest] = children;
+      collectNamespace(left, atRoot, namespace, out);
+      for (const child of rest) collectNamespace(child, false, namespace, out);
+      return;
+    }
+    case "KeyValuePair":
+      collectNamespace(node.value as AstNode | undefined, atRoot, namespace, out);
+      return;
+    case "ExpressionReference":
+      for (const child of children) collectNamespace(child, false, namespace, out);
+      return;
+    default:
+      for (const child of children) collectNamespace(child, atRoot, namespace, out);
+  }
+}
+
+/**
+ * Names a bare JMESPath expression reads from the root namespace `namespace`:
+ * `env.TOKEN || 'x'` reads `TOKEN` from `env`; in `item.env.X` the `env` is a
+ * field of `item`, not the namespace. An expression that does not parse reads nothing.
+ */
+export function expressionNamespaceReads(expression: string, namespace: string): NamespaceReads {
+  let ast: AstNode;
+  try {
+    ast = compileExpression(expression);
+  } catch {
+    return { names: [], whole: false };
+  }
+  const out = { names: new Set<string>(), whole: false };
+  collectNamespace(ast, true, namespace, out);
+  return { names: [...out.names], whole: out.whole };
+}

@@ -15,6 +15,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
+import { envNamesRead, VALUE_FIELDS } from "../../../shared/values/index.ts";
 import { buildProject } from "../build/index.ts";
 import { projectDirFrom } from "../options.ts";
 import { renderReport } from "../report/print.ts";
@@ -39,7 +40,7 @@ export interface DeclaredVariable {
 
 /**
  * Every variable the Workers read, as `workerVars` (the local stack) passes
- * them: the root workflows' `env[]` and `invoke.auth.secret: env:NAME` go to
+ * them: the root workflows' `env[]` and the variables `invoke.auth.secret` reads go to
  * the orchestrator, the gateway config's `env[]` to the gateway.
  */
 export function declaredVariables(project: ProjectBundle): DeclaredVariable[] {
@@ -56,7 +57,9 @@ export function declaredVariables(project: ProjectBundle): DeclaredVariable[] {
   for (const workflow of roots) {
     for (const decl of workflow.env) add("orchestrator", decl.name, decl.secret, decl.default !== undefined, `workflow ${workflow.invoke_name}`);
     const secret = workflow.invoke_auth?.secret;
-    if (secret?.startsWith("env:")) add("orchestrator", secret.slice(4), true, false, `invoke.auth of ${workflow.invoke_name}`);
+    for (const name of secret === undefined ? [] : envNamesRead(secret, VALUE_FIELDS.invokeAuthSecret)) {
+      add("orchestrator", name, true, false, `invoke.auth of ${workflow.invoke_name}`);
+    }
   }
   for (const decl of project.gateway?.env ?? []) add("gateway", decl.name, decl.secret, decl.default !== undefined, "gateway config");
   return [...found.values()].sort((a, b) => (a.worker === b.worker ? a.name.localeCompare(b.name) : a.worker === "gateway" ? 1 : -1));

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { EnvDeclaration, ProjectBundle } from "../../../shared/bundle.ts";
+import { expressionStepRefs } from "../../../shared/expr/index.ts";
+import { envNamesRead, parseValueSource, resolveValue, sourceReads, VALUE_FIELDS } from "../../../shared/values/index.ts";
 
 type Source = Record<string, string | undefined>;
 
@@ -23,10 +25,10 @@ function declaredValues(declarations: EnvDeclaration[], source: Source): Record<
 export function workerVars(project: ProjectBundle, source: Source) {
   const roots = Object.values(project.workflows).filter((w) => w.invoke_name !== null);
   const workflowEnv = roots.flatMap((w) => w.env);
-  // `invoke.auth.secret: env:NAME` reads a variable the workflow need not declare.
+  // `invoke.auth.secret` reads variables the workflow need not declare.
   for (const workflow of roots) {
     const secret = workflow.invoke_auth?.secret;
-    if (secret?.startsWith("env:")) workflowEnv.push({ name: secret.slice(4), secret: true });
+    for (const name of secret === undefined ? [] : envNamesRead(secret, VALUE_FIELDS.invokeAuthSecret)) workflowEnv.push({ name, secret: true });
   }
   return {
     orchestrator: declaredValues(workflowEnv, source),
@@ -34,7 +36,7 @@ export function workerVars(project: ProjectBundle, source: Source) {
   };
 }
 
-/** The host of a URL written in the project, when it is static (not `env:`/`param:` and no template in the host). */
+/** The host of a URL written in the project, when it is static (not `param:` and no unresolved template in the host). */
 function staticHost(url: string): string | null {
   if (url.includes("{{") && /^[a-z]+:\/\/[^/]*\{\{/i.test(url)) return null;
   try {
@@ -45,11 +47,31 @@ function staticHost(url: string): string | null {
   }
 }
 
-/** `{{ env.NAME }}` and a whole `env:NAME` replaced by the variable's value (or its declared default). */
+/**
+ * A webhook URL with its env reads resolved from the variables (or their
+ * declared defaults): a legacy `env:NAME`, and each placeholder that reads
+ * only env. Placeholders that read params or steps stay as written.
+ */
 function withEnv(url: string, declarations: EnvDeclaration[], source: Source): string {
-  const value = (name: string) => source[name] ?? declarations.find((d) => d.name === name)?.default ?? "";
-  if (url.startsWith("env:")) return value(url.slice(4));
-  return url.replace(/\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => value(name));
+  const env: Record<string, string> = {};
+  for (const decl of declarations) env[decl.name] = source[decl.name] ?? decl.default ?? "";
+  const resolved = (text: string): string | undefined => {
+    const outcome = resolveValue(text, { env }, VALUE_FIELDS.webhookUrl);
+    return outcome.ok && typeof outcome.value === "string" ? outcome.value : undefined;
+  };
+  const parsed = parseValueSource(url, VALUE_FIELDS.webhookUrl);
+  if (parsed.kind === "legacy-env") return resolved(url) ?? url;
+  const parts =
+    parsed.kind === "template" ? [{ kind: "expr" as const, expression: parsed.expression, source: url }] : parsed.kind === "interpolation" ? parsed.parts : [];
+  if (parts.length === 0) return url;
+  return parts
+    .map((part) => {
+      if (part.kind === "text") return part.text;
+      const reads = sourceReads(parseValueSource(part.source, VALUE_FIELDS.webhookUrl));
+      const onlyEnv = reads.env.length > 0 && reads.params.length === 0 && expressionStepRefs(part.expression, { flat: true }).length === 0;
+      return (onlyEnv ? resolved(part.source) : undefined) ?? part.source;
+    })
+    .join("");
 }
 
 /**

@@ -1,11 +1,12 @@
-// Where env values may be read (spec §2.5, §4.1, §8.19). Only a root workflow
-// (one invoked directly) has an env context: agent files, server files and
-// sub-workflows must not read env, and a root workflow reads only the env vars
-// it declares.
+// Where env values may be read. Only a root workflow (one invoked directly)
+// has an env context: agent files, server files and sub-workflows must not
+// read env, and a root workflow reads only the env vars it declares (except
+// `invoke.auth.secret`, which reads the Worker's variable directly).
 
 import type { WorkflowFile } from "../../config/types.ts";
-import { formatFieldPath, type FieldPath, type FileIssues } from "../diagnostics.ts";
-import { envPrefixName, namespaceRefs, paramPrefixName, placeholderRefs } from "../expressions.ts";
+import { parseValueSource, sourceReads, VALUE_FIELDS, type ValueField } from "../../values/index.ts";
+import { formatFieldPath, type FieldPath } from "../diagnostics.ts";
+import { namespaceRefs, placeholderRefs } from "../expressions.ts";
 import type { LoadedFile, Project } from "../load-project.ts";
 import { envByName, isRootContext, isSubContext, parsed, stepType, steps, walkStrings, type Loaded } from "./common.ts";
 
@@ -18,27 +19,36 @@ export function checkEnvScopes(project: Project): void {
     const refs = workflowEnvRefs(file.data);
     if (isSubContext(project, file)) checkSubWorkflow(file, refs);
     if (isRootContext(project, file)) checkRootWorkflow(file, refs, !isSubContext(project, file));
-    checkAgentParamTemplates(file.data, file.issues);
   }
+}
+
+/** A string written in the legacy `env:NAME` form (matched as written, as the run time does). */
+function isLegacyEnv(text: string): boolean {
+  return parseValueSource(text, VALUE_FIELDS.paramDefault).kind === "legacy-env";
 }
 
 /** Agent and server files: no `env:` values and no `{{ env.X }}` (prompts are checked by the prompt rules). */
 function checkNoEnv(file: LoadedFile<unknown>, what: string, skipPrompts: boolean): void {
   walkStrings(file.raw, [], (text, path) => {
-    const shown = formatFieldPath(path);
-    if (envPrefixName(text) !== undefined) {
-      file.issues.error(path, `env: reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use param: instead`);
-    } else if (!(skipPrompts && path[0] === "prompt") && placeholderRefs(text, "env").length > 0) {
-      file.issues.error(path, `env reference outside root workflow context in ${what} ${file.display} — ${shown}: "${text}" — use params instead`);
+    const legacy = isLegacyEnv(text);
+    if (legacy || (!(skipPrompts && path[0] === "prompt") && placeholderRefs(text, "env").length > 0)) {
+      file.issues.error(
+        path,
+        `env reference outside root workflow context in ${what} ${file.display} — ${formatFieldPath(path)}: "${text}" — ` +
+          "agent and server files get no env; declare a param and pass the value from the root workflow's step",
+      );
     }
   });
 }
 
 interface EnvRef {
-  name: string;
+  /** The variable, or null when the whole `env` object is read (`{{ keys(env) }}`). */
+  name: string | null;
   path: FieldPath;
-  /** `env:NAME` (read from the environment directly) or `env.NAME` in an expression. */
-  form: "prefix" | "expression";
+  /** How an undeclared variable is reported: the legacy form and `invoke.auth.secret` read the Worker's variable directly. */
+  undeclared: "error" | "warn";
+  /** Written in the legacy `env:NAME` form. */
+  legacy: boolean;
 }
 
 /** Every env read of a workflow, by field. */
@@ -46,96 +56,83 @@ export function workflowEnvRefs(wf: WorkflowFile): EnvRef[] {
   const refs: EnvRef[] = [];
   const expression = (text: string, path: FieldPath): void => {
     const names = text.includes("{{") ? placeholderRefs(text, "env") : namespaceRefs(text, "env");
-    for (const name of names) refs.push({ name, path, form: "expression" });
+    for (const name of names) refs.push({ name, path, undeclared: "error", legacy: false });
   };
-  const templated = (text: string, path: FieldPath): void => {
-    const prefixed = envPrefixName(text);
-    if (prefixed !== undefined) refs.push({ name: prefixed, path, form: "prefix" });
-    else for (const name of placeholderRefs(text, "env")) refs.push({ name, path, form: "expression" });
+  const value = (text: string, path: FieldPath, field: ValueField, undeclared?: "warn"): void => {
+    const source = parseValueSource(text, field);
+    const reads = sourceReads(source);
+    const legacy = source.kind === "legacy-env";
+    for (const name of reads.env) refs.push({ name, path, undeclared: undeclared ?? (legacy ? "warn" : "error"), legacy });
+    if (reads.envWhole) refs.push({ name: null, path, undeclared: "error", legacy });
   };
 
   for (const { step, path } of steps(wf)) {
     if (step.condition !== undefined) expression(step.condition, [...path, "condition"]);
-    // Agent-step param templates see no env; checkAgentParamTemplates reports those.
-    const agentStep = stepType(step) === "agent";
-    for (const [key, value] of Object.entries(step.params ?? {})) {
-      if (typeof value !== "string") continue;
-      if (!agentStep) templated(value, [...path, "params", key]);
-      else if (envPrefixName(value) !== undefined) refs.push({ name: envPrefixName(value) ?? "", path: [...path, "params", key], form: "prefix" });
+    const field = stepType(step) === "agent" ? VALUE_FIELDS.agentStepParam : VALUE_FIELDS.workflowStepParam;
+    for (const [key, text] of Object.entries(step.params ?? {})) {
+      if (typeof text === "string") value(text, [...path, "params", key], field);
     }
-    for (const [key, value] of Object.entries(step.input ?? {})) {
-      if (typeof value === "string") expression(value, [...path, "input", key]);
+    for (const [key, text] of Object.entries(step.input ?? {})) {
+      if (typeof text === "string") expression(text, [...path, "input", key]);
     }
     if (step.for_each?.from !== undefined) expression(step.for_each.from, [...path, "for_each", "from"]);
-    if (step.webhook?.url !== undefined) templated(step.webhook.url, [...path, "webhook", "url"]);
-    for (const [key, value] of Object.entries(step.webhook?.body ?? {})) {
-      if (typeof value !== "string") continue;
-      const prefixed = envPrefixName(value);
-      if (prefixed !== undefined) refs.push({ name: prefixed, path: [...path, "webhook", "body", key], form: "prefix" });
-      else expression(value, [...path, "webhook", "body", key]);
+    if (step.webhook?.url !== undefined) value(step.webhook.url, [...path, "webhook", "url"], VALUE_FIELDS.webhookUrl);
+    for (const [key, text] of Object.entries(step.webhook?.body ?? {})) {
+      if (typeof text === "string") value(text, [...path, "webhook", "body", key], VALUE_FIELDS.webhookBody);
     }
   }
-  for (const [key, value] of Object.entries(wf.output?.map ?? {})) {
-    if (typeof value === "string") expression(value, ["output", "map", key]);
+  for (const [key, text] of Object.entries(wf.output?.map ?? {})) {
+    if (typeof text === "string") expression(text, ["output", "map", key]);
   }
   const secret = wf.invoke?.auth?.secret;
-  const prefixed = secret === undefined ? undefined : envPrefixName(secret);
-  if (prefixed !== undefined) refs.push({ name: prefixed, path: ["invoke", "auth", "secret"], form: "prefix" });
+  if (secret !== undefined) value(secret, ["invoke", "auth", "secret"], VALUE_FIELDS.invokeAuthSecret, "warn");
   return refs;
 }
+
+const SUB_WORKFLOW_ENV = "sub-workflows get no env; pass the value as a param ({{ params.NAME }})";
 
 /** A sub-workflow gets no env: every `env:` string and `env.X` read is an error. */
 function checkSubWorkflow(file: Loaded<WorkflowFile>, refs: EnvRef[]): void {
   walkStrings(file.raw, [], (text, path) => {
-    if (envPrefixName(text) !== undefined) {
-      file.issues.error(path, `env: reference outside root workflow context in sub-workflow file ${file.display} — ${formatFieldPath(path)}: "${text}"`);
+    if (isLegacyEnv(text)) {
+      file.issues.error(
+        path,
+        `env reference outside root workflow context in sub-workflow file ${file.display} — ${formatFieldPath(path)}: "${text}" — ${SUB_WORKFLOW_ENV}`,
+      );
     }
   });
   for (const ref of refs) {
-    if (ref.form !== "expression") continue;
-    file.issues.error(
-      ref.path,
-      `env.${ref.name} reference outside root workflow context in sub-workflow file ${file.display} — sub-workflows get no env; pass the value as a param`,
-    );
+    if (ref.legacy) continue; // reported by the walk above
+    const what = ref.name === null ? "env" : `env.${ref.name}`;
+    file.issues.error(ref.path, `${what} reference outside root workflow context in sub-workflow file ${file.display} — ${SUB_WORKFLOW_ENV}`);
   }
 }
 
 function checkRootWorkflow(file: Loaded<WorkflowFile>, refs: EnvRef[], rootOnly: boolean): void {
   const declared = envByName(file.data.env);
   for (const ref of refs) {
-    if (declared.has(ref.name)) continue;
-    if (ref.form === "expression") {
+    if (ref.name === null || declared.has(ref.name)) continue;
+    if (ref.undeclared === "error") {
       file.issues.error(ref.path, `env var "${ref.name}" is not declared in env:`);
     } else {
       file.issues.warn(ref.path, `env var "${ref.name}" is not declared in env:; declare it so it is provided and, if secret, scrubbed`);
     }
   }
 
-  // `param:` reads the invocation's string params, which a root run does not have.
+  // The legacy `param:NAME` reads a sub-workflow's string params, which a root run does not have.
   if (!rootOnly) return;
-  const paramPrefix = (text: string | undefined, path: FieldPath): void => {
-    const name = text === undefined ? undefined : paramPrefixName(text);
-    if (name !== undefined) file.issues.error(path, `param "${name}" referenced but no params context is available (root workflow)`);
+  const paramPrefix = (text: string | undefined, path: FieldPath, field: ValueField): void => {
+    const source = text === undefined ? undefined : parseValueSource(text, field);
+    if (source?.kind !== "legacy-param") return;
+    const hint = path[0] === "invoke" ? "invoke.auth.secret can read only env" : `write "{{ params.${source.name} }}" to read the invocation's params`;
+    file.issues.error(path, `param "${source.name}" referenced but no params context is available (root workflow); ${hint}`);
   };
-  paramPrefix(file.data.invoke?.auth?.secret, ["invoke", "auth", "secret"]);
+  paramPrefix(file.data.invoke?.auth?.secret, ["invoke", "auth", "secret"], VALUE_FIELDS.invokeAuthSecret);
   for (const { step, path } of steps(file.data)) {
-    paramPrefix(step.webhook?.url, [...path, "webhook", "url"]);
+    paramPrefix(step.webhook?.url, [...path, "webhook", "url"], VALUE_FIELDS.webhookUrl);
     if (stepType(step) === "workflow") {
       for (const [key, value] of Object.entries(step.params ?? {})) {
-        if (typeof value === "string") paramPrefix(value, [...path, "params", key]);
-      }
-    }
-  }
-}
-
-/** Agent-step param templates see no env (spec §8.5): `{{ env.X }}` would pass the literal text on. */
-function checkAgentParamTemplates(wf: WorkflowFile, issues: FileIssues): void {
-  for (const { step, path } of steps(wf)) {
-    if (stepType(step) !== "agent") continue;
-    for (const [key, value] of Object.entries(step.params ?? {})) {
-      if (typeof value !== "string") continue;
-      for (const name of placeholderRefs(value, "env")) {
-        issues.error([...path, "params", key], `{{ env.${name} }} does not resolve in agent step params; use "env:${name}"`);
+        if (typeof value === "string") paramPrefix(value, [...path, "params", key], VALUE_FIELDS.workflowStepParam);
       }
     }
   }

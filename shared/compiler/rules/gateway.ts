@@ -3,7 +3,6 @@
 import type { GatewayFile } from "../../config/types.ts";
 import { isBroken } from "../decode.ts";
 import type { FileIssues } from "../diagnostics.ts";
-import { envPrefixName } from "../expressions.ts";
 import type { Project } from "../load-project.ts";
 import { checkEnvDeclarations } from "./workflow-shape.ts";
 
@@ -47,7 +46,8 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
           `provider "${name}": config key "${key}": env var(s) [${[...new Set(missing)].join(" ")}] referenced but not declared in env: section`,
         );
       }
-      const prefixed = envPrefixName(value);
+      // Provider config never understood `env:NAME` (it reaches the provider as written).
+      const prefixed = value.trim().startsWith("env:") ? value.trim().slice(4) : undefined;
       if (prefixed !== undefined) {
         issues.warn([...at, "config", key], `"${value}" is used literally; write {{ env.${prefixed} }} and declare ${prefixed} in env:`);
       }

@@ -3,6 +3,8 @@
 // and invoke auth.
 
 import type { EnvVarConfig, StepConfig, WorkflowFile } from "../../config/types.ts";
+import { expressionStepRefs } from "../../expr/index.ts";
+import { parseValueSource, sourceExpressions, sourceReads, VALUE_FIELDS } from "../../values/index.ts";
 import { isBroken, isMapping, typeName } from "../decode.ts";
 import type { FieldPath, FileIssues } from "../diagnostics.ts";
 import type { Project } from "../load-project.ts";
@@ -40,8 +42,8 @@ function checkWorkflow(wf: WorkflowFile, issues: FileIssues): void {
     }
     if (auth.secret === undefined || auth.secret.trim() === "") {
       issues.error(["invoke", "auth", "secret"], "invoke.auth.secret is required");
-    } else if (auth.secret.includes("{{")) {
-      issues.warn(["invoke", "auth", "secret"], `invoke.auth.secret is compared literally; templates do not resolve here (use env:NAME)`);
+    } else if (readsBeyondEnv(auth.secret)) {
+      issues.error(["invoke", "auth", "secret"], "invoke.auth.secret is checked before the run starts: its templates can read only {{ env.NAME }}");
     }
   }
 
@@ -56,6 +58,12 @@ function checkWorkflow(wf: WorkflowFile, issues: FileIssues): void {
     }
     checkStep(step, path, issues);
   }
+}
+
+/** A template of `invoke.auth.secret` that reads params or steps, which do not exist yet when it is checked. */
+function readsBeyondEnv(secret: string): boolean {
+  const source = parseValueSource(secret, VALUE_FIELDS.invokeAuthSecret);
+  return sourceReads(source).params.length > 0 || sourceExpressions(source).some((expression) => expressionStepRefs(expression, { flat: true }).length > 0);
 }
 
 export function checkEnvDeclarations(env: readonly EnvVarConfig[] | undefined, path: FieldPath, issues: FileIssues): void {

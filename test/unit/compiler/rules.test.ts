@@ -2,7 +2,9 @@
 // compile cleanly, and each failing fixture reports exactly the listed errors,
 // each naming its file, field path and reason, all in one pass.
 
-import { resolve } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nodeProjectFs } from "../../../cli/src/fs.ts";
 import { compileProject, type CompileResult } from "../../../shared/compiler/compile.ts";
@@ -241,17 +243,23 @@ describe("failing fixtures", () => {
     [
       "agents/orphan.agent.yaml",
       "params.schema.properties.key.default",
-      'env: reference outside root workflow context in agent file agents/orphan.agent.yaml — params.schema.properties.key.default: "env:SECRET_KEY" — use param: instead',
+      'env reference outside root workflow context in agent file agents/orphan.agent.yaml — params.schema.properties.key.default: "env:SECRET_KEY" — agent and server files get no env; declare a param',
     ],
   ]);
 
   describeFailingFixture("bad-secrets", [
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.key", 'agent param "key" is secret but env var "PUBLIC_URL" is not declared secret: true'],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.pin", 'agent param "pin" is secret but env var "UNDECLARED" is not declared in env:'],
-    ["workflows/secrets.workflow.yaml", "pipeline[0].params.code", 'agent param "code" is secret and must use an env: source'],
+    [
+      "workflows/secrets.workflow.yaml",
+      "pipeline[0].params.code",
+      'agent param "code" is secret and must be fed from a secret source: "{{ env.NAME }}" (declared secret: true) or "{{ params.NAME }}" (a secret param)',
+    ],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.otp", 'agent param "otp" is secret but workflow param "user" is not marked secret'],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.note", 'agent param "note" is not secret but is fed from secret env var "API_KEY"'],
     ["workflows/secrets.workflow.yaml", "pipeline[0].params.memo", 'agent param "memo" is not secret but is fed from secret param "pw"'],
+    // An undeclared `{{ env.X }}` is one error (the env scope rule's), not a second one from the secret chain.
+    ["workflows/secrets.workflow.yaml", "pipeline[1].params.otp", 'env var "NOT_DECLARED" is not declared in env:'],
     [
       "workflows/secrets.workflow.yaml",
       "pipeline[2].params.title",
@@ -267,20 +275,21 @@ describe("failing fixtures", () => {
   describeFailingFixture("bad-env", [
     ["workflows/root.workflow.yaml", "pipeline[0].condition", 'env var "MISSING" is not declared in env:'],
     ["workflows/root.workflow.yaml", "pipeline[0].webhook.url", 'env var "ALSO_MISSING" is not declared in env:'],
-    ["workflows/root.workflow.yaml", "pipeline[1].params.text", '{{ env.DECLARED }} does not resolve in agent step params; use "env:DECLARED"'],
-    ["workflows/root.workflow.yaml", "pipeline[2].params.who", 'param "someone" referenced but no params context is available'],
+    ["workflows/root.workflow.yaml", "invoke.auth.secret", "invoke.auth.secret is checked before the run starts: its templates can read only {{ env.NAME }}"],
+    [
+      "workflows/root.workflow.yaml",
+      "pipeline[2].params.who",
+      'param "someone" referenced but no params context is available (root workflow); write "{{ params.someone }}"',
+    ],
     [
       "workflows/nested/child.workflow.yaml",
       "pipeline[0].webhook.url",
-      'env: reference outside root workflow context in sub-workflow file workflows/nested/child.workflow.yaml — pipeline[0].webhook.url: "env:HOOK_URL"',
+      'env reference outside root workflow context in sub-workflow file workflows/nested/child.workflow.yaml — pipeline[0].webhook.url: "env:HOOK_URL" — sub-workflows get no env',
     ],
     ["workflows/nested/child.workflow.yaml", "pipeline[0].webhook.body.v", "env.SECRET reference outside root workflow context in sub-workflow file"],
+    ["workflows/nested/child.workflow.yaml", "pipeline[1].params.text", "env.DECLARED reference outside root workflow context in sub-workflow file"],
     ["agents/envy.agent.yaml", "description", "env reference outside root workflow context in agent file agents/envy.agent.yaml"],
-    [
-      "servers/env.server.yaml",
-      "auth.secret",
-      'env: reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"',
-    ],
+    ["servers/env.server.yaml", "auth.secret", 'env reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"'],
   ]);
 
   describeFailingFixture("bad-refs", [
@@ -397,5 +406,50 @@ describe("warnings and positions", () => {
     expect(graph?.nodes.find((n) => n.id === "fan")).toMatchObject({ kind: "agent", failed: true });
     expect(graph?.edges).toContainEqual({ from: "x", to: "b" });
     expect(graph?.edges).toContainEqual({ from: "c", to: "a" });
+  });
+});
+
+describe("legacy value forms (env:NAME, param:NAME, backtick literals)", () => {
+  const dir = fixture("legacy-values");
+  const expected: Expected[] = [
+    ["workflows/legacy.workflow.yaml", "invoke.auth.secret", '"env:TOKEN" uses the legacy value syntax; write "{{ env.TOKEN }}" instead'],
+    ["workflows/legacy.workflow.yaml", "pipeline[0].params.token", '"env:TOKEN" uses the legacy value syntax; write "{{ env.TOKEN }}" instead'],
+    ["workflows/legacy.workflow.yaml", "pipeline[1].params.label", `"\`env:LITERAL\`" uses the legacy value syntax; write "{{ 'env:LITERAL' }}" instead`],
+    ["workflows/legacy.workflow.yaml", "pipeline[1].params.plain", '"`plain text`" uses the legacy value syntax; write "plain text" instead'],
+    ["workflows/legacy.workflow.yaml", "pipeline[1].params.hook", '"env:HOOK" uses the legacy value syntax; write "{{ env.HOOK }}" instead'],
+    ["workflows/legacy.workflow.yaml", "pipeline[2].webhook.url", '"env:HOOK" uses the legacy value syntax; write "{{ env.HOOK }}" instead'],
+    ["workflows/legacy.workflow.yaml", "pipeline[2].webhook.body.token", '"env:TOKEN" uses the legacy value syntax; write "{{ env.TOKEN }}" instead'],
+    ["shared/child.workflow.yaml", "pipeline[0].webhook.url", '"param:hook" uses the legacy value syntax; write "{{ params.hook }}" instead'],
+    ["agents/caller.agent.yaml", "servers[0].params.mode", '"`fast`" uses the legacy value syntax; write "fast" instead'],
+    ["servers/api.server.yaml", "auth.secret", '"`static-key`" uses the legacy value syntax; write "static-key" instead'],
+  ];
+
+  it("still validate: every file OKAY and a bundle, with one warning per use naming the {{ }} replacement", () => {
+    const result = compile(dir);
+    expect(listing(result.report.errors)).toBe("");
+    expect(result.ok).toBe(true);
+    expect(result.bundle).toBeDefined();
+    expect(result.report.files.every((f) => f.status === "OKAY")).toBe(true);
+    for (const entry of expected) expect(find(result.report.warnings, entry), `missing ${entry.join(": ")}`).toBeDefined();
+    expect(result.report.warnings).toHaveLength(expected.length);
+    // The agent step's backtick was never a legacy form there: it is passed on as written.
+    expect(result.report.warnings.some((w) => w.path === "pipeline[0].params.who")).toBe(false);
+  });
+
+  it("no warning remains once each use is rewritten as its warning says", () => {
+    const copy = mkdtempSync(join(tmpdir(), "ktsu-legacy-"));
+    cpSync(dir, copy, { recursive: true });
+    for (const warning of compile(copy).report.warnings) {
+      const replacement = /write "(.*)" instead$/.exec(warning.message)?.[1];
+      expect(replacement, warning.message).toBeDefined();
+      const file = join(copy, warning.file);
+      const lines = readFileSync(file, "utf8").split("\n");
+      const at = (warning.line ?? 0) - 1;
+      lines[at] = (lines[at] ?? "").replace(/^(\s*[^:\s]+:\s).*$/, (_, key: string) => `${key}${JSON.stringify(replacement)}`);
+      writeFileSync(file, lines.join("\n"));
+    }
+    const rewritten = compile(copy);
+    expect(listing(rewritten.report.errors)).toBe("");
+    expect(listing(rewritten.report.warnings)).toBe("");
   });
 });

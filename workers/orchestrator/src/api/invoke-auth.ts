@@ -1,4 +1,6 @@
 import type { CompiledInvokeAuth } from "../../../../shared/bundle.ts";
+import { stringForm } from "../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS } from "../../../../shared/values/index.ts";
 import type { Refusal } from "../run/admission.ts";
 
 const encoder = new TextEncoder();
@@ -13,15 +15,17 @@ function misconfigured(message: string): Refusal {
   return { status: 500, error: "server misconfiguration", message };
 }
 
-/** `invoke.auth.secret` through ResolveValue with env allowed and no params (spec §8.17). */
+/**
+ * `invoke.auth.secret` through the shared value resolver. It is checked before
+ * the run exists, so only env can be read: the Worker's own variables (the
+ * name need not be declared in the workflow's `env`).
+ */
 function resolveSecret(secret: string, env: Record<string, unknown>): string | Refusal {
-  if (secret.startsWith("env:")) {
-    const value = env[secret.slice(4)];
-    return typeof value === "string" ? value : misconfigured(`env var "${secret.slice(4)}" is not set`);
-  }
-  if (secret.startsWith("param:")) return misconfigured(`param "${secret.slice(6)}" referenced but no params context is available`);
-  if (secret.length >= 2 && secret.startsWith("`") && secret.endsWith("`")) return secret.slice(1, -1);
-  return secret;
+  const vars: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === "string") vars[name] = value;
+  const outcome = resolveValue(secret, { env: vars }, VALUE_FIELDS.invokeAuthSecret);
+  if (!outcome.ok) return misconfigured(outcome.error.message);
+  return outcome.value === null ? "" : stringForm(outcome.value);
 }
 
 /** The per-workflow `invoke.auth` check: 500 when misconfigured, 401 when the caller's token does not match. */
