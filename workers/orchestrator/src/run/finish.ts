@@ -1,5 +1,4 @@
-import { validators } from "ktsu-project";
-import type { CompiledStep } from "../../../../shared/bundle.ts";
+import type { CompiledStep, Validator } from "../../../../shared/bundle.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
 import { MAX_RAW_OUTPUT_CHARS, outputLimitError, truncate } from "../engine/limits.ts";
 import { applyReservedFields, stripReservedFields } from "../engine/semantics.ts";
@@ -10,9 +9,13 @@ import type { OutputVerdict } from "./outcome.ts";
  * `ktsu_*` fields are applied exactly once, with the step's own confidence
  * threshold (never a default or a second pass); then Air-Lock validates the cleaned output
  * against the step's `output.schema` in full (types, enums, nested), keeping
- * the raw output and the failing paths.
+ * the raw output and the failing paths. `validators` are the project bundle's.
  */
-export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | null | undefined): OutputVerdict {
+export function finishOutput(
+  step: CompiledStep,
+  raw: Record<string, unknown> | null | undefined,
+  validators: Readonly<Record<string, Validator>>,
+): OutputVerdict {
   const output = raw ?? {};
   const tooBig = outputLimitError(output);
   if (tooBig) return { kind: "failed", error: tooBig };

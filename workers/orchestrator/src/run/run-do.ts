@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { project } from "ktsu-project";
+import { project, validators } from "ktsu-project";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
@@ -39,7 +39,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       runtime: env.RUNTIME,
       gateway: env.GATEWAY,
       childRun: (runId) => runs.get(runs.idFromName(runId)),
-      judge: finishOutput,
+      judge: (step, output) => finishOutput(step, output, validators),
       heartbeatTimeout: env.KTSU_HEARTBEAT_TIMEOUT_MS,
       onCommitted: (events, ended) => this.hub.publish(events, ended),
     });
