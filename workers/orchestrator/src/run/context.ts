@@ -17,9 +17,30 @@ export interface ChildRun {
   childFinished(result: ChildResult): Promise<unknown>;
 }
 
+/**
+ * The run state as a handler sees it: read the run, its steps and items, and
+ * record changes, which the next commit writes. Committing, loading and
+ * mirroring are not a handler's business.
+ */
+export type RunStateAccess = Pick<
+  RunState,
+  | "run"
+  | "workflow"
+  | "stepState"
+  | "stepStates"
+  | "item"
+  | "touchStep"
+  | "persistStep"
+  | "putItem"
+  | "putApproval"
+  | "readCheckpoint"
+  | "writeCheckpoint"
+  | "scrubber"
+>;
+
 export interface RunContext {
   /** The run, its steps and items; changes made through it are written by the next commit. */
-  readonly state: RunState;
+  readonly state: RunStateAccess;
   /** What expressions and value sources see. */
   readonly scope: ExpressionScope;
   /** The gateway binding: its `/egress` endpoint is the only way out for webhooks. */
