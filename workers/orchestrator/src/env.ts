@@ -1,7 +1,7 @@
 /** Bindings of the orchestrator Worker (see wrangler.orchestrator.jsonc). */
 export interface OrchestratorEnv {
   DB: D1Database;
-  /** Run Durable Objects; `run/stub.ts` gives them their type (naming the class here would make an import cycle). */
+  /** Run Durable Objects (RunDO); `run/stub.ts` gives them their class type: naming RunDO here would make an import cycle. */
   RUNS: DurableObjectNamespace<Rpc.DurableObjectBranded>;
   RUN_QUEUE: Queue<unknown>;
   RUNTIME: Fetcher;
