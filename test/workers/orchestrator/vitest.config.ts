@@ -25,6 +25,8 @@ export default defineConfig({
             INVOKE_SECRET: "invoke-secret-9b3e",
             KTSU_HEARTBEAT_TIMEOUT_MS: "1500",
             KTSU_STATE_KEY: "q5n2M8i3w0Yb7+GsWcYk1Jr9oQmZl6Ue4T1hXvA0dN8=",
+            // Test-only faults (run/test-faults.ts), armed only for run ids with this prefix (engine-repair.test.ts).
+            KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-",
           },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),

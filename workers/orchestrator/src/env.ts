@@ -1,9 +1,8 @@
-import type { RunDO } from "./run/run-do.ts";
-
 /** Bindings of the orchestrator Worker (see wrangler.orchestrator.jsonc). */
 export interface OrchestratorEnv {
   DB: D1Database;
-  RUNS: DurableObjectNamespace<RunDO>;
+  /** Run Durable Objects (RunDO); `run/stub.ts` gives them their class type: naming RunDO here would make an import cycle. */
+  RUNS: DurableObjectNamespace<Rpc.DurableObjectBranded>;
   RUN_QUEUE: Queue<unknown>;
   RUNTIME: Fetcher;
   GATEWAY: Fetcher;
@@ -14,6 +13,11 @@ export interface OrchestratorEnv {
   KTSU_ADMIN_TOKEN?: string;
   /** Milliseconds without a heartbeat after which an agent step fails (default 15000). */
   KTSU_HEARTBEAT_TIMEOUT_MS?: string;
+  /**
+   * Test-only fault injection (see run/test-faults.ts), e.g. `mirror_fails_once_at_end:<run id prefix>`.
+   * Never set in a deployment; inert when unset.
+   */
+  KTSU_TEST_FAULTS?: string;
   /** Values of the root workflows' declared `env[]` entries arrive as vars/secrets of the same name. */
   [name: string]: unknown;
 }

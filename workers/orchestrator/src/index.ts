@@ -11,6 +11,6 @@ export default {
   queue: consumeRunMessages,
   async scheduled(_controller, env): Promise<void> {
     const { checked, rearmed } = await sweepStaleRuns(env);
-    if (checked > 0) console.log(`sweep: ${checked} stale running run(s), ${rearmed} alarm(s) re-armed`);
+    if (checked > 0) console.log(`sweep: ${checked} stale running run(s), ${rearmed} repaired (alarm re-armed or D1 re-mirrored)`);
   },
 } satisfies ExportedHandler<OrchestratorEnv>;

@@ -6,9 +6,12 @@ import { Store } from "./store/store.ts";
 const STALE_AFTER_MS = 2 * 60_000;
 
 /**
- * Cron backstop for lost alarms (alarms are at-least-once but can be lost with a
- * storage failure): every stale running run's Durable Object re-arms its alarm if
- * it has none, and the alarm then resumes or fails the run.
+ * Cron backstop for runs D1 shows as `running` with no change for a while. The
+ * run's Durable Object repairs what it can: a run that has ended there is
+ * mirrored to D1 again (its last mirror batch was lost); a running run whose
+ * alarm was lost (alarms are at-least-once but can be lost with a storage
+ * failure) gets it re-armed, and the alarm then resumes or fails the run.
+ * `rearmed` counts the runs repaired either way.
  */
 export async function sweepStaleRuns(env: OrchestratorEnv, now = Date.now()): Promise<{ checked: number; rearmed: number }> {
   const ids = await new Store(env.DB).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());

@@ -56,7 +56,3 @@ export class EventHub {
     subscriber.writer.close().catch(() => {});
   }
 }
-
-export function eventKey(seq: number): string {
-  return `event:${String(seq).padStart(8, "0")}`;
-}

@@ -1,37 +1,33 @@
-import { validators } from "ktsu-project";
-import type { CompiledStep } from "../../../../shared/bundle.ts";
-import type { ValidationFailure } from "../../../../shared/contracts/records.ts";
+import type { CompiledStep, Validator } from "../../../../shared/bundle.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
 import { MAX_RAW_OUTPUT_CHARS, outputLimitError, truncate } from "../engine/limits.ts";
-import { processReservedFields, stripReservedFields } from "../engine/semantics.ts";
-
-export type OutputVerdict =
-  | { kind: "complete"; output: Record<string, unknown> }
-  | { kind: "skipped"; context: unknown }
-  | { kind: "needs_human"; output: Record<string, unknown> }
-  | { kind: "failed"; error: string; details?: { raw_output?: string; validation_errors?: ValidationFailure[] } };
-
-/** The reserved-field error that halts a run for a human instead of failing it. */
-const NEEDS_HUMAN = "needs_human_review";
+import { applyReservedFields, stripReservedFields } from "../engine/semantics.ts";
+import type { OutputVerdict } from "./outcome.ts";
 
 /**
- * What a step's output means (spec §8.3 steps 7–9): a top-level `"skipped": true`
- * skips; reserved `ktsu_*` fields are applied once, with the step's own
- * confidence threshold (bugs B2/B3); then Air-Lock validates the cleaned output
+ * What a step's output means: a top-level `"skipped": true` skips; reserved
+ * `ktsu_*` fields are applied exactly once, with the step's own confidence
+ * threshold (never a default or a second pass); then Air-Lock validates the cleaned output
  * against the step's `output.schema` in full (types, enums, nested), keeping
- * the raw output and the failing paths.
+ * the raw output and the failing paths. `validators` are the project bundle's.
  */
-export function finishOutput(step: CompiledStep, raw: Record<string, unknown> | null | undefined): OutputVerdict {
+export function finishOutput(
+  step: CompiledStep,
+  raw: Record<string, unknown> | null | undefined,
+  validators: Readonly<Record<string, Validator>>,
+): OutputVerdict {
   const output = raw ?? {};
   const tooBig = outputLimitError(output);
   if (tooBig) return { kind: "failed", error: tooBig };
   if (output.skipped === true) return { kind: "skipped", context: output };
 
-  // Fanout wrappers have no confidence of their own: the threshold applies per item (bug B24).
+  // Fanout wrappers have no confidence of their own: the threshold applies to each item, not to the aggregate.
   const threshold = step.type === "agent" && !step.for_each ? step.confidence_threshold : 0;
-  const reserved = processReservedFields(output, threshold);
+  const reserved = applyReservedFields(output, threshold);
   if (reserved.kind === "fail") {
-    return reserved.error === NEEDS_HUMAN ? { kind: "needs_human", output: stripReservedFields(output) } : { kind: "failed", error: reserved.error };
+    return reserved.field === "ktsu_needs_human"
+      ? { kind: "needs_human", output: stripReservedFields(output), signal: reserved.field }
+      : { kind: "failed", error: reserved.error, signal: reserved.field };
   }
   if (reserved.kind === "skip") return { kind: "skipped", context: reserved.output };
 

@@ -4,7 +4,7 @@
 
 import type { StepType } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
-import type { ApprovalRecord, RunStatus, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
+import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
 
 /** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
@@ -26,7 +26,7 @@ export interface StartRun {
   parent?: { run_id: string; step_id: string };
   /** The root run (budget accounting and env scope). */
   root_run_id: string;
-  /** Root runs see `env`; sub-workflows never do (spec §8.16). */
+  /** Root runs see `env`; sub-workflows never do: a sub-workflow gets only what its parent passes as params. */
   env_enabled: boolean;
   /** Webhook steps run (root) or are suppressed (sub-workflows without the dual opt-in). */
   webhooks_enabled: boolean;
@@ -51,7 +51,7 @@ export interface RunMeta extends StartRun {
   event_seq: number;
   /** Sub-runs: whether the parent has acknowledged this run's end. */
   parent_notified?: boolean;
-  /** Sub-runs: the result handed to the parent (spec §8.15 item 8). */
+  /** Sub-runs: the result handed to the parent (`output.map`, else the last completed step's output). */
   result?: Record<string, unknown>;
   /**
    * When the run has secret params: `params`, `param_strings`, `payload` and
@@ -113,6 +113,10 @@ export interface StepState {
   redispatches?: number;
   /** needs_human: the cleaned output waiting for a reviewer. */
   held_output?: Record<string, unknown>;
+  /** The reserved output field that failed the step or sent it to a human. */
+  signal?: ReservedSignalField;
+  /** Set when the run ended around the step while it was still running. */
+  cancelled?: StepCancellation;
 }
 
 export interface ApprovalState extends ApprovalRecord {
@@ -150,6 +154,20 @@ export const ZERO_METRICS: StepMetrics = { duration_ms: 0, tokens_in: 0, tokens_
 export const TERMINAL_STEP: ReadonlySet<StepStatusInternal> = new Set(["complete", "failed", "skipped", "cancelled", "needs_human"]);
 /** Statuses whose output downstream steps may read. */
 export const SETTLED_OK: ReadonlySet<StepStatusInternal> = new Set(["complete", "skipped"]);
+
+/** Storage key of a run event: zero-padded so a key-ordered list is sequence order. */
+export function eventKey(seq: number): string {
+  return `event:${String(seq).padStart(8, "0")}`;
+}
+
+/** What a sub-run tells its parent when it ends. */
+export interface ChildResult {
+  step_id: string;
+  status: "complete" | "failed";
+  output?: Record<string, unknown>;
+  error?: string;
+  metrics: StepMetrics;
+}
 
 export function itemKey(stepId: string, index: number): string {
   return `item:${stepId}:${String(index).padStart(6, "0")}`;

@@ -3,11 +3,12 @@ import { SETTLED_OK, TERMINAL_STEP, type StepState } from "./model.ts";
 
 /**
  * Steps that may start now: not started, and every dependency settled
- * (complete or skipped — skips do not propagate, spec §8.7). Returned in
- * declaration order; the run starts all of them at once. `on: approval`
- * webhook steps are never DAG nodes (bug B16); they fire when an approval opens.
+ * (complete or skipped — a skipped dependency does not skip its dependents).
+ * Returned in declaration order; the run starts all of them at once.
+ * `on: approval` webhook steps are never DAG nodes (nothing waits for them);
+ * they fire when an approval opens.
  */
-export function readySteps(pipeline: CompiledStep[], states: Map<string, StepState>): CompiledStep[] {
+export function readySteps(pipeline: CompiledStep[], states: ReadonlyMap<string, StepState>): CompiledStep[] {
   return pipeline.filter((step) => {
     if (step.type === "webhook" && step.on === "approval") return false;
     if (states.get(step.id)?.status !== "pending") return false;
@@ -19,7 +20,7 @@ export function readySteps(pipeline: CompiledStep[], states: Map<string, StepSta
 }
 
 /** Whether every DAG step has reached a terminal status. */
-export function allSettled(pipeline: CompiledStep[], states: Map<string, StepState>): boolean {
+export function allSettled(pipeline: CompiledStep[], states: ReadonlyMap<string, StepState>): boolean {
   return pipeline.every((step) => {
     if (step.type === "webhook" && step.on === "approval") return true;
     const state = states.get(step.id);

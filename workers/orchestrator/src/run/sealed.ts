@@ -4,7 +4,10 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+/** WebCrypto's key type, named through `crypto` so the module type-checks under Node's types as well as workerd's. */
+type SecretKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+const keys = new Map<string, Promise<SecretKey>>();
 
 function b64(bytes: Uint8Array): string {
   let text = "";
@@ -16,7 +19,7 @@ function unb64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-function importKey(secret: string): Promise<CryptoKey> {
+function importKey(secret: string): Promise<SecretKey> {
   let key = keys.get(secret);
   if (!key) {
     const raw = unb64(secret);

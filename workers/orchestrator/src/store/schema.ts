@@ -1,4 +1,5 @@
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
+import type { ReservedSignalField, StepCancellation } from "../../../../shared/contracts/records.ts";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -55,6 +56,10 @@ export const steps = sqliteTable(
     messages: text("messages", { mode: "json" }).$type<unknown[]>(),
     startedAt: text("started_at"),
     endedAt: text("ended_at"),
+    /** The reserved `ktsu_*` output field that failed the step or sent it to a human. */
+    signal: text("signal").$type<ReservedSignalField>(),
+    /** `{run_status}` when the step was cancelled because the run ended around it. */
+    cancelled: text("cancelled", { mode: "json" }).$type<StepCancellation>(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.id] }), index("idx_steps_run_seq").on(t.runId, t.seq)],
 );
@@ -73,7 +78,7 @@ export const events = sqliteTable(
   (t) => [primaryKey({ columns: [t.runId, t.seq] })],
 );
 
-/** Approvals keep a history: a step may ask again after a resume (bug B10 of the original). */
+/** Approvals keep a history: a step may ask again after a resume, and each request keeps its own row. */
 export const approvals = sqliteTable(
   "approvals",
   {

@@ -5,8 +5,8 @@ import { approvals, events, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
 
-/** D1 binds at most 100 parameters per statement: steps have 15 columns, events 6. */
-const STEP_ROWS_PER_STATEMENT = 6;
+/** D1 binds at most 100 parameters per statement: steps have 17 columns, events 6. */
+const STEP_ROWS_PER_STATEMENT = 5;
 const EVENT_ROWS_PER_STATEMENT = 16;
 
 /** On conflict, a step row takes every column of the new row (SQLite's `excluded`). */
@@ -26,6 +26,8 @@ const STEP_UPSERT = Object.fromEntries(
       ["messages", steps.messages],
       ["startedAt", steps.startedAt],
       ["endedAt", steps.endedAt],
+      ["signal", steps.signal],
+      ["cancelled", steps.cancelled],
     ] as const
   ).map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]),
 );
@@ -231,6 +233,8 @@ function stepRow(step: StepRecord) {
     messages: step.messages ?? null,
     startedAt: step.started_at ?? null,
     endedAt: step.ended_at ?? null,
+    signal: step.signal ?? null,
+    cancelled: step.cancelled ?? null,
   };
 }
 
@@ -251,6 +255,8 @@ function stepRecord(row: StepRow): StepRecord {
     metrics: row.metrics as unknown as StepRecord["metrics"],
     ...(row.reflected !== null ? { reflected: row.reflected } : {}),
     ...(row.messages ? { messages: row.messages as StepRecord["messages"] } : {}),
+    ...(row.signal ? { signal: row.signal } : {}),
+    ...(row.cancelled ? { cancelled: row.cancelled } : {}),
   };
 }
 

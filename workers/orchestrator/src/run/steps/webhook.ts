@@ -1,7 +1,12 @@
-import type { CompiledWebhookStep } from "../../../../shared/bundle.ts";
-import { evaluate, interpolate, wholeTemplateExpression, type JsonValue } from "../../../../shared/expr/index.ts";
-import type { EnvLookup } from "../engine/agent-request.ts";
-import type { StepOutcome } from "./step-runner.ts";
+// Webhook steps: a request through the gateway's egress endpoint, sent while
+// the run keeps serving other requests, and sent again after an eviction.
+
+import type { CompiledWebhookStep } from "../../../../../shared/bundle.ts";
+import { evaluate, interpolate, wholeTemplateExpression, type JsonValue } from "../../../../../shared/expr/index.ts";
+import type { EnvLookup } from "../../engine/agent-request.ts";
+import type { RunContext } from "../context.ts";
+import type { StepState } from "../model.ts";
+import type { StepOutcome } from "../outcome.ts";
 
 export interface WebhookContext {
   /** The gateway binding: its `/egress` endpoint is the only way out. */
@@ -10,7 +15,7 @@ export interface WebhookContext {
   runId: string;
   root: boolean;
   envLookup: EnvLookup;
-  /** Body values written `env:NAME` read the Worker's env in root and sub-workflows alike (spec §8.5). */
+  /** Body values written `env:NAME` read the Worker's env in root and sub-workflows alike. */
   rawEnv: (name: string) => string | undefined;
   paramStrings?: Record<string, string>;
   /** The step's deadline (model_policy.timeout_s), which also bounds the request. */
@@ -19,7 +24,7 @@ export interface WebhookContext {
 
 class WebhookError extends Error {}
 
-/** `ResolveValue` for the URL (spec §2.5): `env:` (root only), `param:`, backtick literal, or the text itself. */
+/** The URL's value source: `env:` (root runs only), `param:`, a backtick-quoted literal, or the text itself. */
 function resolveUrlSource(url: string, ctx: WebhookContext): string {
   if (url.startsWith("env:")) {
     const name = url.slice(4);
@@ -39,7 +44,7 @@ function resolveUrlSource(url: string, ctx: WebhookContext): string {
   return url;
 }
 
-/** The JSON body (spec §8.5): string values only; `env:` reads the env; otherwise JMESPath or a whole `{{ }}`; null omits the key. */
+/** The JSON body: string values only; `env:` reads the env; otherwise JMESPath or a whole `{{ }}`; null omits the key. */
 function buildBody(step: CompiledWebhookStep, ctx: WebhookContext): Record<string, JsonValue> {
   const body: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(step.webhook.body)) {
@@ -62,7 +67,7 @@ function buildBody(step: CompiledWebhookStep, ctx: WebhookContext): Record<strin
 }
 
 /**
- * Sends a webhook step through the gateway's egress endpoint (spec §8.14).
+ * Sends a webhook step through the gateway's egress endpoint.
  * The idempotency key is stable per run and step, so a request re-sent after
  * an eviction can be recognised by the receiver.
  */
@@ -107,4 +112,36 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
   } catch (err) {
     return { kind: "failed", error: `webhook ${method} ${url}: ${(err as Error).message}` };
   }
+}
+
+function inFlightKey(step: CompiledWebhookStep): string {
+  return `webhook:${step.id}`;
+}
+
+/** Sends the webhook; its reply settles the step later, while the object keeps serving other requests. */
+export function startWebhook(ctx: RunContext, step: CompiledWebhookStep, state: StepState): void {
+  const key = inFlightKey(step);
+  ctx.markInFlight(key);
+  const send = sendWebhook(step, {
+    gateway: ctx.gateway,
+    context: ctx.scope.context(),
+    runId: ctx.state.run.run_id,
+    root: ctx.state.run.env_enabled,
+    envLookup: ctx.scope.envLookup(),
+    rawEnv: (name) => ctx.scope.rawEnv(name),
+    paramStrings: ctx.state.run.param_strings,
+    deadlineAt: state.deadline_at,
+  });
+  ctx.keepAlive(
+    send.then(async (outcome) => {
+      ctx.clearInFlight(key);
+      ctx.settle(step, outcome);
+      await ctx.advance();
+    }),
+  );
+}
+
+/** After an eviction the reply's promise is gone: the webhook is re-sent with the same idempotency key, so the receiver can drop a duplicate. */
+export function resumeWebhook(ctx: RunContext, step: CompiledWebhookStep, state: StepState): void {
+  if (!ctx.isInFlight(inFlightKey(step))) startWebhook(ctx, step, state);
 }

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { eventKey } from "../../../workers/orchestrator/src/run/model.ts";
+import { createdRun, transformStep, workflow } from "./run-fakes.ts";
+
+const flow = workflow([transformStep("a"), transformStep("b", ["a"])]);
+
+describe("run state commit", () => {
+  it("writes changes and events to storage before it mirrors them to D1", async () => {
+    const { state, storage, store } = await createdRun(flow);
+    let storedFirst: boolean | undefined;
+    const mirror = store.mirror.bind(store);
+    store.mirror = async (change) => {
+      storedFirst = change.events.every((e) => storage.data.has(eventKey(e.seq)));
+      await mirror(change);
+    };
+    const a = state.stepState("a");
+    a.status = "running";
+    state.touchStep(a);
+    state.event("step_started", "a");
+    await state.commit();
+    expect(storedFirst).toBe(true);
+    expect(store.steps.get("a")?.status).toBe("running");
+    expect([...store.events.keys()]).toEqual([1, 2]);
+  });
+
+  it("keeps the rows and events of a failed mirror batch and sends them with the next commit", async () => {
+    const { state, storage, store } = await createdRun(flow);
+    await state.commit(); // run_started
+    expect(store.events.size).toBe(1);
+
+    const a = state.stepState("a");
+    a.status = "complete";
+    state.touchStep(a);
+    state.event("step_completed", "a");
+    state.run.status = "complete";
+    state.touchRun();
+    state.event("run_completed");
+    store.failNext = 1;
+    // A failed mirror does not throw: storage (the source of truth) already has the change.
+    await expect(state.commit()).resolves.toHaveLength(2);
+    expect(store.failures).toBe(1);
+    expect(storage.data.has(eventKey(3))).toBe(true);
+    expect(store.runs.get("run-1")?.status).toBe("running");
+    expect(store.events.size).toBe(1);
+    expect(state.mirrorPending()).toBe(true);
+
+    // The next commit (here with nothing new, as the alarm's retry does) delivers all of it.
+    await state.commit();
+    expect(state.mirrorPending()).toBe(false);
+    expect(store.runs.get("run-1")?.status).toBe("complete");
+    expect(store.steps.get("a")?.status).toBe("complete");
+    expect([...store.events.keys()].sort()).toEqual([1, 2, 3]);
+    expect(store.events.get(3)?.type).toBe("run_completed");
+  });
+
+  it("a change made after a failed batch goes out together with the retried rows", async () => {
+    const { state, store } = await createdRun(flow);
+    const a = state.stepState("a");
+    a.status = "running";
+    state.touchStep(a);
+    state.event("step_started", "a");
+    store.failNext = 1;
+    await state.commit();
+    const b = state.stepState("b");
+    b.status = "running";
+    state.touchStep(b);
+    state.event("step_started", "b");
+    await state.commit();
+    expect(store.batches).toBe(1);
+    expect([...store.steps.keys()].sort()).toEqual(["a", "b"]);
+    expect([...store.events.keys()].sort()).toEqual([1, 2, 3]);
+  });
+
+  it("a failed storage write throws and keeps everything for the next commit, with nothing sent to D1", async () => {
+    const { state, storage, store } = await createdRun(flow);
+    storage.failNextPut = true;
+    await expect(state.commit()).rejects.toThrow("storage write failed");
+    expect(store.batches).toBe(0);
+    await state.commit();
+    expect(storage.data.has(eventKey(1))).toBe(true);
+    expect(store.events.get(1)?.type).toBe("run_started");
+  });
+
+  it("remirrorAll sends the whole run again, events included", async () => {
+    const { state, store } = await createdRun(flow);
+    await state.commit();
+    store.runs.clear();
+    store.events.clear();
+    state.remirrorAll(await state.storedEvents(0));
+    expect(state.mirrorPending()).toBe(true);
+    await state.commit();
+    expect(store.runs.get("run-1")?.status).toBe("running");
+    expect([...store.steps.keys()].sort()).toEqual(["a", "b"]);
+    expect(store.events.get(1)?.type).toBe("run_started");
+  });
+
+  it("a fresh instance loads what was committed", async () => {
+    const { state, storage, store } = await createdRun(flow);
+    const a = state.stepState("a");
+    a.status = "running";
+    a.heartbeat_deadline_at = 1;
+    state.touchStep(a);
+    await state.commit();
+    const { RunState } = await import("../../../workers/orchestrator/src/run/run-state.ts");
+    const reloaded = new RunState({ storage, mirror: store, workflowOf: () => flow, envValue: () => undefined });
+    await reloaded.load(5000);
+    expect(reloaded.run.run_id).toBe("run-1");
+    expect(reloaded.stepState("a").status).toBe("running");
+    // Heartbeats are not stored: a loaded running step gets a full window.
+    expect(reloaded.stepState("a").heartbeat_deadline_at).toBe(5000);
+  });
+});

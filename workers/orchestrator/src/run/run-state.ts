@@ -1,0 +1,425 @@
+// A run's state as its Durable Object holds it: the run, its steps and fanout
+// items, the events not yet written, and which of them changed. `commit` writes
+// every change to the object's own storage first (the source of truth), then
+// mirrors it to the D1 Store. Storage and Store sit behind small interfaces so
+// this module runs (and is tested) outside workerd.
+
+import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
+import { FORWARDED_EVENT_TYPES, type RunEventType } from "../../../../shared/contracts/events.ts";
+import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { createScrubber, type Scrubber } from "../engine/semantics.ts";
+import {
+  checkpointKey,
+  eventKey,
+  itemKey,
+  ZERO_METRICS,
+  type ApprovalState,
+  type Checkpoint,
+  type ItemState,
+  type RunMeta,
+  type SealedFields,
+  type StartRun,
+  type StepState,
+} from "./model.ts";
+import { seal, unseal } from "./sealed.ts";
+
+/** The Durable Object storage calls the run state makes. */
+export interface RunStorage {
+  get<T>(key: string): Promise<T | undefined>;
+  /** Entries whose key starts with `prefix`, in key order, from `start` on. */
+  list<T>(options: { prefix: string; start?: string }): Promise<Map<string, T>>;
+  /** Writes all entries in one atomic write. */
+  putAll(entries: Record<string, unknown>): Promise<void>;
+}
+
+/** One mirror batch: the run row, changed steps, new events and changed approvals. */
+export interface MirrorChange {
+  run?: RunRecord;
+  steps: StepRecord[];
+  events: RunEvent[];
+  approvals: ApprovalRecord[];
+}
+
+/** The D1 Store calls the run state makes. */
+export interface RunMirror {
+  createRun(run: RunRecord, idempotencyKey?: string): Promise<boolean>;
+  mirror(change: MirrorChange): Promise<void>;
+}
+
+export interface RunStateDeps {
+  storage: RunStorage;
+  mirror: RunMirror;
+  /** The compiled workflow of a bundle key (undefined when the bundle has none). */
+  workflowOf(key: string): CompiledWorkflow | undefined;
+  /** A Worker var or secret by name (secret env values are masked everywhere). */
+  envValue(name: string): unknown;
+  /** KTSU_STATE_KEY: the key secret params are encrypted with in storage; undefined when not set. */
+  stateKey?: string | undefined;
+  /** Called for each event a person following the parent run must see (sub-runs only). */
+  forward?: (type: RunEventType, stepId: string, data: Record<string, unknown>) => void;
+}
+
+export class RunState {
+  private meta: RunMeta | null = null;
+  private readonly steps = new Map<string, StepState>();
+  private readonly items = new Map<string, ItemState>();
+  /** Storage keys changed since the last commit. */
+  private readonly dirty = new Set<string>();
+  /** Events not yet written to storage. */
+  private pendingEvents: RunEvent[] = [];
+  /** Events in storage that D1 has not acknowledged yet. */
+  private unmirroredEvents: RunEvent[] = [];
+  /** Steps and approvals whose D1 rows are behind, and whether the run row is. */
+  private readonly mirrorDirty = new Set<string>();
+  private readonly approvalDirty = new Set<string>();
+  private runDirty = false;
+  private cachedScrubber?: Scrubber;
+  private readonly deps: RunStateDeps;
+
+  constructor(deps: RunStateDeps) {
+    this.deps = deps;
+  }
+
+  // ------------------------------------------------------------ reading
+
+  get exists(): boolean {
+    return this.meta !== null;
+  }
+
+  get run(): RunMeta {
+    if (!this.meta) throw new Error("run not started");
+    return this.meta;
+  }
+
+  get workflow(): CompiledWorkflow {
+    const workflow = this.deps.workflowOf(this.run.workflow_key);
+    if (!workflow) throw new Error(`workflow ${this.run.workflow_key} is not in the project bundle`);
+    return workflow;
+  }
+
+  stepState(id: string): StepState {
+    const state = this.steps.get(id);
+    if (!state) throw new Error(`unknown step ${id}`);
+    return state;
+  }
+
+  stepStates(): ReadonlyMap<string, StepState> {
+    return this.steps;
+  }
+
+  item(stepId: string, index: number): ItemState | undefined {
+    return this.items.get(itemKey(stepId, index));
+  }
+
+  itemStates(): Iterable<ItemState> {
+    return this.items.values();
+  }
+
+  /** Ended for good: complete or failed (a needs_human halt can resume). */
+  ended(): boolean {
+    return this.run.status === "complete" || this.run.status === "failed";
+  }
+
+  /** Whether D1 is behind this state (a mirror batch failed and waits for a retry). */
+  mirrorPending(): boolean {
+    return this.runDirty || this.mirrorDirty.size > 0 || this.approvalDirty.size > 0 || this.unmirroredEvents.length > 0;
+  }
+
+  // ------------------------------------------------------------ creating and loading
+
+  /** Reads the run from storage (a fresh instance after an eviction); `graceUntil` moves heartbeat deadlines out. */
+  async load(graceUntil: number): Promise<void> {
+    const meta = (await this.deps.storage.get<RunMeta>("meta")) ?? null;
+    if (!meta) return;
+    if (meta.sealed) {
+      const key = this.deps.stateKey;
+      if (!key) throw new Error(`run ${meta.run_id}: its state is encrypted but KTSU_STATE_KEY is not set`);
+      Object.assign(meta, await unseal<SealedFields>(meta.sealed, key));
+    }
+    this.meta = meta;
+    for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
+    for (const [key, value] of await this.deps.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
+    // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
+    for (const holder of [...this.steps.values(), ...this.items.values()]) {
+      if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined)
+        holder.heartbeat_deadline_at = Math.max(holder.heartbeat_deadline_at, graceUntil);
+    }
+  }
+
+  /**
+   * Creates the run: its state is in storage and its Run record in D1 before
+   * the caller hears "accepted", so a run id handed out can always be read back.
+   */
+  async create(input: StartRun): Promise<void> {
+    const at = now();
+    const meta: RunMeta = { ...input, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
+    await this.sealSecrets(meta);
+    this.meta = meta;
+    const entries: Record<string, unknown> = {};
+    for (const step of this.workflow.pipeline) {
+      const state: StepState = { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 };
+      this.steps.set(step.id, state);
+      entries[`step:${step.id}`] = state;
+    }
+    this.event("run_started", undefined, { workflow: input.workflow_name });
+    entries.meta = this.storedMeta();
+    await this.deps.storage.putAll(entries);
+    this.dirty.clear(); // all written above; the `run_started` event is stored by the first commit
+    await this.deps.mirror.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
+  }
+
+  /** Encrypts the secret-bearing fields of a new run when it has secret params. */
+  private async sealSecrets(meta: RunMeta): Promise<void> {
+    if (meta.secret_params.length === 0) return;
+    const key = this.deps.stateKey;
+    if (!key) {
+      console.warn(`run ${meta.run_id}: KTSU_STATE_KEY is not set, so its secret params are stored unencrypted in the run's state`);
+      return;
+    }
+    const fields: SealedFields = {
+      params: meta.params,
+      payload: meta.payload,
+      secret_params: meta.secret_params,
+      ...(meta.param_strings ? { param_strings: meta.param_strings } : {}),
+    };
+    meta.sealed = await seal(fields, key);
+  }
+
+  /** The run as stored: with secrets sealed, only masked copies of the sealed fields. */
+  private storedMeta(): RunMeta {
+    const meta = this.run;
+    if (!meta.sealed) return meta;
+    const scrub = this.scrubber();
+    return {
+      ...meta,
+      params: scrub.value(meta.params),
+      payload: scrub.value(meta.payload),
+      secret_params: [],
+      ...(meta.param_strings ? { param_strings: scrub.value(meta.param_strings) } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------ changing
+
+  /** A visible change of the run itself: stored, and its row mirrored to D1. */
+  touchRun(): void {
+    this.run.updated_at = now();
+    this.dirty.add("meta");
+    this.runDirty = true;
+  }
+
+  /** Bookkeeping of the run (counters, flags): stored, but nothing D1 shows changed. */
+  persistRun(): void {
+    this.dirty.add("meta");
+  }
+
+  /** A visible change of a step: stored, and mirrored to D1. */
+  touchStep(state: StepState): void {
+    this.dirty.add(`step:${state.id}`);
+    this.mirrorDirty.add(state.id);
+  }
+
+  /** Bookkeeping only (fanout counters, deadlines): stored, but nothing D1 shows changed. */
+  persistStep(state: StepState): void {
+    this.dirty.add(`step:${state.id}`);
+  }
+
+  /** Records a step's (new or changed) approval. */
+  putApproval(state: StepState, approval: ApprovalState): void {
+    state.approval = approval;
+    this.touchStep(state);
+    this.approvalDirty.add(state.id);
+  }
+
+  putItem(stepId: string, item: ItemState): void {
+    const key = itemKey(stepId, item.index);
+    this.items.set(key, item);
+    this.dirty.add(key);
+  }
+
+  event(type: RunEventType, stepId?: string, data?: Record<string, unknown>): void {
+    const run = this.run;
+    if (run.parent && stepId && FORWARDED_EVENT_TYPES.has(type)) this.deps.forward?.(type, stepId, this.scrubber().value(data ?? {}));
+    run.event_seq += 1;
+    this.dirty.add("meta");
+    this.pendingEvents.push({
+      run_id: run.run_id,
+      seq: run.event_seq,
+      type,
+      ...(stepId ? { step_id: stepId } : {}),
+      ...(data ? { data } : {}),
+      created_at: now(),
+    });
+  }
+
+  async readCheckpoint(stepId: string): Promise<Checkpoint | undefined> {
+    return this.deps.storage.get<Checkpoint>(checkpointKey(stepId));
+  }
+
+  /** Secret values are masked in stored conversations too: a resumed model sees `[REDACTED]`. */
+  async writeCheckpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
+    await this.deps.storage.putAll({ [checkpointKey(stepId)]: { ...checkpoint, messages: this.scrubber().value(checkpoint.messages) } });
+  }
+
+  /** The run's stored events after `after`, in order. */
+  async storedEvents(after: number): Promise<RunEvent[]> {
+    return [...(await this.deps.storage.list<RunEvent>({ prefix: "event:", start: eventKey(after + 1) })).values()];
+  }
+
+  /** Masks this run's secret values: secret env values (root runs) and secret params. Built once per instance. */
+  scrubber(): Scrubber {
+    if (this.cachedScrubber) return this.cachedScrubber;
+    const run = this.run;
+    const secrets = [...run.secret_params];
+    if (run.env_enabled) {
+      for (const decl of this.workflow.env) {
+        const value = this.deps.envValue(decl.name);
+        if (decl.secret && typeof value === "string" && value !== "") secrets.push(value);
+      }
+    }
+    this.cachedScrubber = createScrubber(secrets);
+    return this.cachedScrubber;
+  }
+
+  // ------------------------------------------------------------ committing
+
+  /**
+   * Writes changed state and new events (masked) to storage, then mirrors to D1.
+   * A failed storage write throws and keeps everything queued. A failed mirror
+   * does not throw (storage, the source of truth, has the change): its rows and
+   * events stay queued until a later commit or the alarm's retry delivers them.
+   * Returns the events this commit stored, for live streams.
+   */
+  async commit(): Promise<RunEvent[]> {
+    const events = this.pendingEvents.length > 0 ? this.scrubber().value(this.pendingEvents) : [];
+    this.pendingEvents = [];
+    if (this.dirty.size > 0 || events.length > 0) {
+      const entries: Record<string, unknown> = {};
+      for (const key of this.dirty) {
+        if (key === "meta") entries[key] = this.storedMeta();
+        else if (key.startsWith("step:")) entries[key] = this.steps.get(key.slice(5));
+        else entries[key] = this.items.get(key);
+      }
+      for (const event of events) entries[eventKey(event.seq)] = event;
+      const keys = [...this.dirty];
+      this.dirty.clear();
+      try {
+        await this.deps.storage.putAll(entries);
+      } catch (err) {
+        // Nothing is lost: the next commit writes the same changes again, and D1 is not ahead of storage.
+        for (const key of keys) this.dirty.add(key);
+        this.pendingEvents = [...events, ...this.pendingEvents];
+        throw err;
+      }
+    }
+    this.unmirroredEvents.push(...events);
+    await this.mirror();
+    return events;
+  }
+
+  /**
+   * Sends what D1 is behind on in one batch. Records are built from the current
+   * state when sent, so a retry carries the newest rows. What was sent is
+   * dequeued only when the batch succeeded; changes made meanwhile stay queued.
+   */
+  private async mirror(): Promise<boolean> {
+    if (!this.mirrorPending()) return true;
+    const runDirty = this.runDirty;
+    const stepIds = [...this.mirrorDirty];
+    const approvalIds = [...this.approvalDirty];
+    const events = this.unmirroredEvents;
+    this.runDirty = false;
+    this.mirrorDirty.clear();
+    this.approvalDirty.clear();
+    this.unmirroredEvents = [];
+    const scrub = this.scrubber();
+    const change: MirrorChange = {
+      steps: stepIds.map((id) => scrub.value(this.stepRecord(this.stepState(id)))),
+      events,
+      approvals: approvalIds.flatMap((id) => {
+        const approval = this.stepState(id).approval;
+        return approval ? [scrub.value(approvalRecord(approval))] : [];
+      }),
+      ...(runDirty ? { run: scrub.value(this.runRecord()) } : {}),
+    };
+    try {
+      await this.deps.mirror.mirror(change);
+      return true;
+    } catch (err) {
+      if (runDirty) this.runDirty = true;
+      for (const id of stepIds) this.mirrorDirty.add(id);
+      for (const id of approvalIds) this.approvalDirty.add(id);
+      this.unmirroredEvents = [...events, ...this.unmirroredEvents];
+      console.error(`run ${this.run.run_id}: mirroring to D1 failed, will retry`, err);
+      return false;
+    }
+  }
+
+  /**
+   * Queues the whole run for D1 again: the run row, every step and approval, and
+   * the given (stored) events. Rows are upserts and events are insert-or-ignore,
+   * so a second copy changes nothing D1 already has.
+   */
+  remirrorAll(events: RunEvent[]): void {
+    this.runDirty = true;
+    for (const [id, state] of this.steps) {
+      this.mirrorDirty.add(id);
+      if (state.approval) this.approvalDirty.add(id);
+    }
+    const queued = new Set(this.unmirroredEvents.map((e) => e.seq));
+    this.unmirroredEvents.push(...events.filter((e) => !queued.has(e.seq)));
+    this.unmirroredEvents.sort((a, b) => a.seq - b.seq);
+  }
+
+  // ------------------------------------------------------------ records
+
+  runRecord(): RunRecord {
+    const run = this.run;
+    let cost = 0;
+    for (const s of this.steps.values()) cost += s.metrics.cost_usd;
+    return {
+      id: run.run_id,
+      workflow_name: run.workflow_name,
+      status: run.status,
+      created_at: run.created_at,
+      updated_at: run.updated_at,
+      ...(run.completed_at ? { completed_at: run.completed_at } : {}),
+      ...(run.error ? { error: run.error } : {}),
+      ...(run.metadata ? { metadata: run.metadata } : {}),
+      payload: run.payload,
+      ...(run.parent ? { parent_run_id: run.parent.run_id } : {}),
+      cost_usd: Math.round(cost * 1e9) / 1e9,
+    };
+  }
+
+  stepRecord(state: StepState): StepRecord {
+    return {
+      id: state.id,
+      run_id: this.run.run_id,
+      name: state.id,
+      type: state.type,
+      status: state.status === "cancelled" ? "failed" : state.status,
+      seq: state.seq,
+      ...(state.started_at ? { started_at: state.started_at } : {}),
+      ...(state.ended_at ? { ended_at: state.ended_at } : {}),
+      ...(state.error ? { error: state.error } : {}),
+      ...(state.output ? { output: state.output } : {}),
+      ...(state.raw_output ? { raw_output: state.raw_output } : {}),
+      ...(state.validation_errors ? { validation_errors: state.validation_errors } : {}),
+      metrics: state.metrics,
+      ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
+      ...(state.messages ? { messages: state.messages } : {}),
+      ...(state.signal ? { signal: state.signal } : {}),
+      ...(state.cancelled ? { cancelled: state.cancelled } : {}),
+    };
+  }
+}
+
+function approvalRecord(approval: ApprovalState): ApprovalRecord {
+  const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
+  return record;
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

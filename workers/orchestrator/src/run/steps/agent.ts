@@ -1,0 +1,71 @@
+// Agent steps (one runtime invocation, not `for_each`): the runtime's result
+// for the step, and the liveness check that re-dispatches a step whose runtime
+// was lost after it made progress.
+
+import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
+import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts";
+import { jsonBytes, MAX_MESSAGES_BYTES, MAX_RAW_OUTPUT_CHARS, truncate } from "../../engine/limits.ts";
+import { addMetrics } from "../../engine/semantics.ts";
+import type { RunContext } from "../context.ts";
+import type { StepState } from "../model.ts";
+import { resumeAgent } from "./agent-dispatch.ts";
+import { openApproval } from "./approvals.ts";
+
+/**
+ * A safety cap on re-dispatches of one step. Each needs progress (a newer checkpoint),
+ * and a platform invocation ends ~30 s after the 202, so long loops need several.
+ */
+const MAX_REDISPATCHES = 50;
+
+/** The runtime's result for the step: its output, its failure, or an approval it waits for. */
+export async function onAgentCallback(
+  ctx: RunContext,
+  step: CompiledAgentStep,
+  state: StepState,
+  payload: CallbackPayload,
+  metrics: StepMetrics,
+): Promise<void> {
+  if (state.status !== "running") return;
+  delete state.heartbeat_deadline_at;
+  // The conversation is kept on the step record only while small; approvals keep theirs in a checkpoint.
+  if (payload.messages && jsonBytes(payload.messages) <= MAX_MESSAGES_BYTES) state.messages = ctx.state.scrubber().value(payload.messages);
+  // Earlier legs of the step (before an approval or a re-dispatch) count too.
+  const total = addMetrics(state.partial_metrics, metrics);
+  switch (payload.status) {
+    case "ok":
+      ctx.settle(step, { kind: "output", output: payload.output, metrics: total, reflected: (total.reflect_calls ?? 0) > 0 });
+      return;
+    case "failed":
+      ctx.settle(step, {
+        kind: "failed",
+        error: `agent step failed: ${payload.error}`,
+        metrics: total,
+        ...(payload.raw_output !== undefined ? { details: { raw_output: truncate(payload.raw_output, MAX_RAW_OUTPUT_CHARS) } } : {}),
+      });
+      return;
+    case "pending_approval":
+      await openApproval(ctx, step, state, payload, total);
+      return;
+  }
+}
+
+/**
+ * The alarm's liveness check for a step whose heartbeats stopped. A step whose
+ * runtime made progress since its dispatch (a newer checkpoint) is re-dispatched
+ * from that checkpoint, never repeating a finished turn; otherwise it fails.
+ * Returns the step error, if any.
+ */
+export async function checkAgentLiveness(ctx: RunContext, step: CompiledAgentStep, state: StepState, at: number, timeoutMs: number): Promise<string | null> {
+  if (!state.heartbeat_deadline_at || at < state.heartbeat_deadline_at) return null;
+  const checkpoint = await ctx.state.readCheckpoint(step.id);
+  const progressed = checkpoint !== undefined && checkpoint.turn > (state.dispatched_turn ?? 0);
+  if (progressed && (state.redispatches ?? 0) < MAX_REDISPATCHES) {
+    state.redispatches = (state.redispatches ?? 0) + 1;
+    // The lost invocation's usage up to its checkpoint counts toward the step.
+    state.metrics = addMetrics(state.partial_metrics, checkpoint.metrics);
+    ctx.event("step_redispatched", step.id, { from_turn: checkpoint.turn, attempt: state.attempt + 1 });
+    return resumeAgent(ctx, step, state, { messages: checkpoint.messages, resume_turn: checkpoint.turn });
+  }
+  return `agent step "${step.id}" timed out: no heartbeat from the runtime for ${Math.round(timeoutMs / 1000)}s`;
+}

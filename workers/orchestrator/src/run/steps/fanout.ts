@@ -1,0 +1,147 @@
+// `for_each` agent steps: one runtime invocation per item, at most
+// `concurrency` at a time, each item's result kept in its own storage key, and
+// the `{"results": [...]}` output (or the failure policy) once all have finished.
+
+import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
+import type { CallbackPayload, InvokeRequest } from "../../../../../shared/contracts/runtime.ts";
+import { evaluate, type JsonObject, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { aggregateFanout, fanoutConcurrency, processReservedFields, selectFanoutItems } from "../../engine/semantics.ts";
+import type { RunContext } from "../context.ts";
+import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
+import type { StepOutcome } from "../outcome.ts";
+import { invokeRequest } from "./agent-dispatch.ts";
+
+export async function startFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
+  const forEach = step.for_each!;
+  let items: JsonValue;
+  try {
+    // `from` sees the standard context, so `step.X`, `X` and `params` all work.
+    items = evaluate(forEach.from, ctx.scope.context({ env: false }));
+  } catch (err) {
+    return { kind: "failed", error: `for_each from "${forEach.from}": ${(err as Error).message}` };
+  }
+  const selected = selectFanoutItems(forEach.from, items, forEach.max_items);
+  if (!selected.ok) return { kind: "failed", error: selected.error };
+  const list = selected.items;
+  if (list.length === 0) return { kind: "output", output: { results: [] }, metrics: { ...ZERO_METRICS } };
+  const concurrency = fanoutConcurrency(forEach.concurrency, list.length);
+  state.fanout = { total: list.length, concurrency, max_failures: forEach.max_failures, next: 0, running: 0, finished: 0 };
+  for (const [index, item] of list.entries()) ctx.state.putItem(step.id, { index, status: "pending", item, attempt: 0 });
+  ctx.state.touchStep(state);
+  return pumpFanout(ctx, step, state);
+}
+
+/** Dispatches pending items up to the step's concurrency; the outcome once every item has finished. */
+export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
+  const fanout = state.fanout!;
+  const batch: Array<{ item: ItemState; request: InvokeRequest }> = [];
+  while (fanout.running < fanout.concurrency && fanout.next < fanout.total) {
+    const item = ctx.state.item(step.id, fanout.next)!;
+    fanout.next += 1;
+    fanout.running += 1;
+    item.status = "running";
+    item.attempt += 1;
+    item.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
+    try {
+      const context = ctx.scope.context({ env: false, item: { item: item.item, index: item.index } });
+      batch.push({ item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, context) });
+    } catch (err) {
+      finishItem(ctx, step, state, item, { error: (err as Error).message });
+    }
+    ctx.state.putItem(step.id, item);
+  }
+  ctx.state.persistStep(state);
+  if (batch.length > 0) {
+    // Durable before the runtime hears of it: a callback can never find unknown state.
+    await ctx.commit();
+    const failures = await Promise.all(batch.map(({ request }) => ctx.dispatch(request)));
+    failures.forEach((failure, i) => {
+      if (failure) finishItem(ctx, step, state, batch[i]!.item, { error: failure });
+    });
+  }
+  return fanoutDone(ctx, step, state);
+}
+
+function finishItem(
+  ctx: RunContext,
+  step: CompiledAgentStep,
+  state: StepState,
+  item: ItemState,
+  result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics },
+): void {
+  if (item.status !== "running") return;
+  item.status = result.error !== undefined ? "failed" : "ok";
+  if (result.output) item.output = result.output;
+  if (result.error !== undefined) item.error = result.error;
+  if (result.metrics) item.metrics = result.metrics;
+  delete item.heartbeat_deadline_at;
+  state.fanout!.running -= 1;
+  state.fanout!.finished += 1;
+  ctx.state.putItem(step.id, item);
+  ctx.state.persistStep(state);
+}
+
+/** When every item has finished: the `{"results": [...]}` output or the policy failure, metrics summed. */
+function fanoutDone(ctx: RunContext, step: CompiledAgentStep, state: StepState): StepOutcome | null {
+  const fanout = state.fanout!;
+  if (fanout.finished < fanout.total) return { kind: "waiting" };
+  const items: ItemState[] = [];
+  for (let i = 0; i < fanout.total; i++) items.push(ctx.state.item(step.id, i)!);
+  const aggregate = aggregateFanout(
+    items.map((item) =>
+      item.status === "ok"
+        ? { ok: true as const, output: (item.output ?? {}) as JsonObject, metrics: item.metrics ?? null }
+        : { ok: false as const, error: item.error ?? "failed", metrics: item.metrics ?? null },
+    ),
+    fanout.max_failures,
+  );
+  const metrics = aggregate.metrics;
+  return aggregate.kind === "ok"
+    ? { kind: "output", output: aggregate.output, metrics, reflected: metrics.reflected ?? false }
+    : { kind: "failed", error: aggregate.error, metrics };
+}
+
+/** Settles the step when the pump says every item has finished. */
+async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<void> {
+  const outcome = await pumpFanout(ctx, step, state);
+  if (outcome && outcome.kind !== "waiting") ctx.settle(step, outcome);
+}
+
+/** One item's runtime result: reserved fields apply per item, with the step's confidence threshold. */
+export async function onItemCallback(
+  ctx: RunContext,
+  step: CompiledAgentStep,
+  state: StepState,
+  item: ItemState,
+  payload: CallbackPayload,
+  metrics: StepMetrics,
+): Promise<void> {
+  if (item.status !== "running") return;
+  if (payload.status === "ok") {
+    const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
+    if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics });
+    else finishItem(ctx, step, state, item, { output: reserved.output, metrics });
+  } else {
+    // Approvals inside fanout items are not supported: the item fails with a clear error.
+    const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
+    finishItem(ctx, step, state, item, { error, metrics });
+  }
+  await pumpAndSettle(ctx, step, state);
+}
+
+/** The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest). */
+export function checkItemsLiveness(ctx: RunContext, step: CompiledAgentStep, state: StepState, at: number, timeoutMs: number): void {
+  const seconds = Math.round(timeoutMs / 1000);
+  for (let i = 0; i < (state.fanout?.total ?? 0); i++) {
+    const item = ctx.state.item(step.id, i)!;
+    if (item.status === "running" && item.heartbeat_deadline_at && at >= item.heartbeat_deadline_at) {
+      finishItem(ctx, step, state, item, { error: `agent step "${step.id}.${i}" timed out: no heartbeat from the runtime for ${seconds}s` });
+    }
+  }
+}
+
+/** After an eviction: items not yet dispatched are dispatched, and a finished fanout settles. */
+export async function resumeFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<void> {
+  if (state.fanout) await pumpAndSettle(ctx, step, state);
+}

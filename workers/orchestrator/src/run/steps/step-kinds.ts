@@ -1,0 +1,114 @@
+// Routes a step to the handler of its kind: starting it, the runtime's
+// callbacks and heartbeats, and the alarm's liveness and recovery checks.
+
+import type { CompiledAgentStep, CompiledStep } from "../../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
+import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts";
+import { evaluateCondition } from "../../../../../shared/expr/index.ts";
+import type { RunContext } from "../context.ts";
+import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
+import type { StepOutcome } from "../outcome.ts";
+import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
+import { dispatchAgent } from "./agent-dispatch.ts";
+import { checkItemsLiveness, onItemCallback, resumeFanout, startFanout } from "./fanout.ts";
+import { startSubWorkflow } from "./sub-workflow.ts";
+import { runTransformStep } from "./transform.ts";
+import { resumeWebhook, startWebhook } from "./webhook.ts";
+
+const CONDITION_FALSE = { skipped: true, reason: "condition_false" };
+
+/** Starts a step of any kind. Null: the handler settles the step itself later (webhooks). */
+export async function startStepWork(ctx: RunContext, step: CompiledStep, state: StepState): Promise<StepOutcome | null> {
+  if (step.type === "webhook" && !ctx.state.run.webhooks_enabled) {
+    // A suppressed sub-workflow webhook skips without evaluating its condition.
+    return { kind: "skipped", context: { suppressed: true } };
+  }
+  if (step.condition) {
+    const outcome = evaluateCondition(step.condition, ctx.scope.context());
+    if (outcome.error) console.log(`run ${ctx.state.run.run_id}: step "${step.id}" condition error, skipping: ${outcome.error.message}`);
+    if (!outcome.truthy) return { kind: "skipped", context: CONDITION_FALSE };
+  }
+  switch (step.type) {
+    case "transform":
+      return runTransformStep(ctx, step);
+    case "webhook":
+      startWebhook(ctx, step, state);
+      return null;
+    case "agent":
+      return step.for_each ? startFanout(ctx, step, state) : dispatchAgent(ctx, step, state);
+    case "workflow":
+      return startSubWorkflow(ctx, step, state);
+  }
+}
+
+/** A callback's step id: a pipeline step, or `<step>.<index>` of a fanout item. */
+function locate(ctx: RunContext, stepId: string): { step: CompiledAgentStep; state: StepState; item?: ItemState } | null {
+  const pipeline = ctx.state.workflow.pipeline;
+  const direct = pipeline.find((s) => s.id === stepId);
+  if (direct?.type === "agent" && !direct.for_each) return { step: direct, state: ctx.state.stepState(direct.id) };
+  const dot = stepId.lastIndexOf(".");
+  if (dot < 0) return null;
+  const parent = pipeline.find((s) => s.id === stepId.slice(0, dot));
+  const index = Number(stepId.slice(dot + 1));
+  if (parent?.type !== "agent" || !parent.for_each || !Number.isInteger(index)) return null;
+  const state = ctx.state.stepState(parent.id);
+  const item = ctx.state.item(parent.id, index);
+  return item && state.status === "running" ? { step: parent, state, item } : null;
+}
+
+/** The runtime's result for an agent step or a fanout item; results of superseded dispatches are ignored. */
+export async function onCallback(ctx: RunContext, payload: CallbackPayload): Promise<void> {
+  const target = locate(ctx, payload.step_id);
+  if (!target) return;
+  const { step, state, item } = target;
+  if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) return;
+  const metrics = callbackMetrics(payload);
+  if (item) await onItemCallback(ctx, step, state, item, payload, metrics);
+  else await onAgentCallback(ctx, step, state, payload, metrics);
+}
+
+/**
+ * Moves the heartbeat deadlines of the named steps (or items). In memory only:
+ * a heartbeat writes nothing; after an eviction every running step gets a fresh
+ * deadline instead (when the run state is loaded).
+ */
+export function onHeartbeat(ctx: RunContext, stepIds: string[], timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (const stepId of stepIds) {
+    const target = locate(ctx, stepId);
+    if (!target) continue;
+    const holder = target.item ?? target.state;
+    if (holder.status === "running") holder.heartbeat_deadline_at = deadline;
+  }
+}
+
+/** The alarm's liveness check for a step (or its fanout items) whose heartbeats stopped; returns the step error, if any. */
+export async function checkLiveness(ctx: RunContext, step: CompiledStep, state: StepState, at: number, timeoutMs: number): Promise<string | null> {
+  if (step.type !== "agent") return null;
+  if (!step.for_each) return checkAgentLiveness(ctx, step, state, at, timeoutMs);
+  checkItemsLiveness(ctx, step, state, at, timeoutMs);
+  return null;
+}
+
+/** After an eviction: work whose promise died with the old instance is started again. */
+export async function resumeLost(ctx: RunContext, step: CompiledStep, state: StepState): Promise<void> {
+  if (step.type === "webhook") resumeWebhook(ctx, step, state);
+  if (step.type === "agent" && step.for_each) await resumeFanout(ctx, step, state);
+}
+
+function callbackMetrics(payload: CallbackPayload): StepMetrics {
+  const m = payload.metrics ?? ZERO_METRICS;
+  const metrics: StepMetrics = {
+    duration_ms: m.duration_ms ?? 0,
+    tokens_in: m.tokens_in ?? 0,
+    tokens_out: m.tokens_out ?? 0,
+    cost_usd: m.cost_usd ?? 0,
+    llm_calls: m.llm_calls ?? 0,
+    tool_calls: m.tool_calls ?? 0,
+  };
+  if ((m.reflect_calls ?? 0) > 0) {
+    metrics.reflect_calls = m.reflect_calls;
+    metrics.reflected = true;
+  }
+  return metrics;
+}

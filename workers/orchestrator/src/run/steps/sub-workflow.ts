@@ -1,0 +1,175 @@
+// Workflow steps: a sub-run in its own Durable Object, started with resolved
+// params and input, which reports back through `childFinished`.
+
+import { project } from "ktsu-project";
+import type { CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
+import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
+import { evaluate, goTypeName, stringForm, wholeTemplateExpression, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { DispatchError } from "../../engine/agent-request.ts";
+import { sumMetrics } from "../../engine/semantics.ts";
+import type { RunContext } from "../context.ts";
+import { ZERO_METRICS, type ChildResult, type StepState } from "../model.ts";
+import type { StepOutcome } from "../outcome.ts";
+
+/** The sub-run's id: the parent's id and the step's, so a restarted parent finds the same sub-run. */
+export function subRunId(parentRunId: string, stepId: string): string {
+  return `${parentRunId}/${stepId}`;
+}
+
+export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowStep, state: StepState): Promise<StepOutcome> {
+  const target = project.workflows[step.workflow];
+  if (!target) return { kind: "failed", error: `workflow step "${step.id}": resolve "${step.workflow_ref}": not in the project bundle` };
+  let params: { rich: Record<string, unknown>; strings: Record<string, string> };
+  let input: Record<string, unknown>;
+  try {
+    params = subWorkflowParams(ctx, step);
+    for (const spec of target.params.declared) {
+      if (spec.required && (params.rich[spec.name] === undefined || params.rich[spec.name] === null)) {
+        throw new DispatchError(`workflow step "${step.id}": missing required param "${spec.name}" for sub-workflow "${step.workflow_ref}"`);
+      }
+    }
+    input = subWorkflowInput(ctx, step);
+  } catch (err) {
+    return { kind: "failed", error: (err as Error).message };
+  }
+  for (const [key, value] of Object.entries(input)) if (!Object.hasOwn(params.rich, key)) params.rich[key] = value;
+
+  const run = ctx.state.run;
+  const childId = subRunId(run.run_id, step.id);
+  await ctx.commit();
+  try {
+    await ctx.childRun(childId).start({
+      run_id: childId,
+      workflow_key: step.workflow,
+      workflow_name: target.name,
+      params: params.rich,
+      param_strings: params.strings,
+      payload: input,
+      parent: { run_id: run.run_id, step_id: step.id },
+      root_run_id: run.root_run_id,
+      env_enabled: false,
+      webhooks_enabled: step.webhooks_enabled,
+      timeout_s: run.timeout_s,
+      cost_budget_usd: run.cost_budget_usd,
+      secret_params: run.secret_params,
+    });
+  } catch (err) {
+    return { kind: "failed", error: `workflow step "${step.id}": start sub-run: ${(err as Error).message}` };
+  }
+  state.attempt += 1;
+  ctx.state.touchStep(state);
+  return { kind: "waiting" };
+}
+
+/**
+ * Workflow step params, in typed (`rich`) and string forms: a whole `{{ }}` is
+ * evaluated; otherwise a value source (`env:`, `param:`, literal), falling back
+ * to a JMESPath expression that must give a string.
+ */
+function subWorkflowParams(ctx: RunContext, step: CompiledWorkflowStep): { rich: Record<string, unknown>; strings: Record<string, string> } {
+  const context = ctx.scope.context();
+  const rich: Record<string, unknown> = {};
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(step.params)) {
+    if (key === "agent" || key === "server") continue;
+    const where = `workflow step "${step.id}" param "${key}"`;
+    if (typeof value !== "string") throw new DispatchError(`${where}: value must be a string, got ${goTypeName(value)}`);
+    let resolved: unknown;
+    const expr = wholeTemplateExpression(value);
+    if (expr !== undefined) {
+      try {
+        resolved = evaluate(expr, context);
+      } catch (err) {
+        throw new DispatchError(`${where}: template "${expr}": ${(err as Error).message}`, { cause: err });
+      }
+    } else {
+      try {
+        resolved = ctx.scope.resolveValue(value);
+      } catch (resolveError) {
+        let fallback: JsonValue;
+        try {
+          fallback = evaluate(value, context);
+        } catch {
+          throw new DispatchError(`${where}: ${(resolveError as Error).message}`, { cause: resolveError });
+        }
+        if (fallback === null) throw new DispatchError(`${where}: JMESPath "${value}" resolved to nil`);
+        if (typeof fallback !== "string") throw new DispatchError(`${where}: value resolved to non-string ${goTypeName(fallback)}`);
+        resolved = fallback;
+      }
+    }
+    if (resolved === null || resolved === undefined) continue;
+    rich[key] = resolved;
+    strings[key] = stringForm(resolved as JsonValue);
+  }
+  return { rich, strings };
+}
+
+function subWorkflowInput(ctx: RunContext, step: CompiledWorkflowStep): Record<string, unknown> {
+  const context = ctx.scope.context();
+  const input: Record<string, unknown> = {};
+  for (const [key, expr] of Object.entries(step.input)) {
+    if (typeof expr !== "string") throw new DispatchError(`workflow step "${step.id}" input "${key}": must be a string JMESPath expression`);
+    try {
+      input[key] = evaluate(expr, context);
+    } catch (err) {
+      throw new DispatchError(`workflow step "${step.id}" input "${key}": JMESPath "${expr}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return input;
+}
+
+/** A sub-run ended: its step completes with the sub-run's result, or fails with zeroed metrics. */
+export function onChildFinished(ctx: RunContext, result: ChildResult): void {
+  const step = ctx.state.workflow.pipeline.find((s) => s.id === result.step_id);
+  if (step?.type !== "workflow") return;
+  if (ctx.state.stepState(step.id).status !== "running") return;
+  if (result.status === "failed") {
+    ctx.settle(step, { kind: "failed", error: `sub-workflow "${step.workflow_ref}" failed: ${result.error}`, metrics: { ...ZERO_METRICS } });
+  } else {
+    ctx.settle(step, { kind: "output", output: result.output ?? {}, metrics: { ...result.metrics, duration_ms: 0 } });
+  }
+}
+
+/** A sub-run's result for its parent: `output.map`, else the last completed step's output, else `{}`. */
+export function subRunResult(ctx: RunContext): Record<string, unknown> {
+  const workflow = ctx.state.workflow;
+  if (workflow.output.map) {
+    const context = ctx.scope.context({ env: false });
+    const result: Record<string, unknown> = {};
+    for (const [key, expr] of Object.entries(workflow.output.map)) {
+      if (typeof expr !== "string") continue;
+      try {
+        const stripped = wholeTemplateExpression(expr) ?? expr;
+        const value = evaluate(stripped, context);
+        if (value !== null) result[key] = value;
+      } catch {
+        // A mapping that errors is omitted, like one that gives null.
+      }
+    }
+    return result;
+  }
+  let last: StepState | undefined;
+  for (const state of ctx.state.stepStates().values()) {
+    if (state.status === "complete" && (!last || state.seq > last.seq)) last = state;
+  }
+  return last?.output ?? {};
+}
+
+export function totalMetrics(ctx: RunContext): StepMetrics {
+  return sumMetrics([...ctx.state.stepStates().values()].map((s) => s.metrics));
+}
+
+/** After the run failed: the sub-runs of its cancelled workflow steps are cancelled too (best effort, logged). */
+export async function cancelChildren(ctx: RunContext): Promise<void> {
+  const run = ctx.state.run;
+  if (run.status === "complete") return;
+  const cancelled = ctx.state.workflow.pipeline.filter((s) => s.type === "workflow" && ctx.state.stepState(s.id).status === "cancelled");
+  await Promise.all(
+    cancelled.map((s) =>
+      ctx
+        .childRun(subRunId(run.run_id, s.id))
+        .cancel(`cancelled: the parent run ${run.run_id} ended (${run.status})`)
+        .catch((err: unknown) => console.error(`run ${run.run_id}: cancelling sub-run of step "${s.id}" failed`, err)),
+    ),
+  );
+}

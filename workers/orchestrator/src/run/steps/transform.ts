@@ -1,0 +1,16 @@
+// Transform steps: pure data operations over earlier steps' outputs, settled
+// at once without leaving the run.
+
+import type { CompiledTransformStep } from "../../../../../shared/bundle.ts";
+import { runTransform } from "../../engine/semantics.ts";
+import type { RunContext } from "../context.ts";
+import { ZERO_METRICS } from "../model.ts";
+import type { StepOutcome } from "../outcome.ts";
+
+export function runTransformStep(ctx: RunContext, step: CompiledTransformStep): StepOutcome {
+  try {
+    return { kind: "output", output: runTransform(step.transform, ctx.scope.stepOutputs()), metrics: { ...ZERO_METRICS } };
+  } catch (err) {
+    return { kind: "failed", error: (err as Error).message };
+  }
+}
