@@ -1,19 +1,19 @@
 import type { CompiledAgent, CompiledAgentStep, ParamSpec, ProjectBundle } from "../../../../shared/bundle.ts";
 import type { InvokeRequest, ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
+import { stringForm, type JsonObject } from "../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS, type ValueField } from "../../../../shared/values/index.ts";
 
-/** Reads a variable for `env:NAME` sources; undefined when unset. Null means env is not permitted here (sub-workflows). */
-export type EnvLookup = ((name: string) => string | undefined) | null;
+/** The declared env of a root run; null where env is not available (sub-runs). */
+export type RunEnv = Readonly<Record<string, string>> | null;
 
-/** A dispatch-time check failed (spec §4.2); the message is the step error. */
+/** A dispatch-time check failed; the message becomes the step error. */
 export class DispatchError extends Error {}
 
-const ENV_PREFIX = "env:";
-
-function readEnv(env: EnvLookup, name: string, describe: string): string {
-  if (env === null) throw new DispatchError(`env: reference "env:${name}" not permitted outside root workflow context`);
-  const value = env(name);
-  if (value === undefined) throw new DispatchError(`${describe}env var "${name}" is not set`);
-  return value;
+/** Resolves a value source of an agent or server file (a param default, a server param) to its string form. */
+function resolveString(text: string, scope: { env: RunEnv; params?: JsonObject }, field: ValueField, describe: string): string | null {
+  const outcome = resolveValue(text, scope, field);
+  if (!outcome.ok) throw new DispatchError(`${describe}${outcome.error.message}`, { cause: outcome.error });
+  return outcome.value === null ? null : stringForm(outcome.value);
 }
 
 function typeName(value: unknown): string {
@@ -23,14 +23,15 @@ function typeName(value: unknown): string {
 }
 
 /**
- * `ResolveAgentParams` (spec §4.2): declared params only; undeclared step params are ignored.
- * A secret param takes an `env:` source, or (added) a step value that is a secret workflow
- * param (`fromSecret`): the secret chain `ktsu validate` checks.
+ * The agent's declared params from the step's (already resolved) values; undeclared
+ * step params are ignored. A secret param must get its value from a secret source (a
+ * secret env var or a secret workflow param: `fromSecret`), the chain `ktsu validate`
+ * checks, so a secret never comes from text written in the YAML.
  */
 export function resolveAgentParams(
   declared: ParamSpec[],
   stepParams: Record<string, unknown>,
-  env: EnvLookup,
+  env: RunEnv,
   fromSecret: ReadonlySet<string> = new Set(),
 ): Record<string, string> {
   const resolved: Record<string, string> = {};
@@ -39,16 +40,17 @@ export function resolveAgentParams(
     if (Object.hasOwn(stepParams, name) && name !== "server") {
       const value = stepParams[name];
       if (typeof value !== "string") throw new DispatchError(`agent param "${name}": value must be a string, got ${typeName(value)}`);
-      if (param.secret && !value.startsWith(ENV_PREFIX) && !fromSecret.has(name)) {
-        throw new DispatchError(`agent param "${name}" is secret and must use an env: source or a secret workflow param`);
+      if (param.secret && !fromSecret.has(name)) {
+        throw new DispatchError(
+          `agent param "${name}" is secret and must come from a secret env var ({{ env.NAME }}) or a secret workflow param ({{ params.NAME }})`,
+        );
       }
-      resolved[name] = value.startsWith(ENV_PREFIX) ? readEnv(env, value.slice(ENV_PREFIX.length), `agent param "${name}": `) : value;
+      resolved[name] = value;
       continue;
     }
     if (param.default !== undefined) {
-      resolved[name] = param.default.startsWith(ENV_PREFIX)
-        ? readEnv(env, param.default.slice(ENV_PREFIX.length), `agent param "${name}" default: `)
-        : param.default;
+      const value = resolveString(param.default, { env }, VALUE_FIELDS.paramDefault, `agent param "${name}" default: `);
+      if (value !== null) resolved[name] = value;
       continue;
     }
     if (param.required) throw new DispatchError(`required agent param "${name}" has no value`);
@@ -69,40 +71,20 @@ export function interpolatePrompt(template: string, params: Record<string, strin
   });
 }
 
-/** A whole `{{ params.KEY }}` reference, a backtick literal, or a plain literal (server params and auth.secret). */
-function resolveParamRef(value: string, agentParams: Record<string, string>, what: string): string {
-  const trimmed = value.trim();
-  if (trimmed.startsWith("{{") && trimmed.endsWith("}}")) {
-    const expr = trimmed.slice(2, -2).trim();
-    if (!expr.startsWith("params.")) throw new DispatchError(`${what}unsupported template "${value}" — only {{ params.KEY }} is supported`);
-    const key = expr.slice("params.".length);
-    if (!Object.hasOwn(agentParams, key)) throw new DispatchError(`${what}agent param "${key}" not found`);
-    return agentParams[key]!;
-  }
-  if (value.length >= 2 && value.startsWith("`") && value.endsWith("`")) return value.slice(1, -1);
-  return value;
-}
-
-function resolveServerParams(
-  declared: ParamSpec[],
-  given: Record<string, string>,
-  agentParams: Record<string, string>,
-  env: EnvLookup,
-): Record<string, string> {
+function resolveServerParams(declared: ParamSpec[], given: Record<string, string>, agentParams: Record<string, string>, env: RunEnv): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const param of declared) {
     const name = param.name;
     const value = given[name];
     if (value !== undefined) {
-      resolved[name] = value.startsWith(ENV_PREFIX)
-        ? readEnv(env, value.slice(ENV_PREFIX.length), `server param "${name}": `)
-        : resolveParamRef(value, agentParams, `server param "${name}": `);
+      const found = resolveString(value, { env, params: agentParams }, VALUE_FIELDS.serverParam, `server param "${name}": `);
+      if (found === null) throw new DispatchError(`server param "${name}": "${value}" resolved to nothing (is the agent param set?)`);
+      resolved[name] = found;
       continue;
     }
     if (param.default !== undefined) {
-      resolved[name] = param.default.startsWith(ENV_PREFIX)
-        ? readEnv(env, param.default.slice(ENV_PREFIX.length), `server param "${name}" default: `)
-        : param.default;
+      const found = resolveString(param.default, { env }, VALUE_FIELDS.paramDefault, `server param "${name}" default: `);
+      if (found !== null) resolved[name] = found;
       continue;
     }
     throw new DispatchError(`required server param "${name}" has no value`);
@@ -110,19 +92,15 @@ function resolveServerParams(
   return resolved;
 }
 
-function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: Record<string, string>, env: EnvLookup): ToolServerSpec[] {
+function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: Record<string, string>, env: RunEnv): ToolServerSpec[] {
   return agent.servers.map((ref) => {
     const server = project.servers[ref.server];
     if (!server) throw new DispatchError(`load server ${ref.server}: not in the project bundle`);
     const spec: ToolServerSpec = { name: server.name, url: server.url, allowlist: ref.allowlist };
     if (server.auth) {
       if (!server.auth.secret) throw new DispatchError(`server "${ref.name}" auth.secret is required`);
-      let secret: string;
-      try {
-        secret = resolveParamRef(server.auth.secret, agentParams, "");
-      } catch (err) {
-        throw new DispatchError(`server "${ref.name}" auth.secret: ${(err as Error).message}`);
-      }
+      const secret = resolveString(server.auth.secret, { env: null, params: agentParams }, VALUE_FIELDS.serverAuthSecret, `server "${ref.name}" auth.secret: `);
+      if (secret === null) throw new DispatchError(`server "${ref.name}" auth.secret: "${server.auth.secret}" resolved to nothing (is the agent param set?)`);
       const scheme = server.auth.scheme.toLowerCase();
       spec.auth_header = server.auth.header || "Authorization";
       spec.auth_value = scheme === "" || scheme === "bearer" ? `Bearer ${secret}` : secret;
@@ -133,7 +111,7 @@ function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: 
       const secretKeys = server.params.filter((p) => p.secret).map((p) => p.name);
       if (secretKeys.length > 0) spec.secret_keys = secretKeys;
     } catch (err) {
-      throw new DispatchError(`server ${ref.name} param resolution: ${(err as Error).message}`);
+      throw new DispatchError(`server ${ref.name} param resolution: ${(err as Error).message}`, { cause: err });
     }
     if (ref.approval_rules.length > 0) spec.approval_rules = ref.approval_rules;
     if (ref.persistent_id) spec.persistent_id = ref.persistent_id;
@@ -160,7 +138,7 @@ export interface AgentDispatch {
   costBudgetUsd: number;
   budgetRunId: string;
   attempt: number;
-  /** Step params whose value is a whole `{{ params.X }}` of a secret workflow param. */
+  /** Step params whose value was read from a secret env var or a secret workflow param. */
   secretSourced?: ReadonlySet<string>;
 }
 
@@ -168,19 +146,20 @@ function wrap<T>(prefix: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new DispatchError(`${prefix}: ${(err as Error).message}`);
+    throw new DispatchError(`${prefix}: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /**
- * Builds the runtime InvokeRequest for an agent step (spec §8.11), applying the
- * dispatch-time checks of spec §4.2 with their error texts.
+ * Builds the runtime InvokeRequest for an agent step from its resolved step params,
+ * applying the dispatch-time checks (declared params, the secret chain, server params)
+ * with the original's error texts.
  */
 export function buildInvokeRequest(
   project: ProjectBundle,
   step: CompiledAgentStep,
   stepParams: Record<string, unknown>,
-  env: EnvLookup,
+  env: RunEnv,
   dispatch: AgentDispatch,
 ): InvokeRequest {
   const agent = project.agents[step.agent];

@@ -2,7 +2,7 @@
 // settled steps, its params, and its declared env (root runs only).
 
 import type { JsonObject, JsonValue } from "../../../../shared/expr/index.ts";
-import { DispatchError, type EnvLookup } from "../engine/agent-request.ts";
+import type { ValueScope } from "../../../../shared/values/index.ts";
 import { buildExprContext, buildFanoutItemContext, type ExprContextSources } from "../engine/semantics.ts";
 import type { RunState } from "./run-state.ts";
 
@@ -15,27 +15,27 @@ export class ExpressionScope {
     this.envValue = envValue;
   }
 
-  /** Values of the declared env (root runs only): the Worker's var, else the declared default, else "". */
-  private envValues(): Record<string, string> | undefined {
+  /**
+   * The declared env of a root run: the Worker's var, else the declared default.
+   * A variable with neither is absent, so a value source that needs it fails with
+   * `env var "X" is not set`; expressions (conditions, transforms) see it as "".
+   */
+  private declaredEnv(): Record<string, string> | undefined {
     if (!this.state.run.env_enabled) return undefined;
     const values: Record<string, string> = {};
     for (const decl of this.state.workflow.env) {
       const value = this.envValue(decl.name);
-      values[decl.name] = typeof value === "string" ? value : (decl.default ?? "");
+      if (typeof value === "string") values[decl.name] = value;
+      else if (decl.default !== undefined) values[decl.name] = decl.default;
     }
     return values;
   }
 
-  /** `env:NAME` sources: declared env only, root runs only. */
-  envLookup(): EnvLookup {
-    const values = this.envValues();
-    return values ? (name) => values[name] : null;
-  }
-
-  /** A Worker var by name, declared or not (webhook bodies' `env:NAME` values read these in every run). */
-  rawEnv(name: string): string | undefined {
-    const value = this.envValue(name);
-    return typeof value === "string" ? value : undefined;
+  private envValues(): Record<string, string> | undefined {
+    const declared = this.declaredEnv();
+    if (!declared) return undefined;
+    for (const decl of this.state.workflow.env) declared[decl.name] ??= "";
+    return declared;
   }
 
   /** Context outputs of the settled steps, in start order. */
@@ -60,27 +60,23 @@ export class ExpressionScope {
   }
 
   /**
-   * A value source: `env:NAME` (root runs' declared env), `param:NAME` (the
-   * string form of a param), a backtick-quoted literal, else the text itself.
+   * What a value source (a webhook URL or body value, a step param) reads: the
+   * declared env of a root run (null in sub-runs), the params in typed and
+   * string forms, the standard context (with a fanout item's `item`), and
+   * which env vars and params are secret, so values read from them are marked.
    */
-  resolveValue(value: string): string {
+  valueScope(options: { item?: { item: unknown; index: number } } = {}): ValueScope {
     const run = this.state.run;
-    if (value.startsWith("env:")) {
-      const name = value.slice(4);
-      const lookup = this.envLookup();
-      if (!lookup) throw new DispatchError(`env: reference "${value}" not permitted outside root workflow context`);
-      const found = lookup(name);
-      if (found === undefined) throw new DispatchError(`env var "${name}" is not set`);
-      return found;
-    }
-    if (value.startsWith("param:")) {
-      const name = value.slice(6);
-      if (!run.param_strings) throw new DispatchError(`param "${name}" referenced but no params context is available`);
-      const found = run.param_strings[name];
-      if (found === undefined) throw new DispatchError(`param "${name}" is not available in this invocation`);
-      return found;
-    }
-    if (value.length >= 2 && value.startsWith("`") && value.endsWith("`")) return value.slice(1, -1);
-    return value;
+    const workflow = this.state.workflow;
+    return {
+      env: this.declaredEnv() ?? null,
+      params: run.params as JsonObject,
+      paramStrings: run.param_strings ?? null,
+      context: this.context({ env: false, ...(options.item ? { item: options.item } : {}) }),
+      secrets: {
+        env: new Set(workflow.env.filter((decl) => decl.secret).map((decl) => decl.name)),
+        params: new Set(workflow.params.declared.filter((param) => param.secret).map((param) => param.name)),
+      },
+    };
   }
 }

@@ -5,7 +5,8 @@
 import { project } from "ktsu-project";
 import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import { callbackPath, type ChatMessage, type InvokeRequest } from "../../../../../shared/contracts/runtime.ts";
-import { evaluate, stringForm, wholeTemplateExpression, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { stringForm } from "../../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS, type ValueScope } from "../../../../../shared/values/index.ts";
 import { buildInvokeRequest, DispatchError } from "../../engine/agent-request.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
@@ -18,50 +19,43 @@ export interface AgentResume {
   resume_turn?: number;
 }
 
-/** The step params that are exactly `{{ params.X }}` with X a secret param of this run's workflow. */
-function secretSourced(ctx: RunContext, params: Record<string, unknown>): Set<string> {
-  const secret = new Set(ctx.state.workflow.params.declared.filter((p) => p.secret).map((p) => p.name));
-  const sourced = new Set<string>();
-  for (const [key, value] of Object.entries(params)) {
-    const expr = typeof value === "string" ? wholeTemplateExpression(value) : undefined;
-    const match = expr === undefined ? null : /^params\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr.trim());
-    if (match && secret.has(match[1]!)) sourced.add(key);
-  }
-  return sourced;
-}
-
-/** Agent step params: a whole `{{ }}` string is evaluated and stringified; a null result keeps the text. */
-function agentStepParams(params: Record<string, unknown>, context: Record<string, unknown>): Record<string, unknown> {
-  const resolved: Record<string, unknown> = {};
+/**
+ * An agent step's params resolved as value sources: a whole `{{ }}` keeps its value
+ * (then stringified, as agent params are strings), templates inside text are
+ * interpolated, `{{ env.X }}` reads a root run's declared env. A value that resolves
+ * to null is left out, so the agent's default (or its required-param error) applies.
+ * Also returns which params were read from a secret env var or secret param.
+ */
+function agentStepParams(params: Record<string, unknown>, scope: ValueScope): { values: Record<string, unknown>; fromSecret: Set<string> } {
+  const values: Record<string, unknown> = {};
+  const fromSecret = new Set<string>();
   for (const [key, value] of Object.entries(params)) {
     if (key === "server") continue;
-    const expr = typeof value === "string" ? wholeTemplateExpression(value) : undefined;
-    if (expr === undefined) {
-      resolved[key] = value;
+    if (typeof value !== "string") {
+      values[key] = value; // refused with its type named if the agent declares it
       continue;
     }
-    let result: JsonValue;
-    try {
-      result = evaluate(expr, context);
-    } catch (err) {
-      throw new DispatchError(`agent param "${key}" template: ${(err as Error).message}`, { cause: err });
-    }
-    resolved[key] = result === null ? value : stringForm(result);
+    const outcome = resolveValue(value, scope, VALUE_FIELDS.agentStepParam);
+    if (!outcome.ok) throw new DispatchError(`agent param "${key}": ${outcome.error.message}`, { cause: outcome.error });
+    if (outcome.value === null) continue;
+    values[key] = stringForm(outcome.value);
+    if (outcome.secret) fromSecret.add(key);
   }
-  return resolved;
+  return { values, fromSecret };
 }
 
 /** The runtime invocation for a step (`stepId` = the step id, or `<step>.<index>` for a fanout item). */
-export function invokeRequest(ctx: RunContext, step: CompiledAgentStep, stepId: string, attempt: number, context: Record<string, unknown>): InvokeRequest {
+export function invokeRequest(ctx: RunContext, step: CompiledAgentStep, stepId: string, attempt: number, scope: ValueScope): InvokeRequest {
   const run = ctx.state.run;
-  return buildInvokeRequest(project, step, agentStepParams(step.params, context), ctx.scope.envLookup(), {
+  const params = agentStepParams(step.params, scope);
+  return buildInvokeRequest(project, step, params.values, scope.env, {
     runId: run.run_id,
     stepId,
     callbackUrl: callbackPath(run.run_id, stepId),
     costBudgetUsd: run.cost_budget_usd,
     budgetRunId: run.root_run_id,
     attempt,
-    secretSourced: secretSourced(ctx, step.params),
+    secretSourced: params.fromSecret,
   });
 }
 
@@ -70,8 +64,7 @@ export async function dispatchAgent(ctx: RunContext, step: CompiledAgentStep, st
   state.attempt += 1;
   let request: InvokeRequest;
   try {
-    // Agent params see flat ids, `step` and `params`, but never `env`.
-    request = invokeRequest(ctx, step, step.id, state.attempt, ctx.scope.context({ env: false }));
+    request = invokeRequest(ctx, step, step.id, state.attempt, ctx.scope.valueScope());
   } catch (err) {
     return { kind: "failed", error: (err as Error).message };
   }

@@ -4,6 +4,8 @@
 import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts";
+import { stringForm } from "../../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.ts";
 import { jsonBytes, MAX_CHECKPOINT_BYTES } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
@@ -74,10 +76,13 @@ function notifyApprovalWebhooks(ctx: RunContext, stepId: string, state: StepStat
   const approval = state.approval!;
   for (const hook of ctx.state.workflow.pipeline) {
     if (hook.type !== "webhook" || hook.on !== "approval" || !hook.depends_on.includes(stepId)) continue;
-    let url = hook.webhook.url;
-    if (url.startsWith("env:")) {
-      url = ctx.scope.rawEnv(url.slice(4)) ?? "";
+    // The URL reads what a webhook step's URL reads (a sub-run has no env); one that cannot resolve is skipped.
+    const outcome = resolveValue(hook.webhook.url, ctx.scope.valueScope(), VALUE_FIELDS.webhookUrl);
+    if (!outcome.ok) {
+      console.error(`run ${approval.run_id}: approval webhook "${hook.id}" not sent: url: ${ctx.state.scrubber().text(outcome.error.message)}`);
+      continue;
     }
+    const url = outcome.value === null ? "" : stringForm(outcome.value);
     if (url === "") continue;
     const body = {
       run_id: approval.run_id,

@@ -44,8 +44,8 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
     item.attempt += 1;
     item.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
     try {
-      const context = ctx.scope.context({ env: false, item: { item: item.item, index: item.index } });
-      batch.push({ item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, context) });
+      const scope = ctx.scope.valueScope({ item: { item: item.item, index: item.index } });
+      batch.push({ item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope) });
     } catch (err) {
       finishItem(ctx, step, state, item, { error: (err as Error).message });
     }

@@ -4,7 +4,8 @@
 import { project } from "ktsu-project";
 import type { CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
-import { evaluate, goTypeName, stringForm, wholeTemplateExpression, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { evaluate, goTypeName, stringForm, wholeTemplateExpression } from "../../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.ts";
 import { DispatchError } from "../../engine/agent-request.ts";
 import { sumMetrics } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
@@ -62,44 +63,23 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
 }
 
 /**
- * Workflow step params, in typed (`rich`) and string forms: a whole `{{ }}` is
- * evaluated; otherwise a value source (`env:`, `param:`, literal), falling back
- * to a JMESPath expression that must give a string.
+ * Workflow step params, in typed (`rich`) and string forms: each is a value source
+ * (a whole `{{ }}` keeps its type, templates inside text are interpolated, and the
+ * legacy `env:`/`param:`/backtick forms still work). A null value leaves the key out.
  */
 function subWorkflowParams(ctx: RunContext, step: CompiledWorkflowStep): { rich: Record<string, unknown>; strings: Record<string, string> } {
-  const context = ctx.scope.context();
+  const scope = ctx.scope.valueScope();
   const rich: Record<string, unknown> = {};
   const strings: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.params)) {
     if (key === "agent" || key === "server") continue;
     const where = `workflow step "${step.id}" param "${key}"`;
     if (typeof value !== "string") throw new DispatchError(`${where}: value must be a string, got ${goTypeName(value)}`);
-    let resolved: unknown;
-    const expr = wholeTemplateExpression(value);
-    if (expr !== undefined) {
-      try {
-        resolved = evaluate(expr, context);
-      } catch (err) {
-        throw new DispatchError(`${where}: template "${expr}": ${(err as Error).message}`, { cause: err });
-      }
-    } else {
-      try {
-        resolved = ctx.scope.resolveValue(value);
-      } catch (resolveError) {
-        let fallback: JsonValue;
-        try {
-          fallback = evaluate(value, context);
-        } catch {
-          throw new DispatchError(`${where}: ${(resolveError as Error).message}`, { cause: resolveError });
-        }
-        if (fallback === null) throw new DispatchError(`${where}: JMESPath "${value}" resolved to nil`);
-        if (typeof fallback !== "string") throw new DispatchError(`${where}: value resolved to non-string ${goTypeName(fallback)}`);
-        resolved = fallback;
-      }
-    }
-    if (resolved === null || resolved === undefined) continue;
-    rich[key] = resolved;
-    strings[key] = stringForm(resolved as JsonValue);
+    const outcome = resolveValue(value, scope, VALUE_FIELDS.workflowStepParam);
+    if (!outcome.ok) throw new DispatchError(`${where}: ${outcome.error.message}`, { cause: outcome.error });
+    if (outcome.value === null) continue;
+    rich[key] = outcome.value;
+    strings[key] = stringForm(outcome.value);
   }
   return { rich, strings };
 }

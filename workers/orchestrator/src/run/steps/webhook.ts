@@ -2,8 +2,8 @@
 // the run keeps serving other requests, and sent again after an eviction.
 
 import type { CompiledWebhookStep } from "../../../../../shared/bundle.ts";
-import { evaluate, interpolate, wholeTemplateExpression, type JsonValue } from "../../../../../shared/expr/index.ts";
-import type { EnvLookup } from "../../engine/agent-request.ts";
+import { stringForm, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { resolveValue, VALUE_FIELDS, type ValueScope } from "../../../../../shared/values/index.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
@@ -11,57 +11,36 @@ import type { StepOutcome } from "../outcome.ts";
 export interface WebhookContext {
   /** The gateway binding: its `/egress` endpoint is the only way out. */
   gateway: Fetcher;
-  context: Record<string, unknown>;
+  /** What the URL and body values read. */
+  scope: ValueScope;
   runId: string;
-  root: boolean;
-  envLookup: EnvLookup;
-  /** Body values written `env:NAME` read the Worker's env in root and sub-workflows alike. */
-  rawEnv: (name: string) => string | undefined;
-  paramStrings?: Record<string, string>;
   /** The step's deadline (model_policy.timeout_s), which also bounds the request. */
   deadlineAt?: number;
 }
 
 class WebhookError extends Error {}
 
-/** The URL's value source: `env:` (root runs only), `param:`, a backtick-quoted literal, or the text itself. */
-function resolveUrlSource(url: string, ctx: WebhookContext): string {
-  if (url.startsWith("env:")) {
-    const name = url.slice(4);
-    if (!ctx.envLookup) throw new WebhookError(`webhook url: env: reference "${url}" not permitted outside root workflow context`);
-    const value = ctx.envLookup(name);
-    if (value === undefined) throw new WebhookError(`webhook url: env var "${name}" is not set`);
-    return value;
-  }
-  if (url.startsWith("param:")) {
-    const name = url.slice(6);
-    if (!ctx.paramStrings) throw new WebhookError(`webhook url: param "${name}" referenced but no params context is available`);
-    const value = ctx.paramStrings[name];
-    if (value === undefined) throw new WebhookError(`webhook url: param "${name}" is not available in this invocation`);
-    return value;
-  }
-  if (url.length >= 2 && url.startsWith("`") && url.endsWith("`")) return url.slice(1, -1);
+/** The URL: a value source whose templates are interpolated; an unset env var or an empty URL fails the step. */
+function resolveUrl(step: CompiledWebhookStep, scope: ValueScope): string {
+  const outcome = resolveValue(step.webhook.url, scope, VALUE_FIELDS.webhookUrl);
+  if (!outcome.ok) throw new WebhookError(`webhook url: ${outcome.error.message}`, { cause: outcome.error });
+  const url = outcome.value === null ? "" : stringForm(outcome.value);
+  if (url.trim() === "") throw new WebhookError(`webhook url: "${step.webhook.url}" resolved to an empty URL`);
   return url;
 }
 
-/** The JSON body: string values only; `env:` reads the env; otherwise JMESPath or a whole `{{ }}`; null omits the key. */
-function buildBody(step: CompiledWebhookStep, ctx: WebhookContext): Record<string, JsonValue> {
+/**
+ * The JSON body: each string value is a value source (a plain string is bare
+ * JMESPath); a null result omits the key, and so does an empty legacy `env:NAME`.
+ */
+function buildBody(step: CompiledWebhookStep, scope: ValueScope): Record<string, JsonValue> {
   const body: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(step.webhook.body)) {
     if (typeof value !== "string") continue;
-    if (value.startsWith("env:")) {
-      const found = ctx.rawEnv(value.slice(4));
-      if (found) body[key] = found;
-      continue;
-    }
-    const expr = wholeTemplateExpression(value) ?? value;
-    let result: JsonValue;
-    try {
-      result = evaluate(expr, ctx.context);
-    } catch (err) {
-      throw new WebhookError(`jmespath webhook body "${expr}": ${(err as Error).message}`);
-    }
-    if (result !== null) body[key] = result;
+    const outcome = resolveValue(value, scope, VALUE_FIELDS.webhookBody);
+    if (!outcome.ok) throw new WebhookError(`webhook body "${key}": ${outcome.error.message}`, { cause: outcome.error });
+    if (outcome.value === null || (outcome.source.kind === "legacy-env" && outcome.value === "")) continue;
+    body[key] = outcome.value;
   }
   return body;
 }
@@ -76,13 +55,8 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
   let url: string;
   let body: Record<string, JsonValue>;
   try {
-    const source = resolveUrlSource(step.webhook.url, ctx);
-    try {
-      url = interpolate(source, ctx.context);
-    } catch (err) {
-      throw new WebhookError(`webhook url template: ${(err as Error).message}`);
-    }
-    body = buildBody(step, ctx);
+    url = resolveUrl(step, ctx.scope);
+    body = buildBody(step, ctx.scope);
   } catch (err) {
     return { kind: "failed", error: (err as Error).message };
   }
@@ -124,12 +98,8 @@ export function startWebhook(ctx: RunContext, step: CompiledWebhookStep, state: 
   ctx.markInFlight(key);
   const send = sendWebhook(step, {
     gateway: ctx.gateway,
-    context: ctx.scope.context(),
+    scope: ctx.scope.valueScope(),
     runId: ctx.state.run.run_id,
-    root: ctx.state.run.env_enabled,
-    envLookup: ctx.scope.envLookup(),
-    rawEnv: (name) => ctx.scope.rawEnv(name),
-    paramStrings: ctx.state.run.param_strings,
     deadlineAt: state.deadline_at,
   });
   ctx.keepAlive(
