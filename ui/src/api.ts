@@ -21,9 +21,19 @@ export function authHeaders(): Record<string, string> {
 /** A 401 opens the token prompt; other errors carry the API's `message`. */
 export async function checked(res: Response): Promise<Response> {
   if (res.ok) return res;
-  if (res.status === 401) requireLogin();
-  const body = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
-  throw new ApiError(res.status, body?.message || body?.error || `HTTP ${res.status}`);
+  throw apiError(res.status, await res.text().catch(() => ""));
+}
+
+/** The error for an API answer with an error status and this body (a 401 also opens the token prompt). */
+export function apiError(status: number, bodyText: string): ApiError {
+  if (status === 401) requireLogin();
+  let body: { error?: string; message?: string } | null = null;
+  try {
+    body = JSON.parse(bodyText) as { error?: string; message?: string } | null;
+  } catch {
+    // not JSON: the status alone says what went wrong
+  }
+  return new ApiError(status, body?.message || body?.error || `HTTP ${status}`);
 }
 
 async function getJson<T>(path: string): Promise<T> {

@@ -2,7 +2,7 @@
 
 import { isRunEventType } from "../../../shared/contracts/events.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
-import { followSse, SseHttpError, type ReconnectInfo } from "./sse.ts";
+import { followSse, type ReconnectInfo, SseHttpError } from "../../../shared/sse/follow.ts";
 
 export type { Envelope, EnvelopeStep } from "../../../shared/contracts/records.ts";
 
@@ -224,7 +224,7 @@ export class OrchestratorClient {
         try {
           return await this.fetchImpl(input, init);
         } catch (error) {
-          if (init?.signal?.aborted) throw error;
+          if (init.signal?.aborted) throw error;
           throw new UnreachableError(this.baseUrl, error);
         }
       },

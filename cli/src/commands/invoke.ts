@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { clientFor, errorLine, type OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
-import { SseGaveUpError } from "../client/sse.ts";
+import { SseGaveUpError } from "../../../shared/sse/follow.ts";
 import { shortDuration, usd } from "../render/format.ts";
 import { RunProgress } from "../render/progress.ts";
 import { colorEnabled, Spinner, styleFor } from "../render/style.ts";
