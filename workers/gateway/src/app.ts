@@ -4,6 +4,7 @@ import type { GatewayErrorBody } from "../../../shared/contracts/gateway.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { BudgetLedger } from "./budget.ts";
 import { makeScrubber, resolveGatewayConfig, type ConfigResult } from "./config.ts";
+import { EGRESS_PATH } from "../../../shared/contracts/egress.ts";
 import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
 import type { GatewayEnv } from "./env.ts";
 import { asGatewayError, GatewayError } from "./errors.ts";
@@ -86,7 +87,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
     return c.json(await ledger.report(runId));
   });
 
-  app.all("/egress", (c) =>
+  app.all(EGRESS_PATH, (c) =>
     handleEgress(c, {
       ...DEFAULT_EGRESS_POLICY,
       allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW),
