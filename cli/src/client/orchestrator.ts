@@ -3,6 +3,8 @@
 import { isRunEventType } from "../../../shared/contracts/events.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
 import { followSse, type ReconnectInfo, SseHttpError } from "../../../shared/sse/follow.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
+import { isPlainObject } from "../../../shared/util/objects.ts";
 
 export type { Envelope, EnvelopeStep } from "../../../shared/contracts/records.ts";
 
@@ -35,7 +37,7 @@ export class UnreachableError extends Error {
   readonly url: string;
   constructor(url: string, cause: unknown) {
     const detail = cause instanceof Error ? (causeCode(cause) ?? cause.message) : String(cause);
-    super(`cannot reach the orchestrator at ${url} (${detail})`);
+    super(`cannot reach the orchestrator at ${url} (${detail})`, { cause });
     this.name = "UnreachableError";
     this.url = url;
   }
@@ -63,7 +65,7 @@ export function errorLine(command: string, error: unknown): string {
     const parsed = messageFromBody(error.body);
     return parsed.message ? `${command}: ${parsed.message} (status ${error.status})` : `${command}: orchestrator returned status ${error.status}`;
   }
-  return `${command}: ${error instanceof Error ? error.message : String(error)}`;
+  return `${command}: ${errorMessage(error)}`;
 }
 
 function messageFromBody(text: string): { message: string | undefined; code: string | undefined } {
@@ -71,8 +73,8 @@ function messageFromBody(text: string): { message: string | undefined; code: str
   if (trimmed === "") return { message: undefined, code: undefined };
   try {
     const body = JSON.parse(trimmed) as unknown;
-    if (body && typeof body === "object" && !Array.isArray(body)) {
-      const { message, error } = body as { message?: unknown; error?: unknown };
+    if (isPlainObject(body)) {
+      const { message, error } = body;
       const code = typeof error === "string" && error ? error : undefined;
       if (typeof message === "string" && message) return { message, code };
       return { message: code, code };
@@ -168,8 +170,8 @@ export class OrchestratorClient {
     const text = await res.text();
     try {
       return JSON.parse(text) as T;
-    } catch {
-      throw new Error(`the orchestrator answered ${method} ${path} with something that is not JSON (status ${res.status})`);
+    } catch (error) {
+      throw new Error(`the orchestrator answered ${method} ${path} with something that is not JSON (status ${res.status})`, { cause: error });
     }
   }
 

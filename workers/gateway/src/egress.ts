@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { EGRESS_ERROR_HEADER, EGRESS_TIMEOUT_HEADER, EGRESS_URL_HEADER, INTERNAL_HEADER_PREFIX } from "../../../shared/contracts/egress.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 /*
  * The egress endpoint: the one path by which webhook steps and external MCP
@@ -99,7 +100,7 @@ export async function handleEgress(c: Context, policy: EgressPolicy): Promise<Re
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     return timedOut
       ? egressError(504, "egress_timeout", `${c.req.method} ${url.host}: timed out after ${timeoutMs} ms`)
-      : egressError(502, "egress_failed", `${c.req.method} ${url.host}: ${err instanceof Error ? err.message : String(err)}`);
+      : egressError(502, "egress_failed", `${c.req.method} ${url.host}: ${errorMessage(err)}`);
   }
 }
 

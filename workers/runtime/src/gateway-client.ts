@@ -2,6 +2,7 @@
 // GATEWAY binding. Errors are returned, never thrown, with the spec §9.1 texts.
 import type { GatewayInvokeRequest, GatewayInvokeResponse, GatewayMessage, GatewayTool } from "../../../shared/contracts/gateway.ts";
 import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 export type { GatewayTool };
 
@@ -19,8 +20,6 @@ export interface GatewayContext {
   cost_budget_usd?: number;
   budget_run_id?: string;
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function toWire(message: ChatMessage): GatewayMessage {
   const wire: GatewayMessage = { role: message.role };
@@ -77,7 +76,7 @@ export async function callGateway(
       body: JSON.stringify(body),
     });
   } catch (err) {
-    return { ok: false, error: `gateway call: ${errorText(err)}` };
+    return { ok: false, error: `gateway call: ${errorMessage(err)}` };
   }
   const text = await res.text();
   if (res.status !== 200) {
@@ -94,6 +93,6 @@ export async function callGateway(
   try {
     return { ok: true, reply: normalizeReply(JSON.parse(text)) };
   } catch (err) {
-    return { ok: false, error: `decode gateway response: ${errorText(err)}` };
+    return { ok: false, error: `decode gateway response: ${errorMessage(err)}` };
   }
 }

@@ -9,8 +9,7 @@ import { heartbeatInterval, runtimeId, startHeartbeat } from "./heartbeat.ts";
 import { discoverTools } from "./mcp/toolbox.ts";
 import { postCallback, postCheckpoint } from "./orchestrator-client.ts";
 import { redactRequest, scrubSecrets, secretsOf } from "./redact.ts";
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 /** Runs the agent and builds the callback payload (spec §9.6). Never throws. */
 export async function executeStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest): Promise<CallbackPayload> {
@@ -63,7 +62,7 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
   try {
     outcome = await runLoop(request, { llm, toolbox: discovery.toolbox, metrics, checkpoint });
   } catch (err) {
-    return payload("failed", { error: scrubSecrets(`runtime error: ${errorText(err)}`, secrets) });
+    return payload("failed", { error: scrubSecrets(`runtime error: ${errorMessage(err)}`, secrets) });
   } finally {
     await discovery.toolbox.close();
   }
@@ -104,7 +103,7 @@ export async function runStep(env: RuntimeEnv, request: InvokeRequest, received:
       step_id: request.step_id,
       status: "failed",
       output: null,
-      error: `runtime error: ${errorText(err)}`,
+      error: `runtime error: ${errorMessage(err)}`,
       metrics: { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 },
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     };

@@ -3,7 +3,8 @@
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { asNumber, asString, isRecord, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { asNumber, asString, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -92,26 +93,27 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
 
 export function parseAnthropicReply(reply: UpstreamReply): CompletionResult {
   const parsed = parseJson(reply.text);
-  const json = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
-  if (reply.status < 200 || reply.status >= 300) throw errorFrom(reply, isRecord(json?.error) ? json.error : undefined);
+  const json = parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
+  if (reply.status < 200 || reply.status >= 300) throw errorFrom(reply, isPlainObject(json?.error) ? json.error : undefined);
   if (!parsed.ok) throw fail(`decode response: ${parsed.error}`);
   if (!json) throw fail("decode response: body is not a JSON object");
-  if (json.type === "error" || (isRecord(json.error) && json.content === undefined)) throw errorFrom(reply, isRecord(json.error) ? json.error : undefined);
+  if (json.type === "error" || (isPlainObject(json.error) && json.content === undefined))
+    throw errorFrom(reply, isPlainObject(json.error) ? json.error : undefined);
   if (!Array.isArray(json.content)) throw fail("decode response: content is not an array");
 
   let content: string | undefined;
   const toolCalls: GatewayToolCall[] = [];
   for (const block of json.content) {
-    if (!isRecord(block)) continue;
+    if (!isPlainObject(block)) continue;
     if (block.type === "text" && typeof block.text === "string") content = block.text; // the last text block wins
     if (block.type === "tool_use") {
       if (typeof block.id !== "string" || typeof block.name !== "string") throw fail("decode response: tool_use block without id or name");
-      toolCalls.push({ id: block.id, name: block.name, arguments: isRecord(block.input) ? block.input : { _raw: JSON.stringify(block.input ?? null) } });
+      toolCalls.push({ id: block.id, name: block.name, arguments: isPlainObject(block.input) ? block.input : { _raw: JSON.stringify(block.input ?? null) } });
     }
   }
   if (content === undefined && toolCalls.length === 0) throw fail("no text or tool_use content block in response");
 
-  const usage = isRecord(json.usage) ? json.usage : {};
+  const usage = isPlainObject(json.usage) ? json.usage : {};
   return {
     content: content ?? "",
     toolCalls,

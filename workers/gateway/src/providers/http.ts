@@ -2,6 +2,7 @@
 // pieces of an upstream error reply that decide what the gateway does next.
 
 import { GatewayError } from "../errors.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export interface UpstreamReply {
   status: number;
@@ -10,10 +11,6 @@ export interface UpstreamReply {
 }
 
 export type JsonRecord = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** POSTs JSON; transport failures and timeouts are retryable `provider_error`s. */
 export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<UpstreamReply> {
@@ -41,7 +38,7 @@ function transportError(err: unknown, timeoutMs: number): GatewayError {
   if (name === "TimeoutError" || name === "AbortError") {
     return new GatewayError("provider_error", `http request timed out after ${timeoutMs} ms`, { retryable: true });
   }
-  return new GatewayError("provider_error", `http request failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true });
+  return new GatewayError("provider_error", `http request failed: ${errorMessage(err)}`, { retryable: true, cause: err });
 }
 
 /** The reply body as JSON, or the parser's complaint. */
@@ -49,7 +46,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: errorMessage(err) };
   }
 }
 

@@ -3,12 +3,10 @@
 // tried, so "Here is the result: {...}" is accepted instead of costing a turn.
 
 import { closingBrace } from "../../../../shared/text/braces.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
+import { isPlainObject } from "../../../../shared/util/objects.ts";
 
 export type Extracted = { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Removes a leading code fence line and everything from the last fence on. */
 export function stripCodeFence(content: string): string {
@@ -31,9 +29,9 @@ function outermostObject(text: string): string | undefined {
 function parseObject(text: string): Extracted {
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? { ok: true, output: value } : { ok: false, error: "LLM output is not valid JSON: not a JSON object" };
+    return isPlainObject(value) ? { ok: true, output: value } : { ok: false, error: "LLM output is not valid JSON: not a JSON object" };
   } catch (err) {
-    return { ok: false, error: `LLM output is not valid JSON: ${(err as Error).message}` };
+    return { ok: false, error: `LLM output is not valid JSON: ${errorMessage(err)}` };
   }
 }
 

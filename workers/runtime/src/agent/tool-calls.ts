@@ -4,6 +4,7 @@
 import type { ChatMessage, PendingApproval, ToolCall } from "../../../../shared/contracts/runtime.ts";
 import type { Toolbox } from "../mcp/toolbox.ts";
 import type { MetricsTally } from "./metrics.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 /** What the model reads for a call outside its allowlist; the call is never executed. */
 export const notPermittedResult = (name: string) => `tool_not_permitted: ${name}`;
@@ -21,8 +22,6 @@ export interface ToolContext {
   checkpoint(): Promise<void>;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** Runs one permitted call and records its result; returns an error text on failure. */
 async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext): Promise<string | undefined> {
   let result: string;
@@ -32,7 +31,7 @@ async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext
     try {
       result = await ctx.toolbox.call(call.name, call.arguments);
     } catch (err) {
-      return `tool call ${call.name}: ${errorText(err)}`;
+      return `tool call ${call.name}: ${errorMessage(err)}`;
     }
     ctx.metrics.addToolCall();
   }
