@@ -1,4 +1,5 @@
 // The orchestrator's API, called from the page it serves (same origin).
+import { type RunListFilter, runListPath } from "../../shared/contracts/run-list.ts";
 import { getToken, requireLogin } from "./auth.ts";
 import type { ApprovalRecord, Budget, RunRecord, StepView, WorkflowGraph, WorkflowSummary } from "./types.ts";
 
@@ -41,18 +42,9 @@ async function getJson<T>(path: string): Promise<T> {
   return (await checked(res)).json() as Promise<T>;
 }
 
-export interface RunFilter {
-  workflow?: string;
-  status?: string;
-  limit?: number;
-}
-
-export async function listRuns(filter: RunFilter): Promise<RunRecord[]> {
-  const query = new URLSearchParams();
-  if (filter.workflow) query.set("workflow", filter.workflow);
-  if (filter.status) query.set("status", filter.status);
-  query.set("limit", String(filter.limit ?? 100));
-  return (await getJson<{ runs: RunRecord[] }>(`/runs?${query}`)).runs;
+/** The runs list; the page shows up to 100 runs unless told otherwise. */
+export async function listRuns(filter: RunListFilter): Promise<RunRecord[]> {
+  return (await getJson<{ runs: RunRecord[] }>(runListPath({ ...filter, limit: filter.limit ?? 100 }))).runs;
 }
 
 export async function getRun(id: string): Promise<{ run: RunRecord; steps: StepView[] }> {

@@ -1,6 +1,7 @@
 // HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
 
 import { isRunEventType } from "../../../shared/contracts/events.ts";
+import { type RunListFilter, runListPath } from "../../../shared/contracts/run-list.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
 import { followSse, type ReconnectInfo, SseHttpError } from "../../../shared/sse/follow.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
@@ -90,12 +91,6 @@ export interface InvokeResponse {
   status: string;
 }
 
-export interface RunFilter {
-  workflow?: string;
-  status?: string;
-  limit?: number;
-}
-
 export interface RunDetail {
   run: RunRecord;
   steps: (StepRecord & { pending_approval?: ApprovalRecord | null })[] | null;
@@ -182,13 +177,8 @@ export class OrchestratorClient {
     return { run_id: result.run_id, status: result.status ?? "" };
   }
 
-  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    const query = new URLSearchParams();
-    if (filter.workflow) query.set("workflow", filter.workflow);
-    if (filter.status) query.set("status", filter.status);
-    if (filter.limit !== undefined && filter.limit > 0) query.set("limit", String(filter.limit));
-    const qs = query.toString();
-    const result = await this.json<{ runs?: RunRecord[] | null }>("GET", `/runs${qs ? `?${qs}` : ""}`);
+  async listRuns(filter: RunListFilter = {}): Promise<RunRecord[]> {
+    const result = await this.json<{ runs?: RunRecord[] | null }>("GET", runListPath(filter));
     return result.runs ?? [];
   }
 

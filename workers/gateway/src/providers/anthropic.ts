@@ -3,7 +3,7 @@
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { asNumber, asString, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
 import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
 
@@ -86,9 +86,7 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
   const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) : reply.status === 429 || reply.status === 529 || reply.status >= 500;
-  const text =
-    reply.status === 200 ? `upstream returned 200 with an error: ${type || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
-  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
+  return providerReplyError(reply, type, message, retryable);
 }
 
 export function parseAnthropicReply(reply: UpstreamReply): CompletionResult {

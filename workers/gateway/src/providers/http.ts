@@ -64,6 +64,16 @@ export function upstreamMessage(status: number, message: string): string {
   return message ? `upstream returned ${status}: ${message}` : `upstream returned status ${status}`;
 }
 
+/**
+ * A provider's error reply as a `provider_error`: an error status is named by
+ * its status, a 200 that carries an error by the error's kind (type or code).
+ */
+export function providerReplyError(reply: UpstreamReply, kind: string, message: string, retryable: boolean): GatewayError {
+  const text =
+    reply.status === 200 ? `upstream returned 200 with an error: ${kind || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
+  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
+}
+
 export function asNumber(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
 }

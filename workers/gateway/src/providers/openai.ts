@@ -4,7 +4,7 @@
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { asNumber, asString, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
 import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
 
@@ -66,11 +66,7 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
   const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) || TRANSIENT_ERROR_TYPES.has(code) : reply.status === 429 || reply.status >= 500;
-  const text =
-    reply.status === 200
-      ? `upstream returned 200 with an error: ${type || code || "unknown"}${message ? `: ${message}` : ""}`
-      : upstreamMessage(reply.status, message);
-  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
+  return providerReplyError(reply, type || code, message, retryable);
 }
 
 /** Message content: a string, null, or (some compatible servers) an array of text parts. */
