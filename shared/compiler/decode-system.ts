@@ -1,5 +1,5 @@
-// Reads the env file (`--env`) and `ktsuhub.lock.yaml`. Both are parse-checked
-// only (spec §3.6, §3.8).
+// Reads the env file (`--env`) and `ktsuhub.lock.yaml`. Both are only checked to
+// parse into their expected shape: nothing else in the project depends on them.
 
 import type { EnvFile, HubLockEntry, HubLockFile } from "../config/types.ts";
 import { brokenEntry, compact, type Decoder } from "./decode.ts";

@@ -1,5 +1,5 @@
-// Declared params from a `params.schema`, with the rules of Go's
-// `ParseParamsSchema` (spec §3.7), and server params (spec §3.4).
+// Declared params from a `params.schema`, with the rules of the original Go
+// implementation's `ParseParamsSchema`, and the params of server files.
 
 import type { JsonSchema, ParamSpec, ServerParamConfig } from "../config/types.ts";
 import { isPlainObject } from "../util/objects.ts";

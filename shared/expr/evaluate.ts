@@ -1,4 +1,4 @@
-// JMESPath evaluation for the Kimitsu dialect (spec §8.4): the `jmespath`
+// JMESPath evaluation for the Kimitsu dialect: the `jmespath`
 // package (0.16.0) after the hyphen sanitizer, with errors split into syntax
 // errors (the expression does not parse) and evaluation errors (it parses but
 // fails on the data, e.g. a function argument of the wrong type).

@@ -1,4 +1,4 @@
-// HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
+// HTTP client for the orchestrator's public API (workers/orchestrator/src/api/routes.ts, docs/api.md).
 
 import { isRunEventType } from "../../../shared/contracts/events.ts";
 import { type RunListFilter, runListPath } from "../../../shared/contracts/run-list.ts";

@@ -1,5 +1,6 @@
-// The runtime's side of the gateway's `POST /invoke` (spec §7.1), reached over the
-// GATEWAY binding. Errors are returned, never thrown, with the spec §9.1 texts.
+// The runtime's side of the gateway's `POST /invoke`, reached over the GATEWAY
+// binding. Errors are returned, never thrown, worded as the original runtime
+// worded them (`gateway call: …`, `decode gateway response: …`), since they end up in step errors.
 import type { GatewayInvokeRequest, GatewayInvokeResponse, GatewayMessage, GatewayTool } from "../../../shared/contracts/gateway.ts";
 import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
@@ -50,7 +51,7 @@ function normalizeReply(value: unknown): GatewayReply {
   return reply;
 }
 
-/** One LLM call. The runtime never sends `temperature` (spec §9.1). */
+/** One LLM call. The runtime never sends `temperature`: the model group's `default_temperature` applies. */
 export async function callGateway(
   gateway: Fetcher,
   context: GatewayContext,

@@ -1,7 +1,7 @@
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { isPlainObject } from "../../../shared/util/objects.ts";
 
-/** A 400 answer's body (spec §6.1: sent as text, like Go's `http.Error`). */
+/** A 400 answer's body (the original sent it as plain text, like Go's `http.Error`). */
 export interface InvalidRequest {
   error: "invalid_request";
   message: string;

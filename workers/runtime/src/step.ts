@@ -11,7 +11,7 @@ import { postCallback, postCheckpoint } from "./orchestrator-client.ts";
 import { redactRequest, scrubSecrets, secretsOf } from "./redact.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
 
-/** Runs the agent and builds the callback payload (spec §9.6). Never throws. */
+/** Runs the agent and builds the callback payload for the orchestrator. Never throws. */
 export async function executeStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest): Promise<CallbackPayload> {
   const metrics = new MetricsTally();
   const secrets = secretsOf(request.tool_servers);

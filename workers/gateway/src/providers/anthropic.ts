@@ -1,4 +1,4 @@
-// Anthropic Messages API (spec §7.4), with native tool calls both ways.
+// Anthropic Messages API, with native tool calls both ways.
 
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";

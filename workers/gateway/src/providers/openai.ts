@@ -1,4 +1,4 @@
-// OpenAI Chat Completions (spec §7.4) for any compatible base_url (OpenAI,
+// OpenAI Chat Completions for any compatible base_url (OpenAI,
 // Ollama, vLLM, ...), with native function calls both ways.
 
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";

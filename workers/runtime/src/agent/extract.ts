@@ -1,4 +1,4 @@
-// Output extraction (spec §9.4), with one documented tolerance: when the whole
+// Reading the agent's JSON output from the model's last reply, with one documented tolerance: when the whole
 // (fence-stripped) text is not a JSON object, the first balanced `{…}` in it is
 // tried, so "Here is the result: {...}" is accepted instead of costing a turn.
 

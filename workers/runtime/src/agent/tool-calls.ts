@@ -1,5 +1,5 @@
-// Executing the tool calls the model asked for (spec §9.3, §11.1) and, on a resume, the
-// calls the previous invocation left unanswered (§11.6). Calls run one at a time, in
+// Executing the tool calls the model asked for and, on a resume, the calls the
+// previous invocation left unanswered. Calls run one at a time, in
 // order; a checkpoint follows every recorded result so a re-dispatch never repeats one.
 import type { ChatMessage, PendingApproval, ToolCall } from "../../../../shared/contracts/runtime.ts";
 import type { Toolbox } from "../mcp/toolbox.ts";

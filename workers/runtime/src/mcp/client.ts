@@ -19,7 +19,7 @@ export interface McpTool {
 
 export interface McpConnection {
   listTools(): Promise<McpTool[]>;
-  /** The text of the first content block ("" when there is none), as the original (§9.3). */
+  /** The text of the first content block ("" when there is none), as the original runtime returned it. */
   callTool(name: string, args: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// Tool discovery across an agent's servers (spec §10.2) and routing of calls.
+// Tool discovery across an agent's servers and routing of calls.
 import type { ApprovalRuleSpec, ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import type { GatewayTool } from "../gateway-client.ts";
 import { allowlistPermits, approvalRuleFor } from "./allowlist.ts";
