@@ -11,6 +11,7 @@ import { startLocalProject } from "../cli/src/stack/start-local.ts";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
 import { PORTKEY_VERSION, startPortkey, type Portkey } from "./lib/portkey.ts";
 import { fmt, percentile, printTable, writeResults } from "./lib/stats.ts";
+import { errorMessage } from "../shared/util/errors.ts";
 
 const REPS = Number(process.env.BENCH_REPS ?? 300);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   try {
     portkey = await startPortkey(8788);
   } catch (err) {
-    portkeyNote = `Portkey not measured: ${(err as Error).message}`;
+    portkeyNote = `Portkey not measured: ${errorMessage(err)}`;
   }
 
   const sides: Record<string, () => Promise<Response>> = {

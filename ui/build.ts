@@ -27,8 +27,11 @@ function ignore(...codes: string[]) {
   };
 }
 
-/** Every file the build reads, for the freshness check. */
-async function sources(dir = UI_DIR): Promise<string[]> {
+/** The folders whose files the bundle is built from: the viewer and the shared code it imports (shared/sse, shared/contracts). */
+const SOURCE_DIRS = [UI_DIR, path.join(REPO_ROOT, "shared")];
+
+/** Every file in `dir`, for the freshness check. */
+async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -86,7 +89,8 @@ export async function ensureUi(outDir = UI_OUT_DIR): Promise<UiBuild | null> {
   const built = path.join(outDir, "index.html");
   if (existsSync(built)) {
     const builtAt = (await stat(built)).mtimeMs;
-    const times = await Promise.all((await sources()).map(async (file) => (await stat(file)).mtimeMs));
+    const files = (await Promise.all(SOURCE_DIRS.map((dir) => sources(dir)))).flat();
+    const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
     if (times.every((t) => t <= builtAt)) return null;
   }
   return buildUi(outDir);

@@ -10,6 +10,7 @@ import * as runs from "./commands/runs.ts";
 import * as start from "./commands/start.ts";
 import * as validate from "./commands/validate.ts";
 import * as workflow from "./commands/workflow.ts";
+import { errorMessage } from "../../shared/util/errors.ts";
 
 const program = new Command("ktsu").description("Kimitsu agent pipelines on Cloudflare Workers");
 
@@ -18,6 +19,6 @@ for (const command of [validate, workflow, build, start, invoke, runs, approvals
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`ktsu: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`ktsu: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 }

@@ -2,7 +2,8 @@
 
 import type { AgentFile, AgentServerConfig, AllowlistEntryConfig } from "../config/types.ts";
 import type { FieldPath } from "./diagnostics.ts";
-import { brokenEntry, compact, isMapping, typeName, type Decoder } from "./decode.ts";
+import { brokenEntry, compact, typeName, type Decoder } from "./decode.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export function decodeAgent(value: unknown, d: Decoder): AgentFile {
   const root = d.mapping(value, []) ?? {};
@@ -48,7 +49,7 @@ function decodeAgentServer(value: unknown, path: FieldPath, d: Decoder): AgentSe
 
 function decodeAllowlistEntry(value: unknown, path: FieldPath, d: Decoder): AllowlistEntryConfig {
   if (typeof value === "string") return value;
-  if (!isMapping(value)) {
+  if (!isPlainObject(value)) {
     d.issues.error(path, `must be a tool name or {name, require_approval}, got ${typeName(value)}`);
     return brokenEntry<{ name?: string }>();
   }

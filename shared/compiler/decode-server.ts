@@ -3,6 +3,7 @@
 import type { ServerFile, ServerParamConfig, ServersManifestFile } from "../config/types.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import { brokenEntry, compact, type Decoder } from "./decode.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export function decodeServer(value: unknown, d: Decoder, path: FieldPath = []): ServerFile {
   const root = d.mapping(value, path) ?? {};
@@ -44,7 +45,7 @@ export function decodeServersManifest(value: unknown, d: Decoder): ServersManife
   const root = d.mapping(value, []) ?? {};
   return compact<ServersManifestFile>({
     servers: d.list(root.servers, ["servers"], (entry, p) => {
-      if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) return decodeServer(entry, d, p);
+      if (isPlainObject(entry)) return decodeServer(entry, d, p);
       d.mapping(entry, p); // reports the entry that is not a mapping
       return brokenEntry<ServerFile>();
     }),

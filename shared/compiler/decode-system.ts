@@ -1,8 +1,9 @@
-// Reads the env file (`--env`) and `ktsuhub.lock.yaml`. Both are parse-checked
-// only (spec §3.6, §3.8).
+// Reads the env file (`--env`) and `ktsuhub.lock.yaml`. Both are only checked to
+// parse into their expected shape: nothing else in the project depends on them.
 
 import type { EnvFile, HubLockEntry, HubLockFile } from "../config/types.ts";
-import { brokenEntry, compact, isMapping, type Decoder } from "./decode.ts";
+import { brokenEntry, compact, type Decoder } from "./decode.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export function decodeEnvFile(value: unknown, d: Decoder): EnvFile {
   const root = d.mapping(value, []) ?? {};
@@ -10,7 +11,7 @@ export function decodeEnvFile(value: unknown, d: Decoder): EnvFile {
   const variables = d.mapping(root.variables, ["variables"]);
   if (variables) {
     for (const [name, entry] of Object.entries(variables)) {
-      if (isMapping(entry) || Array.isArray(entry)) d.string(entry, ["variables", name]);
+      if (isPlainObject(entry) || Array.isArray(entry)) d.string(entry, ["variables", name]);
     }
   }
   return compact<EnvFile>({

@@ -4,6 +4,7 @@
 // absent, as in the Go loader.
 
 import type { FieldPath, FileIssues } from "./diagnostics.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export type Mapping = Record<string, unknown>;
 
@@ -12,10 +13,6 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return "list";
   if (typeof value === "object") return "mapping";
   return typeof value;
-}
-
-export function isMapping(value: unknown): value is Mapping {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export class Decoder {
@@ -27,7 +24,7 @@ export class Decoder {
 
   mapping(value: unknown, path: FieldPath): Mapping | undefined {
     if (value === undefined || value === null) return undefined;
-    if (isMapping(value)) return value;
+    if (isPlainObject(value)) return value;
     return this.mismatch(path, "a mapping", value);
   }
 

@@ -8,6 +8,7 @@
 import { Ajv, type ErrorObject, type Options } from "ajv";
 import type { JsonSchema } from "../config/types.ts";
 import type { FieldPath } from "./diagnostics.ts";
+import { errorMessage } from "../util/errors.ts";
 
 /**
  * Draft-07, all errors, formats not validated (Kimitsu never checked them and
@@ -80,8 +81,4 @@ export function pointerToPath(pointer: string): FieldPath {
     .slice(1)
     .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,7 +4,7 @@
 // references are recorded as links for the rules.
 
 import type { AgentFile, EnvFile, GatewayFile, HubLockFile, ServerFile, ServersManifestFile, WorkflowFile } from "../config/types.ts";
-import { Decoder, isBroken, isMapping } from "./decode.ts";
+import { Decoder, isBroken } from "./decode.ts";
 import { decodeAgent } from "./decode-agent.ts";
 import { decodeGateway } from "./decode-gateway.ts";
 import { decodeServer, decodeServersManifest } from "./decode-server.ts";
@@ -15,6 +15,7 @@ import type { ProjectFs } from "./fs.ts";
 import { join, normalize, relative } from "./paths.ts";
 import { isLocalWorkflowRef, resolveAgentRef, resolveServerPath, resolveWorkflowRef, WORKFLOW_SUFFIX } from "./resolve.ts";
 import { parseYaml } from "./yaml.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export type FileKind = "workflow" | "agent" | "server" | "servers-manifest" | "gateway" | "env" | "hub-lock";
 
@@ -239,7 +240,7 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
 function looksLikeManifest(text: string | undefined): boolean {
   if (text === undefined) return false;
   const parsed = parseYaml(text);
-  return parsed.ok && isMapping(parsed.yaml.value) && Array.isArray(parsed.yaml.value.servers) && parsed.yaml.value.url === undefined;
+  return parsed.ok && isPlainObject(parsed.yaml.value) && Array.isArray(parsed.yaml.value.servers) && parsed.yaml.value.url === undefined;
 }
 
 /** Every loaded file, in report order. */

@@ -1,8 +1,8 @@
-// Declared params from a `params.schema`, with the rules of Go's
-// `ParseParamsSchema` (spec §3.7), and server params (spec §3.4).
+// Declared params from a `params.schema`, with the rules of the original Go
+// implementation's `ParseParamsSchema`, and the params of server files.
 
 import type { JsonSchema, ParamSpec, ServerParamConfig } from "../config/types.ts";
-import { isMapping } from "./decode.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 /** The property names listed in `schema.required` (strings only). */
 export function requiredNames(schema: JsonSchema | undefined): string[] {
@@ -12,7 +12,7 @@ export function requiredNames(schema: JsonSchema | undefined): string[] {
 
 export function schemaProperties(schema: JsonSchema | undefined): Record<string, unknown> {
   const properties = schema?.properties;
-  return isMapping(properties) ? properties : {};
+  return isPlainObject(properties) ? properties : {};
 }
 
 /**
@@ -23,7 +23,7 @@ export function schemaProperties(schema: JsonSchema | undefined): Record<string,
 export function paramSpecs(schema: JsonSchema | undefined): ParamSpec[] {
   const required = new Set(requiredNames(schema));
   return Object.entries(schemaProperties(schema)).map(([name, property]) => {
-    const prop = isMapping(property) ? property : {};
+    const prop = isPlainObject(property) ? property : {};
     const hasDefault = typeof prop.default === "string";
     const spec: ParamSpec = {
       name,

@@ -3,6 +3,7 @@
 
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { FieldPath, Position } from "./diagnostics.ts";
+import { errorMessage } from "../util/errors.ts";
 
 export interface ParsedYaml {
   value: unknown;
@@ -36,7 +37,7 @@ export function parseYaml(text: string): YamlResult {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    return { ok: false, errors: [{ message: error instanceof Error ? error.message : String(error) }] };
+    return { ok: false, errors: [{ message: errorMessage(error) }] };
   }
   const expansion = aliasExpansionError(value, Math.max(MIN_EXPANDED_CHARS, EXPANSION_FACTOR * text.length));
   if (expansion) return { ok: false, errors: [{ message: expansion }] };

@@ -1,4 +1,4 @@
-// JMESPath evaluation for the Kimitsu dialect (spec §8.4): the `jmespath`
+// JMESPath evaluation for the Kimitsu dialect: the `jmespath`
 // package (0.16.0) after the hyphen sanitizer, with errors split into syntax
 // errors (the expression does not parse) and evaluation errors (it parses but
 // fails on the data, e.g. a function argument of the wrong type).
@@ -11,6 +11,7 @@
 import jmespath from "jmespath";
 import type { JsonValue } from "./json.ts";
 import { sanitizeExpression } from "./sanitize.ts";
+import { errorMessage } from "../util/errors.ts";
 
 /** A node of the jmespath.js AST (as returned by its `compile`). */
 export interface AstNode {
@@ -39,8 +40,8 @@ export class ExpressionError extends Error {
   /** The expression as written (before sanitizing). */
   readonly expression: string;
 
-  constructor(kind: ExpressionErrorKind, expression: string, detail: string) {
-    super(`${kind} error: ${detail}`);
+  constructor(kind: ExpressionErrorKind, expression: string, detail: string, options?: { cause?: unknown }) {
+    super(`${kind} error: ${detail}`, options);
     this.name = "ExpressionError";
     this.kind = kind;
     this.expression = expression;
@@ -56,7 +57,7 @@ function syntaxDetail(error: unknown): string {
     // JSON.parse of a quoted identifier or a backtick literal.
     return `invalid quoted identifier or literal (${error.message})`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** jmespath.js accepts a trailing dot (`a.`) and leaves a null child in the AST. */
@@ -76,7 +77,7 @@ export function compileExpression(expression: string): AstNode {
   try {
     ast = engine.compile(sanitizeExpression(expression));
   } catch (error) {
-    throw new ExpressionError("syntax", expression, syntaxDetail(error));
+    throw new ExpressionError("syntax", expression, syntaxDetail(error), { cause: error });
   }
   if (!isComplete(ast)) throw new ExpressionError("syntax", expression, "incomplete expression");
   return ast;
@@ -123,7 +124,7 @@ export function evaluate(expression: string, data: unknown): JsonValue {
   try {
     return toJson(engine.search(data, sanitizeExpression(expression)));
   } catch (error) {
-    throw new ExpressionError("evaluation", expression, error instanceof Error ? error.message : String(error));
+    throw new ExpressionError("evaluation", expression, errorMessage(error), { cause: error });
   }
 }
 

@@ -1,5 +1,6 @@
 // JSON value types shared by the expression dialect and the orchestrator engine,
 // plus the small helpers every caller needs (type tests, Go-style type names).
+import { isPlainObject } from "../util/objects.ts";
 
 export type JsonPrimitive = null | boolean | number | string;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -9,7 +10,7 @@ export interface JsonObject {
 
 /** A plain JSON object (not null, not an array). */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isPlainObject(value);
 }
 
 /**

@@ -1,7 +1,8 @@
 // Anthropic Messages API wire format (POST /v1/messages), non-streaming.
 
 import { countChars } from "./completion.ts";
-import { isRecord, type ApiAdapter, type FakeError, type ParsedRequest } from "./types.ts";
+import type { ApiAdapter, FakeError, ParsedRequest } from "./types.ts";
+import { isPlainObject } from "../../shared/util/objects.ts";
 
 // Anthropic's documented error type for each HTTP status.
 const ERROR_TYPES: Record<number, string> = {
@@ -33,7 +34,7 @@ export const anthropic: ApiAdapter = {
   },
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return "request body must be a JSON object";
+    if (!isPlainObject(body)) return "request body must be a JSON object";
     if (typeof body.model !== "string" || !body.model) return "model: Field required";
     if (typeof body.max_tokens !== "number") return "max_tokens: Field required";
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
@@ -43,7 +44,7 @@ export const anthropic: ApiAdapter = {
       model: body.model,
       system: textOf(body.system),
       lastUserText: lastUserText(body.messages),
-      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isRecord(m) && m.role === "assistant").length,
+      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isPlainObject(m) && m.role === "assistant").length,
       inputChars: countChars(body.system) + countChars(body.messages),
     };
   },
@@ -88,7 +89,7 @@ function textOf(value: unknown): string {
   if (typeof value === "string") return value;
   if (!Array.isArray(value)) return "";
   return value
-    .filter((b): b is Record<string, unknown> => isRecord(b) && typeof b.text === "string")
+    .filter((b): b is Record<string, unknown> => isPlainObject(b) && typeof b.text === "string")
     .map((b) => b.text as string)
     .join("\n");
 }
@@ -97,7 +98,7 @@ function textOf(value: unknown): string {
 function lastUserText(messages: unknown[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (!isRecord(m) || m.role !== "user") continue;
+    if (!isPlainObject(m) || m.role !== "user") continue;
     const text = textOf(m.content);
     if (text) return text;
   }

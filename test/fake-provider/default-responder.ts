@@ -2,8 +2,9 @@
 // conforms to the output schema the Kimitsu runtime puts in the system prompt,
 // so the examples run offline without any scripting.
 
-import { isRecord, type ParsedRequest } from "./types.ts";
+import type { ParsedRequest } from "./types.ts";
 import { closingBrace } from "../../shared/text/braces.ts";
+import { isPlainObject } from "../../shared/util/objects.ts";
 
 export const SCHEMA_MARKER = "Your output MUST conform to this JSON schema:";
 
@@ -36,7 +37,7 @@ export function extractSchema(system: string): Schema | undefined {
   if (end < 0) return undefined;
   try {
     const parsed: unknown = JSON.parse(rest.slice(start, end + 1));
-    return isRecord(parsed) ? parsed : undefined;
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -54,7 +55,7 @@ export function valueFor(schema: Schema, name: string, ctx: Ctx): unknown {
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
   for (const key of ["anyOf", "oneOf", "allOf"] as const) {
     const options = schema[key];
-    if (Array.isArray(options) && isRecord(options[0])) return valueFor(options[0], name, inner);
+    if (Array.isArray(options) && isPlainObject(options[0])) return valueFor(options[0], name, inner);
   }
 
   switch (typeOf(schema)) {
@@ -81,17 +82,17 @@ function typeOf(schema: Schema): string | undefined {
   if (typeof t === "string") return t;
   // ["string", "null"] and similar: prefer the non-null type.
   if (Array.isArray(t)) return t.find((x) => x !== "null") ?? t[0];
-  if (isRecord(schema.properties)) return "object";
+  if (isPlainObject(schema.properties)) return "object";
   if (schema.items !== undefined) return "array";
   return undefined;
 }
 
 function objectFor(schema: Schema, ctx: Ctx): Record<string, unknown> {
-  const props = isRecord(schema.properties) ? schema.properties : {};
+  const props = isPlainObject(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required) ? schema.required : [];
   const out: Record<string, unknown> = {};
   for (const [key, sub] of Object.entries(props)) {
-    const subSchema = isRecord(sub) ? sub : {};
+    const subSchema = isPlainObject(sub) ? sub : {};
     if (key.startsWith("ktsu_")) {
       // Kimitsu control fields: leave them out unless the schema insists.
       if (required.includes(key)) out[key] = key === "ktsu_confidence" ? 1 : emptyFor(subSchema);
@@ -122,7 +123,7 @@ function emptyFor(schema: Schema): unknown {
 
 function arrayFor(schema: Schema, name: string, ctx: Ctx): unknown[] {
   const count = typeof schema.minItems === "number" ? schema.minItems : 0;
-  const items = isRecord(schema.items) ? schema.items : {};
+  const items = isPlainObject(schema.items) ? schema.items : {};
   return Array.from({ length: count }, () => valueFor(items, name, ctx));
 }
 
@@ -167,10 +168,10 @@ function resolveRef(root: Schema, ref: string): Schema | undefined {
   if (!ref.startsWith("#")) return undefined;
   let node: unknown = root;
   for (const part of ref.slice(1).split("/").filter(Boolean)) {
-    if (!isRecord(node)) return undefined;
+    if (!isPlainObject(node)) return undefined;
     node = node[part.replace(/~1/g, "/").replace(/~0/g, "~")];
   }
-  return isRecord(node) ? node : undefined;
+  return isPlainObject(node) ? node : undefined;
 }
 
 // User messages can be long and multi-line; keep derived strings short sentences.

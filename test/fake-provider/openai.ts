@@ -1,7 +1,8 @@
 // OpenAI Chat Completions wire format (POST /v1/chat/completions), non-streaming.
 
 import { countChars } from "./completion.ts";
-import { isRecord, type ApiAdapter, type FakeError, type ParsedRequest } from "./types.ts";
+import type { ApiAdapter, FakeError, ParsedRequest } from "./types.ts";
+import { isPlainObject } from "../../shared/util/objects.ts";
 
 // Scripts may use either API's stop vocabulary.
 const FINISH_REASONS: Record<string, string> = {
@@ -27,12 +28,12 @@ export const openai: ApiAdapter = {
   },
 
   parse(body): ParsedRequest | string {
-    if (!isRecord(body)) return "request body must be a JSON object";
+    if (!isPlainObject(body)) return "request body must be a JSON object";
     if (typeof body.model !== "string" || !body.model) return "you must provide a model parameter";
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return "'messages' must contain at least one message";
     }
-    const messages = body.messages.filter(isRecord);
+    const messages = body.messages.filter(isPlainObject);
     // "developer" is the newer name OpenAI uses for system instructions.
     const system = messages
       .filter((m) => m.role === "system" || m.role === "developer")
@@ -46,7 +47,7 @@ export const openai: ApiAdapter = {
       model: body.model,
       system,
       lastUserText: user.at(-1) ?? "",
-      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isRecord(m) && m.role === "assistant").length,
+      assistantTurns: (body.messages as Array<{ role?: unknown }>).filter((m) => isPlainObject(m) && m.role === "assistant").length,
       inputChars: countChars(body.messages),
       responseSchema: responseFormatSchema(body.response_format),
     };
@@ -99,13 +100,13 @@ function textOf(value: unknown): string {
   if (typeof value === "string") return value;
   if (!Array.isArray(value)) return "";
   return value
-    .filter((p): p is Record<string, unknown> => isRecord(p) && typeof p.text === "string")
+    .filter((p): p is Record<string, unknown> => isPlainObject(p) && typeof p.text === "string")
     .map((p) => p.text as string)
     .join("\n");
 }
 
 function responseFormatSchema(format: unknown): Record<string, unknown> | undefined {
-  if (!isRecord(format) || format.type !== "json_schema" || !isRecord(format.json_schema)) return undefined;
+  if (!isPlainObject(format) || format.type !== "json_schema" || !isPlainObject(format.json_schema)) return undefined;
   const schema = format.json_schema.schema;
-  return isRecord(schema) ? schema : undefined;
+  return isPlainObject(schema) ? schema : undefined;
 }

@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { anthropic } from "./anthropic.ts";
 import { buildCompletion } from "./completion.ts";
 import { openai } from "./openai.ts";
-import { isRecord, type ApiAdapter, type FakeError, type FakePlan, type FakeReply, type ParsedRequest, type RecordedCall } from "./types.ts";
+import type { ApiAdapter, FakeError, FakePlan, FakeReply, ParsedRequest, RecordedCall } from "./types.ts";
+import { isPlainObject } from "../../shared/util/objects.ts";
 
 export type { FakeApi, FakeError, FakePlan, FakeReply, FakeToolCall, FakeUsage, RecordedCall } from "./types.ts";
 export { defaultReplyText, extractSchema, SCHEMA_MARKER } from "./default-responder.ts";
@@ -89,7 +90,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     const authError = adapter.checkAuth(headers);
     if (authError) return fail(401, { message: authError });
     if (!validJson) return fail(400, { message: "There was an error parsing the body: invalid JSON" });
-    if (isRecord(body) && body.stream === true) {
+    if (isPlainObject(body) && body.stream === true) {
       return fail(400, { message: "streaming not supported by the fake provider" });
     }
     const parsed = adapter.parse(body);
@@ -129,7 +130,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         } catch {
           replies = undefined;
         }
-        if (!Array.isArray(replies) || !replies.every(isRecord)) {
+        if (!Array.isArray(replies) || !replies.every(isPlainObject)) {
           return sendJson(res, 400, { error: 'body must be {"replies": [FakeReply, ...]}' });
         }
         queue.push(...(replies as FakeReply[]));
@@ -142,7 +143,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         } catch {
           added = undefined;
         }
-        if (!Array.isArray(added) || !added.every((p) => isRecord(p) && typeof p.match === "string" && Array.isArray(p.replies) && p.replies.length > 0)) {
+        if (!Array.isArray(added) || !added.every((p) => isPlainObject(p) && typeof p.match === "string" && Array.isArray(p.replies) && p.replies.length > 0)) {
           return sendJson(res, 400, { error: 'body must be {"plans": [{"match": "...", "replies": [FakeReply, ...]}, ...]}' });
         }
         plans.push(...(added as FakePlan[]));

@@ -86,10 +86,6 @@ export interface ApiAdapter {
   toolCallIdPrefix: string;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * A stateless script for one agent: the first plan whose `match` occurs in the
  * system prompt answers turn N with `replies[min(N, last)]`, N being the number of

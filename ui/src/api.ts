@@ -1,4 +1,5 @@
 // The orchestrator's API, called from the page it serves (same origin).
+import { type RunListFilter, runListPath } from "../../shared/contracts/run-list.ts";
 import { getToken, requireLogin } from "./auth.ts";
 import type { ApprovalRecord, Budget, RunRecord, StepView, WorkflowGraph, WorkflowSummary } from "./types.ts";
 
@@ -21,9 +22,19 @@ export function authHeaders(): Record<string, string> {
 /** A 401 opens the token prompt; other errors carry the API's `message`. */
 export async function checked(res: Response): Promise<Response> {
   if (res.ok) return res;
-  if (res.status === 401) requireLogin();
-  const body = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
-  throw new ApiError(res.status, body?.message || body?.error || `HTTP ${res.status}`);
+  throw apiError(res.status, await res.text().catch(() => ""));
+}
+
+/** The error for an API answer with an error status and this body (a 401 also opens the token prompt). */
+export function apiError(status: number, bodyText: string): ApiError {
+  if (status === 401) requireLogin();
+  let body: { error?: string; message?: string } | null = null;
+  try {
+    body = JSON.parse(bodyText) as { error?: string; message?: string } | null;
+  } catch {
+    // not JSON: the status alone says what went wrong
+  }
+  return new ApiError(status, body?.message || body?.error || `HTTP ${status}`);
 }
 
 async function getJson<T>(path: string): Promise<T> {
@@ -31,18 +42,9 @@ async function getJson<T>(path: string): Promise<T> {
   return (await checked(res)).json() as Promise<T>;
 }
 
-export interface RunFilter {
-  workflow?: string;
-  status?: string;
-  limit?: number;
-}
-
-export async function listRuns(filter: RunFilter): Promise<RunRecord[]> {
-  const query = new URLSearchParams();
-  if (filter.workflow) query.set("workflow", filter.workflow);
-  if (filter.status) query.set("status", filter.status);
-  query.set("limit", String(filter.limit ?? 100));
-  return (await getJson<{ runs: RunRecord[] }>(`/runs?${query}`)).runs;
+/** The runs list; the page shows up to 100 runs unless told otherwise. */
+export async function listRuns(filter: RunListFilter): Promise<RunRecord[]> {
+  return (await getJson<{ runs: RunRecord[] }>(runListPath({ ...filter, limit: filter.limit ?? 100 }))).runs;
 }
 
 export async function getRun(id: string): Promise<{ run: RunRecord; steps: StepView[] }> {

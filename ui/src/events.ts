@@ -1,7 +1,7 @@
-// Follows a run's live events (GET /runs/:id/events), reconnecting with
-// Last-Event-ID until the run has ended.
-import { ApiError, authHeaders, checked, enc, getRun } from "./api.ts";
-import { SseParser } from "./sse-parser.ts";
+// Follows a run's live events (GET /runs/:id/events) through the shared
+// reconnecting reader, which resumes with Last-Event-ID until the run has ended.
+import { followSse, SseHttpError } from "../../shared/sse/follow.ts";
+import { apiError, authHeaders, enc, getRun } from "./api.ts";
 import type { RunEvent } from "./types.ts";
 
 /** Events after which the orchestrator closes the stream for good. */
@@ -17,47 +17,39 @@ export interface FollowHandlers {
 /** Starts following; the returned function stops. */
 export function followRunEvents(runId: string, handlers: FollowHandlers): () => void {
   const controller = new AbortController();
-  let lastId: string | undefined;
-  let retryMs = 1000;
-  let finished = false;
-
-  const connect = async (): Promise<void> => {
-    let received = 0;
-    const res = await fetch(`/runs/${enc(runId)}/events`, {
-      headers: { accept: "text/event-stream", ...authHeaders(), ...(lastId ? { "last-event-id": lastId } : {}) },
-      signal: controller.signal,
-    });
-    await checked(res);
-    if (!res.body) return;
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    const parser = new SseParser();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      for (const message of parser.push(value)) {
-        if (message.retry !== undefined) retryMs = message.retry;
-        if (message.id !== undefined) lastId = message.id;
-        if (!message.data) continue;
-        const event = JSON.parse(message.data) as RunEvent;
-        received++;
-        if (FINAL.has(event.type)) finished = true;
-        handlers.onEvent(event);
-      }
-    }
-    // A stream that closed with nothing new: over if the run has ended, else a dropped connection.
-    if (!finished && received === 0) finished = ENDED.has((await getRun(runId)).run.status);
-  };
+  const stream = followSse({
+    url: `/runs/${enc(runId)}/events`,
+    fetch: (url, init) => fetch(url, init),
+    headers: authHeaders(),
+    signal: controller.signal,
+    // A page left open keeps trying for as long as it is open.
+    maxRetries: Number.POSITIVE_INFINITY,
+    isLast: (message) => FINAL.has(message.event),
+    // Resuming after the final event gets an empty stream: over if the run has ended, else a dropped connection.
+    // When that check fails too, it counts as a drop and is asked again after the next empty connection.
+    isOver: () =>
+      getRun(runId).then(
+        (detail) => ENDED.has(detail.run.status),
+        () => false,
+      ),
+  });
 
   void (async () => {
-    while (!controller.signal.aborted) {
-      try {
-        await connect();
-        if (finished) return handlers.onEnd();
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) return handlers.onEnd(err);
+    try {
+      for await (const message of stream) {
+        let event: RunEvent;
+        try {
+          event = JSON.parse(message.data) as RunEvent;
+        } catch {
+          continue; // not one of ours
+        }
+        handlers.onEvent(event);
       }
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      handlers.onEnd();
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      if (err instanceof SseHttpError) return handlers.onEnd(apiError(err.status, err.body));
+      handlers.onEnd(err instanceof Error ? err : new Error(String(err)));
     }
   })();
   return () => controller.abort();

@@ -3,6 +3,8 @@
 //   #/runs/<run id>?step=<id>  a run (ids percent-encoded: sub-run ids contain "/")
 //   #/approvals                pending approvals
 
+import { runListPath } from "../../shared/contracts/run-list.ts";
+
 export type Route =
   | { page: "runs"; workflow: string; status: string }
   | { page: "run"; id: string; step: string | null }
@@ -28,12 +30,9 @@ export function parseRoute(hash: string): Route {
   return { page: "not_found", path };
 }
 
+/** The runs page, filtered: its hash route carries the same query as the API's run list. */
 export function runsHref(filter: { workflow?: string; status?: string } = {}): string {
-  const query = new URLSearchParams();
-  if (filter.workflow) query.set("workflow", filter.workflow);
-  if (filter.status) query.set("status", filter.status);
-  const q = query.toString();
-  return q ? `#/runs?${q}` : "#/runs";
+  return `#${runListPath({ workflow: filter.workflow, status: filter.status })}`;
 }
 
 export function runHref(id: string, step?: string | null): string {

@@ -1,8 +1,11 @@
-// HTTP client for the orchestrator's public API (spec §5, workers/orchestrator/src/api/routes.ts).
+// HTTP client for the orchestrator's public API (workers/orchestrator/src/api/routes.ts, docs/api.md).
 
 import { isRunEventType } from "../../../shared/contracts/events.ts";
+import { type RunListFilter, runListPath } from "../../../shared/contracts/run-list.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
-import { followSse, SseHttpError, type ReconnectInfo } from "./sse.ts";
+import { followSse, type ReconnectInfo, SseHttpError } from "../../../shared/sse/follow.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
+import { isPlainObject } from "../../../shared/util/objects.ts";
 
 export type { Envelope, EnvelopeStep } from "../../../shared/contracts/records.ts";
 
@@ -35,7 +38,7 @@ export class UnreachableError extends Error {
   readonly url: string;
   constructor(url: string, cause: unknown) {
     const detail = cause instanceof Error ? (causeCode(cause) ?? cause.message) : String(cause);
-    super(`cannot reach the orchestrator at ${url} (${detail})`);
+    super(`cannot reach the orchestrator at ${url} (${detail})`, { cause });
     this.name = "UnreachableError";
     this.url = url;
   }
@@ -63,7 +66,7 @@ export function errorLine(command: string, error: unknown): string {
     const parsed = messageFromBody(error.body);
     return parsed.message ? `${command}: ${parsed.message} (status ${error.status})` : `${command}: orchestrator returned status ${error.status}`;
   }
-  return `${command}: ${error instanceof Error ? error.message : String(error)}`;
+  return `${command}: ${errorMessage(error)}`;
 }
 
 function messageFromBody(text: string): { message: string | undefined; code: string | undefined } {
@@ -71,8 +74,8 @@ function messageFromBody(text: string): { message: string | undefined; code: str
   if (trimmed === "") return { message: undefined, code: undefined };
   try {
     const body = JSON.parse(trimmed) as unknown;
-    if (body && typeof body === "object" && !Array.isArray(body)) {
-      const { message, error } = body as { message?: unknown; error?: unknown };
+    if (isPlainObject(body)) {
+      const { message, error } = body;
       const code = typeof error === "string" && error ? error : undefined;
       if (typeof message === "string" && message) return { message, code };
       return { message: code, code };
@@ -86,12 +89,6 @@ function messageFromBody(text: string): { message: string | undefined; code: str
 export interface InvokeResponse {
   run_id: string;
   status: string;
-}
-
-export interface RunFilter {
-  workflow?: string;
-  status?: string;
-  limit?: number;
 }
 
 export interface RunDetail {
@@ -168,8 +165,8 @@ export class OrchestratorClient {
     const text = await res.text();
     try {
       return JSON.parse(text) as T;
-    } catch {
-      throw new Error(`the orchestrator answered ${method} ${path} with something that is not JSON (status ${res.status})`);
+    } catch (error) {
+      throw new Error(`the orchestrator answered ${method} ${path} with something that is not JSON (status ${res.status})`, { cause: error });
     }
   }
 
@@ -180,13 +177,8 @@ export class OrchestratorClient {
     return { run_id: result.run_id, status: result.status ?? "" };
   }
 
-  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    const query = new URLSearchParams();
-    if (filter.workflow) query.set("workflow", filter.workflow);
-    if (filter.status) query.set("status", filter.status);
-    if (filter.limit !== undefined && filter.limit > 0) query.set("limit", String(filter.limit));
-    const qs = query.toString();
-    const result = await this.json<{ runs?: RunRecord[] | null }>("GET", `/runs${qs ? `?${qs}` : ""}`);
+  async listRuns(filter: RunListFilter = {}): Promise<RunRecord[]> {
+    const result = await this.json<{ runs?: RunRecord[] | null }>("GET", runListPath(filter));
     return result.runs ?? [];
   }
 
@@ -224,7 +216,7 @@ export class OrchestratorClient {
         try {
           return await this.fetchImpl(input, init);
         } catch (error) {
-          if (init?.signal?.aborted) throw error;
+          if (init.signal?.aborted) throw error;
           throw new UnreachableError(this.baseUrl, error);
         }
       },

@@ -22,6 +22,7 @@ import { renderReport } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
 import { egressHosts, envFileVariables } from "../stack/project-vars.ts";
 import { wranglerConfigPath, type WorkerName } from "../stack/paths.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 /** Upload order: each Worker after the ones it binds to (the orchestrator ↔ tools/runtime cycle aside). */
 export const DEPLOY_ORDER: readonly WorkerName[] = ["tools", "gateway", "runtime", "orchestrator"];
@@ -282,7 +283,7 @@ export function register(program: Command): void {
           );
         }
       } catch (error) {
-        process.stderr.write(`ktsu deploy: ${(error as Error).message}\n`);
+        process.stderr.write(`ktsu deploy: ${errorMessage(error)}\n`);
         if (upload && !flags.bootstrap) {
           process.stderr.write(
             "ktsu deploy: if wrangler said a service binding's Worker was not found, this is the first deploy: run ktsu deploy --bootstrap\n",

@@ -9,10 +9,11 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { clientFor, errorLine, type OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
-import { SseGaveUpError } from "../client/sse.ts";
+import { SseGaveUpError } from "../../../shared/sse/follow.ts";
 import { shortDuration, usd } from "../render/format.ts";
 import { RunProgress } from "../render/progress.ts";
 import { colorEnabled, Spinner, styleFor } from "../render/style.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 export const EXIT = { complete: 0, failed: 1, usage: 2, human: 2, timeout: 3, interrupted: 130 } as const;
 
@@ -45,7 +46,7 @@ export function readInput(input: string | undefined, readStdin: () => string = (
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
-      throw new InputError(`${source}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new InputError(`${source}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error });
     }
     source = `--input ${input}`;
   }
@@ -54,7 +55,7 @@ export function readInput(input: string | undefined, readStdin: () => string = (
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${source} is not valid JSON (${(error as Error).message}); pass a JSON object, e.g. --input '{"name":"world"}'`);
+    throw new InputError(`${source} is not valid JSON (${errorMessage(error)}); pass a JSON object, e.g. --input '{"name":"world"}'`, { cause: error });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;

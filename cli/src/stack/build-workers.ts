@@ -52,7 +52,7 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
     await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...(options.env ?? process.env), ...OFFLINE_ENV } });
   } catch (err) {
     const out = err as { stdout?: string; stderr?: string };
-    throw new Error(`bundling ${what} failed:\n${out.stderr || out.stdout || String(err)}`);
+    throw new Error(`bundling ${what} failed:\n${out.stderr || out.stdout || String(err)}`, { cause: err });
   }
   return path.join(outDir, "index.js");
 }

@@ -1,9 +1,10 @@
 // Small queries over the loaded project that several rules share.
 
 import type { EnvVarConfig, StepConfig, StepType, WorkflowFile } from "../../config/types.ts";
-import { isBroken, isMapping } from "../decode.ts";
+import { isBroken } from "../decode.ts";
 import type { FieldPath } from "../diagnostics.ts";
 import type { LoadedFile, Project } from "../load-project.ts";
+import { isPlainObject } from "../../util/objects.ts";
 
 export type Loaded<T> = LoadedFile<T> & { data: T };
 
@@ -53,7 +54,7 @@ export function envByName(env: readonly EnvVarConfig[] | undefined): Map<string,
 export function walkStrings(value: unknown, path: FieldPath, visit: (text: string, path: FieldPath) => void): void {
   if (typeof value === "string") visit(value, path);
   else if (Array.isArray(value)) for (const [i, item] of value.entries()) walkStrings(item, [...path, i], visit);
-  else if (isMapping(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
+  else if (isPlainObject(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
 }
 
 export function quoteList(values: readonly string[]): string {

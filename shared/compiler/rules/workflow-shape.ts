@@ -5,11 +5,12 @@
 import type { EnvVarConfig, StepConfig, WorkflowFile } from "../../config/types.ts";
 import { expressionStepRefs } from "../../expr/index.ts";
 import { parseValueSource, sourceExpressions, sourceReads, VALUE_FIELDS } from "../../values/index.ts";
-import { isBroken, isMapping, typeName } from "../decode.ts";
+import { isBroken, typeName } from "../decode.ts";
 import type { FieldPath, FileIssues } from "../diagnostics.ts";
 import type { Project } from "../load-project.ts";
 import { schemaProperties } from "../params.ts";
 import { parsed, quoteList, stepPrimitives, steps } from "./common.ts";
+import { isPlainObject } from "../../util/objects.ts";
 
 export const TRANSFORM_OPS = ["merge", "filter", "map", "sort", "flatten", "deduplicate"] as const;
 const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -171,7 +172,7 @@ function checkTransform(transform: NonNullable<StepConfig["transform"]>, path: F
 
 function checkOp(name: string, args: unknown, path: FieldPath, issues: FileIssues): void {
   const exprArg = (key: string, required: boolean): void => {
-    if (!isMapping(args)) {
+    if (!isPlainObject(args)) {
       issues.error(path, `op ${name}: expected a mapping with "${key}", got ${typeName(args)}`);
       return;
     }
@@ -196,7 +197,7 @@ function checkOp(name: string, args: unknown, path: FieldPath, issues: FileIssue
       break;
     case "sort":
       exprArg("field", true);
-      if (isMapping(args) && args.order !== undefined && args.order !== "asc" && args.order !== "desc") {
+      if (isPlainObject(args) && args.order !== undefined && args.order !== "asc" && args.order !== "desc") {
         issues.error([...path, "order"], `op sort: order must be "asc" or "desc", got "${String(args.order)}"`);
       }
       break;

@@ -5,6 +5,7 @@ import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
 import { BudgetLedger } from "./budget.ts";
 import { resolveGatewayConfig, type ConfigResult } from "./config.ts";
+import { EGRESS_PATH } from "../../../shared/contracts/egress.ts";
 import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
 import type { GatewayEnv } from "./env.ts";
 import { asGatewayError, GatewayError } from "./errors.ts";
@@ -89,7 +90,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
     return c.json(await ledger.report(runId));
   });
 
-  app.all("/egress", (c) =>
+  app.all(EGRESS_PATH, (c) =>
     handleEgress(c, {
       ...DEFAULT_EGRESS_POLICY,
       allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW),

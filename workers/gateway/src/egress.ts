@@ -1,15 +1,13 @@
 import type { Context } from "hono";
+import { EGRESS_ERROR_HEADER, EGRESS_TIMEOUT_HEADER, EGRESS_URL_HEADER, INTERNAL_HEADER_PREFIX } from "../../../shared/contracts/egress.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
-/**
+/*
  * The egress endpoint: the one path by which webhook steps and external MCP
  * servers reach the network. It is a transparent proxy so that streaming
  * protocols (MCP streamable HTTP) work unchanged: the caller sends the request
- * it wants sent, naming the target in `x-ktsu-egress-url`.
+ * it wants sent, naming the target in the egress URL header (shared/contracts/egress.ts).
  */
-export const EGRESS_URL_HEADER = "x-ktsu-egress-url";
-export const EGRESS_TIMEOUT_HEADER = "x-ktsu-egress-timeout-ms";
-/** Set on responses produced by the gateway itself, so callers can tell them from upstream replies. */
-export const EGRESS_ERROR_HEADER = "x-ktsu-egress-error";
 
 export interface EgressPolicy {
   /** Host patterns: `host`, `host:port`, or `*.domain`. */
@@ -78,7 +76,7 @@ export async function handleEgress(c: Context, policy: EgressPolicy): Promise<Re
 
   const headers = new Headers(c.req.raw.headers);
   for (const name of [...headers.keys()]) {
-    if (name.startsWith("x-ktsu-") || name === "host" || name === "cf-connecting-ip") headers.delete(name);
+    if (name.startsWith(INTERNAL_HEADER_PREFIX) || name === "host" || name === "cf-connecting-ip") headers.delete(name);
   }
 
   const requested = Number(c.req.header(EGRESS_TIMEOUT_HEADER) ?? policy.defaultTimeoutMs);
@@ -102,7 +100,7 @@ export async function handleEgress(c: Context, policy: EgressPolicy): Promise<Re
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     return timedOut
       ? egressError(504, "egress_timeout", `${c.req.method} ${url.host}: timed out after ${timeoutMs} ms`)
-      : egressError(502, "egress_failed", `${c.req.method} ${url.host}: ${err instanceof Error ? err.message : String(err)}`);
+      : egressError(502, "egress_failed", `${c.req.method} ${url.host}: ${errorMessage(err)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { GATEWAY_ERROR_STATUS, type GatewayErrorBody, type GatewayErrorType } from "../../../shared/contracts/gateway.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 /** A failure with its `/invoke` error type; anything else thrown becomes `internal_error`. */
 export class GatewayError extends Error {
@@ -7,8 +8,8 @@ export class GatewayError extends Error {
   /** The provider's `retry-after`, in milliseconds from when the reply arrived. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(type: GatewayErrorType, message: string, options: { retryable?: boolean; retryAfterMs?: number } = {}) {
-    super(message);
+  constructor(type: GatewayErrorType, message: string, options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.type = type;
     this.retryable = options.retryable ?? false;
@@ -26,5 +27,5 @@ export class GatewayError extends Error {
 
 export function asGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  return new GatewayError("internal_error", err instanceof Error ? err.message : String(err));
+  return new GatewayError("internal_error", errorMessage(err), { cause: err });
 }

@@ -10,6 +10,7 @@ import { costOf, lookupPrice, maxCostOf } from "./pricing.ts";
 import type { CompletionResult, ProviderClient } from "./providers/index.ts";
 import { candidateOrder, findGroup, resolveTarget, type ModelTarget } from "./routing.ts";
 import type { GatewaySettings } from "./settings.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 export interface InvokeDeps {
   config: ResolvedGateway;
@@ -124,6 +125,6 @@ async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw new GatewayError("internal_error", `budget ledger unavailable: ${err instanceof Error ? err.message : String(err)}`, { retryable: true });
+    throw new GatewayError("internal_error", `budget ledger unavailable: ${errorMessage(err)}`, { retryable: true, cause: err });
   }
 }

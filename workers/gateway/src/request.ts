@@ -3,7 +3,8 @@
 
 import type { GatewayInvokeRequest, GatewayMessage, GatewayRole, GatewayTool, GatewayToolCall } from "../../../shared/contracts/gateway.ts";
 import { GatewayError } from "./errors.ts";
-import { isRecord } from "./providers/http.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
+import { isPlainObject } from "../../../shared/util/objects.ts";
 
 const ROLES: ReadonlySet<string> = new Set<GatewayRole>(["system", "user", "assistant", "tool"]);
 
@@ -24,16 +25,16 @@ function optionalNumber(value: unknown, field: string): number | undefined {
 }
 
 function toolCall(value: unknown, field: string): GatewayToolCall {
-  if (!isRecord(value)) throw invalid(`${field} must be an object`);
+  if (!isPlainObject(value)) throw invalid(`${field} must be an object`);
   if (typeof value.id !== "string") throw invalid(`${field}.id must be a string`);
   if (typeof value.name !== "string" || value.name === "") throw invalid(`${field}.name must be a non-empty string`);
   const args = value.arguments ?? {};
-  if (!isRecord(args)) throw invalid(`${field}.arguments must be an object`);
+  if (!isPlainObject(args)) throw invalid(`${field}.arguments must be an object`);
   return { id: value.id, name: value.name, arguments: args };
 }
 
 function message(value: unknown, field: string): GatewayMessage {
-  if (!isRecord(value)) throw invalid(`${field} must be an object`);
+  if (!isPlainObject(value)) throw invalid(`${field} must be an object`);
   if (typeof value.role !== "string" || !ROLES.has(value.role)) throw invalid(`${field}.role must be one of system, user, assistant, tool`);
   const out: GatewayMessage = { role: value.role as GatewayRole };
   const content = optionalString(value.content, `${field}.content`);
@@ -49,11 +50,11 @@ function message(value: unknown, field: string): GatewayMessage {
 }
 
 function tool(value: unknown, field: string): GatewayTool {
-  if (!isRecord(value)) throw invalid(`${field} must be an object`);
+  if (!isPlainObject(value)) throw invalid(`${field} must be an object`);
   if (typeof value.name !== "string" || value.name === "") throw invalid(`${field}.name must be a non-empty string`);
   const description = optionalString(value.description, `${field}.description`) ?? "";
   const schema = value.input_schema ?? { type: "object" };
-  if (!isRecord(schema)) throw invalid(`${field}.input_schema must be an object`);
+  if (!isPlainObject(schema)) throw invalid(`${field}.input_schema must be an object`);
   return { name: value.name, description, input_schema: schema };
 }
 
@@ -62,9 +63,9 @@ export function parseInvokeRequest(text: string): GatewayInvokeRequest {
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw invalid(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw invalid(`invalid JSON: ${errorMessage(err)}`);
   }
-  if (!isRecord(body)) throw invalid("invalid JSON: the body must be an object");
+  if (!isPlainObject(body)) throw invalid("invalid JSON: the body must be an object");
 
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw invalid("messages must be a non-empty array");
   const maxTokens = body.max_tokens;

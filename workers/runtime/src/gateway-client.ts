@@ -1,7 +1,9 @@
-// The runtime's side of the gateway's `POST /invoke` (spec §7.1), reached over the
-// GATEWAY binding. Errors are returned, never thrown, with the spec §9.1 texts.
+// The runtime's side of the gateway's `POST /invoke`, reached over the GATEWAY
+// binding. Errors are returned, never thrown, worded as the original runtime
+// worded them (`gateway call: …`, `decode gateway response: …`), since they end up in step errors.
 import type { GatewayInvokeRequest, GatewayInvokeResponse, GatewayMessage, GatewayTool } from "../../../shared/contracts/gateway.ts";
 import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 export type { GatewayTool };
 
@@ -19,8 +21,6 @@ export interface GatewayContext {
   cost_budget_usd?: number;
   budget_run_id?: string;
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function toWire(message: ChatMessage): GatewayMessage {
   const wire: GatewayMessage = { role: message.role };
@@ -51,7 +51,7 @@ function normalizeReply(value: unknown): GatewayReply {
   return reply;
 }
 
-/** One LLM call. The runtime never sends `temperature` (spec §9.1). */
+/** One LLM call. The runtime never sends `temperature`: the model group's `default_temperature` applies. */
 export async function callGateway(
   gateway: Fetcher,
   context: GatewayContext,
@@ -77,7 +77,7 @@ export async function callGateway(
       body: JSON.stringify(body),
     });
   } catch (err) {
-    return { ok: false, error: `gateway call: ${errorText(err)}` };
+    return { ok: false, error: `gateway call: ${errorMessage(err)}` };
   }
   const text = await res.text();
   if (res.status !== 200) {
@@ -94,6 +94,6 @@ export async function callGateway(
   try {
     return { ok: true, reply: normalizeReply(JSON.parse(text)) };
   } catch (err) {
-    return { ok: false, error: `decode gateway response: ${errorText(err)}` };
+    return { ok: false, error: `decode gateway response: ${errorMessage(err)}` };
   }
 }

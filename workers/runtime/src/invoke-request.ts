@@ -1,6 +1,7 @@
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import { isPlainObject } from "../../../shared/util/objects.ts";
 
-/** A 400 answer's body (spec §6.1: sent as text, like Go's `http.Error`). */
+/** A 400 answer's body (the original sent it as plain text, like Go's `http.Error`). */
 export interface InvalidRequest {
   error: "invalid_request";
   message: string;
@@ -10,10 +11,6 @@ export interface InvalidRequest {
 export type ParsedInvoke = { ok: true; request: InvokeRequest; received: InvokeRequest } | { ok: false; body: InvalidRequest };
 
 const invalid = (message: string): ParsedInvoke => ({ ok: false, body: { error: "invalid_request", message } });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * Reads `POST /invoke`'s body. Only what the spec checks is refused (bad JSON, missing
@@ -26,13 +23,13 @@ export function parseInvokeRequest(text: string): ParsedInvoke {
   } catch {
     return invalid("invalid JSON");
   }
-  if (!isRecord(value)) return invalid("invalid JSON");
+  if (!isPlainObject(value)) return invalid("invalid JSON");
   const present = (key: string) => typeof value[key] === "string" && value[key] !== "";
   if (!present("run_id") || !present("step_id") || !present("callback_url")) {
     return invalid("run_id, step_id, and callback_url are required");
   }
   const request = value as unknown as InvokeRequest;
-  const model = isRecord(request.model) ? request.model : { group: "", max_tokens: 0 };
+  const model = isPlainObject(request.model) ? request.model : { group: "", max_tokens: 0 };
   return {
     ok: true,
     received: request,
@@ -46,8 +43,8 @@ export function parseInvokeRequest(text: string): ParsedInvoke {
         group: typeof model.group === "string" ? model.group : "",
         max_tokens: Number.isInteger(model.max_tokens) && model.max_tokens > 0 ? model.max_tokens : 1024,
       },
-      tool_servers: Array.isArray(request.tool_servers) ? (request.tool_servers.filter(isRecord) as InvokeRequest["tool_servers"]) : [],
-      output_schema: isRecord(request.output_schema) ? request.output_schema : undefined,
+      tool_servers: Array.isArray(request.tool_servers) ? (request.tool_servers.filter(isPlainObject) as InvokeRequest["tool_servers"]) : [],
+      output_schema: isPlainObject(request.output_schema) ? request.output_schema : undefined,
       approved_tool_calls: Array.isArray(request.approved_tool_calls)
         ? request.approved_tool_calls.filter((id): id is string => typeof id === "string")
         : undefined,

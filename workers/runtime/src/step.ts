@@ -11,8 +11,7 @@ import { callGateway } from "./gateway-client.ts";
 import { heartbeatInterval, runtimeId, startHeartbeat } from "./heartbeat.ts";
 import { discoverTools } from "./mcp/toolbox.ts";
 import { postCallback, postCheckpoint } from "./orchestrator-client.ts";
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { errorMessage } from "../../../shared/util/errors.ts";
 
 /** The masking for one step: the request's tool credentials. */
 export function stepScrubber(request: InvokeRequest): Scrubber {
@@ -72,7 +71,7 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
   try {
     outcome = await runLoop(request, { llm, toolbox: discovery.toolbox, metrics, checkpoint });
   } catch (err) {
-    return payload("failed", { error: scrub.text(`runtime error: ${errorText(err)}`) });
+    return payload("failed", { error: scrub.text(`runtime error: ${errorMessage(err)}`) });
   } finally {
     await discovery.toolbox.close();
   }
@@ -113,7 +112,7 @@ export async function runStep(env: RuntimeEnv, request: InvokeRequest, received:
       step_id: request.step_id,
       status: "failed",
       output: null,
-      error: scrub.text(`runtime error: ${errorText(err)}`),
+      error: scrub.text(`runtime error: ${errorMessage(err)}`),
       metrics: { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 },
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     };

@@ -1,9 +1,10 @@
-// Anthropic Messages API (spec §7.4), with native tool calls both ways.
+// Anthropic Messages API, with native tool calls both ways.
 
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { asNumber, asString, isRecord, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -85,33 +86,32 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
   const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) : reply.status === 429 || reply.status === 529 || reply.status >= 500;
-  const text =
-    reply.status === 200 ? `upstream returned 200 with an error: ${type || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
-  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
+  return providerReplyError(reply, type, message, retryable);
 }
 
 export function parseAnthropicReply(reply: UpstreamReply): CompletionResult {
   const parsed = parseJson(reply.text);
-  const json = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
-  if (reply.status < 200 || reply.status >= 300) throw errorFrom(reply, isRecord(json?.error) ? json.error : undefined);
+  const json = parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
+  if (reply.status < 200 || reply.status >= 300) throw errorFrom(reply, isPlainObject(json?.error) ? json.error : undefined);
   if (!parsed.ok) throw fail(`decode response: ${parsed.error}`);
   if (!json) throw fail("decode response: body is not a JSON object");
-  if (json.type === "error" || (isRecord(json.error) && json.content === undefined)) throw errorFrom(reply, isRecord(json.error) ? json.error : undefined);
+  if (json.type === "error" || (isPlainObject(json.error) && json.content === undefined))
+    throw errorFrom(reply, isPlainObject(json.error) ? json.error : undefined);
   if (!Array.isArray(json.content)) throw fail("decode response: content is not an array");
 
   let content: string | undefined;
   const toolCalls: GatewayToolCall[] = [];
   for (const block of json.content) {
-    if (!isRecord(block)) continue;
+    if (!isPlainObject(block)) continue;
     if (block.type === "text" && typeof block.text === "string") content = block.text; // the last text block wins
     if (block.type === "tool_use") {
       if (typeof block.id !== "string" || typeof block.name !== "string") throw fail("decode response: tool_use block without id or name");
-      toolCalls.push({ id: block.id, name: block.name, arguments: isRecord(block.input) ? block.input : { _raw: JSON.stringify(block.input ?? null) } });
+      toolCalls.push({ id: block.id, name: block.name, arguments: isPlainObject(block.input) ? block.input : { _raw: JSON.stringify(block.input ?? null) } });
     }
   }
   if (content === undefined && toolCalls.length === 0) throw fail("no text or tool_use content block in response");
 
-  const usage = isRecord(json.usage) ? json.usage : {};
+  const usage = isPlainObject(json.usage) ? json.usage : {};
   return {
     content: content ?? "",
     toolCalls,

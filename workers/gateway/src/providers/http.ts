@@ -2,6 +2,7 @@
 // pieces of an upstream error reply that decide what the gateway does next.
 
 import { GatewayError } from "../errors.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export interface UpstreamReply {
   status: number;
@@ -10,10 +11,6 @@ export interface UpstreamReply {
 }
 
 export type JsonRecord = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** POSTs JSON; transport failures and timeouts are retryable `provider_error`s. */
 export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<UpstreamReply> {
@@ -41,7 +38,7 @@ function transportError(err: unknown, timeoutMs: number): GatewayError {
   if (name === "TimeoutError" || name === "AbortError") {
     return new GatewayError("provider_error", `http request timed out after ${timeoutMs} ms`, { retryable: true });
   }
-  return new GatewayError("provider_error", `http request failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true });
+  return new GatewayError("provider_error", `http request failed: ${errorMessage(err)}`, { retryable: true, cause: err });
 }
 
 /** The reply body as JSON, or the parser's complaint. */
@@ -49,7 +46,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: errorMessage(err) };
   }
 }
 
@@ -65,6 +62,16 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
 /** `upstream returned <code>: <message>`, as the original words it. */
 export function upstreamMessage(status: number, message: string): string {
   return message ? `upstream returned ${status}: ${message}` : `upstream returned status ${status}`;
+}
+
+/**
+ * A provider's error reply as a `provider_error`: an error status is named by
+ * its status, a 200 that carries an error by the error's kind (type or code).
+ */
+export function providerReplyError(reply: UpstreamReply, kind: string, message: string, retryable: boolean): GatewayError {
+  const text =
+    reply.status === 200 ? `upstream returned 200 with an error: ${kind || "unknown"}${message ? `: ${message}` : ""}` : upstreamMessage(reply.status, message);
+  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
 }
 
 export function asNumber(value: unknown): number {

@@ -1,10 +1,11 @@
-// OpenAI Chat Completions (spec §7.4) for any compatible base_url (OpenAI,
+// OpenAI Chat Completions for any compatible base_url (OpenAI,
 // Ollama, vLLM, ...), with native function calls both ways.
 
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { asNumber, asString, isRecord, parseJson, postJson, retryAfterMs, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
+import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
 
 // Error codes that mean the account cannot pay, not that the request failed.
@@ -52,7 +53,7 @@ function toTool(t: GatewayTool) {
 /** OpenAI nests the error (`{error:{...}}`); vLLM answers with it at the top level (`{object:"error", ...}`). */
 function errorObject(json: JsonRecord | undefined): JsonRecord | undefined {
   if (!json) return undefined;
-  if (isRecord(json.error)) return json.error;
+  if (isPlainObject(json.error)) return json.error;
   if (json.object === "error") return json;
   return undefined;
 }
@@ -65,39 +66,35 @@ function errorFrom(reply: UpstreamReply, error: JsonRecord | undefined): Gateway
     return new GatewayError("budget_exceeded", upstreamMessage(reply.status, message));
   }
   const retryable = reply.status === 200 ? TRANSIENT_ERROR_TYPES.has(type) || TRANSIENT_ERROR_TYPES.has(code) : reply.status === 429 || reply.status >= 500;
-  const text =
-    reply.status === 200
-      ? `upstream returned 200 with an error: ${type || code || "unknown"}${message ? `: ${message}` : ""}`
-      : upstreamMessage(reply.status, message);
-  return new GatewayError("provider_error", text, { retryable, retryAfterMs: retryAfterMs(reply.headers) });
+  return providerReplyError(reply, type || code, message, retryable);
 }
 
 /** Message content: a string, null, or (some compatible servers) an array of text parts. */
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : "")).join("");
+  return content.map((part) => (isPlainObject(part) && typeof part.text === "string" ? part.text : "")).join("");
 }
 
 function toolCallOf(raw: unknown, index: number): GatewayToolCall {
-  const fn = isRecord(raw) && isRecord(raw.function) ? raw.function : undefined;
+  const fn = isPlainObject(raw) && isPlainObject(raw.function) ? raw.function : undefined;
   if (!fn || typeof fn.name !== "string") throw fail("decode response: tool call without a function name");
-  const id = isRecord(raw) && typeof raw.id === "string" && raw.id !== "" ? raw.id : `call_${index}`;
+  const id = isPlainObject(raw) && typeof raw.id === "string" && raw.id !== "" ? raw.id : `call_${index}`;
   return { id, name: fn.name, arguments: argumentsOf(fn.arguments) };
 }
 
 /** Arguments arrive as a JSON string; what does not parse into an object is kept as `{_raw}`. */
 function argumentsOf(raw: unknown): Record<string, unknown> {
-  if (isRecord(raw)) return raw; // some compatible servers send the object itself
+  if (isPlainObject(raw)) return raw; // some compatible servers send the object itself
   const text = typeof raw === "string" ? raw : JSON.stringify(raw ?? null);
   if (text.trim() === "") return {};
   const parsed = parseJson(text);
-  return parsed.ok && isRecord(parsed.value) ? parsed.value : { _raw: text };
+  return parsed.ok && isPlainObject(parsed.value) ? parsed.value : { _raw: text };
 }
 
 export function parseOpenAIReply(reply: UpstreamReply): CompletionResult {
   const parsed = parseJson(reply.text);
-  const json = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
+  const json = parsed.ok && isPlainObject(parsed.value) ? parsed.value : undefined;
   if (reply.status < 200 || reply.status >= 300) throw errorFrom(reply, errorObject(json));
   if (!parsed.ok) throw fail(`decode response: ${parsed.error}`);
   if (!json) throw fail("decode response: body is not a JSON object");
@@ -107,14 +104,14 @@ export function parseOpenAIReply(reply: UpstreamReply): CompletionResult {
   if (json.choices.length === 0) throw fail("empty choices in response");
 
   const choice = json.choices[0];
-  const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
+  const message = isPlainObject(choice) && isPlainObject(choice.message) ? choice.message : undefined;
   if (!message) throw fail("decode response: choices[0].message is not an object");
   const content = textOf(message.content);
   const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.map(toolCallOf) : [];
   if (content === "" && toolCalls.length === 0) throw fail("empty content and no tool calls in response");
 
-  const usage = isRecord(json.usage) ? json.usage : {};
-  const details = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const usage = isPlainObject(json.usage) ? json.usage : {};
+  const details = isPlainObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
   const prompt = asNumber(usage.prompt_tokens);
   const cached = Math.min(asNumber(details.cached_tokens), prompt);
   return {

@@ -1,14 +1,12 @@
-// Output extraction (spec §9.4), with one documented tolerance: when the whole
+// Reading the agent's JSON output from the model's last reply, with one documented tolerance: when the whole
 // (fence-stripped) text is not a JSON object, the first balanced `{…}` in it is
 // tried, so "Here is the result: {...}" is accepted instead of costing a turn.
 
 import { closingBrace } from "../../../../shared/text/braces.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
+import { isPlainObject } from "../../../../shared/util/objects.ts";
 
 export type Extracted = { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Removes a leading code fence line and everything from the last fence on. */
 export function stripCodeFence(content: string): string {
@@ -31,9 +29,9 @@ function outermostObject(text: string): string | undefined {
 function parseObject(text: string): Extracted {
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? { ok: true, output: value } : { ok: false, error: "LLM output is not valid JSON: not a JSON object" };
+    return isPlainObject(value) ? { ok: true, output: value } : { ok: false, error: "LLM output is not valid JSON: not a JSON object" };
   } catch (err) {
-    return { ok: false, error: `LLM output is not valid JSON: ${(err as Error).message}` };
+    return { ok: false, error: `LLM output is not valid JSON: ${errorMessage(err)}` };
   }
 }
 

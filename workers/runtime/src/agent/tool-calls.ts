@@ -1,9 +1,10 @@
-// Executing the tool calls the model asked for (spec §9.3, §11.1) and, on a resume, the
-// calls the previous invocation left unanswered (§11.6). Calls run one at a time, in
+// Executing the tool calls the model asked for and, on a resume, the calls the
+// previous invocation left unanswered. Calls run one at a time, in
 // order; a checkpoint follows every recorded result so a re-dispatch never repeats one.
 import type { ChatMessage, PendingApproval, ToolCall } from "../../../../shared/contracts/runtime.ts";
 import type { Toolbox } from "../mcp/toolbox.ts";
 import type { MetricsTally } from "./metrics.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 /** What the model reads for a call outside its allowlist; the call is never executed. */
 export const notPermittedResult = (name: string) => `tool_not_permitted: ${name}`;
@@ -21,8 +22,6 @@ export interface ToolContext {
   checkpoint(): Promise<void>;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** Runs one permitted call and records its result; returns an error text on failure. */
 async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext): Promise<string | undefined> {
   let result: string;
@@ -32,7 +31,7 @@ async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext
     try {
       result = await ctx.toolbox.call(call.name, call.arguments);
     } catch (err) {
-      return `tool call ${call.name}: ${errorText(err)}`;
+      return `tool call ${call.name}: ${errorMessage(err)}`;
     }
     ctx.metrics.addToolCall();
   }

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import { MCP_REQUEST_TIMEOUT_MS, routeFor, type TransportBindings } from "./transport.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export const CLIENT_INFO = { name: "ktsu", version: "0.1.0" };
 
@@ -18,12 +19,10 @@ export interface McpTool {
 
 export interface McpConnection {
   listTools(): Promise<McpTool[]>;
-  /** The text of the first content block ("" when there is none), as the original (§9.3). */
+  /** The text of the first content block ("" when there is none), as the original runtime returned it. */
   callTool(name: string, args: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Connects (the SDK sends `initialize` and `notifications/initialized`). */
 export async function connectServer(spec: ToolServerSpec, bindings: TransportBindings): Promise<McpConnection> {
@@ -36,7 +35,7 @@ export async function connectServer(spec: ToolServerSpec, bindings: TransportBin
     await client.connect(transport, { timeout: MCP_REQUEST_TIMEOUT_MS });
   } catch (err) {
     await client.close().catch(() => {});
-    throw new Error(`initialize server ${spec.name}: ${message(err)}`);
+    throw new Error(`initialize server ${spec.name}: ${errorMessage(err)}`, { cause: err });
   }
 
   return {

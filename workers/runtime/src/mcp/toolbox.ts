@@ -1,9 +1,10 @@
-// Tool discovery across an agent's servers (spec §10.2) and routing of calls.
+// Tool discovery across an agent's servers and routing of calls.
 import type { ApprovalRuleSpec, ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import type { GatewayTool } from "../gateway-client.ts";
 import { allowlistPermits, approvalRuleFor } from "./allowlist.ts";
 import { connectServer, type McpConnection } from "./client.ts";
 import type { TransportBindings } from "./transport.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 /** Servers discovered at the same time; the platform allows 6 open connections per invocation. */
 const DISCOVERY_CONCURRENCY = 4;
@@ -25,8 +26,6 @@ export interface Toolbox {
 }
 
 export type Discovery = { ok: true; toolbox: Toolbox } | { ok: false; error: string };
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 async function discoverOne(spec: ToolServerSpec, bindings: TransportBindings): Promise<DiscoveredServer | null> {
   // An empty allowlist means no tools, and no request at all.
@@ -69,7 +68,7 @@ export async function discoverTools(specs: readonly ToolServerSpec[], bindings: 
   if (failedAt >= 0) {
     await Promise.all(servers.map((s) => s.connection.close().catch(() => {})));
     const reason = (settled[failedAt] as PromiseRejectedResult).reason;
-    return { ok: false, error: `discover tools from ${specs[failedAt]!.name}: ${message(reason)}` };
+    return { ok: false, error: `discover tools from ${specs[failedAt]!.name}: ${errorMessage(reason)}` };
   }
 
   // Tool names are global: a name exposed by two servers routes to the later one (as the

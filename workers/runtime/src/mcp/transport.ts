@@ -1,7 +1,8 @@
 // Where an MCP server lives and how the runtime reaches it without the global fetch:
 //   ktsu://tools/<name>[?q]  → the tools Worker over env.TOOLS at /mcp/<name>[?q]
-//   http(s)://…              → the gateway's /egress proxy (target in x-ktsu-egress-url)
-// `persistent_id` travels as the `persistentId` query parameter on both (spec §10.3).
+//   http(s)://…              → the gateway's egress proxy (target in its egress URL header)
+// `persistent_id` travels as the `persistentId` query parameter on both, where the
+// original ktsu put it.
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   FIRST_PARTY_TOOLS_PREFIX,
@@ -10,9 +11,7 @@ import {
   TOOLS_STEP_ID_HEADER,
   type ToolServerSpec,
 } from "../../../../shared/contracts/runtime.ts";
-
-export const EGRESS_URL_HEADER = "x-ktsu-egress-url";
-export const EGRESS_TIMEOUT_HEADER = "x-ktsu-egress-timeout-ms";
+import { EGRESS_TIMEOUT_HEADER, EGRESS_URL, EGRESS_URL_HEADER } from "../../../../shared/contracts/egress.ts";
 
 /** Upper bound for one MCP request (also handed to the egress proxy). */
 export const MCP_REQUEST_TIMEOUT_MS = 120_000;
@@ -32,7 +31,7 @@ export interface ServerRoute {
 
 /**
  * Adds the server params to an `initialize` request as `params.config`, the field the
- * original ktsu sends (§10.3). The SDK builds `initialize` itself and offers no hook
+ * original ktsu sends. The SDK builds `initialize` itself and offers no hook
  * for extra params; its servers ignore unknown fields, so this is safe for them too.
  */
 export function withInitializeConfig(body: string, config: Record<string, string>): string {
@@ -55,7 +54,7 @@ function withPersistentId(url: URL, persistentId: string | undefined): URL {
  * A fetch for the SDK transport. Standalone GET streams (server-initiated messages,
  * which ktsu never uses) are answered 405 locally, as the spec allows, so no long-lived
  * connection is held per server. Everything else goes to `send`, with the auth header
- * on every request (B21: the original's probe went without it).
+ * on every request (the first request too: a server that checks auth refuses an unauthenticated probe).
  */
 function makeFetch(
   spec: ToolServerSpec,
@@ -103,7 +102,7 @@ export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): Ser
   const fetch = makeFetch(spec, {}, (url, init) => {
     init.headers.set(EGRESS_URL_HEADER, url);
     init.headers.set(EGRESS_TIMEOUT_HEADER, String(MCP_REQUEST_TIMEOUT_MS));
-    return bindings.gateway.fetch("https://gateway/egress", init);
+    return bindings.gateway.fetch(EGRESS_URL, init);
   });
   return { endpoint, fetch };
 }

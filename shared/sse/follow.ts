@@ -1,101 +1,10 @@
-// A Server-Sent Events reader on top of fetch: an incremental parser (the
-// WHATWG "event stream" rules) and `followSse`, which follows a stream across
-// dropped connections by reconnecting with `Last-Event-ID`.
+// Follows a Server-Sent Events stream over fetch across dropped connections,
+// reconnecting with `Last-Event-ID`. The CLI (`ktsu invoke --wait`) and the web
+// run viewer both read run events through this one loop; they use fetch rather
+// than EventSource because EventSource cannot send an Authorization header.
+import { SseMessageReader, type SseMessage } from "./messages.ts";
 
-export interface SseMessage {
-  /** The `id:` of this message, or the last id seen before it (per the spec); undefined when none. */
-  id: string | undefined;
-  /** `event:`; "message" when absent. */
-  event: string;
-  /** The `data:` lines joined with "\n". */
-  data: string;
-}
-
-/**
- * Incremental event-stream parser: feed it decoded text as it arrives, get the
- * complete messages back. Handles CRLF, CR and LF line ends split across
- * chunks, comments, multi-line data and `retry:`.
- */
-export class SseParser {
-  /** The last `retry:` value (ms), if the server sent one. */
-  retry: number | undefined;
-  /** The last event id set by the stream (survives messages without an id). */
-  lastEventId: string | undefined;
-  private buffer = "";
-  private data: string[] = [];
-  private event = "";
-  private sawField = false;
-  /** A CR ended the previous chunk: an LF starting the next one belongs to it. */
-  private pendingCr = false;
-
-  push(chunk: string): SseMessage[] {
-    const messages: SseMessage[] = [];
-    let text = chunk;
-    if (this.pendingCr && text.startsWith("\n")) text = text.slice(1);
-    this.pendingCr = false;
-    this.buffer += text;
-    for (;;) {
-      const match = /\r\n|\r|\n/.exec(this.buffer);
-      if (!match) break;
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (match[0] === "\r" && match.index === this.buffer.length - 1) {
-        this.pendingCr = true;
-      }
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
-      const message = this.line(line);
-      if (message) messages.push(message);
-    }
-    return messages;
-  }
-
-  /** Drops a half-received message (the connection broke in the middle of it). */
-  reset(): void {
-    this.buffer = "";
-    this.data = [];
-    this.event = "";
-    this.sawField = false;
-    this.pendingCr = false;
-  }
-
-  private line(line: string): SseMessage | undefined {
-    if (line === "") return this.dispatch();
-    if (line.startsWith(":")) return undefined; // comment (keepalive)
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    switch (field) {
-      case "data":
-        this.data.push(value);
-        this.sawField = true;
-        break;
-      case "event":
-        this.event = value;
-        this.sawField = true;
-        break;
-      case "id":
-        if (!value.includes("\0")) this.lastEventId = value;
-        this.sawField = true;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) this.retry = Number(value);
-        break;
-    }
-    return undefined;
-  }
-
-  private dispatch(): SseMessage | undefined {
-    const hadData = this.data.length > 0;
-    const message: SseMessage = { id: this.lastEventId, event: this.event || "message", data: this.data.join("\n") };
-    this.data = [];
-    this.event = "";
-    const saw = this.sawField;
-    this.sawField = false;
-    // Per the spec a message without data is not dispatched.
-    return hadData && saw ? message : undefined;
-  }
-}
+export type { SseMessage } from "./messages.ts";
 
 /** The server answered the (re)connection with an HTTP error that retrying will not fix. */
 export class SseHttpError extends Error {
@@ -133,10 +42,20 @@ export interface FollowOptions {
   lastEventId?: string;
   /** Stop after yielding a message for which this returns true (the stream's natural end). */
   isLast?: (message: SseMessage) => boolean;
+  /**
+   * Asked when the server closes a connection that delivered no message: true
+   * ends the stream quietly. Lets a reader that resumes after the final message
+   * (which the server will never send again) stop instead of reconnecting.
+   */
+  isOver?: () => Promise<boolean>;
   signal?: AbortSignal;
-  fetch?: typeof fetch;
+  /**
+   * How to make the request. Passed in, never taken from the global scope:
+   * shared code may run in a Worker, and only the gateway Worker fetches out.
+   */
+  fetch: (url: string | URL, init: RequestInit) => Promise<Response>;
   headers?: Record<string, string>;
-  /** Consecutive failed (re)connections tolerated before giving up. Default 8. */
+  /** Consecutive failed (re)connections tolerated before giving up. Default 8; Infinity never gives up. */
   maxRetries?: number;
   /** Delay before reconnecting when the server sent no `retry:`. Default 1000 ms. */
   retryMs?: number;
@@ -167,26 +86,33 @@ function numericId(id: string | undefined): number | undefined {
   return Number(id);
 }
 
+/** The error's message plus the system error code of its cause (ECONNREFUSED, …), when it has one. */
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const code = cause && typeof cause === "object" && "code" in cause ? String((cause as { code: unknown }).code) : undefined;
+    const cause = error.cause;
+    const code = cause && typeof cause === "object" && "code" in cause ? String(cause.code) : undefined;
     return code ? `${error.message} (${code})` : error.message;
   }
   return String(error);
 }
 
+/** HTTP statuses that retrying cannot fix: client errors, except timeout and rate limiting. */
+function isFinalStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 /**
  * Follows an event stream, yielding each message once, in order, across
  * dropped connections: after a drop (the body ends or errors, or stays silent
- * past `idleTimeoutMs`) it reconnects with `Last-Event-ID: <last id seen>`.
- * Messages whose numeric id is not above the last one seen are dropped, so a
- * server that replays never produces a duplicate. Returns after the message
- * `isLast` accepts; throws SseHttpError on a 4xx answer and SseGaveUpError after
- * `maxRetries` failed tries in a row.
+ * past `idleTimeoutMs`) it reconnects with `Last-Event-ID: <last id seen>`,
+ * after the server's `retry:` delay (a message carrying only `retry:` sets it
+ * and yields nothing). Messages whose numeric id is not above the last one seen
+ * are dropped, so a server that replays never produces a duplicate. Returns
+ * after the message `isLast` accepts (or when `isOver` says so); throws
+ * SseHttpError on a 4xx answer and SseGaveUpError after `maxRetries` failed
+ * tries in a row.
  */
 export async function* followSse(options: FollowOptions): AsyncGenerator<SseMessage, void, undefined> {
-  const doFetch = options.fetch ?? fetch;
   const maxRetries = options.maxRetries ?? 8;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   const maxRetryMs = options.maxRetryMs ?? 10_000;
@@ -196,36 +122,35 @@ export async function* followSse(options: FollowOptions): AsyncGenerator<SseMess
 
   for (;;) {
     if (options.signal?.aborted) throw options.signal.reason;
-    const parser = new SseParser();
+    const reader = new SseMessageReader();
     const connection = new AbortController();
     const onAbort = () => connection.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const armIdle = () => {
-      clearTimeout(idleTimer);
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
       idleTimer = setTimeout(() => connection.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
     };
     let reason: string;
     let progressed = false;
+    let closedEmpty = false;
     try {
       const headers: Record<string, string> = { accept: "text/event-stream", "cache-control": "no-cache", ...options.headers };
       if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
       armIdle();
-      const res = await doFetch(options.url, { headers, signal: connection.signal });
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        throw new SseHttpError(res.status, await res.text().catch(() => ""));
-      }
+      const res = await options.fetch(options.url, { headers, signal: connection.signal });
+      if (isFinalStatus(res.status)) throw new SseHttpError(res.status, await res.text().catch(() => ""));
       if (res.status !== 200 || !res.body) {
         await res.body?.cancel().catch(() => {});
         throw new Error(`event stream answered status ${res.status}`);
       }
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      const body = res.body.pipeThrough(new TextDecoderStream()).getReader();
       try {
         for (;;) {
-          const { done, value } = await reader.read();
+          const { done, value } = await body.read();
           if (done) break;
           armIdle();
-          for (const message of parser.push(value)) {
+          for (const message of reader.push(value)) {
             const seq = numericId(message.id);
             const last = numericId(lastEventId);
             if (seq !== undefined && last !== undefined && seq <= last) continue; // replayed: already yielded
@@ -237,18 +162,20 @@ export async function* followSse(options: FollowOptions): AsyncGenerator<SseMess
           }
         }
       } finally {
-        reader.cancel().catch(() => {});
+        body.cancel().catch(() => {});
       }
       reason = "the server closed the stream";
+      closedEmpty = !progressed;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (error instanceof SseHttpError) throw error;
       reason = connection.signal.aborted ? describe(connection.signal.reason) : describe(error);
     } finally {
-      clearTimeout(idleTimer);
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
       options.signal?.removeEventListener("abort", onAbort);
     }
-    if (parser.retry !== undefined) retryMs = parser.retry;
+    if (closedEmpty && (await options.isOver?.())) return;
+    if (reader.retry !== undefined) retryMs = reader.retry;
     if (!progressed) failures += 1;
     if (failures > maxRetries) throw new SseGaveUpError(reason, lastEventId);
     const delayMs = Math.min(maxRetryMs, retryMs * 2 ** Math.max(0, failures - 1));
