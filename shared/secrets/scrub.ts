@@ -31,6 +31,7 @@
 // whole by their owner, whatever their length; this rule is for free text.
 
 import { setOwn } from "../expr/json.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 export const REDACTED = "[REDACTED]";
 
@@ -64,12 +65,6 @@ function wordCharBefore(text: string, end: number): boolean {
 /** Whether the code point that starts at `start` is a word character. */
 function wordCharAfter(text: string, start: number): boolean {
   return start < text.length && WORD_CHAR_AT_START.test(text.slice(start, start + 2));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 interface ShortSecret {

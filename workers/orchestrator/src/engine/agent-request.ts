@@ -2,6 +2,7 @@ import type { CompiledAgent, CompiledAgentStep, ParamSpec, ProjectBundle } from 
 import type { InvokeRequest, ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import { stringForm, type JsonObject } from "../../../../shared/expr/index.ts";
 import { resolveValue, VALUE_FIELDS, type ValueField } from "../../../../shared/values/index.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 /** The declared env of a root run; null where env is not available (sub-runs). */
 export type RunEnv = Readonly<Record<string, string>> | null;
@@ -111,7 +112,7 @@ function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: 
       const secretKeys = server.params.filter((p) => p.secret).map((p) => p.name);
       if (secretKeys.length > 0) spec.secret_keys = secretKeys;
     } catch (err) {
-      throw new DispatchError(`server ${ref.name} param resolution: ${(err as Error).message}`, { cause: err });
+      throw new DispatchError(`server ${ref.name} param resolution: ${errorMessage(err)}`, { cause: err });
     }
     if (ref.approval_rules.length > 0) spec.approval_rules = ref.approval_rules;
     if (ref.persistent_id) spec.persistent_id = ref.persistent_id;
@@ -146,7 +147,7 @@ function wrap<T>(prefix: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new DispatchError(`${prefix}: ${(err as Error).message}`, { cause: err });
+    throw new DispatchError(`${prefix}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

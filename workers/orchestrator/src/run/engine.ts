@@ -18,6 +18,7 @@ import { expireApproval } from "./steps/approvals.ts";
 import { checkLiveness, resumeLost, startStepWork } from "./steps/step-kinds.ts";
 import { cancelChildren, subRunResult, totalMetrics } from "./steps/sub-workflow.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
 
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
 
@@ -92,7 +93,7 @@ export class RunEngine implements RunContext {
       await res.body?.cancel();
       return res.status === 202 ? null : `runtime returned ${res.status}`;
     } catch (err) {
-      return `dispatch to runtime: ${(err as Error).message}`;
+      return `dispatch to runtime: ${errorMessage(err)}`;
     }
   }
 

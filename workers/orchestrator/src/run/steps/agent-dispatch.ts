@@ -11,6 +11,7 @@ import { buildInvokeRequest, DispatchError } from "../../engine/agent-request.ts
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export interface AgentResume {
   messages: ChatMessage[];
@@ -66,7 +67,7 @@ export async function dispatchAgent(ctx: RunContext, step: CompiledAgentStep, st
   try {
     request = invokeRequest(ctx, step, step.id, state.attempt, ctx.scope.valueScope());
   } catch (err) {
-    return { kind: "failed", error: (err as Error).message };
+    return { kind: "failed", error: errorMessage(err) };
   }
   if (resume) {
     request.messages = resume.messages;

@@ -11,6 +11,7 @@ import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
 import { now } from "../run-state.ts";
 import { resumeAgent } from "./agent-dispatch.ts";
+import { sendThroughEgress } from "./egress.ts";
 
 export type Decision = "approved" | "rejected";
 
@@ -93,17 +94,13 @@ function notifyApprovalWebhooks(ctx: RunContext, stepId: string, state: StepStat
       status: "pending",
     };
     ctx.keepAlive(
-      ctx.gateway
-        .fetch("https://gateway/egress", {
-          method: hook.webhook.method,
-          headers: {
-            "content-type": "application/json",
-            "idempotency-key": `${approval.run_id}/${hook.id}/${stepId}/${approval.seq}`,
-            "x-ktsu-egress-url": url,
-            "x-ktsu-egress-timeout-ms": String(hook.webhook.timeout_s * 1000),
-          },
-          body: JSON.stringify(body),
-        })
+      sendThroughEgress(ctx.gateway, {
+        method: hook.webhook.method,
+        url,
+        timeoutMs: hook.webhook.timeout_s * 1000,
+        idempotencyKey: `${approval.run_id}/${hook.id}/${stepId}/${approval.seq}`,
+        body,
+      })
         .then((res) => res.body?.cancel())
         .catch((err: unknown) => console.error(`run ${approval.run_id}: approval webhook "${hook.id}" failed`, err)),
     );

@@ -11,6 +11,7 @@ import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { invokeRequest } from "./agent-dispatch.ts";
+import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export async function startFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
   const forEach = step.for_each!;
@@ -19,7 +20,7 @@ export async function startFanout(ctx: RunContext, step: CompiledAgentStep, stat
     // `from` sees the standard context, so `step.X`, `X` and `params` all work.
     items = evaluate(forEach.from, ctx.scope.context({ env: false }));
   } catch (err) {
-    return { kind: "failed", error: `for_each from "${forEach.from}": ${(err as Error).message}` };
+    return { kind: "failed", error: `for_each from "${forEach.from}": ${errorMessage(err)}` };
   }
   const selected = selectFanoutItems(forEach.from, items, forEach.max_items);
   if (!selected.ok) return { kind: "failed", error: selected.error };
@@ -47,7 +48,7 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
       const scope = ctx.scope.valueScope({ item: { item: item.item, index: item.index } });
       batch.push({ item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope) });
     } catch (err) {
-      finishItem(ctx, step, state, item, { error: (err as Error).message });
+      finishItem(ctx, step, state, item, { error: errorMessage(err) });
     }
     ctx.state.putItem(step.id, item);
   }

@@ -11,6 +11,7 @@ import { sumMetrics } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ChildResult, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 /** The sub-run's id: the parent's id and the step's, so a restarted parent finds the same sub-run. */
 export function subRunId(parentRunId: string, stepId: string): string {
@@ -31,7 +32,7 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
     }
     input = subWorkflowInput(ctx, step);
   } catch (err) {
-    return { kind: "failed", error: (err as Error).message };
+    return { kind: "failed", error: errorMessage(err) };
   }
   for (const [key, value] of Object.entries(input)) if (!Object.hasOwn(params.rich, key)) params.rich[key] = value;
 
@@ -55,7 +56,7 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
       secret_params: run.secret_params,
     });
   } catch (err) {
-    return { kind: "failed", error: `workflow step "${step.id}": start sub-run: ${(err as Error).message}` };
+    return { kind: "failed", error: `workflow step "${step.id}": start sub-run: ${errorMessage(err)}` };
   }
   state.attempt += 1;
   ctx.state.touchStep(state);
@@ -92,7 +93,7 @@ function subWorkflowInput(ctx: RunContext, step: CompiledWorkflowStep): Record<s
     try {
       input[key] = evaluate(expr, context);
     } catch (err) {
-      throw new DispatchError(`workflow step "${step.id}" input "${key}": JMESPath "${expr}": ${(err as Error).message}`, { cause: err });
+      throw new DispatchError(`workflow step "${step.id}" input "${key}": JMESPath "${expr}": ${errorMessage(err)}`, { cause: err });
     }
   }
   return input;

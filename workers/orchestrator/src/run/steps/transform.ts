@@ -6,11 +6,12 @@ import { runTransform } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export function runTransformStep(ctx: RunContext, step: CompiledTransformStep): StepOutcome {
   try {
     return { kind: "output", output: runTransform(step.transform, ctx.scope.stepOutputs()), metrics: { ...ZERO_METRICS } };
   } catch (err) {
-    return { kind: "failed", error: (err as Error).message };
+    return { kind: "failed", error: errorMessage(err) };
   }
 }

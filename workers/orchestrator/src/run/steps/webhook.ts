@@ -3,7 +3,10 @@
 
 import type { CompiledWebhookStep } from "../../../../../shared/bundle.ts";
 import { stringForm, type JsonValue } from "../../../../../shared/expr/index.ts";
+import { EGRESS_ERROR_HEADER } from "../../../../../shared/contracts/egress.ts";
+import { errorMessage } from "../../../../../shared/util/errors.ts";
 import { resolveValue, VALUE_FIELDS, type ValueScope } from "../../../../../shared/values/index.ts";
+import { sendThroughEgress } from "./egress.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
@@ -58,25 +61,15 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
     url = resolveUrl(step, ctx.scope);
     body = buildBody(step, ctx.scope);
   } catch (err) {
-    return { kind: "failed", error: (err as Error).message };
+    return { kind: "failed", error: errorMessage(err) };
   }
 
   // The gateway enforces the timeout (and answers 504); no timer is left pending here.
   let timeoutMs = (step.webhook.timeout_s > 0 ? step.webhook.timeout_s : 30) * 1000;
   if (ctx.deadlineAt) timeoutMs = Math.max(1, Math.min(timeoutMs, ctx.deadlineAt - Date.now()));
   try {
-    const res = await ctx.gateway.fetch("https://gateway/egress", {
-      method,
-      headers: {
-        "content-type": "application/json",
-        "idempotency-key": `${ctx.runId}/${step.id}`,
-        "x-ktsu-egress-url": url,
-        "x-ktsu-egress-timeout-ms": String(timeoutMs),
-      },
-      // Workers cannot send a body with GET/HEAD (the original did); those go without one.
-      ...(method === "GET" || method === "HEAD" ? {} : { body: JSON.stringify(body) }),
-    });
-    if (res.headers.get("x-ktsu-egress-error")) {
+    const res = await sendThroughEgress(ctx.gateway, { method, url, timeoutMs, idempotencyKey: `${ctx.runId}/${step.id}`, body });
+    if (res.headers.get(EGRESS_ERROR_HEADER)) {
       const detail = (await res.json().catch(() => ({}))) as { message?: string };
       return { kind: "failed", error: `webhook ${method} ${url}: ${detail.message ?? `gateway egress returned ${res.status}`}` };
     }
@@ -84,7 +77,7 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
     if (res.status < 200 || res.status >= 300) return { kind: "failed", error: `webhook ${method} ${url} returned status ${res.status}` };
     return { kind: "output", output: { sent: true, status_code: res.status } };
   } catch (err) {
-    return { kind: "failed", error: `webhook ${method} ${url}: ${(err as Error).message}` };
+    return { kind: "failed", error: `webhook ${method} ${url}: ${errorMessage(err)}` };
   }
 }
 
