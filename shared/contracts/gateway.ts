@@ -1,5 +1,8 @@
-// The runtime/orchestrator → gateway HTTP contract (spec §7.1 plus the budget
-// extension), shared by the gateway and its callers. Documented in docs/gateway.md.
+// The runtime/orchestrator → gateway HTTP contract (LLM calls plus the budget extension),
+// shared by the gateway and its callers. Documented in docs/gateway.md.
+
+import type { z } from "zod";
+import type { BudgetReportSchema } from "./schemas/gateway.ts";
 
 /** A tool call as the model asked for it; `arguments` is always a JSON object. */
 export interface GatewayToolCall {
@@ -95,19 +98,5 @@ export const GATEWAY_ERROR_STATUS: Record<GatewayErrorType, number> = {
   internal_error: 500,
 };
 
-/** `GET /budget/:run_id` 200 body. A run the gateway never saw reports zeros. */
-export interface BudgetReport {
-  run_id: string;
-  /** The latest positive `cost_budget_usd` seen for the run; 0 = not limited. */
-  budget_usd: number;
-  /** Settled cost of every successful provider call. */
-  spent_usd: number;
-  /** Held by calls in flight. */
-  reserved_usd: number;
-  /** Successful provider calls. */
-  calls: number;
-  /** Calls refused by the budget without reaching a provider. */
-  rejected: number;
-  /** Settled cost per step id. */
-  by_step: Record<string, number>;
-}
+/** `GET /budget/:run_id` 200 body (defined once as the zod schema in schemas/gateway.ts). A run the gateway never saw reports zeros. */
+export type BudgetReport = z.infer<typeof BudgetReportSchema>;
