@@ -67,7 +67,7 @@ export const StepRecordSchema = z
     signal: ReservedSignalFieldSchema.optional().describe("Set when a reserved output field failed the step or sent it to a human"),
     cancelled: StepCancellationSchema.optional().describe("Set when the run ended around the step while it was still running"),
   })
-  .meta({ id: "Step" });
+  .meta({ description: "A step of a run" });
 
 export const ApprovalStatusSchema = z.enum(["pending", "approved", "rejected", "timeout"]);
 

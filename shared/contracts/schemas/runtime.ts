@@ -138,3 +138,24 @@ export const HeartbeatPayloadSchema = z.object({
   runtime_id: z.string(),
   active: z.array(z.object({ run_id: z.string(), step_id: z.string() })),
 });
+
+/**
+ * Usage as the orchestrator accepts it from a runtime: any field may be absent (the run counts
+ * it as 0), a present one must be a number (a boolean for `reflected`).
+ */
+export const ReceivedMetricsSchema = CallbackMetricsSchema.partial();
+
+/** A step result as the orchestrator accepts it: the ids come from the URL, the usage may be partial. */
+export const ReceivedCallbackSchema = CallbackPayloadSchema.extend({
+  run_id: z.string().optional(),
+  step_id: z.string().optional(),
+  output: jsonObject.nullable().default(null),
+  error: z.string().default(""),
+  metrics: ReceivedMetricsSchema.default({}),
+});
+
+/** A checkpoint as the orchestrator accepts it: the attempt it belongs to is required, the usage optional. */
+export const ReceivedCheckpointSchema = CheckpointPayloadSchema.extend({
+  attempt: z.number().int(),
+  metrics: ReceivedMetricsSchema.optional(),
+});
