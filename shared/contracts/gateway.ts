@@ -2,7 +2,7 @@
 // shared by the gateway and its callers. Documented in docs/gateway.md.
 
 import type { z } from "zod";
-import type { BudgetReportSchema } from "./schemas/gateway.ts";
+import type { BudgetReportSchema, GatewayInvokeResponseSchema } from "./schemas/gateway.ts";
 
 /** A tool call as the model asked for it; `arguments` is always a JSON object. */
 export interface GatewayToolCall {
@@ -31,7 +31,7 @@ export interface GatewayTool {
   input_schema: Record<string, unknown>;
 }
 
-/** `POST /invoke` body. */
+/** `POST /invoke` body; the gateway checks it with GatewayInvokeRequestSchema (schemas/gateway.ts), whose output has this type. */
 export interface GatewayInvokeRequest {
   run_id: string;
   step_id: string;
@@ -49,22 +49,8 @@ export interface GatewayInvokeRequest {
   budget_run_id?: string;
 }
 
-/** `POST /invoke` 200 body. */
-export interface GatewayInvokeResponse {
-  /** The model's text; `""` when it only asked for tools. */
-  content: string;
-  /** `<provider>/<model-id>` exactly as written in the group. */
-  model_resolved: string;
-  /** All input tokens, cache reads and writes included. */
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  tool_calls?: GatewayToolCall[];
-  /** Input tokens served from the provider's prompt cache (part of `tokens_in`). */
-  cache_read_tokens?: number;
-  /** Input tokens written to the provider's prompt cache (part of `tokens_in`). */
-  cache_write_tokens?: number;
-}
+/** `POST /invoke` 200 body (defined once as the zod schema in schemas/gateway.ts, which callers check replies with). */
+export type GatewayInvokeResponse = z.infer<typeof GatewayInvokeResponseSchema>;
 
 export type GatewayErrorType =
   | "invalid_request"

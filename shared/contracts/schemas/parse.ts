@@ -2,11 +2,12 @@
 // the first field that does not, so the sender sees what to fix.
 import type { z } from "zod";
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+/** A refusal names the `field` at fault and says what is wrong with it (`issue`); `message` says both. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; issue: string; message: string };
 
-/** The dotted path of an issue (`metrics.tokens_in`, `active.0.run_id`); "" for the payload itself. */
-function fieldOf(path: readonly PropertyKey[]): string {
-  return path.map(String).join(".");
+/** The path of an issue as a field name (`metrics.tokens_in`, `active[0].run_id`); "" for the payload itself. */
+export function fieldOf(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Parsed<z.output<S>> {
@@ -15,5 +16,5 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Parse
   const [issue] = result.error.issues;
   const field = fieldOf(issue?.path ?? []);
   const what = issue?.message ?? "invalid";
-  return { ok: false, field, message: field === "" ? what : `field "${field}": ${what}` };
+  return { ok: false, field, issue: what, message: field === "" ? what : `field "${field}": ${what}` };
 }

@@ -4,7 +4,8 @@ import { servedEnvelope } from "./api/routes.ts";
 import { registerRuntimeRoutes } from "./api/runtime-routes.ts";
 import type { OrchestratorEnv } from "./env.ts";
 
-const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator (internal)");
+/** The routes of the RuntimeApi entrypoint (exported for tests, which call them without a binding). */
+export const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator (internal)");
 registerRuntimeRoutes(internal);
 // The tools Worker's `envelope` MCP server reads run data here, never through the public API.
 internal.get("/runs/:run/envelope", async (c) => {

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
 import type { Envelope } from "../../../../shared/contracts/records.ts";
+import { BudgetReportSchema } from "../../../../shared/contracts/schemas/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
@@ -51,15 +52,15 @@ function positiveInt(value: string | undefined, fallback: number): number {
 
 /**
  * The run's LLM spend as the gateway's budget breaker recorded it (sub-runs share
- * their root's budget). Absent when the gateway cannot say.
+ * their root's budget). Absent when the gateway cannot say, or says something that is not a report.
  */
 async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<BudgetReport | null> {
   try {
     const res = await env.GATEWAY.fetch(`https://gateway/budget/${encodeURIComponent(rootRunId)}`);
     if (!res.ok) return null;
-    const report = (await res.json()) as BudgetReport;
+    const report = BudgetReportSchema.safeParse(await res.json());
     // The gateway meters budgeted runs only; for the others the envelope's totals say it all.
-    return report.budget_usd > 0 ? report : null;
+    return report.success && report.data.budget_usd > 0 ? report.data : null;
   } catch {
     return null;
   }

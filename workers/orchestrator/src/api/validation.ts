@@ -1,4 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
+import { fieldOf } from "../../../../shared/contracts/schemas/parse.ts";
 import type { OrchestratorEnv } from "../env.ts";
 
 /**
@@ -8,7 +9,7 @@ import type { OrchestratorEnv } from "../env.ts";
 export const validationHook: Hook<unknown, { Bindings: OrchestratorEnv }, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
   const issue = result.error.issues[0];
-  const field = (issue?.path ?? []).map(String).join(".");
+  const field = fieldOf(issue?.path ?? []);
   const message = field ? `field "${field}": ${issue?.message}` : (issue?.message ?? "invalid request");
   return c.json({ error: "invalid_request", message, ...(field ? { field } : {}) }, 400);
 };
