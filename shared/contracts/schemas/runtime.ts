@@ -26,6 +26,9 @@ export const ApprovalRuleSpecSchema = z.object({
   timeout_behavior: z.enum(["fail", "reject"]),
 });
 
+/** A server's resolved params, as the runtime sends them to a first-party server (header TOOLS_PARAMS_HEADER). */
+export const ServerParamsSchema = z.record(z.string(), z.string());
+
 /** One MCP server the agent may use. */
 export const ToolServerSpecSchema = z.object({
   name: z.string(),
@@ -38,7 +41,7 @@ export const ToolServerSpecSchema = z.object({
   persistent_id: z.string().optional(),
   auth_header: z.string().optional(),
   auth_value: z.string().optional(),
-  params: z.record(z.string(), z.string()).optional(),
+  params: ServerParamsSchema.optional(),
   secret_keys: z.array(z.string()).optional(),
   approval_rules: z.array(ApprovalRuleSpecSchema).optional(),
 });
