@@ -214,6 +214,8 @@ describe("every route answers as documented", () => {
       const list = (await call("get", "/runs", "/runs?workflow=conditions&limit=5")) as { runs: Array<{ id: string }> };
       expect(list.runs.map((r) => r.id)).toContain(runId);
       expect(await call("get", "/runs", "/runs?status=bogus")).toEqual({ runs: [] });
+      // A repeated parameter counts with its first value, as before the schemas.
+      expect(((await call("get", "/runs", "/runs?limit=1&limit=7")) as { runs: unknown[] }).runs).toHaveLength(1);
       expect(await call("get", "/runs/{run_id}", `/runs/${runId}`)).toMatchObject({ run: { id: runId, status: "complete" } });
       // A step waiting for a decision shows the approval.
       const waiting = (await call("get", "/runs/{run_id}", `/runs/${approvalRun}`)) as RunView;

@@ -48,23 +48,17 @@ export const EnqueueHeadersSchema = z.object({
 export const InvokeAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("accepted") });
 export const EnqueueAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("queued"), idempotency_key: z.string() });
 
+/** A query parameter given more than once counts with its first value (as `c.req.query` reads it), never a 400. */
+const queryParam = () => z.preprocess((value) => (Array.isArray(value) ? value[0] : value), z.string().optional());
+
 export const RunListQuerySchema = z.object({
-  workflow: z
-    .string()
-    .optional()
-    .openapi({ param: { name: "workflow", in: "query" }, description: "Only runs of this workflow" }),
-  status: z
-    .string()
-    .optional()
-    .openapi({ param: { name: "status", in: "query" }, description: "Only runs with this status" }),
-  limit: z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "limit", in: "query" },
-      description: "At most this many runs (1 to 1000, default 50); any other value means the default",
-      example: "50",
-    }),
+  workflow: queryParam().openapi({ param: { name: "workflow", in: "query" }, description: "Only runs of this workflow" }),
+  status: queryParam().openapi({ param: { name: "status", in: "query" }, description: "Only runs with this status" }),
+  limit: queryParam().openapi({
+    param: { name: "limit", in: "query" },
+    description: "At most this many runs (1 to 1000, default 50); any other value means the default",
+    example: "50",
+  }),
 });
 
 export const RunListSchema = z.object({ runs: z.array(RunRecordSchema) });
@@ -78,13 +72,10 @@ export const RunViewSchema = z.object({
 });
 
 export const EventsQuerySchema = z.object({
-  after: z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "after", in: "query" },
-      description: "Send the events after this sequence number (default 0); `Last-Event-ID` wins when both are given",
-    }),
+  after: queryParam().openapi({
+    param: { name: "after", in: "query" },
+    description: "Send the events after this sequence number (default 0); `Last-Event-ID` wins when both are given",
+  }),
 });
 
 export const EventsHeadersSchema = z.object({
