@@ -1,5 +1,8 @@
-// The runtime/orchestrator → gateway HTTP contract (spec §7.1 plus the budget
-// extension), shared by the gateway and its callers. Documented in docs/gateway.md.
+// The runtime/orchestrator → gateway HTTP contract (LLM calls plus the budget extension),
+// shared by the gateway and its callers. Documented in docs/gateway.md.
+
+import type { z } from "zod";
+import type { BudgetReportSchema, GatewayInvokeResponseSchema } from "./schemas/gateway.ts";
 
 /** A tool call as the model asked for it; `arguments` is always a JSON object. */
 export interface GatewayToolCall {
@@ -28,7 +31,7 @@ export interface GatewayTool {
   input_schema: Record<string, unknown>;
 }
 
-/** `POST /invoke` body. */
+/** `POST /invoke` body; the gateway checks it with GatewayInvokeRequestSchema (schemas/gateway.ts), whose output has this type. */
 export interface GatewayInvokeRequest {
   run_id: string;
   step_id: string;
@@ -46,22 +49,8 @@ export interface GatewayInvokeRequest {
   budget_run_id?: string;
 }
 
-/** `POST /invoke` 200 body. */
-export interface GatewayInvokeResponse {
-  /** The model's text; `""` when it only asked for tools. */
-  content: string;
-  /** `<provider>/<model-id>` exactly as written in the group. */
-  model_resolved: string;
-  /** All input tokens, cache reads and writes included. */
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  tool_calls?: GatewayToolCall[];
-  /** Input tokens served from the provider's prompt cache (part of `tokens_in`). */
-  cache_read_tokens?: number;
-  /** Input tokens written to the provider's prompt cache (part of `tokens_in`). */
-  cache_write_tokens?: number;
-}
+/** `POST /invoke` 200 body (defined once as the zod schema in schemas/gateway.ts, which callers check replies with). */
+export type GatewayInvokeResponse = z.infer<typeof GatewayInvokeResponseSchema>;
 
 export type GatewayErrorType =
   | "invalid_request"
@@ -95,19 +84,5 @@ export const GATEWAY_ERROR_STATUS: Record<GatewayErrorType, number> = {
   internal_error: 500,
 };
 
-/** `GET /budget/:run_id` 200 body. A run the gateway never saw reports zeros. */
-export interface BudgetReport {
-  run_id: string;
-  /** The latest positive `cost_budget_usd` seen for the run; 0 = not limited. */
-  budget_usd: number;
-  /** Settled cost of every successful provider call. */
-  spent_usd: number;
-  /** Held by calls in flight. */
-  reserved_usd: number;
-  /** Successful provider calls. */
-  calls: number;
-  /** Calls refused by the budget without reaching a provider. */
-  rejected: number;
-  /** Settled cost per step id. */
-  by_step: Record<string, number>;
-}
+/** `GET /budget/:run_id` 200 body (defined once as the zod schema in schemas/gateway.ts). A run the gateway never saw reports zeros. */
+export type BudgetReport = z.infer<typeof BudgetReportSchema>;

@@ -1,11 +1,5 @@
-/** Per-step usage (spec §5.5 StepMetrics). */
-export interface StepMetrics {
-  duration_ms: number;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  llm_calls: number;
-  tool_calls: number;
-  reflected?: boolean;
-  reflect_calls?: number;
-}
+import type { z } from "zod";
+import type { StepMetricsSchema } from "./schemas/metrics.ts";
+
+/** Per-step usage; defined once as the zod schema in schemas/metrics.ts. */
+export type StepMetrics = z.infer<typeof StepMetricsSchema>;

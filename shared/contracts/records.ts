@@ -1,117 +1,48 @@
-// Run, Step and Approval records as the HTTP API shows them (spec §5.5).
-import type { StepMetrics } from "./metrics.ts";
-import type { RunEventType } from "./events.ts";
-import type { ChatMessage } from "./runtime.ts";
+// Run, Step and Approval records as the HTTP API shows them. The shapes are defined once, as the
+// zod schemas in schemas/records.ts (which also describe the API in its OpenAPI document); these
+// are their TypeScript types.
+import type { z } from "zod";
+import type {
+  ApprovalRecordSchema,
+  ApprovalStatusSchema,
+  EnvelopeSchema,
+  EnvelopeStepSchema,
+  ReservedSignalFieldSchema,
+  RunRecordSchema,
+  RunStatusSchema,
+  StepCancellationSchema,
+  StepRecordSchema,
+  StepStatusSchema,
+  ValidationFailureSchema,
+} from "./schemas/records.ts";
+import type { RunEventSchema } from "./schemas/events.ts";
 
-export type RunStatus = "pending" | "running" | "complete" | "failed" | "needs_human";
-export type StepStatus = "pending" | "running" | "complete" | "failed" | "skipped" | "pending_approval" | "needs_human";
-
-export interface RunRecord {
-  id: string;
-  workflow_name: string;
-  status: RunStatus;
-  created_at: string;
-  updated_at: string;
-  completed_at?: string;
-  error?: string;
-  metadata?: Record<string, string>;
-  payload?: Record<string, unknown>;
-  /** Sub-runs only: the parent run id. */
-  parent_run_id?: string;
-  /** Spend of the run so far (sum of its steps), USD. */
-  cost_usd?: number;
-}
-
-export interface ValidationFailure {
-  /** JSON pointer into the output ("" = the whole output). */
-  path: string;
-  message: string;
-}
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+export type ValidationFailure = z.infer<typeof ValidationFailureSchema>;
 
 /**
  * The reserved `ktsu_*` output fields that end a step by themselves (a model's output flags
  * itself), as a typed fact on the step so no consumer has to read the error text.
  */
-export type ReservedSignalField = "ktsu_injection_attempt" | "ktsu_untrusted_content" | "ktsu_low_quality" | "ktsu_needs_human" | "ktsu_confidence";
+export type ReservedSignalField = z.infer<typeof ReservedSignalFieldSchema>;
 
 /** A step stopped because the run around it ended (fail-fast, or a cancel), not because of its own result. */
-export interface StepCancellation {
-  /** The run status that stopped the step. */
-  run_status: RunStatus;
-}
+export type StepCancellation = z.infer<typeof StepCancellationSchema>;
 
-export interface StepRecord {
-  id: string;
-  run_id: string;
-  name: string;
-  type: "agent" | "transform" | "webhook" | "workflow";
-  status: StepStatus;
-  /** Start order within the run. */
-  seq: number;
-  started_at?: string;
-  ended_at?: string;
-  error?: string;
-  output?: Record<string, unknown>;
-  /** The rejected output, when Air-Lock or JSON parsing refused it. */
-  raw_output?: string;
-  /** Air-Lock failures with the failing paths. */
-  validation_errors?: ValidationFailure[];
-  metrics: StepMetrics;
-  reflected?: boolean;
-  messages?: ChatMessage[];
-  /** Set when a reserved output field failed the step or sent it to a human. */
-  signal?: ReservedSignalField;
-  /** Set when the run ended around the step while it was still running. */
-  cancelled?: StepCancellation;
-}
+export type StepRecord = z.infer<typeof StepRecordSchema>;
 
-export interface RunEvent {
-  run_id: string;
-  seq: number;
-  type: RunEventType;
-  step_id?: string;
-  data?: Record<string, unknown>;
-  created_at: string;
-}
+/** One event of a run: an SSE event's data on `GET /runs/{id}/events`, a row of the Store's events. */
+export type RunEvent = z.infer<typeof RunEventSchema>;
 
-export type ApprovalStatus = "pending" | "approved" | "rejected" | "timeout";
+export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
 
-/** A human decision a step waits for (spec §5.5 Approval); several per step over time (bug B10). */
-export interface ApprovalRecord {
-  run_id: string;
-  step_id: string;
-  /** 1, 2, … per step: a resumed step may ask again. */
-  seq: number;
-  /** The gated tool, or `ktsu_needs_human` when the step's output asked for a human. */
-  tool_name: string;
-  tool_use_id: string;
-  arguments?: Record<string, unknown>;
-  on_reject: string;
-  timeout_ms: number;
-  timeout_behavior: string;
-  status: ApprovalStatus;
-  created_at: string;
-  decided_at?: string;
-  partial_metrics: StepMetrics;
-}
+/** A human decision a step waits for; several per step over time (a resumed step may ask again). */
+export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
-/** One settled step in the envelope (spec §5.5). */
-export interface EnvelopeStep {
-  id: string;
-  output: Record<string, unknown>;
-  metrics: StepMetrics;
-  timestamp: string;
-  status?: string;
-  error?: string;
-}
+/** One settled step in the envelope. */
+export type EnvelopeStep = z.infer<typeof EnvelopeStepSchema>;
 
-/** `GET /runs/{id}/envelope` (spec §5.5), plus the gateway's ledger for budgeted runs. */
-export interface Envelope {
-  run_id: string;
-  workflow: string;
-  status?: string;
-  error?: string;
-  payload?: Record<string, unknown>;
-  steps: EnvelopeStep[] | null;
-  totals: { duration_ms: number; tokens_in: number; tokens_out: number; cost_usd: number; llm_calls: number; tool_calls: number };
-}
+/** `GET /runs/{id}/envelope` (the API adds the gateway's `budget` for budgeted runs). */
+export type Envelope = z.infer<typeof EnvelopeSchema>;

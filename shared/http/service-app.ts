@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Env as HonoEnv, Handler } from "hono";
+import type { ErrorHandler, Env as HonoEnv, Handler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 
 /** JSON error body used by every Worker: `{"error": <type>, "message": <text>}`. */
@@ -10,12 +10,23 @@ export interface ErrorBody {
 
 /**
  * A Hono app with the conventions every ktsu Worker shares: `GET /health`
- * (`{"status":"ok"}` unless the Worker reports more),
- * JSON 404s, and JSON 500s that never echo internal details beyond the message.
+ * (`{"status":"ok"}` unless the Worker reports more), and the error answers of
+ * `withServiceConventions`.
  */
 export function createServiceApp<E extends HonoEnv>(service: string, health?: Handler<E>): Hono<E> {
-  const app = new Hono<E>();
+  const app = withServiceConventions(new Hono<E>(), service);
   app.get("/health", health ?? ((c) => c.json({ status: "ok" })));
+  return app;
+}
+
+/**
+ * JSON 404s, and JSON 500s that never echo internal details beyond the message, on any
+ * Hono app (also an OpenAPIHono, which declares its own routes).
+ */
+export function withServiceConventions<A extends { notFound(handler: NotFoundHandler): unknown; onError(handler: ErrorHandler): unknown }>(
+  app: A,
+  service: string,
+): A {
   app.notFound((c) => c.json<ErrorBody>({ error: "not_found", message: `${service}: no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
     if (err instanceof HTTPException) {

@@ -1,6 +1,5 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { app } from "../../../workers/orchestrator/src/api/app.ts";
 import { get, invoke, runCount, settled, start, type RunView } from "./helpers.ts";
 
 describe("POST /invoke/{workflow}", () => {
@@ -10,7 +9,7 @@ describe("POST /invoke/{workflow}", () => {
     const body = (await res.json()) as { run_id: string; status: string };
     expect(body.status).toBe("accepted");
     expect(body.run_id).toMatch(/^run_[0-9a-f]{16}$/);
-    // The record is written before the 202 (bug B8 of the original).
+    // The record is written before the 202 (the original answered first, so a quick read could miss the run).
     const { status } = await get(`/runs/${body.run_id}`);
     expect(status).toBe(200);
   });
@@ -85,31 +84,5 @@ describe("GET /runs", () => {
   it("GET /runs/{id} and /envelope answer 404 for an unknown run", async () => {
     expect((await get("/runs/run_0000000000000000")).status).toBe(404);
     expect((await get("/runs/run_0000000000000000/envelope")).status).toBe(404);
-  });
-});
-
-describe("GET /openapi.json", () => {
-  it("documents every public route the app serves", async () => {
-    const { status, body } = await get<{ openapi: string; paths: Record<string, Record<string, unknown>> }>("/openapi.json");
-    expect(status).toBe(200);
-    expect(body.openapi).toBe("3.1.0");
-    const documented = Object.entries(body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    // Every route the app registers (middleware and the UI's own pages aside), in OpenAPI form.
-    const served = [
-      ...new Set(
-        app.routes
-          .filter((r) => r.method !== "ALL" && !r.path.startsWith("/ui") && r.path !== "/*")
-          .map(
-            (r) =>
-              `${r.method} ${r.path
-                .replace(/:run\b/, "{run_id}")
-                .replace(/:step\b/, "{step_id}")
-                .replace(/:(\w+)/g, "{$1}")}`,
-          ),
-      ),
-    ];
-    expect(documented.sort()).toEqual(served.sort());
-    // And each documented GET without path parameters answers (not 404).
-    for (const path of ["/health", "/runs", "/approvals", "/openapi.json"]) expect((await SELF.fetch(`https://ktsu.test${path}`)).status).not.toBe(404);
   });
 });

@@ -17,6 +17,10 @@ describe("POST /invoke", () => {
     const missing = await invoke({ run_id: "r", step_id: "s" });
     expect(missing.status).toBe(400);
     expect(JSON.parse(await missing.text())).toEqual({ error: "invalid_request", message: "run_id, step_id, and callback_url are required" });
+    // A field of the wrong type is refused by the contract's schema, naming the field.
+    const wrongType = await invoke({ ...invokeRequest(newRunId("typed")), tool_servers: [{ name: "kv", url: 42, allowlist: [] }] });
+    expect(wrongType.status).toBe(400);
+    expect(JSON.parse(await wrongType.text())).toMatchObject({ error: "invalid_request", field: "tool_servers[0].url" });
   });
 
   it("accepts at once, runs in the background and calls back with the output, metrics and attempt", async () => {

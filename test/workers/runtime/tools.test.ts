@@ -82,13 +82,15 @@ describe("kv server", () => {
 });
 
 describe("envelope server", () => {
+  // The orchestrator's answer as the contract has it (the server checks it before reading).
+  const zero = { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 };
   const envelope = (runId: string) => ({
     run_id: runId,
     workflow: "wf",
     status: "running",
     payload: { topic: "cats" },
-    steps: [{ id: "research", output: { facts: ["purr"] }, metrics: {}, timestamp: "t", status: "complete" }],
-    totals: {},
+    steps: [{ id: "research", output: { facts: ["purr"] }, metrics: zero, timestamp: "2026-01-01T00:00:00Z", status: "complete" }],
+    totals: zero,
   });
 
   it("reads the calling run's params and step outputs through the orchestrator binding", async () => {

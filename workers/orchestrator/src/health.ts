@@ -1,6 +1,9 @@
+import type { z } from "@hono/zod-openapi";
+import type { HealthSchema } from "./api/schemas.ts";
 import type { OrchestratorEnv } from "./env.ts";
 
-export type ServiceHealth = "ok" | "unhealthy" | "down";
+type Health = z.infer<typeof HealthSchema>;
+export type ServiceHealth = Health["services"]["runtime"];
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -16,9 +19,9 @@ async function probe(service: Fetcher): Promise<ServiceHealth> {
 }
 
 /** Aggregate health: `{"status":"ok"|"error","services":{...}}`, 503 when any service is not ok. */
-export async function aggregateHealth(env: OrchestratorEnv): Promise<{ body: { status: string; services: Record<string, string> }; code: 200 | 503 }> {
+export async function aggregateHealth(env: OrchestratorEnv): Promise<{ body: Health; code: 200 | 503 }> {
   const [runtime, gateway, tools] = await Promise.all([probe(env.RUNTIME), probe(env.GATEWAY), probe(env.TOOLS)]);
-  const services = { orchestrator: "ok", runtime, gateway, tools };
-  const healthy = Object.values(services).every((s) => s === "ok");
+  const services = { orchestrator: "ok" as const, runtime, gateway, tools };
+  const healthy = [runtime, gateway, tools].every((s) => s === "ok");
   return { body: { status: healthy ? "ok" : "error", services }, code: healthy ? 200 : 503 };
 }

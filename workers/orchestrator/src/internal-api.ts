@@ -1,13 +1,17 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
-import { envelopeResponse } from "./api/routes.ts";
+import { servedEnvelope } from "./api/routes.ts";
 import { registerRuntimeRoutes } from "./api/runtime-routes.ts";
 import type { OrchestratorEnv } from "./env.ts";
 
-const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator (internal)");
+/** The routes of the RuntimeApi entrypoint (exported for tests, which call them without a binding). */
+export const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchestrator (internal)");
 registerRuntimeRoutes(internal);
 // The tools Worker's `envelope` MCP server reads run data here, never through the public API.
-internal.get("/runs/:run/envelope", envelopeResponse);
+internal.get("/runs/:run/envelope", async (c) => {
+  const envelope = await servedEnvelope(c.env, c.req.param("run"));
+  return envelope ? c.json(envelope) : c.json({ error: "not_found", message: "run not found" }, 404);
+});
 
 /**
  * The orchestrator's internal face: step results, heartbeats and checkpoints from

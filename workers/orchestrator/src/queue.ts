@@ -1,5 +1,5 @@
 import type { CompiledWorkflow } from "../../../shared/bundle.ts";
-import { isPlainObject } from "./api/body.ts";
+import { isPlainObject } from "../../../shared/util/objects.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { checkParams, findInvocable, isRefusal, rootRun, runIdFor } from "./run/admission.ts";
 import { runStub } from "./run/stub.ts";

@@ -1,13 +1,15 @@
-// The runtime's side of the gateway's `POST /invoke`, reached over the GATEWAY
-// binding. Errors are returned, never thrown, worded as the original runtime
-// worded them (`gateway call: …`, `decode gateway response: …`), since they end up in step errors.
+// The runtime's side of the gateway's `POST /invoke`, reached over the GATEWAY binding.
+// Errors are returned, never thrown, with the original's texts; a reply is checked against
+// the contract (shared/contracts/schemas/gateway.ts) before the loop reads it.
 import type { GatewayInvokeRequest, GatewayInvokeResponse, GatewayMessage, GatewayTool } from "../../../shared/contracts/gateway.ts";
 import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
+import { GatewayErrorReplySchema, GatewayInvokeResponseSchema } from "../../../shared/contracts/schemas/gateway.ts";
+import { parseWith } from "../../../shared/contracts/schemas/parse.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
 
 export type { GatewayTool };
 
-/** The part of a gateway reply the loop uses (normalized: numbers default to 0). */
+/** The part of a gateway reply the loop uses (checked against the contract). */
 export type GatewayReply = Pick<GatewayInvokeResponse, "content" | "model_resolved" | "tokens_in" | "tokens_out" | "cost_usd" | "tool_calls">;
 
 export type GatewayResult = { ok: true; reply: GatewayReply } | { ok: false; error: string };
@@ -22,6 +24,14 @@ export interface GatewayContext {
   budget_run_id?: string;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function toWire(message: ChatMessage): GatewayMessage {
   const wire: GatewayMessage = { role: message.role };
   if (message.content !== "" || !message.tool_calls?.length) wire.content = message.content;
@@ -30,28 +40,7 @@ function toWire(message: ChatMessage): GatewayMessage {
   return wire;
 }
 
-function normalizeReply(value: unknown): GatewayReply {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("response is not a JSON object");
-  const body = value as Partial<GatewayReply>;
-  const num = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : 0);
-  const reply: GatewayReply = {
-    content: typeof body.content === "string" ? body.content : "",
-    model_resolved: typeof body.model_resolved === "string" ? body.model_resolved : "",
-    tokens_in: num(body.tokens_in),
-    tokens_out: num(body.tokens_out),
-    cost_usd: num(body.cost_usd),
-  };
-  if (Array.isArray(body.tool_calls) && body.tool_calls.length > 0) {
-    reply.tool_calls = body.tool_calls.map((call) => ({
-      id: String(call.id ?? ""),
-      name: String(call.name ?? ""),
-      arguments: typeof call.arguments === "object" && call.arguments !== null ? call.arguments : {},
-    }));
-  }
-  return reply;
-}
-
-/** One LLM call. The runtime never sends `temperature`: the model group's `default_temperature` applies. */
+/** One LLM call. The runtime never sends `temperature` (the group's default applies). */
 export async function callGateway(
   gateway: Fetcher,
   context: GatewayContext,
@@ -81,19 +70,16 @@ export async function callGateway(
   }
   const text = await res.text();
   if (res.status !== 200) {
-    try {
-      const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
-      if (typeof parsed.error === "string" && parsed.error !== "") {
-        return { ok: false, error: `gateway error ${parsed.error}: ${typeof parsed.message === "string" ? parsed.message : ""}` };
-      }
-    } catch {
-      // not a typed gateway error; fall through to the status
-    }
-    return { ok: false, error: `gateway returned ${res.status}` };
+    const typed = GatewayErrorReplySchema.safeParse(parseJson(text));
+    // Anything else is not a typed gateway error: the status says it.
+    return { ok: false, error: typed.success ? `gateway error ${typed.data.error}: ${typed.data.message ?? ""}` : `gateway returned ${res.status}` };
   }
+  let value: unknown;
   try {
-    return { ok: true, reply: normalizeReply(JSON.parse(text)) };
+    value = JSON.parse(text);
   } catch (err) {
     return { ok: false, error: `decode gateway response: ${errorMessage(err)}` };
   }
+  const reply = parseWith(GatewayInvokeResponseSchema, value);
+  return reply.ok ? { ok: true, reply: reply.value } : { ok: false, error: `decode gateway response: ${reply.message}` };
 }

@@ -1,20 +1,25 @@
+import { parseWith } from "../../../shared/contracts/schemas/parse.ts";
+import { ReceivedInvokeRequestSchema } from "../../../shared/contracts/schemas/runtime.ts";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { isPlainObject } from "../../../shared/util/objects.ts";
 
-/** A 400 answer's body (the original sent it as plain text, like Go's `http.Error`). */
+/** A 400 answer's body (sent as text, like Go's `http.Error` in the original). */
 export interface InvalidRequest {
   error: "invalid_request";
   message: string;
+  field?: string;
 }
 
-/** `request` is normalized for the loop; `received` is the body as sent (for `original_request`). */
+/** `request` is normalized for the loop; `received` is the body as validated, before the limits fall back (for `original_request`). */
 export type ParsedInvoke = { ok: true; request: InvokeRequest; received: InvokeRequest } | { ok: false; body: InvalidRequest };
 
-const invalid = (message: string): ParsedInvoke => ({ ok: false, body: { error: "invalid_request", message } });
+const invalid = (message: string, field?: string): ParsedInvoke => ({ ok: false, body: { error: "invalid_request", message, ...(field ? { field } : {}) } });
 
 /**
- * Reads `POST /invoke`'s body. Only what the spec checks is refused (bad JSON, missing
- * ids or callback); other fields are normalized so the loop never meets an absent list.
+ * Reads `POST /invoke`'s body: bad JSON and missing ids or callback are refused with the
+ * original's texts; then the body is checked against the contract (a field of the wrong type
+ * is refused, naming it), absent fields take the loop's defaults, and out-of-range limits
+ * fall back to them (`max_turns` 10, `max_tokens` 1024).
  */
 export function parseInvokeRequest(text: string): ParsedInvoke {
   let value: unknown;
@@ -28,26 +33,17 @@ export function parseInvokeRequest(text: string): ParsedInvoke {
   if (!present("run_id") || !present("step_id") || !present("callback_url")) {
     return invalid("run_id, step_id, and callback_url are required");
   }
-  const request = value as unknown as InvokeRequest;
-  const model = isPlainObject(request.model) ? request.model : { group: "", max_tokens: 0 };
-  return {
-    ok: true,
-    received: request,
-    request: {
-      ...request,
-      agent_name: typeof request.agent_name === "string" ? request.agent_name : "",
-      system: typeof request.system === "string" ? request.system : "",
-      user_message: typeof request.user_message === "string" ? request.user_message : "",
-      max_turns: Number.isInteger(request.max_turns) && request.max_turns > 0 ? request.max_turns : 10,
-      model: {
-        group: typeof model.group === "string" ? model.group : "",
-        max_tokens: Number.isInteger(model.max_tokens) && model.max_tokens > 0 ? model.max_tokens : 1024,
-      },
-      tool_servers: Array.isArray(request.tool_servers) ? (request.tool_servers.filter(isPlainObject) as InvokeRequest["tool_servers"]) : [],
-      output_schema: isPlainObject(request.output_schema) ? request.output_schema : undefined,
-      approved_tool_calls: Array.isArray(request.approved_tool_calls)
-        ? request.approved_tool_calls.filter((id): id is string => typeof id === "string")
-        : undefined,
+  const parsed = parseWith(ReceivedInvokeRequestSchema, value);
+  if (!parsed.ok) return invalid(`invalid request: ${parsed.message}`, parsed.field);
+  const { output_schema, ...received } = parsed.value;
+  const request: InvokeRequest = {
+    ...received,
+    ...(output_schema ? { output_schema } : {}),
+    max_turns: Number.isInteger(received.max_turns) && received.max_turns > 0 ? received.max_turns : 10,
+    model: {
+      group: received.model.group,
+      max_tokens: Number.isInteger(received.model.max_tokens) && received.model.max_tokens > 0 ? received.model.max_tokens : 1024,
     },
   };
+  return { ok: true, received: { ...received, ...(output_schema ? { output_schema } : {}) }, request };
 }

@@ -2,6 +2,7 @@
 // (a fresh server per HTTP request), so the context arrives with every request: the
 // runtime sends the step's ids and the server's resolved params as headers.
 import { TOOLS_PARAMS_HEADER, TOOLS_RUN_ID_HEADER, TOOLS_STEP_ID_HEADER } from "../../../shared/contracts/runtime.ts";
+import { ServerParamsSchema } from "../../../shared/contracts/schemas/runtime.ts";
 
 export interface RequestContext {
   /** The agent's `persistent_id` (`persistentId` query), or "default". */
@@ -12,15 +13,17 @@ export interface RequestContext {
   params: Record<string, string>;
 }
 
+/** The server params the runtime sends (a JSON object of strings, URI-encoded); anything else is none. */
 function parseParams(header: string | null): Record<string, string> {
   if (!header) return {};
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(decodeURIComponent(header));
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
-    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
+    value = JSON.parse(decodeURIComponent(header));
   } catch {
     return {};
   }
+  const params = ServerParamsSchema.safeParse(value);
+  return params.success ? params.data : {};
 }
 
 export function requestContext(request: Request): RequestContext {

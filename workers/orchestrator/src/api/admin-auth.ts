@@ -1,12 +1,6 @@
 import type { MiddlewareHandler } from "hono";
+import { sameSecret } from "../../../../shared/util/constant-time.ts";
 import type { OrchestratorEnv } from "../env.ts";
-
-const encoder = new TextEncoder();
-
-async function sameToken(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(a)), crypto.subtle.digest("SHA-256", encoder.encode(b))]);
-  return crypto.subtle.timingSafeEqual(ha, hb);
-}
 
 /**
  * When `KTSU_ADMIN_TOKEN` is set, reading runs, their events and approvals, and
@@ -18,7 +12,7 @@ export const requireAdminToken: MiddlewareHandler<{ Bindings: OrchestratorEnv }>
   if (typeof token !== "string" || token === "") return next();
   const header = c.req.header("authorization") ?? "";
   const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-  if (given === "" || !(await sameToken(given, token))) {
+  if (given === "" || !(await sameSecret(given, token))) {
     return c.json({ error: "unauthorized", message: "this route needs the admin token: Authorization: Bearer <KTSU_ADMIN_TOKEN>" }, 401);
   }
   return next();

@@ -1,15 +1,8 @@
 import type { CompiledInvokeAuth } from "../../../../shared/bundle.ts";
 import { stringForm } from "../../../../shared/expr/index.ts";
+import { sameSecret } from "../../../../shared/util/constant-time.ts";
 import { resolveValue, VALUE_FIELDS } from "../../../../shared/values/index.ts";
 import type { Refusal } from "../run/admission.ts";
-
-const encoder = new TextEncoder();
-
-/** Constant-time comparison; hashing first makes the lengths equal. */
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(a)), crypto.subtle.digest("SHA-256", encoder.encode(b))]);
-  return crypto.subtle.timingSafeEqual(ha, hb);
-}
 
 function misconfigured(message: string): Refusal {
   return { status: 500, error: "server misconfiguration", message };

@@ -1,24 +1,48 @@
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
+import type { Envelope } from "../../../../shared/contracts/records.ts";
+import { BudgetReportSchema } from "../../../../shared/contracts/schemas/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
 import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
-import { isPlainObject, readJsonBody } from "./body.ts";
+import type { OrchestratorApp } from "./app.ts";
+import { bodyReadByHandler, readJsonBody } from "./body.ts";
 import { requireAdminToken } from "./admin-auth.ts";
-import { openApiDocument } from "./openapi.ts";
+import { openApiDocument } from "./document.ts";
 import { checkInvokeAuth } from "./invoke-auth.ts";
-
-type App = Hono<{ Bindings: OrchestratorEnv }>;
+import { DecisionSchema, InvokeParamsSchema } from "./schemas.ts";
+import {
+  approvalRoute,
+  decideRoute,
+  documentRoute,
+  enqueueRoute,
+  envelopeRoute,
+  eventsRoute,
+  getRunRoute,
+  invokeRoute,
+  listRunsRoute,
+  pendingApprovalsRoute,
+} from "./spec.ts";
 
 type Ctx = Context<{ Bindings: OrchestratorEnv }>;
 
-function refuse(c: Ctx, refusal: Refusal): Response {
-  const body: Record<string, string> = refusal.status === 401 ? { error: refusal.error } : { error: refusal.error, message: refusal.message };
+/** An error answer of the API: `{error, message}`, plus `field` when one field is at fault. */
+interface ApiError {
+  error: string;
+  message?: string;
+  field?: string;
+}
+
+type Refused = { status: Refusal["status"] | 413; body: ApiError };
+
+/** invoke.auth's 401 is `{"error":"unauthorized"}` alone, as the original answered. */
+function refusal(refusal: Refusal): Refused {
+  const body: ApiError = refusal.status === 401 ? { error: refusal.error } : { error: refusal.error, message: refusal.message };
   if (refusal.field !== undefined) body.field = refusal.field;
-  return c.json(body, refusal.status);
+  return { status: refusal.status, body };
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -28,80 +52,85 @@ function positiveInt(value: string | undefined, fallback: number): number {
 
 /**
  * The run's LLM spend as the gateway's budget breaker recorded it (sub-runs share
- * their root's budget). Absent when the gateway cannot say.
+ * their root's budget). Absent when the gateway cannot say, or says something that is not a report.
  */
 async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<BudgetReport | null> {
   try {
     const res = await env.GATEWAY.fetch(`https://gateway/budget/${encodeURIComponent(rootRunId)}`);
     if (!res.ok) return null;
-    const report = (await res.json()) as BudgetReport;
+    const report = BudgetReportSchema.safeParse(await res.json());
     // The gateway meters budgeted runs only; for the others the envelope's totals say it all.
-    return report.budget_usd > 0 ? report : null;
+    return report.success && report.data.budget_usd > 0 ? report.data : null;
   } catch {
     return null;
   }
 }
 
 /**
- * The checks of `POST /invoke` (spec §5.2, in its order): the workflow, its
- * `invoke.auth`, the body, the params. Returns the refusal to send, or what to start.
+ * The checks of `POST /invoke`, in the original's order: the workflow, its `invoke.auth`,
+ * the body, the params. Returns the refusal to send, or what to start.
  */
-async function admit(c: Ctx): Promise<Response | { workflow: CompiledWorkflow; params: Record<string, unknown> }> {
-  const workflow = findInvocable(c.req.param("workflow") ?? "");
-  if (isRefusal(workflow)) return refuse(c, workflow);
-  const denied = await checkInvokeAuth(workflow.invoke_auth, (name) => c.req.header(name), c.env);
-  if (denied) return refuse(c, denied);
+async function admit(c: Ctx, name: string): Promise<Refused | { workflow: CompiledWorkflow; params: Record<string, unknown> }> {
+  const workflow = findInvocable(name);
+  if (isRefusal(workflow)) return refusal(workflow);
+  const denied = await checkInvokeAuth(workflow.invoke_auth, (header) => c.req.header(header), c.env);
+  if (denied) return refusal(denied);
   const body = await readJsonBody(c);
-  if (!body.ok) return c.json({ error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message }, body.status);
-  if (!isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "request body must be a JSON object" }, 400);
-  const invalid = checkParams(workflow, body.value);
-  return invalid ? refuse(c, invalid) : { workflow, params: body.value };
+  if (!body.ok) return { status: body.status, body: { error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message } };
+  const params = InvokeParamsSchema.safeParse(body.value);
+  if (!params.success) return { status: 400, body: { error: "invalid_request", message: "request body must be a JSON object" } };
+  const invalid = checkParams(workflow, params.data);
+  return invalid ? refusal(invalid) : { workflow, params: params.data };
 }
 
-/** `GET /runs/{id}/envelope`, with the gateway's spend record (also served to the tools Worker internally). */
-export async function envelopeResponse(c: Ctx): Promise<Response> {
-  const store = new Store(c.env.DB);
-  const run = await store.getRun(c.req.param("run") ?? "");
-  if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
+/** The envelope of a run with the gateway's spend record, or null for an unknown run (also served to the tools Worker internally). */
+export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promise<(Envelope & { budget?: BudgetReport }) | null> {
+  const store = new Store(env.DB);
+  const run = await store.getRun(runId);
+  if (!run) return null;
   const envelope = assembleEnvelope(run, await store.listSteps(run.id));
-  const budget = await gatewaySpend(c.env, run.id.split("/")[0]!);
-  return c.json(budget ? { ...envelope, budget } : envelope);
+  const budget = await gatewaySpend(env, run.id.split("/")[0]!);
+  return budget ? { ...envelope, budget } : envelope;
 }
 
-/** The public API (spec §5). Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
-export function registerRoutes(app: App): void {
+const runNotFound = { error: "not_found", message: "run not found" };
+
+/** The public API. Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
+export function registerRoutes(app: OrchestratorApp): void {
+  // Registered before the routes and for whole subtrees, so an unknown path under them also needs the token.
   for (const path of ["/runs", "/runs/*", "/approvals", "/approvals/*"]) app.use(path, requireAdminToken);
 
-  app.get("/openapi.json", (c) => c.json(openApiDocument));
+  app.openapi(documentRoute, (c) => c.json(openApiDocument(), 200));
 
-  app.post("/invoke/:workflow", async (c) => {
-    const admitted = await admit(c);
-    if (admitted instanceof Response) return admitted;
+  app.openapi(bodyReadByHandler(invokeRoute), async (c) => {
+    const admitted = await admit(c, c.req.valid("param").workflow);
+    if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const runId = newRunId();
     await runStub(c.env, runId).start(rootRun(admitted.workflow, runId, admitted.params));
-    return c.json({ run_id: runId, status: "accepted" }, 202);
+    return c.json({ run_id: runId, status: "accepted" as const }, 202);
   });
 
   // Queue-triggered runs over HTTP: the same checks as /invoke, then a message on the run queue.
   // The run id derives from the Idempotency-Key, so a retried enqueue never starts a second run.
-  app.post("/enqueue/:workflow", async (c) => {
-    const admitted = await admit(c);
-    if (admitted instanceof Response) return admitted;
-    const key = c.req.header("idempotency-key") || crypto.randomUUID();
-    await c.env.RUN_QUEUE.send({ workflow: c.req.param("workflow"), params: admitted.params, idempotency_key: key });
-    return c.json({ run_id: await runIdFor(key), status: "queued", idempotency_key: key }, 202);
+  app.openapi(bodyReadByHandler(enqueueRoute), async (c) => {
+    const { workflow } = c.req.valid("param");
+    const admitted = await admit(c, workflow);
+    if ("body" in admitted) return c.json(admitted.body, admitted.status);
+    const key = c.req.valid("header")["idempotency-key"] || crypto.randomUUID();
+    await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key });
+    return c.json({ run_id: await runIdFor(key), status: "queued" as const, idempotency_key: key }, 202);
   });
 
-  app.get("/runs", async (c) => {
-    const store = new Store(c.env.DB);
-    const runs = await store.listRuns({ workflow: c.req.query("workflow"), status: c.req.query("status"), limit: positiveInt(c.req.query("limit"), 50) });
-    return c.json({ runs });
+  app.openapi(listRunsRoute, async (c) => {
+    const query = c.req.valid("query");
+    const runs = await new Store(c.env.DB).listRuns({ workflow: query.workflow, status: query.status, limit: positiveInt(query.limit, 50) });
+    return c.json({ runs }, 200);
   });
 
-  app.get("/runs/:run", async (c) => {
+  app.openapi(getRunRoute, async (c) => {
     const store = new Store(c.env.DB);
-    const run = await store.getRun(c.req.param("run"));
-    if (!run) return c.json({ error: "not_found", message: "run not found" }, 404);
+    const run = await store.getRun(c.req.valid("param").run_id);
+    if (!run) return c.json(runNotFound, 404);
     const steps = await store.listSteps(run.id);
     // A suspended step shows the call waiting for a decision and its arguments.
     const shown = await Promise.all(
@@ -109,35 +138,38 @@ export function registerRoutes(app: App): void {
         step.status === "pending_approval" || step.status === "needs_human" ? { ...step, pending_approval: await store.latestApproval(run.id, step.id) } : step,
       ),
     );
-    return c.json({ run, steps: shown.length > 0 ? shown : null });
+    return c.json({ run, steps: shown.length > 0 ? shown : null }, 200);
   });
 
-  app.get("/runs/:run/envelope", envelopeResponse);
+  app.openapi(envelopeRoute, async (c) => {
+    const envelope = await servedEnvelope(c.env, c.req.valid("param").run_id);
+    return envelope ? c.json(envelope, 200) : c.json(runNotFound, 404);
+  });
 
   // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.
-  app.get("/runs/:run/events", async (c) => {
-    const runId = c.req.param("run");
-    if (!(await new Store(c.env.DB).getRun(runId))) return c.json({ error: "not_found", message: "run not found" }, 404);
-    const after = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
+  app.openapi(eventsRoute, async (c) => {
+    const { run_id: runId } = c.req.valid("param");
+    if (!(await new Store(c.env.DB).getRun(runId))) return c.json(runNotFound, 404);
+    const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after ?? "0";
     return runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`);
   });
 
-  app.get("/runs/:run/steps/:step/approval", async (c) => {
-    const approval = await new Store(c.env.DB).latestApproval(c.req.param("run"), c.req.param("step"));
-    return approval ? c.json(approval) : c.json({ error: "not_found", message: "approval not found" }, 404);
+  app.openapi(approvalRoute, async (c) => {
+    const { run_id, step_id } = c.req.valid("param");
+    const approval = await new Store(c.env.DB).latestApproval(run_id, step_id);
+    return approval ? c.json(approval, 200) : c.json({ error: "not_found", message: "approval not found" }, 404);
   });
 
-  app.post("/runs/:run/steps/:step/approval/decide", async (c) => {
+  app.openapi(bodyReadByHandler(decideRoute), async (c) => {
+    const { run_id, step_id } = c.req.valid("param");
     const body = await readJsonBody(c);
-    const decision = body.ok && isPlainObject(body.value) ? body.value.decision : undefined;
-    if (decision !== "approved" && decision !== "rejected") {
-      return c.json({ error: "invalid_request", message: 'decision must be "approved" or "rejected"' }, 400);
-    }
-    const result = await runStub(c.env, c.req.param("run")).decide(c.req.param("step"), decision);
+    const decided = body.ok ? DecisionSchema.safeParse(body.value) : null;
+    if (!decided?.success) return c.json({ error: "invalid_request", message: 'decision must be "approved" or "rejected"' }, 400);
+    const result = await runStub(c.env, run_id).decide(step_id, decided.data.decision);
     if (result.status === 200) return c.body(null, 200);
     const error = result.status === 404 ? "not_found" : result.status === 409 ? "conflict" : result.status === 400 ? "invalid_request" : "internal_error";
     return c.json({ error, message: result.message ?? "" }, result.status);
   });
 
-  app.get("/approvals", async (c) => c.json(await new Store(c.env.DB).pendingApprovals()));
+  app.openapi(pendingApprovalsRoute, async (c) => c.json(await new Store(c.env.DB).pendingApprovals(), 200));
 }

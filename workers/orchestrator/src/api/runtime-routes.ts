@@ -1,12 +1,15 @@
-import type { Hono } from "hono";
-import type { CallbackPayload, ChatMessage, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
+import type { Context, Hono } from "hono";
+import { parseWith } from "../../../../shared/contracts/schemas/parse.ts";
+import { HeartbeatPayloadSchema, ReceivedCallbackSchema, ReceivedCheckpointSchema } from "../../../../shared/contracts/schemas/runtime.ts";
+import type { z } from "zod";
 import type { OrchestratorEnv } from "../env.ts";
 import { runStub } from "../run/stub.ts";
 import { MAX_CHECKPOINT_BYTES } from "../engine/limits.ts";
 import { normalizeMetrics } from "../engine/metrics.ts";
-import { isPlainObject, readJsonBody } from "./body.ts";
+import { readJsonBody } from "./body.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
+type Ctx = Context<{ Bindings: OrchestratorEnv }>;
 
 /**
  * A result carries the conversation too (large tool results included): accept it, and keep
@@ -14,46 +17,61 @@ type App = Hono<{ Bindings: OrchestratorEnv }>;
  */
 const MAX_CALLBACK_BYTES = 32 * 1024 * 1024;
 
+/** The body checked against its contract, or the 400 that names the first field at fault. */
+async function payload<S extends z.ZodType>(
+  c: Ctx,
+  schema: S,
+  maxBytes?: number,
+): Promise<{ ok: true; value: z.output<S> } | { ok: false; response: Response }> {
+  const body = await readJsonBody(c, maxBytes);
+  if (!body.ok) return { ok: false, response: c.json({ error: "invalid_request", message: `invalid payload: ${body.message}` }, 400) };
+  const parsed = parseWith(schema, body.value);
+  if (!parsed.ok) {
+    const field = parsed.field === "" ? {} : { field: parsed.field };
+    return { ok: false, response: c.json({ error: "invalid_request", message: `invalid payload: ${parsed.message}`, ...field }, 400) };
+  }
+  return { ok: true, value: parsed.value };
+}
+
 /**
- * The runtime-facing routes (spec §6.2, §6.3, plus per-turn checkpoints). They are
+ * The runtime-facing routes: step results, heartbeats and per-turn checkpoints. They are
  * served only by the `RuntimeApi` entrypoint, which other Workers reach through a
- * service binding: nothing on the public internet can post a step result.
+ * service binding: nothing on the public internet can post a step result. Each body is
+ * validated against its contract (shared/contracts/schemas/runtime.ts).
  */
 export function registerRuntimeRoutes(app: App): void {
-  // Runtime-facing: the agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
+  // The agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
   app.post("/runs/:run/steps/:step/complete", async (c) => {
-    const body = await readJsonBody(c, MAX_CALLBACK_BYTES);
-    if (!body.ok || !isPlainObject(body.value)) return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    const payload = body.value as unknown as CallbackPayload;
-    await runStub(c.env, c.req.param("run")).callback({ ...payload, run_id: c.req.param("run"), step_id: c.req.param("step") });
+    const body = await payload(c, ReceivedCallbackSchema, MAX_CALLBACK_BYTES);
+    if (!body.ok) return body.response;
+    const { metrics, ...result } = body.value;
+    await runStub(c.env, c.req.param("run")).callback({
+      ...result,
+      run_id: c.req.param("run"),
+      step_id: c.req.param("step"),
+      metrics: { ...normalizeMetrics(metrics), ...(metrics.model_resolved !== undefined ? { model_resolved: metrics.model_resolved } : {}) },
+    });
     return c.body(null, 200);
   });
 
   app.post("/runs/:run/steps/:step/checkpoint", async (c) => {
-    const body = await readJsonBody(c, MAX_CHECKPOINT_BYTES);
-    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.messages))
-      return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    const { attempt, turn, messages, metrics } = body.value as { attempt?: unknown; turn?: unknown; messages: ChatMessage[]; metrics?: unknown };
-    if (typeof attempt !== "number" || typeof turn !== "number") return c.json({ error: "invalid_request", message: "attempt and turn must be numbers" }, 400);
+    const body = await payload(c, ReceivedCheckpointSchema, MAX_CHECKPOINT_BYTES);
+    if (!body.ok) return body.response;
+    const { attempt, turn, messages, metrics } = body.value;
     await runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), {
       attempt,
       turn,
       messages,
-      ...(isPlainObject(metrics) ? { metrics: normalizeMetrics(metrics) } : {}),
+      ...(metrics ? { metrics: normalizeMetrics(metrics) } : {}),
     });
     return c.body(null, 200);
   });
 
   app.post("/heartbeat", async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok || !isPlainObject(body.value) || !Array.isArray(body.value.active)) {
-      return c.json({ error: "invalid_request", message: "invalid payload" }, 400);
-    }
+    const body = await payload(c, HeartbeatPayloadSchema);
+    if (!body.ok) return body.response;
     const byRun = new Map<string, string[]>();
-    for (const entry of (body.value as unknown as HeartbeatPayload).active) {
-      if (typeof entry?.run_id !== "string" || typeof entry?.step_id !== "string") continue;
-      byRun.set(entry.run_id, [...(byRun.get(entry.run_id) ?? []), entry.step_id]);
-    }
+    for (const entry of body.value.active) byRun.set(entry.run_id, [...(byRun.get(entry.run_id) ?? []), entry.step_id]);
     await Promise.all([...byRun].map(([runId, steps]) => runStub(c.env, runId).heartbeat(steps)));
     return c.body(null, 200);
   });

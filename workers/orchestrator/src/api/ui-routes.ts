@@ -1,14 +1,12 @@
 // Read-only routes for the web run viewer (docs/ui.md): the project's workflows and
 // each one's DAG, which the run API does not carry. The UI's own files are static
 // assets (wrangler.orchestrator.jsonc `assets`), served at /ui before this Worker runs.
-import type { Hono } from "hono";
 import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { GraphNode, WorkflowGraph } from "../../../../shared/contracts/workflows.ts";
-import type { OrchestratorEnv } from "../env.ts";
+import type { OrchestratorApp } from "./app.ts";
 import { requireAdminToken } from "./admin-auth.ts";
-
-type App = Hono<{ Bindings: OrchestratorEnv }>;
+import { rootRoute, workflowGraphRoute, workflowsRoute } from "./spec.ts";
 
 function detail(step: CompiledStep): string {
   switch (step.type) {
@@ -47,14 +45,14 @@ function findWorkflow(name: string): CompiledWorkflow | undefined {
   return all.find((w) => w.invoke_name === name) ?? all.find((w) => w.name === name) ?? project.workflows[name];
 }
 
-export function registerUiRoutes(app: App): void {
+export function registerUiRoutes(app: OrchestratorApp): void {
   // The viewer is the only page this Worker has: send a browser opening the root there.
-  app.get("/", (c) => c.redirect("/ui/", 302));
+  app.openapi(rootRoute, (c) => c.redirect("/ui/", 302));
 
   // The project's structure is the admin's to read, like the runs (KTSU_ADMIN_TOKEN).
   for (const path of ["/workflows", "/workflows/*"]) app.use(path, requireAdminToken);
 
-  app.get("/workflows", (c) => {
+  app.openapi(workflowsRoute, (c) => {
     const workflows = Object.values(project.workflows).map((w) => ({
       name: w.invoke_name ?? w.name,
       key: w.key,
@@ -62,12 +60,13 @@ export function registerUiRoutes(app: App): void {
       ...(w.description ? { description: w.description } : {}),
       steps: w.pipeline.length,
     }));
-    return c.json({ workflows });
+    return c.json({ workflows }, 200);
   });
 
-  app.get("/workflows/:name/graph", (c) => {
-    const workflow = findWorkflow(c.req.param("name"));
-    if (!workflow) return c.json({ error: "not_found", message: `workflow not found: ${c.req.param("name")}` }, 404);
+  app.openapi(workflowGraphRoute, (c) => {
+    const { name } = c.req.valid("param");
+    const workflow = findWorkflow(name);
+    if (!workflow) return c.json({ error: "not_found", message: `workflow not found: ${name}` }, 404);
     const graph: WorkflowGraph = {
       name: workflow.invoke_name ?? workflow.name,
       key: workflow.key,
@@ -75,6 +74,6 @@ export function registerUiRoutes(app: App): void {
       visibility: workflow.visibility,
       nodes: workflow.pipeline.map(node),
     };
-    return c.json(graph);
+    return c.json(graph, 200);
   });
 }

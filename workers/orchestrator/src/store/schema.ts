@@ -1,5 +1,15 @@
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
-import type { ReservedSignalField, StepCancellation } from "../../../../shared/contracts/records.ts";
+import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import type {
+  ApprovalStatus,
+  ReservedSignalField,
+  RunStatus,
+  StepCancellation,
+  StepRecord,
+  StepStatus,
+  ValidationFailure,
+} from "../../../../shared/contracts/records.ts";
+import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -13,7 +23,7 @@ export const runs = sqliteTable(
   {
     id: text("id").primaryKey(),
     workflowName: text("workflow_name").notNull(),
-    status: text("status").notNull(),
+    status: text("status").$type<RunStatus>().notNull(),
     error: text("error"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -41,8 +51,8 @@ export const steps = sqliteTable(
     runId: text("run_id").notNull(),
     id: text("id").notNull(),
     name: text("name").notNull(),
-    type: text("type").notNull(),
-    status: text("status").notNull(),
+    type: text("type").$type<StepRecord["type"]>().notNull(),
+    status: text("status").$type<StepStatus>().notNull(),
     /** Start order within the run: the envelope lists steps in execution order. */
     seq: integer("seq").notNull(),
     error: text("error"),
@@ -50,10 +60,10 @@ export const steps = sqliteTable(
     /** The unvalidated output when Air-Lock or JSON parsing rejected it. */
     rawOutput: text("raw_output"),
     /** Air-Lock failures: `[{path, message}]`. */
-    validationErrors: text("validation_errors", { mode: "json" }).$type<Array<{ path: string; message: string }>>(),
-    metrics: text("metrics", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    validationErrors: text("validation_errors", { mode: "json" }).$type<ValidationFailure[]>(),
+    metrics: text("metrics", { mode: "json" }).$type<StepMetrics>().notNull(),
     reflected: integer("reflected", { mode: "boolean" }),
-    messages: text("messages", { mode: "json" }).$type<unknown[]>(),
+    messages: text("messages", { mode: "json" }).$type<ChatMessage[]>(),
     startedAt: text("started_at"),
     endedAt: text("ended_at"),
     /** The reserved `ktsu_*` output field that failed the step or sent it to a human. */
@@ -91,8 +101,8 @@ export const approvals = sqliteTable(
     onReject: text("on_reject").notNull(),
     timeoutMs: integer("timeout_ms").notNull().default(0),
     timeoutBehavior: text("timeout_behavior").notNull(),
-    status: text("status").notNull(),
-    partialMetrics: text("partial_metrics", { mode: "json" }).$type<Record<string, unknown>>(),
+    status: text("status").$type<ApprovalStatus>().notNull(),
+    partialMetrics: text("partial_metrics", { mode: "json" }).$type<StepMetrics>(),
     createdAt: text("created_at").notNull(),
     decidedAt: text("decided_at"),
   },

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
+import { zeroMetrics } from "../engine/metrics.ts";
 import { approvals, events, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
@@ -111,7 +113,12 @@ export class Store {
   async listRuns(filter: RunFilter): Promise<RunRecord[]> {
     const conditions = [];
     if (filter.workflow !== undefined) conditions.push(eq(runs.workflowName, filter.workflow));
-    if (filter.status !== undefined) conditions.push(eq(runs.status, filter.status));
+    if (filter.status !== undefined) {
+      // A word that is no run status matches no run.
+      const status = RunStatusSchema.safeParse(filter.status);
+      if (!status.success) return [];
+      conditions.push(eq(runs.status, status.data));
+    }
     const rows = await this.db
       .select()
       .from(runs)
@@ -204,7 +211,7 @@ function runRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
     workflow_name: row.workflowName,
-    status: row.status as RunRecord["status"],
+    status: row.status,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     ...(row.completedAt ? { completed_at: row.completedAt } : {}),
@@ -228,7 +235,7 @@ function stepRow(step: StepRecord) {
     output: step.output ?? null,
     rawOutput: step.raw_output ?? null,
     validationErrors: step.validation_errors ?? null,
-    metrics: step.metrics as unknown as Record<string, unknown>,
+    metrics: step.metrics,
     reflected: step.reflected ?? null,
     messages: step.messages ?? null,
     startedAt: step.started_at ?? null,
@@ -243,8 +250,8 @@ function stepRecord(row: StepRow): StepRecord {
     id: row.id,
     run_id: row.runId,
     name: row.name,
-    type: row.type as StepRecord["type"],
-    status: row.status as StepRecord["status"],
+    type: row.type,
+    status: row.status,
     seq: row.seq,
     ...(row.startedAt ? { started_at: row.startedAt } : {}),
     ...(row.endedAt ? { ended_at: row.endedAt } : {}),
@@ -252,9 +259,9 @@ function stepRecord(row: StepRow): StepRecord {
     ...(row.output ? { output: row.output } : {}),
     ...(row.rawOutput ? { raw_output: row.rawOutput } : {}),
     ...(row.validationErrors ? { validation_errors: row.validationErrors } : {}),
-    metrics: row.metrics as unknown as StepRecord["metrics"],
+    metrics: row.metrics,
     ...(row.reflected !== null ? { reflected: row.reflected } : {}),
-    ...(row.messages ? { messages: row.messages as StepRecord["messages"] } : {}),
+    ...(row.messages ? { messages: row.messages } : {}),
     ...(row.signal ? { signal: row.signal } : {}),
     ...(row.cancelled ? { cancelled: row.cancelled } : {}),
   };
@@ -285,7 +292,7 @@ function approvalRow(a: ApprovalRecord) {
     timeoutMs: a.timeout_ms,
     timeoutBehavior: a.timeout_behavior,
     status: a.status,
-    partialMetrics: a.partial_metrics as unknown as Record<string, unknown>,
+    partialMetrics: a.partial_metrics,
     createdAt: a.created_at,
     decidedAt: a.decided_at ?? null,
   };
@@ -302,9 +309,9 @@ function approvalRecord(row: ApprovalRow): ApprovalRecord {
     on_reject: row.onReject,
     timeout_ms: row.timeoutMs,
     timeout_behavior: row.timeoutBehavior,
-    status: row.status as ApprovalRecord["status"],
+    status: row.status,
     created_at: row.createdAt,
     ...(row.decidedAt ? { decided_at: row.decidedAt } : {}),
-    partial_metrics: (row.partialMetrics ?? {}) as unknown as ApprovalRecord["partial_metrics"],
+    partial_metrics: row.partialMetrics ?? zeroMetrics(),
   };
 }

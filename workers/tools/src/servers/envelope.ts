@@ -4,24 +4,13 @@
 // sets one, else the run of the calling step (header x-ktsu-run-id from the runtime).
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
+import { parseWith } from "../../../../shared/contracts/schemas/parse.ts";
+import { ServedEnvelopeSchema } from "../../../../shared/contracts/schemas/records.ts";
 import type { ToolsEnv } from "../env.ts";
 import type { RequestContext } from "../request-context.ts";
 import { errorResult, textResult } from "./result.ts";
 
-interface EnvelopeStep {
-  id: string;
-  output: Record<string, unknown>;
-  status?: string;
-  error?: string;
-}
-
-interface Envelope {
-  run_id: string;
-  workflow: string;
-  status?: string;
-  payload?: Record<string, unknown>;
-  steps: EnvelopeStep[] | null;
-}
+type Envelope = z.infer<typeof ServedEnvelopeSchema>;
 
 type Loaded = { ok: true; envelope: Envelope } | { ok: false; error: string };
 
@@ -36,7 +25,10 @@ async function loadEnvelope(env: ToolsEnv, runId: string | undefined): Promise<L
     await res.body?.cancel();
     return { ok: false, error: `reading the envelope of run "${runId}" failed: orchestrator answered ${res.status}` };
   }
-  return { ok: true, envelope: (await res.json()) as Envelope };
+  const envelope = parseWith(ServedEnvelopeSchema, await res.json());
+  return envelope.ok
+    ? { ok: true, envelope: envelope.value }
+    : { ok: false, error: `the envelope of run "${runId}" does not fit its contract: ${envelope.message}` };
 }
 
 export function createEnvelopeServer(env: ToolsEnv, context: RequestContext): McpServer {

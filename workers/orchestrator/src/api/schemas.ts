@@ -1,0 +1,90 @@
+// The public API's own request and response schemas: the wrappers around the shared records
+// (shared/contracts/schemas/), the error body and the route parameters. The same zod objects
+// validate requests and describe the API in its OpenAPI document (spec.ts).
+import { z } from "@hono/zod-openapi";
+import { ApprovalRecordSchema, RunRecordSchema, StepRecordSchema } from "../../../../shared/contracts/schemas/records.ts";
+import { WorkflowSummarySchema } from "../../../../shared/contracts/schemas/workflows.ts";
+
+/** Every error answer: `error` is a word, `message` the text; 422 also names the `field`; invoke's 401 is `{"error":"unauthorized"}` alone. */
+export const ErrorSchema = z
+  .object({ error: z.string(), message: z.string().optional(), field: z.string().optional() })
+  .meta({ id: "Error", description: "An error: `error` is a word (not_found, invalid_request, invalid_input, unauthorized, …), `message` says what" });
+
+const ServiceHealthSchema = z.enum(["ok", "unhealthy", "down"]);
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "error"]),
+    services: z.object({ orchestrator: z.literal("ok"), runtime: ServiceHealthSchema, gateway: ServiceHealthSchema, tools: ServiceHealthSchema }),
+  })
+  .meta({ id: "Health", description: "Each Worker's `GET /health`: ok, unhealthy (answered but not 200) or down (no answer within 2 s)" });
+
+export const WorkflowParamSchema = z.object({
+  workflow: z.string().openapi({ param: { name: "workflow", in: "path" }, description: "The workflow's invoke name" }),
+});
+
+export const RunParamSchema = z.object({
+  run_id: z.string().openapi({ param: { name: "run_id", in: "path" }, description: "Run id; sub-run ids (`run_x/step`) percent-encoded" }),
+});
+
+export const StepParamSchema = RunParamSchema.extend({
+  step_id: z.string().openapi({ param: { name: "step_id", in: "path" } }),
+});
+
+export const NameParamSchema = z.object({
+  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "The workflow's invoke name, YAML name or bundle key" }),
+});
+
+/** The params of a run: any JSON object (the workflow's `params.schema` checks it, answering 422). An empty body is `{}`. */
+export const InvokeParamsSchema = z.record(z.string(), z.unknown()).openapi({ description: "The workflow's params; an empty body is `{}`" });
+
+export const EnqueueHeadersSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retries with the same key queue the same run id; a random key when absent" }),
+});
+
+export const InvokeAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("accepted") });
+export const EnqueueAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("queued"), idempotency_key: z.string() });
+
+/** A query parameter given more than once counts with its first value (as `c.req.query` reads it), never a 400. */
+const queryParam = () => z.preprocess((value) => (Array.isArray(value) ? value[0] : value), z.string().optional());
+
+export const RunListQuerySchema = z.object({
+  workflow: queryParam().openapi({ param: { name: "workflow", in: "query" }, description: "Only runs of this workflow" }),
+  status: queryParam().openapi({ param: { name: "status", in: "query" }, description: "Only runs with this status" }),
+  limit: queryParam().openapi({
+    param: { name: "limit", in: "query" },
+    description: "At most this many runs (1 to 1000, default 50); any other value means the default",
+    example: "50",
+  }),
+});
+
+export const RunListSchema = z.object({ runs: z.array(RunRecordSchema) });
+
+/** A step as `GET /runs/{id}` shows it: a suspended step also shows the approval it waits for. */
+export const RunStepSchema = StepRecordSchema.extend({ pending_approval: ApprovalRecordSchema.nullable().optional() }).meta({ id: "Step" });
+
+export const RunViewSchema = z.object({
+  run: RunRecordSchema,
+  steps: z.array(RunStepSchema).nullable().describe("In start order; null before any step started"),
+});
+
+export const EventsQuerySchema = z.object({
+  after: queryParam().openapi({
+    param: { name: "after", in: "query" },
+    description: "Send the events after this sequence number (default 0); `Last-Event-ID` wins when both are given",
+  }),
+});
+
+export const EventsHeadersSchema = z.object({
+  "last-event-id": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (an event's `seq`)" }),
+});
+
+export const DecisionSchema = z.object({ decision: z.enum(["approved", "rejected"]) });
+
+export const WorkflowListSchema = z.object({ workflows: z.array(WorkflowSummarySchema) });

@@ -1,0 +1,251 @@
+// Every route of the orchestrator's public API, declared once: its request schemas (which the
+// app validates with, routes.ts / ui-routes.ts) and a response schema for each status it can
+// answer. The OpenAPI document (document.ts) is generated from this list.
+import { createRoute, z } from "@hono/zod-openapi";
+import { RunEventSchema } from "../../../../shared/contracts/schemas/events.ts";
+import { ApprovalRecordSchema, ServedEnvelopeSchema } from "../../../../shared/contracts/schemas/records.ts";
+import { WorkflowGraphSchema } from "../../../../shared/contracts/schemas/workflows.ts";
+import { MAX_BODY_BYTES } from "./body.ts";
+import {
+  DecisionSchema,
+  EnqueueAcceptedSchema,
+  EnqueueHeadersSchema,
+  ErrorSchema,
+  EventsHeadersSchema,
+  EventsQuerySchema,
+  HealthSchema,
+  InvokeAcceptedSchema,
+  InvokeParamsSchema,
+  NameParamSchema,
+  RunListQuerySchema,
+  RunListSchema,
+  RunParamSchema,
+  RunViewSchema,
+  StepParamSchema,
+  WorkflowListSchema,
+  WorkflowParamSchema,
+} from "./schemas.ts";
+
+const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
+const error = (description: string) => ({ description, content: json(ErrorSchema) });
+
+/** Open to anyone (invokes check their workflow's own `invoke.auth`). */
+const PUBLIC: Array<Record<string, string[]>> = [];
+/** Needs `Authorization: Bearer <KTSU_ADMIN_TOKEN>` when that variable is set, nothing otherwise. */
+const ADMIN: Array<Record<string, string[]>> = [{ adminToken: [] }, {}];
+const unauthorized = error("KTSU_ADMIN_TOKEN is set and the request does not carry it");
+
+const MIB = MAX_BODY_BYTES / (1024 * 1024);
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  operationId: "getHealth",
+  tags: ["service"],
+  summary: "Aggregate health of the four Workers",
+  security: PUBLIC,
+  responses: {
+    200: { description: "Every Worker is ok", content: json(HealthSchema) },
+    503: { description: "A Worker is not ok (`status` is `error`)", content: json(HealthSchema) },
+  },
+});
+
+const invokeErrors = {
+  400: error("Malformed JSON, or the body is not a JSON object"),
+  401: error('The workflow\'s invoke.auth refused the request: the body is `{"error":"unauthorized"}`'),
+  404: error("Unknown workflow, or a `visibility: sub-workflow` one"),
+  413: error(`Body over ${MIB} MiB`),
+  422: error("A param is missing or invalid; `field` names it and no run is created"),
+  500: error("The workflow's invoke.auth is misconfigured (its secret does not resolve)"),
+};
+
+const paramsBody = {
+  description: `The workflow's params: a JSON object of at most ${MIB} MiB; an empty body is {}`,
+  required: false,
+  content: json(InvokeParamsSchema),
+};
+
+export const invokeRoute = createRoute({
+  method: "post",
+  path: "/invoke/{workflow}",
+  operationId: "invokeWorkflow",
+  tags: ["runs"],
+  summary: "Start a run",
+  security: PUBLIC,
+  request: { params: WorkflowParamSchema, body: paramsBody },
+  responses: {
+    202: { description: "Accepted; the run record exists", content: json(InvokeAcceptedSchema) },
+    ...invokeErrors,
+  },
+});
+
+export const enqueueRoute = createRoute({
+  method: "post",
+  path: "/enqueue/{workflow}",
+  operationId: "enqueueWorkflow",
+  tags: ["runs"],
+  summary: "Queue a run (the checks of /invoke); its id derives from the Idempotency-Key",
+  security: PUBLIC,
+  request: { params: WorkflowParamSchema, headers: EnqueueHeadersSchema, body: paramsBody },
+  responses: {
+    202: { description: "Queued", content: json(EnqueueAcceptedSchema) },
+    ...invokeErrors,
+  },
+});
+
+export const listRunsRoute = createRoute({
+  method: "get",
+  path: "/runs",
+  operationId: "listRuns",
+  tags: ["runs"],
+  summary: "List runs, newest first",
+  security: ADMIN,
+  request: { query: RunListQuerySchema },
+  responses: { 200: { description: "The runs", content: json(RunListSchema) }, 401: unauthorized },
+});
+
+export const getRunRoute = createRoute({
+  method: "get",
+  path: "/runs/{run_id}",
+  operationId: "getRun",
+  tags: ["runs"],
+  summary: "A run and its steps (in start order); a suspended step shows the approval it waits for",
+  security: ADMIN,
+  request: { params: RunParamSchema },
+  responses: { 200: { description: "The run", content: json(RunViewSchema) }, 401: unauthorized, 404: error("run not found") },
+});
+
+export const envelopeRoute = createRoute({
+  method: "get",
+  path: "/runs/{run_id}/envelope",
+  operationId: "getRunEnvelope",
+  tags: ["runs"],
+  summary: "The assembled envelope: settled steps' outputs and metrics, totals, and the gateway's ledger for budgeted runs",
+  security: ADMIN,
+  request: { params: RunParamSchema },
+  responses: { 200: { description: "The envelope", content: json(ServedEnvelopeSchema) }, 401: unauthorized, 404: error("run not found") },
+});
+
+export const eventsRoute = createRoute({
+  method: "get",
+  path: "/runs/{run_id}/events",
+  operationId: "streamRunEvents",
+  tags: ["runs"],
+  summary: "The run's events as Server-Sent Events, live until the run ends",
+  description:
+    "Each event has `id:` its sequence number, `event:` its type and `data:` one RunEvent (components/schemas/RunEvent) as JSON. " +
+    "Resumable: `Last-Event-ID` (or `?after=`) sends only the later events.",
+  security: ADMIN,
+  request: { params: RunParamSchema, query: EventsQuerySchema, headers: EventsHeadersSchema },
+  responses: {
+    200: {
+      description: "A text/event-stream whose `data:` lines are RunEvent objects",
+      content: { "text/event-stream": { schema: z.string().openapi({ description: "Server-Sent Events; each `data:` is a RunEvent" }) } },
+    },
+    401: unauthorized,
+    404: error("run not found"),
+  },
+});
+
+export const approvalRoute = createRoute({
+  method: "get",
+  path: "/runs/{run_id}/steps/{step_id}/approval",
+  operationId: "getStepApproval",
+  tags: ["approvals"],
+  summary: "A step's newest approval",
+  security: ADMIN,
+  request: { params: StepParamSchema },
+  responses: { 200: { description: "The approval", content: json(ApprovalRecordSchema) }, 401: unauthorized, 404: error("approval not found") },
+});
+
+export const decideRoute = createRoute({
+  method: "post",
+  path: "/runs/{run_id}/steps/{step_id}/approval/decide",
+  operationId: "decideStepApproval",
+  tags: ["approvals"],
+  summary: "Approve or reject a pending approval",
+  security: ADMIN,
+  request: { params: StepParamSchema, body: { required: true, content: json(DecisionSchema) } },
+  responses: {
+    200: { description: "Decided (empty body)" },
+    400: error('decision must be "approved" or "rejected" (also for a malformed body)'),
+    401: unauthorized,
+    404: error("approval not found"),
+    409: error("approval already decided"),
+    500: error("the decision could not be applied"),
+  },
+});
+
+export const pendingApprovalsRoute = createRoute({
+  method: "get",
+  path: "/approvals",
+  operationId: "listPendingApprovals",
+  tags: ["approvals"],
+  summary: "Pending approvals across runs, oldest first (a bare array)",
+  security: ADMIN,
+  responses: { 200: { description: "The pending approvals", content: json(z.array(ApprovalRecordSchema)) }, 401: unauthorized },
+});
+
+export const rootRoute = createRoute({
+  method: "get",
+  path: "/",
+  operationId: "openViewer",
+  tags: ["viewer"],
+  summary: "Sends a browser to the run viewer at /ui/",
+  security: PUBLIC,
+  responses: {
+    302: { description: "To /ui/", headers: z.object({ location: z.literal("/ui/").openapi({ description: "/ui/" }) }) },
+  },
+});
+
+export const workflowsRoute = createRoute({
+  method: "get",
+  path: "/workflows",
+  operationId: "listWorkflows",
+  tags: ["viewer"],
+  summary: "The project's workflows (for the run viewer)",
+  security: ADMIN,
+  responses: { 200: { description: "The workflows", content: json(WorkflowListSchema) }, 401: unauthorized },
+});
+
+export const workflowGraphRoute = createRoute({
+  method: "get",
+  path: "/workflows/{name}/graph",
+  operationId: "getWorkflowGraph",
+  tags: ["viewer"],
+  summary: "A workflow's DAG: nodes with their type, dependencies and a one-line description",
+  security: ADMIN,
+  request: { params: NameParamSchema },
+  responses: { 200: { description: "The graph", content: json(WorkflowGraphSchema) }, 401: unauthorized, 404: error("workflow not found") },
+});
+
+export const documentRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  operationId: "getOpenApiDocument",
+  tags: ["service"],
+  summary: "This document (OpenAPI 3.1)",
+  security: PUBLIC,
+  responses: { 200: { description: "The OpenAPI document", content: json(z.record(z.string(), z.unknown())) } },
+});
+
+/** Every public route, in the document's order. */
+export const API_ROUTES = [
+  healthRoute,
+  invokeRoute,
+  enqueueRoute,
+  listRunsRoute,
+  getRunRoute,
+  envelopeRoute,
+  eventsRoute,
+  approvalRoute,
+  decideRoute,
+  pendingApprovalsRoute,
+  rootRoute,
+  workflowsRoute,
+  workflowGraphRoute,
+  documentRoute,
+];
+
+/** Schemas the document names although no response refers to them: the SSE `data:` payload. */
+export const NAMED_SCHEMAS = { RunEvent: RunEventSchema };
