@@ -64,8 +64,6 @@ export interface Workspace {
   /** Absolute. The project dir of its workflows' runs: their agent refs resolve against it. */
   dir: string;
   workflowDir: string;
-  /** How it was named: the project itself, `--workspace`, or an entry of the hub lock. */
-  origin: "project" | "flag" | "hub-lock";
 }
 
 export interface Project {
@@ -121,7 +119,7 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
     fs,
     projectDir,
     workflowDir,
-    workspaces: [{ dir: projectDir, workflowDir, origin: "project" }],
+    workspaces: [{ dir: projectDir, workflowDir }],
     workflows: new Map(),
     entryWorkflows: new Set(),
     invokeNames: new Map(),
@@ -249,9 +247,9 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
   const lockPath = join(projectDir, "ktsuhub.lock.yaml");
   const hubLockMode = options.hubLock ?? "check";
   if (hubLockMode !== "ignore" && fs.isFile(lockPath)) project.hubLock = load("hub-lock", lockPath, decodeHubLock);
-  for (const dir of options.workspaces ?? []) addWorkspace(project, normalize(dir), "flag");
+  for (const dir of options.workspaces ?? []) addWorkspace(project, normalize(dir));
   if (hubLockMode === "load" && project.hubLock) {
-    for (const dir of hubLockWorkspaces(fs, project.hubLock, projectDir, options.homeDir)) addWorkspace(project, dir, "hub-lock");
+    for (const dir of hubLockWorkspaces(fs, project.hubLock, projectDir, options.homeDir)) addWorkspace(project, dir);
   }
 
   // 2. Workflows of every workflow dir, and everything they reach.
@@ -291,9 +289,9 @@ export function loadProject(fs: ProjectFs, options: ProjectOptions): Project {
   return project;
 }
 
-function addWorkspace(project: Project, dir: string, origin: Workspace["origin"]): void {
+function addWorkspace(project: Project, dir: string): void {
   if (project.workspaces.some((w) => w.dir === dir)) return;
-  project.workspaces.push({ dir, workflowDir: join(dir, "workflows"), origin });
+  project.workspaces.push({ dir, workflowDir: join(dir, "workflows") });
 }
 
 /**
