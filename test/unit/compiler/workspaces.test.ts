@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProject } from "../../../cli/src/build/index.ts";
 import { nodeProjectFs } from "../../../cli/src/fs.ts";
+import { renderWorkspaceNotes } from "../../../cli/src/report/print.ts";
 import type { BundleModule, CompiledAgentStep, ProjectBundle } from "../../../shared/bundle.ts";
 import { type CompileOptions, compileProject, type CompileResult } from "../../../shared/compiler/compile.ts";
 import { formatDiagnostic } from "../../../shared/compiler/diagnostics.ts";
@@ -142,6 +143,12 @@ describe("ktsuhub.lock.yaml", () => {
     for (const warning of lock?.warnings ?? []) {
       expect(formatDiagnostic(warning)).toMatch(/^ktsuhub\.lock\.yaml:2:1: parse hub lock: .+; the hub lock was skipped: none of its workspaces are loaded$/);
     }
+  });
+
+  it("that does not parse is reported on stderr by start, build and deploy, which go on", () => {
+    const notes = renderWorkspaceNotes(compile({ projectDir: ws("broken-lock") }).report, "ktsu build");
+    expect(notes).toMatch(/^ktsu build: warning: ktsuhub\.lock\.yaml:2:1: parse hub lock: .+; the hub lock was skipped: none of its workspaces are loaded\n/);
+    expect(renderWorkspaceNotes(compile({ projectDir: TOOLS }).report, "ktsu")).toBe("");
   });
 
   describe("entries, in a copy of the project", () => {
