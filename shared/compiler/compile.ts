@@ -8,6 +8,7 @@ import { loadProject, type Project, type ProjectOptions } from "./load-project.t
 import { normalizeProject } from "./normalize.ts";
 import { buildReport, type ValidationReport } from "./report.ts";
 import { checkAgents } from "./rules/agent-file.ts";
+import { checkBudgets } from "./rules/budget.ts";
 import { checkEnvScopes } from "./rules/env-scope.ts";
 import { checkGateway } from "./rules/gateway.ts";
 import { checkLegacyValues } from "./rules/legacy-values.ts";
@@ -56,4 +57,5 @@ function runRules(project: Project, checkSchema: SchemaChecker): void {
   checkLegacyValues(project);
   checkSchemas(project, checkSchema);
   checkGateway(project);
+  checkBudgets(project);
 }

@@ -63,6 +63,13 @@ export class FileIssues {
     this.warnings.push(this.make("warning", path, message));
   }
 
+  /** Turns every error into a warning that ends with `consequence` (for a file whose problems only mean it is skipped). */
+  demoteErrors(consequence: string): void {
+    for (const error of this.errors.splice(0)) {
+      this.warnings.push({ ...error, severity: "warning", message: `${error.message}; ${consequence}` });
+    }
+  }
+
   get ok(): boolean {
     return this.errors.length === 0;
   }

@@ -51,7 +51,7 @@ export function normalizeProject(project: Project): NormalizedProject {
   const workflowKey = (path: string): string => {
     const file = project.workflows.get(path);
     if (!file) throw new Error(`normalize: workflow ${path} was not loaded`);
-    return project.entryWorkflows.has(path) ? invokeName(path) : file.display;
+    return project.invokeNames.get(path) ?? file.display;
   };
   const fileKey = (files: Map<string, LoadedFile<unknown>>, path: string | undefined): string => {
     const file = path === undefined ? undefined : files.get(path);
@@ -81,6 +81,9 @@ export function normalizeProject(project: Project): NormalizedProject {
   }
 
   for (const file of parsed(project.workflows.values())) {
+    // A workspace's workflow whose name an earlier workspace has is left out
+    // unless some step runs it by path.
+    if (project.entryWorkflows.has(file.path) && !project.invokeNames.has(file.path) && !project.usedAsSubWorkflow.has(file.path)) continue;
     const wf = file.data;
     const key = workflowKey(file.path);
     const links = project.stepLinks.get(file.path) ?? [];
@@ -95,7 +98,7 @@ export function normalizeProject(project: Project): NormalizedProject {
 
     const compiled: CompiledWorkflow = {
       key,
-      invoke_name: project.entryWorkflows.has(file.path) ? key : null,
+      invoke_name: project.invokeNames.get(file.path) ?? null,
       path: file.display,
       name: wf.name ?? invokeName(file.path),
       ...(wf.version !== undefined ? { version: wf.version } : {}),

@@ -39,6 +39,8 @@ export interface ValidationReport {
   projectDir: string;
   /** Project-relative. */
   workflowDir: string;
+  /** The extra workspaces whose workflows were loaded (`--workspace`, then the hub lock), absolute, in lookup order. */
+  workspaces: string[];
   /** True when the workflow dir holds no `*.workflow.yaml` (nothing else is checked). */
   noWorkflows: boolean;
   files: FileReport[];
@@ -73,6 +75,7 @@ export function buildReport(project: Project): ValidationReport {
   return {
     projectDir: project.projectDir,
     workflowDir: relative(project.projectDir, project.workflowDir),
+    workspaces: project.workspaces.slice(1).map((w) => w.dir),
     noWorkflows: project.entryWorkflows.size === 0,
     files,
     summary: { total: files.length, valid: files.length - invalid, invalid },
@@ -87,11 +90,18 @@ function byPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-/** Workflow-dir files first, then other workflows, agents and servers by path, then system files. */
+const byDisplay = (a: LoadedFile<unknown>, b: LoadedFile<unknown>): number => a.display.localeCompare(b.display);
+
+/** Entry workflows: the project's first, then each workspace's, each by path. */
+function byWorkspace(project: Project): (a: LoadedFile<unknown>, b: LoadedFile<unknown>) => number {
+  const index = (file: LoadedFile<unknown>): number => project.workspaces.findIndex((w) => w.dir === project.homes.get(file.path));
+  return (a, b) => index(a) - index(b) || byDisplay(a, b);
+}
+
+/** Workflow-dir files first (workspace by workspace), then other workflows, agents and servers by path, then system files. */
 function orderedFiles(project: Project): LoadedFile<unknown>[] {
-  const byDisplay = (a: LoadedFile<unknown>, b: LoadedFile<unknown>): number => a.display.localeCompare(b.display);
   const workflows = [...project.workflows.values()];
-  const entries = workflows.filter((f) => project.entryWorkflows.has(f.path)).sort(byDisplay);
+  const entries = workflows.filter((f) => project.entryWorkflows.has(f.path)).sort(byWorkspace(project));
   const others = workflows.filter((f) => !project.entryWorkflows.has(f.path)).sort(byDisplay);
   const agents = [...project.agents.values()].sort(byDisplay);
   const servers = [...project.servers.values()].sort(byDisplay);
@@ -108,7 +118,7 @@ function workflowGraphs(project: Project): WorkflowGraph[] {
 
   return parsed(project.workflows.values())
     .filter((file) => project.entryWorkflows.has(file.path))
-    .sort((a, b) => a.display.localeCompare(b.display))
+    .sort(byWorkspace(project))
     .map((file) => {
       const links = project.stepLinks.get(file.path) ?? [];
       const ids = new Set<string>();

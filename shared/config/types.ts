@@ -214,13 +214,14 @@ export const BUNDLE_FORMAT = "ktsu-bundle/1";
 export interface ProjectBundle {
   format: typeof BUNDLE_FORMAT;
   /**
-   * Workflows. Files in the workflow dir are keyed by invoke name (file name
-   * minus `.workflow.yaml`); sub-workflows that live elsewhere are keyed by
-   * their project-relative path (which always contains a `/`, so the two key
-   * spaces cannot collide). Workflow steps refer to this key.
+   * Workflows. Files in a workflow dir (the project's, then each extra
+   * workspace's) are keyed by invoke name (file name minus `.workflow.yaml`;
+   * a name belongs to the first workspace that has it); other workflows are
+   * keyed by their project-relative path (which always contains a `/`, so the
+   * two key spaces cannot collide). Workflow steps refer to this key.
    */
   workflows: Record<string, CompiledWorkflow>;
-  /** Agents keyed by project-relative path. */
+  /** Agents keyed by project-relative path (a workspace's start with `../` when it lies outside the project). */
   agents: Record<string, CompiledAgent>;
   /** Tool servers keyed by project-relative path. */
   servers: Record<string, CompiledServer>;

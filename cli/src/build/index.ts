@@ -2,6 +2,7 @@
 // the bundle module. `ktsu start` calls this before starting the Workers.
 
 import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { compileProject } from "../../../shared/compiler/compile.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
@@ -18,6 +19,10 @@ export interface BuildOptions {
   envFile?: string;
   /** Gateway config to bundle instead of `<projectDir>/gateway.yaml`. */
   gatewayFile?: string;
+  /** Extra workspace dirs (`--workspace`) whose workflows go into the same bundle, in lookup order. */
+  workspaces?: string[];
+  /** Load the workspaces `<projectDir>/ktsuhub.lock.yaml` lists (default true; false is `--no-hub-lock`). */
+  hubLock?: boolean;
 }
 
 export interface BuildResult {
@@ -37,6 +42,9 @@ export async function buildProject(options: BuildOptions): Promise<BuildResult> 
     ...(options.workflowDir !== undefined ? { workflowDir: resolve(options.workflowDir) } : {}),
     ...(options.envFile !== undefined ? { envFile: resolve(options.envFile) } : {}),
     ...(options.gatewayFile !== undefined ? { gatewayFile: resolve(options.gatewayFile) } : {}),
+    workspaces: (options.workspaces ?? []).map((dir) => resolve(dir)),
+    hubLock: options.hubLock === false ? "ignore" : "load",
+    homeDir: homedir(),
   });
   if (!result.ok || !result.bundle) return { ok: false, report: result.report, outFile };
 

@@ -3,10 +3,10 @@
 
 import type { Command } from "commander";
 import { buildProject } from "../build/index.ts";
-import { projectDirFrom } from "../options.ts";
-import { renderReport } from "../report/print.ts";
+import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
+import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 
-interface BuildFlags {
+interface BuildFlags extends WorkspaceFlags {
   out: string;
   projectDir?: string;
   workflowDir?: string;
@@ -24,8 +24,11 @@ export function register(program: Command): void {
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--env <file>", "env file to parse-check")
     .option("--gateway-config <file>", "gateway config to bundle instead of <project>/gateway.yaml")
+    .addOption(workspaceOption())
+    .addOption(noHubLockOption())
     .action(async (dir: string | undefined, flags: BuildFlags) => {
       const result = await buildProject({
+        ...workspaceOptions(flags),
         projectDir: projectDirFrom(dir, flags.projectDir),
         outFile: flags.out,
         ...(flags.workflowDir !== undefined ? { workflowDir: flags.workflowDir } : {}),
@@ -43,6 +46,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      process.stderr.write(renderWorkspaceNotes(result.report, "ktsu build"));
       const warnings = result.report.warnings.length;
       process.stdout.write(
         `wrote ${result.outFile}${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"}; run ktsu validate to see them)` : ""}\n`,

@@ -17,8 +17,8 @@ import type { Command } from "commander";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
 import { envNamesRead, VALUE_FIELDS } from "../../../shared/values/index.ts";
 import { buildProject } from "../build/index.ts";
-import { projectDirFrom } from "../options.ts";
-import { renderReport } from "../report/print.ts";
+import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
+import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
 import { egressHosts, envFileVariables } from "../stack/project-vars.ts";
 import { wranglerConfigPath, type WorkerName } from "../stack/paths.ts";
@@ -200,7 +200,7 @@ function placeholderDatabase(): boolean {
   return readFileSync(wranglerConfigPath("orchestrator"), "utf8").includes(PLACEHOLDER_D1_ID);
 }
 
-interface DeployFlags {
+interface DeployFlags extends WorkspaceFlags {
   projectDir?: string;
   env?: string;
   gatewayConfig?: string;
@@ -220,8 +220,11 @@ export function register(program: Command): void {
     .option("--dry-run", "bundle everything (offline) without uploading")
     .option("--outdir <dir>", "build directory (default: <project>/.ktsu/deploy)")
     .option("--bootstrap", "first deploy: upload the Workers without their service bindings first (they bind each other in a cycle)")
+    .addOption(workspaceOption())
+    .addOption(noHubLockOption())
     .action(async (dir: string | undefined, flags: DeployFlags) => {
       const projectDir = projectDirFrom(dir, flags.projectDir);
+      const workspaces = workspaceOptions(flags);
       const outdir = path.resolve(flags.outdir ?? path.join(projectDir, ".ktsu", "deploy"));
       const upload = !flags.dryRun;
       const say = (text: string) => process.stdout.write(`ktsu deploy: ${text}\n`);
@@ -246,6 +249,7 @@ export function register(program: Command): void {
       const built = await buildProject({
         projectDir,
         outFile: bundleFile,
+        ...workspaces,
         ...(flags.env ? { envFile: flags.env } : {}),
         ...(flags.gatewayConfig ? { gatewayFile: flags.gatewayConfig } : {}),
       });
@@ -260,6 +264,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      process.stderr.write(renderWorkspaceNotes(built.report, "ktsu deploy"));
       say(`project bundle: ${shown(bundleFile)}`);
 
       const plan = deployPlan(built.bundle, flags.env ? envFileVariables(flags.env) : {}, process.env.KTSU_EGRESS_ALLOW);

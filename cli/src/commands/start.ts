@@ -2,11 +2,11 @@
 
 import path from "node:path";
 import type { Command } from "commander";
-import { renderReport } from "../report/print.ts";
+import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
-import { projectDirFrom } from "../options.ts";
+import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
-interface StartFlags {
+interface StartFlags extends WorkspaceFlags {
   all?: boolean;
   projectDir?: string;
   env?: string;
@@ -35,6 +35,8 @@ export function register(program: Command): void {
     .option("--state-dir <dir>", "where D1, Durable Objects and builds persist (default: <project>/.ktsu)")
     .option("--host <host>", "address to listen on (default: KTSU_ORCHESTRATOR_HOST or 127.0.0.1)")
     .option("--port <port>", "orchestrator port (default: KTSU_ORCHESTRATOR_PORT or 5050)")
+    .addOption(workspaceOption())
+    .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
       if (!flags.all) {
         command.help({ error: true });
@@ -45,6 +47,7 @@ export function register(program: Command): void {
       try {
         started = await startLocalProject({
           projectDir,
+          ...workspaceOptions(flags),
           ...(flags.env ? { envFile: flags.env } : {}),
           ...(flags.gatewayConfig ? { gatewayConfig: flags.gatewayConfig } : {}),
           ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
@@ -60,7 +63,8 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      const { stack, bundle, stateDir } = started;
+      const { stack, bundle, stateDir, report } = started;
+      process.stderr.write(renderWorkspaceNotes(report, "ktsu"));
       process.once("exit", () => void stack.dispose());
       const url = stack.url.href.replace("127.0.0.1", "localhost").replace(/\/$/, "");
       const roots = Object.values(bundle.workflows).filter((w) => w.invoke_name && w.visibility === "root");

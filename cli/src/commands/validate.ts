@@ -1,14 +1,16 @@
 // `ktsu validate [DIR]`: check a project and print the grouped report (or,
-// with --graph, the Mermaid step graphs). Exit 1 on any error.
+// with --graph, the Mermaid step graphs). Exit 1 on any error. The workflows of
+// --workspace dirs and of the hub lock's entries are checked with the project's.
 
 import type { Command } from "commander";
 import { compileProject } from "../../../shared/compiler/compile.ts";
 import { join } from "../../../shared/compiler/paths.ts";
 import { nodeProjectFs } from "../fs.ts";
-import { projectDirFrom, resolveOptional } from "../options.ts";
+import { homedir } from "node:os";
+import { noHubLockOption, projectDirFrom, resolveOptional, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 import { renderMermaid, renderReport } from "../report/print.ts";
 
-interface ValidateFlags {
+interface ValidateFlags extends WorkspaceFlags {
   projectDir?: string;
   workflowDir?: string;
   env?: string;
@@ -26,16 +28,22 @@ export function register(program: Command): void {
     .option("--env <file>", "env file to parse-check")
     .option("--gateway-config <file>", "gateway config to check instead of <project>/gateway.yaml")
     .option("--graph", "print each workflow's step DAG as Mermaid")
+    .addOption(workspaceOption())
+    .addOption(noHubLockOption())
     .action((dir: string | undefined, flags: ValidateFlags) => {
       const projectDir = projectDirFrom(dir, flags.projectDir);
       const workflowDir = resolveOptional(flags.workflowDir);
       const envFile = resolveOptional(flags.env);
       const gatewayFile = resolveOptional(flags.gatewayConfig);
+      const { workspaces, hubLock } = workspaceOptions(flags);
       const result = compileProject(nodeProjectFs(), {
         projectDir,
         ...(workflowDir !== undefined ? { workflowDir } : {}),
         ...(envFile !== undefined ? { envFile } : {}),
         ...(gatewayFile !== undefined ? { gatewayFile } : {}),
+        workspaces,
+        hubLock: hubLock ? "load" : "ignore",
+        homeDir: homedir(),
       });
 
       if (result.report.noWorkflows) {

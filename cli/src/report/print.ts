@@ -23,6 +23,20 @@ export function renderReport(report: ValidationReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * What `ktsu start`, `build` and `deploy` say about the workspaces: which were
+ * loaded, and the hub lock's warnings (a lock that does not parse is skipped,
+ * not fatal, so this is the only place the user learns of it).
+ */
+export function renderWorkspaceNotes(report: ValidationReport, prefix: string): string {
+  const lines: string[] = [];
+  if (report.workspaces.length > 0) lines.push(`${prefix}: workspaces: ${report.workspaces.join(", ")}`);
+  for (const file of report.files.filter((f) => f.kind === "hub-lock")) {
+    for (const warning of file.warnings) lines.push(`${prefix}: warning: ${formatDiagnostic(warning)}`);
+  }
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
 export function renderMermaid(graphs: readonly WorkflowGraph[]): string {
   return graphs.map(renderGraph).join("\n");
 }

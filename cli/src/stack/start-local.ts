@@ -14,6 +14,10 @@ export interface StartLocalOptions {
   envFile?: string;
   /** `--gateway-config FILE`: used instead of `<project>/gateway.yaml`. */
   gatewayConfig?: string;
+  /** `--workspace DIR…`: other projects whose workflows are served too, looked up after this one in order. */
+  workspaces?: string[];
+  /** Load the workspaces `<project>/ktsuhub.lock.yaml` lists (default true; false is `--no-hub-lock`). */
+  hubLock?: boolean;
   /** Where state and builds live; default `<project>/.ktsu`. */
   stateDir?: string;
   host?: string;
@@ -66,6 +70,8 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   const built = await buildProject({
     projectDir,
     outFile: path.join(stateDir, "project", "bundle.js"),
+    ...(options.workspaces ? { workspaces: options.workspaces } : {}),
+    ...(options.hubLock !== undefined ? { hubLock: options.hubLock } : {}),
     ...(options.envFile ? { envFile: options.envFile } : {}),
     ...(options.gatewayConfig ? { gatewayFile: options.gatewayConfig } : {}),
   });

@@ -357,6 +357,39 @@ describe("failing fixtures", () => {
     ],
     "environments/dev.env.yaml",
   );
+
+  // A budget is refused when a model its runs may call has no price (none in gateway.yaml, none
+  // built in): the gateway would count those calls as $0 and the budget would never stop them.
+  describeFailingFixture("budget-bad", [
+    [
+      "workflows/group-member.workflow.yaml",
+      "model_policy.cost_budget_usd",
+      'workflow "group-member": cost_budget_usd cannot be enforced: model "fake/mystery-model" of model group "one-unpriced" (used by step "draft") has no price',
+    ],
+    ["workflows/step-override.workflow.yaml", "model_policy.cost_budget_usd", 'model "fake/bare-model" of model group "unpriced" (used by step "cheap")'],
+    [
+      "workflows/via-sub.workflow.yaml",
+      "model_policy.cost_budget_usd",
+      'model "fake/bare-model" of model group "unpriced" (used by step "help" of sub-workflow workflows/sub/helper.workflow.yaml)',
+    ],
+  ]);
+});
+
+describe("cost_budget_usd with priced models", () => {
+  it("passes when every model of every group the budgeted steps use has a configured or built-in price", () => {
+    const result = compile(fixture("budget-ok"));
+    expect(listing(result.report.errors)).toBe("");
+    expect(listing(result.report.warnings)).toBe("");
+    expect(result.bundle?.workflows.budgeted?.model_policy.cost_budget_usd).toBe(0.5);
+  });
+
+  it("says how to fix a refused budget: price the model in gateway.yaml, or remove the budget", () => {
+    const result = compile(fixture("budget-bad"));
+    const error = result.report.errors.find((e) => e.file === "workflows/group-member.workflow.yaml");
+    expect(error?.message).toMatch(
+      /add a price for it in gateway\.yaml \(model group "one-unpriced", pricing: \[\{ model: mystery-model, input_per_million: …, output_per_million: … \}\]\) or remove the budget$/,
+    );
+  });
 });
 
 describe("warnings and positions", () => {

@@ -1,36 +1,10 @@
-// Token prices and call cost (spec §7.3), extended with prompt-cache tokens.
+// Call cost from token prices (the price table itself is shared with the
+// compiler), extended with prompt-cache tokens.
 
+import type { ModelPrice } from "../../../shared/pricing/prices.ts";
 import type { ProviderType } from "./config.ts";
 
-/** USD per million tokens. */
-export interface ModelPrice {
-  input_per_million: number;
-  output_per_million: number;
-  /** When absent: input × CACHE_MULTIPLIERS[provider].read. */
-  cache_read_per_million?: number;
-  /** When absent: input × CACHE_MULTIPLIERS[provider].write. */
-  cache_write_per_million?: number;
-}
-
-/** A group's `pricing[]` entry; `model` is the bare model id. */
-export interface PriceEntry extends ModelPrice {
-  model: string;
-}
-
-/** The original's built-in table (spec §7.3). */
-export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
-  "claude-opus-4-6": { input_per_million: 15, output_per_million: 75 },
-  "claude-sonnet-4-6": { input_per_million: 3, output_per_million: 15 },
-  "claude-haiku-4-5-20251001": { input_per_million: 0.8, output_per_million: 4 },
-  "claude-3-5-sonnet-20241022": { input_per_million: 3, output_per_million: 15 },
-  "claude-3-5-haiku-20241022": { input_per_million: 0.8, output_per_million: 4 },
-  "claude-3-opus-20240229": { input_per_million: 15, output_per_million: 75 },
-  "claude-3-haiku-20240307": { input_per_million: 0.25, output_per_million: 1.25 },
-  "gpt-4o": { input_per_million: 2.5, output_per_million: 10 },
-  "gpt-4o-mini": { input_per_million: 0.15, output_per_million: 0.6 },
-  "gpt-4-turbo": { input_per_million: 10, output_per_million: 30 },
-  "gpt-3.5-turbo": { input_per_million: 0.5, output_per_million: 1.5 },
-};
+export { BUILTIN_PRICES, lookupPrice, type ModelPrice, type PriceEntry } from "../../../shared/pricing/prices.ts";
 
 /**
  * Cache prices relative to the input price, as the providers bill them:
@@ -48,11 +22,6 @@ export interface TokenUsage {
   output: number;
   cacheRead: number;
   cacheWrite: number;
-}
-
-/** Configured pricing first (exact bare model id), then the built-in table; null = unknown (cost 0). */
-export function lookupPrice(pricing: readonly PriceEntry[], model: string): ModelPrice | null {
-  return pricing.find((p) => p.model === model) ?? BUILTIN_PRICES[model] ?? null;
 }
 
 function cacheRates(price: ModelPrice, provider: ProviderType): { read: number; write: number } {

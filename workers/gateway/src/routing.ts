@@ -5,6 +5,7 @@ import type { CompiledModelGroup } from "../../../shared/config/types.ts";
 import type { ResolvedGateway, ResolvedProvider } from "./config.ts";
 import { GatewayError } from "./errors.ts";
 import { lookupPrice, priceRank } from "./pricing.ts";
+import { splitModel } from "../../../shared/pricing/prices.ts";
 
 export interface ModelTarget {
   /** `provider/model` as written in the group: the response's `model_resolved`. */
@@ -48,13 +49,6 @@ export function candidateOrder(group: CompiledModelGroup): string[] {
       return [...models.slice(start), ...models.slice(0, start)];
     }
   }
-}
-
-/** Splits at the first `/`: `ollama/qwen2.5:0.5b` → `ollama` + `qwen2.5:0.5b`. */
-export function splitModel(entry: string): { provider: string; model: string } | null {
-  const slash = entry.indexOf("/");
-  if (slash <= 0 || slash === entry.length - 1) return null;
-  return { provider: entry.slice(0, slash), model: entry.slice(slash + 1) };
 }
 
 export function resolveTarget(config: ResolvedGateway, entry: string): ModelTarget {
