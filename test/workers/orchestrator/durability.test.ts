@@ -4,6 +4,30 @@ import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, get, script, settled, sinkCalls, sinkDelay, sinkStatus, start, step, type RunView } from "./helpers.ts";
 
+/**
+ * How many runs D1 holds under an idempotency key; with `atLeast`, waits until there are that many
+ * (the queue consumer writes them).
+ */
+async function runRowsFor(key: string, atLeast = 0): Promise<number> {
+  return eventually(async () => {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    const n = row?.n ?? 0;
+    return n >= atLeast ? n : undefined;
+  });
+}
+
+/**
+ * How often the run started and its steps ran, from its events. One row per key is guaranteed by
+ * D1's unique index; a redelivery that started the run again would show here.
+ */
+async function startsOf(runId: string): Promise<{ run_started: number; step_started: number }> {
+  const { results } = await env.DB.prepare("SELECT type, count(*) AS n FROM events WHERE run_id = ? GROUP BY type")
+    .bind(runId)
+    .all<{ type: string; n: number }>();
+  const count = (type: string) => results.find((r) => r.type === type)?.n ?? 0;
+  return { run_started: count("run_started"), step_started: count("step_started") };
+}
+
 describe("a run survives its Durable Object being evicted", () => {
   it("an agent step in flight completes after the eviction (state reloaded from storage)", async () => {
     const runId = await start("parallel", { script_a: script({ output: { a: 1 }, delay_ms: 800 }), script_b: script({ output: { b: 2 } }) });
@@ -37,8 +61,10 @@ describe("queue-triggered runs", () => {
   it("a message starts a run with the same validation, and redelivery never creates a second run", async () => {
     const key = `order-${crypto.randomUUID()}`;
     const message = { workflow: "conditions", params: { flag: true }, idempotency_key: key };
-    await env.RUN_QUEUE.send(message);
-    await env.RUN_QUEUE.send(message);
+    const later = `later-${crypto.randomUUID()}`;
+    // The message, its redelivery, then another message: the consumer takes a batch's messages
+    // in order, so once the later message's run exists the redelivery has been handled.
+    await env.RUN_QUEUE.sendBatch([message, message, { workflow: "conditions", params: { flag: true }, idempotency_key: later }].map((body) => ({ body })));
     const runId = await runIdFor(key);
     const view = await eventually(async () => {
       const { status, body } = await get<RunView>(`/runs/${runId}`);
@@ -46,10 +72,9 @@ describe("queue-triggered runs", () => {
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
     expect(step(view, "gated").status).toBe("complete");
-    // Give the second delivery time to be processed, then count.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
-    expect(rows?.n).toBe(1);
+    await runRowsFor(later, 1);
+    expect(await runRowsFor(key)).toBe(1);
+    expect(await startsOf(runId)).toEqual({ run_started: 1, step_started: view.steps!.filter((s) => s.started_at).length });
   });
 
   it("an invalid message is acknowledged and recorded as a failed run, not retried", async () => {
@@ -106,9 +131,9 @@ describe("the cron sweep", () => {
     });
     await env.DB.prepare("UPDATE runs SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(runId).run();
     const { sweepStaleRuns } = await import("../../../workers/orchestrator/src/sweep.ts");
-    await new Promise((resolve) => setTimeout(resolve, 1600)); // past the heartbeat deadline
     const result = await sweepStaleRuns(env);
     expect(result.rearmed).toBeGreaterThanOrEqual(1);
+    // Without an alarm nothing would ever fail the run; the re-armed one does, at the heartbeat deadline.
     const view = await settled(runId);
     expect(view.run.status).toBe("failed");
     expect(view.run.error).toMatch(/no heartbeat/);
@@ -150,9 +175,17 @@ describe("POST /enqueue/{workflow}", () => {
       return status === 200 && v.run.status === "complete" ? v : undefined;
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
-    expect(rows?.n).toBe(1);
+    // Another enqueue after the retried one: once its run exists, the queue has handled both of ours.
+    const later = `enq-later-${crypto.randomUUID()}`;
+    const after = await SELF.fetch("https://ktsu.test/enqueue/conditions", {
+      method: "POST",
+      headers: { "idempotency-key": later },
+      body: JSON.stringify({ flag: true }),
+    });
+    expect(after.status).toBe(202);
+    await runRowsFor(later, 1);
+    expect(await runRowsFor(key)).toBe(1);
+    expect((await startsOf(body.run_id)).run_started).toBe(1);
     const refused = await SELF.fetch("https://ktsu.test/enqueue/agent-strict", { method: "POST", body: "{}" });
     expect(refused.status).toBe(422);
   });
