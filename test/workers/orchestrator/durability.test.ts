@@ -4,28 +4,18 @@ import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, get, script, settled, sinkCalls, sinkDelay, sinkStatus, start, step, type RunView } from "./helpers.ts";
 
-/**
- * How many runs D1 holds under an idempotency key; with `atLeast`, waits until there are that many
- * (the queue consumer writes them).
- */
-async function runRowsFor(key: string, atLeast = 0): Promise<number> {
-  return eventually(async () => {
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
-    const n = row?.n ?? 0;
-    return n >= atLeast ? n : undefined;
-  });
+/** How many runs D1 holds under an idempotency key. */
+async function runRowsFor(key: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 /**
- * How often the run started and its steps ran, from its events. One row per key is guaranteed by
- * D1's unique index; a redelivery that started the run again would show here.
+ * How many times the sink received a webhook step's request: a redelivered message that started
+ * its run again would send it again. (A second D1 row is impossible: the run id derives from the key.)
  */
-async function startsOf(runId: string): Promise<{ run_started: number; step_started: number }> {
-  const { results } = await env.DB.prepare("SELECT type, count(*) AS n FROM events WHERE run_id = ? GROUP BY type")
-    .bind(runId)
-    .all<{ type: string; n: number }>();
-  const count = (type: string) => results.find((r) => r.type === type)?.n ?? 0;
-  return { run_started: count("run_started"), step_started: count("step_started") };
+async function deliveries(runId: string, stepId: string): Promise<number> {
+  return (await sinkCalls()).filter((c) => c.headers["idempotency-key"] === `${runId}/${stepId}`).length;
 }
 
 describe("a run survives its Durable Object being evicted", () => {
@@ -60,21 +50,21 @@ describe("a run survives its Durable Object being evicted", () => {
 describe("queue-triggered runs", () => {
   it("a message starts a run with the same validation, and redelivery never creates a second run", async () => {
     const key = `order-${crypto.randomUUID()}`;
-    const message = { workflow: "conditions", params: { flag: true }, idempotency_key: key };
+    const message = { workflow: "webhook", params: { n: 1 }, idempotency_key: key };
     const later = `later-${crypto.randomUUID()}`;
     // The message, its redelivery, then another message: the consumer takes a batch's messages
-    // in order, so once the later message's run exists the redelivery has been handled.
-    await env.RUN_QUEUE.sendBatch([message, message, { workflow: "conditions", params: { flag: true }, idempotency_key: later }].map((body) => ({ body })));
+    // in order, so once the later message's run has ended the redelivery has long been handled.
+    await env.RUN_QUEUE.sendBatch([message, message, { workflow: "webhook", params: { n: 2 }, idempotency_key: later }].map((body) => ({ body })));
     const runId = await runIdFor(key);
     const view = await eventually(async () => {
       const { status, body } = await get<RunView>(`/runs/${runId}`);
       return status === 200 && body.run.status === "complete" ? body : undefined;
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
-    expect(step(view, "gated").status).toBe("complete");
-    await runRowsFor(later, 1);
+    expect(step(view, "notify").status).toBe("complete");
+    await settled(await runIdFor(later));
     expect(await runRowsFor(key)).toBe(1);
-    expect(await startsOf(runId)).toEqual({ run_started: 1, step_started: view.steps!.filter((s) => s.started_at).length });
+    expect(await deliveries(runId, "notify")).toBe(1);
   });
 
   it("an invalid message is acknowledged and recorded as a failed run, not retried", async () => {
@@ -163,8 +153,7 @@ describe("secret params at rest", () => {
 describe("POST /enqueue/{workflow}", () => {
   it("checks like /invoke, queues the run, and a retried enqueue with the same Idempotency-Key starts one run", async () => {
     const key = `enq-${crypto.randomUUID()}`;
-    const send = () =>
-      SELF.fetch("https://ktsu.test/enqueue/conditions", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ flag: true }) });
+    const send = () => SELF.fetch("https://ktsu.test/enqueue/webhook", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ n: 3 }) });
     const first = await send();
     expect(first.status).toBe(202);
     const body = (await first.json()) as { run_id: string; status: string };
@@ -177,15 +166,15 @@ describe("POST /enqueue/{workflow}", () => {
     expect(view.run.metadata).toMatchObject({ source: "queue" });
     // Another enqueue after the retried one: once its run exists, the queue has handled both of ours.
     const later = `enq-later-${crypto.randomUUID()}`;
-    const after = await SELF.fetch("https://ktsu.test/enqueue/conditions", {
+    const after = await SELF.fetch("https://ktsu.test/enqueue/webhook", {
       method: "POST",
       headers: { "idempotency-key": later },
-      body: JSON.stringify({ flag: true }),
+      body: JSON.stringify({ n: 4 }),
     });
     expect(after.status).toBe(202);
-    await runRowsFor(later, 1);
+    await settled(await runIdFor(later));
     expect(await runRowsFor(key)).toBe(1);
-    expect((await startsOf(body.run_id)).run_started).toBe(1);
+    expect(await deliveries(body.run_id, "notify")).toBe(1);
     const refused = await SELF.fetch("https://ktsu.test/enqueue/agent-strict", { method: "POST", body: "{}" });
     expect(refused.status).toBe(422);
   });
