@@ -23,6 +23,10 @@ export default defineConfig({
           name: "unit",
           environment: "node",
           sequence: { groupOrder: GROUP.unit },
+          // Several unit tests spawn the CLI (a Node process): on a busy machine that alone can
+          // take longer than vitest's default 5 s. A bound for a stuck test, not a speed limit.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           include: ["test/unit/**/*.test.ts"],
         },
       },
