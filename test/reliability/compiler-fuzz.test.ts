@@ -136,7 +136,8 @@ describe("the compiler on hostile YAML", () => {
         try {
           text = stringify(wf);
         } catch {
-          return; // not representable as YAML
+          fc.pre(false); // not representable as YAML: a skipped case (too many fail the property)
+          return;
         }
         const { result } = compile({ ...workflow(text), "/p/agents/b.agent.yaml": stringify(other) ?? "" });
         if (result.ok) expect(() => emitBundleModule(result.bundle!, result.schemas)).not.toThrow();
