@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { OFFLINE_ENV } from "./cli/src/stack/paths.ts";
+import { GROUP } from "./test/support/project-order.ts";
 
 // Wrangler code used by the tests must never try to reach the internet.
 Object.assign(process.env, OFFLINE_ENV);
@@ -21,6 +22,11 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
+          sequence: { groupOrder: GROUP.unit },
+          // Several unit tests spawn the CLI (a Node process): on a busy machine that alone can
+          // take longer than vitest's default 5 s. A bound for a stuck test, not a speed limit.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           include: ["test/unit/**/*.test.ts"],
         },
       },
@@ -28,9 +34,12 @@ export default defineConfig({
         test: {
           name: "stack",
           environment: "node",
+          sequence: { groupOrder: GROUP.stack },
           include: ["test/stack/**/*.test.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // Bounds for a stuck test, not speed limits: starting a stack (a build and workerd) on a
+          // busy two-core machine, e.g. two clones running `npm test` at once, takes minutes.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
           // Each file starts its own workerd; two cores cannot run several at once usefully.
           fileParallelism: false,
         },

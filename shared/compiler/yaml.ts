@@ -1,7 +1,7 @@
 // YAML 1.2 parsing with positions: parse errors carry line and column, and
 // `locate` maps a field path back to the line it was written on.
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { Composer, type CST, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError, type Document, type Node } from "yaml";
 import type { FieldPath, Position } from "./diagnostics.ts";
 import { errorMessage } from "../util/errors.ts";
 
@@ -17,15 +17,33 @@ export interface YamlError {
 
 export type YamlResult = { ok: true; yaml: ParsedYaml } | { ok: false; errors: YamlError[] };
 
+/**
+ * How deeply collections (mappings and sequences) may nest in a file, counting the top-level
+ * mapping as level 1, both as written and once aliases are resolved. Real projects stay far
+ * below it (a JSON schema in an agent is rarely ten levels deep); the bound exists so that the
+ * recursive steps after parsing (composing the document, duplicate keys, resolving aliases,
+ * validation, writing the bundle) can never run out of stack, and a hostile file gets a clear
+ * error instead.
+ */
+export const MAX_NESTING_DEPTH = 100;
+
+/** The error for a file nested deeper than `MAX_NESTING_DEPTH`. */
+export const NESTING_ERROR = `nesting deeper than ${MAX_NESTING_DEPTH} levels`;
+
 export function parseYaml(text: string): YamlResult {
   const lines = new LineCounter();
-  // The library's own duplicate-key check is quadratic in a mapping's size; ours is linear.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number | undefined): Position | undefined => {
     if (offset === undefined) return undefined;
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
+
+  // Parse to the concrete syntax tree first (the library does this without recursion), so the
+  // depth is checked before anything recursive walks the file.
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  const tooDeep = firstTooDeep(tokens);
+  if (tooDeep !== undefined) return { ok: false, errors: [{ message: NESTING_ERROR, position: at(tooDeep) }] };
+  const doc = composeOne(tokens, text.length);
 
   if (doc.errors.length > 0) {
     return { ok: false, errors: doc.errors.map((e) => ({ message: e.message, position: at(e.pos[0]) })) };
@@ -67,6 +85,46 @@ export function parseYaml(text: string): YamlResult {
   return { ok: true, yaml: { value, locate } };
 }
 
+/**
+ * The first document of the stream (what `parseDocument` does, from tokens already parsed);
+ * a second document is an error. The library's own duplicate-key check is quadratic in a
+ * mapping's size, so it is off here (ours, `duplicateKeys`, is linear).
+ */
+function composeOne(tokens: CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents"));
+      break;
+    }
+  }
+  // `compose(…, true)` always yields at least one document, empty or not.
+  return doc!;
+}
+
+/**
+ * The offset of the first collection nested deeper than `MAX_NESTING_DEPTH`, or undefined.
+ * Walks the syntax tree with an explicit stack: the input is exactly what may be too deep to recurse on.
+ */
+function firstTooDeep(tokens: CST.Token[]): number | undefined {
+  const pending: Array<{ token: CST.Token; depth: number }> = tokens.map((token) => ({ token, depth: 0 }));
+  while (pending.length > 0) {
+    const { token, depth } = pending.pop()!;
+    if (token.type === "document") {
+      if (token.value) pending.push({ token: token.value, depth });
+    } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
+      if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      for (const item of token.items) {
+        if ("key" in item && item.key) pending.push({ token: item.key, depth: depth + 1 });
+        if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
 /** How many aliases a file may resolve (an "anchor bomb" needs many). */
 const MAX_ALIASES = 100;
 /** Aliases may make a file's value at most this many times larger than its text… */
@@ -98,20 +156,22 @@ function duplicateKeys(doc: Document): number[] {
 function aliasExpansionError(value: unknown, maxChars: number): string | null {
   let size = 0;
   const ancestors = new Set<object>();
-  const walk = (node: unknown): string | null => {
+  // An alias placed deep inside another anchor's value nests deeper than the text shows.
+  const walk = (node: unknown, depth: number): string | null => {
     if (typeof node === "string") size += node.length;
     else size += 4;
     if (size > maxChars) return `aliases expand this file to more than ${maxChars} characters`;
     if (typeof node !== "object" || node === null) return null;
     if (ancestors.has(node)) return "circular alias: a value contains itself";
+    if (depth + 1 > MAX_NESTING_DEPTH) return `${NESTING_ERROR} once aliases are resolved`;
     ancestors.add(node);
     for (const [key, child] of Object.entries(node)) {
       size += key.length;
-      const problem = walk(child);
+      const problem = walk(child, depth + 1);
       if (problem) return problem;
     }
     ancestors.delete(node);
     return null;
   };
-  return walk(value);
+  return walk(value, 0);
 }

@@ -46,7 +46,7 @@ async function runIds(workflow: string): Promise<string[]> {
   return ((await res.json()) as { runs: { id: string }[] }).runs.map((r) => r.id);
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -20,8 +20,9 @@ export default defineConfig({
     root: path.dirname(fileURLToPath(import.meta.url)),
     environment: "node",
     include: ["*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
+    // Bounds for a stuck test (its waits allow 60 s each), not speed limits.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     fileParallelism: false,
   },
 });

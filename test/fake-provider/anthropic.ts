@@ -1,27 +1,52 @@
-// Anthropic Messages API wire format (POST /v1/messages), non-streaming.
+// Anthropic Messages API wire format (POST /v1/messages), non-streaming. Replies are typed with
+// the official SDK's types (type-only: nothing of the SDK is loaded), so a field the real API
+// does not have, or lacks, fails the typecheck.
 
+import type { ContentBlock, Message, StopReason } from "@anthropic-ai/sdk/resources/messages/messages";
+import type { ErrorObject, ErrorResponse } from "@anthropic-ai/sdk/resources/shared";
 import { countChars } from "./completion.ts";
 import type { ApiAdapter, FakeError, ParsedRequest } from "./types.ts";
 import { isPlainObject } from "../../shared/util/objects.ts";
 
-// Anthropic's documented error type for each HTTP status.
-const ERROR_TYPES: Record<number, string> = {
+type ErrorType = ErrorObject["type"];
+
+// Anthropic's error type for each HTTP status (the SDK's list of error types).
+const ERROR_TYPES: Readonly<Record<number, ErrorType>> = {
   400: "invalid_request_error",
   401: "authentication_error",
+  402: "billing_error",
   403: "permission_error",
   404: "not_found_error",
-  413: "request_too_large",
   429: "rate_limit_error",
   500: "api_error",
+  504: "timeout_error",
   529: "overloaded_error",
 };
 
+const ANTHROPIC_STOP_REASONS: ReadonlySet<string> = new Set<StopReason>([
+  "end_turn",
+  "max_tokens",
+  "stop_sequence",
+  "tool_use",
+  "pause_turn",
+  "refusal",
+  "model_context_window_exceeded",
+]);
+
 // Scripts may use either API's stop vocabulary.
-const STOP_REASONS: Record<string, string> = {
+const FROM_OPENAI: Readonly<Record<string, StopReason>> = {
   stop: "end_turn",
   tool_calls: "tool_use",
   length: "max_tokens",
+  content_filter: "refusal",
 };
+
+/** A scripted stop reason in Anthropic's words; one neither API knows falls back to the default. */
+function stopReason(scripted: string | undefined, fallback: StopReason): StopReason {
+  if (scripted === undefined) return fallback;
+  if (ANTHROPIC_STOP_REASONS.has(scripted)) return scripted as StopReason;
+  return FROM_OPENAI[scripted] ?? fallback;
+}
 
 export const anthropic: ApiAdapter = {
   api: "anthropic",
@@ -49,37 +74,45 @@ export const anthropic: ApiAdapter = {
     };
   },
 
-  successBody(req, c, newId) {
-    const content: unknown[] = [];
-    if (c.text !== undefined) content.push({ type: "text", text: c.text });
+  successBody(req, c, newId): Message {
+    const content: ContentBlock[] = [];
+    if (c.text !== undefined) content.push({ type: "text", text: c.text, citations: null });
     for (const call of c.toolCalls) {
-      content.push({ type: "tool_use", id: call.id, name: call.name, input: call.arguments });
+      content.push({ type: "tool_use", id: call.id, name: call.name, input: call.arguments, caller: { type: "direct" } });
     }
-    const stop = c.stopReason ? (STOP_REASONS[c.stopReason] ?? c.stopReason) : c.toolCalls.length > 0 ? "tool_use" : "end_turn";
     return {
       id: newId("msg_"),
       type: "message",
       role: "assistant",
       model: req.model,
       content,
-      stop_reason: stop,
+      container: null,
+      diagnostics: null,
+      stop_details: null,
+      stop_reason: stopReason(c.stopReason, c.toolCalls.length > 0 ? "tool_use" : "end_turn"),
       stop_sequence: null,
       usage: {
         input_tokens: c.usage.input,
         output_tokens: c.usage.output,
         cache_creation_input_tokens: c.usage.cacheWrite,
         cache_read_input_tokens: c.usage.cacheRead,
+        cache_creation: null,
+        inference_geo: null,
+        output_tokens_details: null,
+        server_tool_use: null,
+        service_tier: "standard",
+        speed: null,
       },
     };
   },
 
-  errorBody(status, error: FakeError) {
+  errorBody(status, error: FakeError): ErrorResponse {
+    const type: ErrorType = ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
     return {
       type: "error",
-      error: {
-        type: error.type ?? ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error"),
-        message: error.message,
-      },
+      // A script may name any error type on purpose (one the SDK does not list, to test a client).
+      error: { type: (error.type as ErrorType | undefined) ?? type, message: error.message },
+      request_id: null,
     };
   },
 };

@@ -1,16 +1,32 @@
-// OpenAI Chat Completions wire format (POST /v1/chat/completions), non-streaming.
+// OpenAI Chat Completions wire format (POST /v1/chat/completions), non-streaming. Replies are
+// typed with the official SDK's types (type-only: nothing of the SDK is loaded), so a field the
+// real API does not have, or lacks, fails the typecheck.
 
+import type { ChatCompletion, ChatCompletionMessage } from "openai/resources/chat/completions/completions";
+import type { ErrorObject } from "openai/resources/shared";
 import { countChars } from "./completion.ts";
 import type { ApiAdapter, FakeError, ParsedRequest } from "./types.ts";
 import { isPlainObject } from "../../shared/util/objects.ts";
 
+type FinishReason = ChatCompletion.Choice["finish_reason"];
+
+const OPENAI_FINISH_REASONS: ReadonlySet<string> = new Set<FinishReason>(["stop", "length", "tool_calls", "content_filter", "function_call"]);
+
 // Scripts may use either API's stop vocabulary.
-const FINISH_REASONS: Record<string, string> = {
+const FROM_ANTHROPIC: Readonly<Record<string, FinishReason>> = {
   end_turn: "stop",
   stop_sequence: "stop",
   tool_use: "tool_calls",
   max_tokens: "length",
+  refusal: "content_filter",
 };
+
+/** A scripted stop reason in OpenAI's words; one neither API knows falls back to the default. */
+function finishReason(scripted: string | undefined, fallback: FinishReason): FinishReason {
+  if (scripted === undefined) return fallback;
+  if (OPENAI_FINISH_REASONS.has(scripted)) return scripted as FinishReason;
+  return FROM_ANTHROPIC[scripted] ?? fallback;
+}
 
 function errorType(status: number): string {
   if (status === 429) return "rate_limit_exceeded";
@@ -53,10 +69,11 @@ export const openai: ApiAdapter = {
     };
   },
 
-  successBody(req, c, newId) {
-    const message: Record<string, unknown> = {
+  successBody(req, c, newId): ChatCompletion {
+    const message: ChatCompletionMessage = {
       role: "assistant",
       content: c.text ?? null,
+      refusal: null,
     };
     if (c.toolCalls.length > 0) {
       message.tool_calls = c.toolCalls.map((call) => ({
@@ -65,7 +82,7 @@ export const openai: ApiAdapter = {
         function: { name: call.name, arguments: JSON.stringify(call.arguments) },
       }));
     }
-    const finish = c.stopReason ? (FINISH_REASONS[c.stopReason] ?? c.stopReason) : c.toolCalls.length > 0 ? "tool_calls" : "stop";
+    const finish = finishReason(c.stopReason, c.toolCalls.length > 0 ? "tool_calls" : "stop");
     // OpenAI's prompt_tokens includes cached tokens; FakeUsage.input_tokens does not.
     const prompt = c.usage.input + c.usage.cacheRead + c.usage.cacheWrite;
     return {
@@ -83,7 +100,7 @@ export const openai: ApiAdapter = {
     };
   },
 
-  errorBody(status, error: FakeError) {
+  errorBody(status, error: FakeError): { error: ErrorObject } {
     return {
       error: {
         message: error.message,

@@ -1,12 +1,14 @@
 // Scenario 5 (compiler half): malformed and hostile YAML projects through the project
 // compiler (what `ktsu validate`/`build`/`start` run): random text, random structures,
 // random step graphs (with cycles and unknown ids), unicode, deep nesting, huge strings,
-// YAML anchor bombs. Every case must end quickly with a report, never a throw.
+// YAML anchor bombs. Every case must end with a report, never a throw. How long the cases take
+// is reported, not asserted: on a busy machine a time limit fails for reasons of its own.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emitBundleModule } from "../../cli/src/build/emit.ts";
 import { compileProject, type CompileResult } from "../../shared/compiler/compile.ts";
 import { createMemoryFs } from "../../shared/compiler/fs.ts";
+import { MAX_NESTING_DEPTH, NESTING_ERROR } from "../../shared/compiler/yaml.ts";
 import { stringify } from "yaml";
 import { report } from "./support/figures.ts";
 
@@ -68,6 +70,7 @@ describe("the compiler on hostile YAML", () => {
       .map((parts) => parts.join(""));
     const text = fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 400 }), soup);
     let cases = 0;
+    let slowest = 0;
     fc.assert(
       fc.property(
         text,
@@ -75,13 +78,13 @@ describe("the compiler on hostile YAML", () => {
         (content, file) => {
           const { result, ms } = compile({ "/p/workflows/w.workflow.yaml": "name: w\npipeline: []\n", [file]: content });
           cases += 1;
-          expect(ms).toBeLessThan(2000);
+          slowest = Math.max(slowest, ms);
           if (!result.ok) expectReported(result);
         },
       ),
       { numRuns: 400, seed: SEED },
     );
-    report("fuzz: compiler, random text", { cases });
+    report("fuzz: compiler, random text", { cases, "slowest (ms)": slowest });
   });
 
   it("random structures in every file kind never throw, and a valid bundle always serializes", () => {
@@ -133,10 +136,10 @@ describe("the compiler on hostile YAML", () => {
         try {
           text = stringify(wf);
         } catch {
-          return; // not representable as YAML
+          fc.pre(false); // not representable as YAML: a skipped case (too many fail the property)
+          return;
         }
-        const { result, ms } = compile({ ...workflow(text), "/p/agents/b.agent.yaml": stringify(other) ?? "" });
-        expect(ms).toBeLessThan(2000);
+        const { result } = compile({ ...workflow(text), "/p/agents/b.agent.yaml": stringify(other) ?? "" });
         if (result.ok) expect(() => emitBundleModule(result.bundle!, result.schemas)).not.toThrow();
         else expectReported(result);
       }),
@@ -199,26 +202,43 @@ describe("the compiler on hostile YAML", () => {
     const { result, ms, heapMb } = compile(workflow(`name: w\n${levels.join("\n")}\npipeline: []\n`));
     expectReported(result);
     expect(result.report.errors[0]!.message).toContain("Excessive alias count indicates a resource exhaustion attack");
-    expect(ms).toBeLessThan(1000);
     expect(heapMb).toBeLessThan(50);
     report("fuzz: billion laughs", { "refused after (ms)": ms, "heap growth (MB)": heapMb });
   });
 
+  // The top-level mapping is level 1, so `params:` followed by n flow mappings is n + 1 levels deep.
+  const paramsNested = (levels: number) => `name: w\nparams: ${"{a: ".repeat(levels - 1)}1${"}".repeat(levels - 1)}\npipeline: []\n`;
+
   it.each([
     ["flow sequences 10 000 deep", `name: w\npipeline: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`],
-    ["flow mappings 50 000 deep", `name: w\nparams: ${"{a: ".repeat(50_000)}1${"}".repeat(50_000)}\npipeline: []\n`],
+    ["flow mappings 50 000 deep", paramsNested(50_000)],
     ["block sequences 3 000 deep", `name: w\npipeline:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i)}- `).join("\n")}x\n`],
-  ])("reports nesting too deep to parse (%s) as an error", (_what, text) => {
-    const { result, ms } = compile(workflow(text));
+    ["one level past the limit", paramsNested(MAX_NESTING_DEPTH + 1)],
+  ])("refuses nesting deeper than the limit (%s) with a clear error and its position", (_what, text) => {
+    const { result } = compile(workflow(text));
     expectReported(result);
-    expect(result.report.errors[0]!.message).toMatch(/Maximum call stack size exceeded/);
-    expect(ms).toBeLessThan(5000);
+    expect(result.report.errors).toHaveLength(1);
+    expect(result.report.errors[0]!.message).toBe(`parse workflow: ${NESTING_ERROR}`);
+    expect(result.report.errors[0]!.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("accepts nesting exactly at the limit", () => {
+    const { result } = compile(workflow(paramsNested(MAX_NESTING_DEPTH)));
+    expect(result.report.errors.map((e) => e.message)).not.toContainEqual(expect.stringContaining(NESTING_ERROR));
+  });
+
+  it("refuses aliases that nest a value deeper than the limit once resolved", () => {
+    // Each anchor is 40 levels deep (under the limit as written) and ends in the previous one.
+    const chain = (i: number) => `a${i}: &a${i} ${"[".repeat(40)}${i === 0 ? "1" : `*a${i - 1}`}${"]".repeat(40)}`;
+    const text = `name: w\n${Array.from({ length: 4 }, (_, i) => chain(i)).join("\n")}\npipeline: []\n`;
+    const { result } = compile(workflow(text));
+    expectReported(result);
+    expect(result.report.errors[0]!.message).toBe(`parse workflow: ${NESTING_ERROR} once aliases are resolved`);
   });
 
   it("takes a 20 MB string in its stride", () => {
     const { result, ms } = compile(workflow(`name: w\ndescription: ${"x".repeat(20_000_000)}\npipeline:\n  - id: a\n    transform: {inputs: []}\n`));
     expect(result.ok).toBe(true);
-    expect(ms).toBeLessThan(5000);
     report("fuzz: 20 MB string", { "compiled in (ms)": ms });
   });
 
@@ -244,14 +264,25 @@ describe("the compiler on hostile YAML", () => {
     expectReported(result);
   });
 
-  // Was a bug (fixed): maxAliasCount bounds how many aliases resolve, not how much they expand
-  // to. 999 aliases of one 10 kB string in a webhook body made a 10 MB bundle from a 20 kB file.
-  it("bounds how much aliases expand: the bundle stays within 100× the YAML", () => {
-    const text = `name: w\ndescription: &big ${"z".repeat(10_000)}\npipeline:\n  - id: a\n    webhook:\n      url: https://example.com/x\n      body:\n${Array.from({ length: 999 }, (_, i) => `        k${i}: *big`).join("\n")}\n`;
+  // Was a bug (fixed): the alias count bounds how many aliases resolve, not how much they expand
+  // to. Aliases of one large string in a webhook body made a bundle hundreds of times the file.
+  // `n` aliases (fewer than the 100 allowed) of a `size`-character string, in a webhook body:
+  const aliasing = (n: number, size: number) =>
+    `name: w\ndescription: &big ${"z".repeat(size)}\npipeline:\n  - id: a\n    webhook:\n      url: https://example.com/x\n      body:\n${Array.from({ length: n }, (_, i) => `        k${i}: *big`).join("\n")}\n`;
+
+  it("bounds how much aliases expand: 99 aliases of a 50 kB string are refused", () => {
+    const text = aliasing(99, 50_000); // ~51 kB of YAML that expands to ~5 MB
     const { result } = compile(workflow(text));
-    if (!result.ok) return; // refusing the file is a fix too
-    const bundle = emitBundleModule(result.bundle!, result.schemas);
-    expect(bundle.length).toBeLessThan(100 * text.length);
+    expectReported(result);
+    const cap = Math.max(1_000_000, 20 * text.length);
+    expect(result.report.errors[0]!.message).toBe(`parse workflow: aliases expand this file to more than ${cap} characters`);
+  });
+
+  it("lets aliases expand a small file up to the floor of the cap: the bundle is written", () => {
+    const text = aliasing(50, 10_000); // ~11 kB of YAML that expands to ~510 kB, under the 1 M floor
+    const { result } = compile(workflow(text));
+    expect(result.ok, JSON.stringify(result.report.errors)).toBe(true);
+    expect(emitBundleModule(result.bundle!, result.schemas).length).toBeGreaterThan(50 * 10_000);
   });
 
   // Was a bug (fixed: our own linear duplicate-key check replaces the `yaml` library's quadratic

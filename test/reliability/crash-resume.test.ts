@@ -68,7 +68,7 @@ describe("crash and resume (ktsu start killed with SIGKILL mid-run)", () => {
     const runId = await api.invoke("crash", { topic: "durability" });
 
     // Kill once the webhook is at the receiver and `second` waits for its second LLM turn.
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 120_000; // a bound for a run that never gets there, generous for a busy machine
     while (!(sink.calls.some((c) => c.path === "/hook") && callsFor("second").length >= 2)) {
       if (Date.now() > deadline) throw new Error(`never reached the kill point: sink ${sink.calls.length}, provider ${fake.calls.length}\n${first.output()}`);
       await sleep(25);
@@ -88,7 +88,7 @@ describe("crash and resume (ktsu start killed with SIGKILL mid-run)", () => {
     children.push(second);
     const restartMs = Date.now() - restartT0;
     api.base = new URL(second.url);
-    const done = await api.waitForRun(runId, 60_000);
+    const done = await api.waitForRun(runId, 120_000);
     const resumedMs = Date.now() - killedAt;
 
     // Every step completed, with its output.

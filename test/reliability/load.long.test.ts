@@ -42,6 +42,7 @@ describe(`load, long: ${ROUNDS} rounds of ${PER_ROUND} invokes + ${PER_ROUND} qu
     it(`round ${round}: every accepted run ends, D1 and the Durable Objects agree, none lost`, async () => {
       fake.reset();
       const result = await runLoad(stack, api, { invokes: PER_ROUND, messages: PER_ROUND, tag: `long${round}`, timeoutMs: 600_000 });
+      expect(result.accepted).toBe(result.invoked); // no invoke was refused under load
       expect(result.lost).toEqual([]);
       expect(result.disagreements).toEqual([]);
       expect(result.complete).toBe(result.accepted + result.queued);

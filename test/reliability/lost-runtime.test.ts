@@ -1,6 +1,6 @@
 // Scenario 2, lost runtime: a runtime that stops heartbeating (its beat interval set to
-// an hour, its provider call hanging) must fail its step within the heartbeat timeout
-// + 5 s, fail the run fast and leave nothing `running`. Then the cron sweep: a run
+// an hour, its provider call hanging) must fail its step once the heartbeat timeout
+// passed, fail the run fast and leave nothing `running`. Then the cron sweep: a run
 // whose alarm was lost is found and re-armed by the scheduled handler.
 // Scenario 8 (part): an MCP server and a webhook target that are not in the gateway's
 // egress allowlist are refused on the runtime's and orchestrator's real code paths.
@@ -19,7 +19,14 @@ import { makeProject } from "./support/project.ts";
 import { SECRETS } from "./support/secrets.ts";
 import { startWithVars } from "./support/stacks.ts";
 
-const HEARTBEAT_TIMEOUT_MS = 2000;
+/**
+ * Long enough that the cron-sweep test can stop the stack before a step's deadline passes even
+ * on a busy machine, short enough to keep the file quick.
+ */
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+const TIMED_OUT = `timed out: no heartbeat from the runtime for ${HEARTBEAT_TIMEOUT_MS / 1000}s`;
+/** How long a run may take to end: a bound for a stuck run, generous for a busy machine. */
+const RUN_WAIT_MS = 120_000;
 
 let fake: FakeProvider;
 let sink: HttpSink;
@@ -70,23 +77,21 @@ afterAll(async () => {
 });
 
 describe("a runtime that stops heartbeating", () => {
-  it("fails its step within the heartbeat timeout + 5 s; the run fails fast and nothing stays running", async () => {
+  it("fails its step once the heartbeat timeout passed; the run fails fast and nothing stays running", async () => {
     fake.reset();
     fake.script({ hang: true }, { hang: true });
     const t0 = Date.now();
     const runId = await api.invoke("lost", {});
-    const done = await api.waitForRun(runId, HEARTBEAT_TIMEOUT_MS + 10_000, 50);
+    const done = await api.waitForRun(runId, RUN_WAIT_MS, 50);
     const failedAfterMs = Date.now() - t0;
     expect(done.run.status).toBe("failed");
     const steps = new Map(done.steps!.map((s) => [s.id, s]));
-    const failed = [...steps.values()].filter((s) => s.error?.includes("timed out: no heartbeat from the runtime for 2s"));
+    const failed = [...steps.values()].filter((s) => s.error?.includes(TIMED_OUT));
     expect(failed.length).toBeGreaterThanOrEqual(1);
-    expect(done.run.error).toMatch(/^agent step "(work|other)" timed out: no heartbeat from the runtime for 2s$/);
-    for (const step of failed) {
-      const ms = Date.parse(step.ended_at!) - Date.parse(step.started_at!);
-      expect(ms).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 100);
-      expect(ms).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + 5000);
-    }
+    expect(done.run.error).toBe(`agent step "${failed[0]!.id}" ${TIMED_OUT}`);
+    // Not before the timeout. (That the alarm is set for the deadline itself, not the later
+    // watchdog, is checked without a clock in test/workers/orchestrator/execution.test.ts.)
+    for (const step of failed) expect(Date.parse(step.ended_at!) - Date.parse(step.started_at!)).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 100);
     // Fail-fast: the sibling is failed too (timed out or cancelled), the dependent never started.
     for (const id of ["work", "other"]) expect(steps.get(id)!.status).toBe("failed");
     expect(steps.get("after")?.status ?? "pending").toBe("pending");
@@ -97,13 +102,23 @@ describe("a runtime that stops heartbeating", () => {
   });
 });
 
+/**
+ * Starts a run that hangs like the lost one and waits until its heartbeat timeout fails it: proof
+ * that alarms fire and that a deadline set before it has passed, without guessing a sleep.
+ */
+async function witnessTimeout(): Promise<void> {
+  fake.script({ hang: true }, { hang: true });
+  const witness = await api.waitForRun(await api.invoke("lost", {}), RUN_WAIT_MS, 50);
+  expect(witness.run.error).toContain(TIMED_OUT);
+}
+
 describe("the cron sweep", () => {
   it("finds a running run whose alarm was lost and re-arms it, and the run then ends", async () => {
     fake.reset();
     fake.script({ hang: true }, { hang: true });
     const runId = await api.invoke("lost", {});
     // Both steps are dispatched; stop the stack before their heartbeat deadline passes.
-    for (let i = 0; i < 100 && fake.calls.length < 2; i++) await sleep(20);
+    for (const deadline = Date.now() + RUN_WAIT_MS; fake.calls.length < 2 && Date.now() < deadline; ) await sleep(20);
     expect(fake.calls.length).toBe(2);
     await stack.dispose();
     try {
@@ -114,14 +129,15 @@ describe("the cron sweep", () => {
       await start();
     }
 
-    // Nothing wakes the run: well past its heartbeat deadline, it is still running.
-    await sleep(HEARTBEAT_TIMEOUT_MS + 1500);
+    // Nothing wakes the run: once a later run's heartbeat deadline has passed (and failed it), it is still running.
+    await witnessTimeout();
     expect((await api.run(runId)).run.status).toBe("running");
 
     const orchestrator = await stack.worker("orchestrator");
     // A run that changed less than two minutes ago is not stale yet: the sweep leaves it alone.
     await orchestrator.scheduled({ cron: "*/5 * * * *" });
-    await sleep(500);
+    // An alarm the sweep had set would fire at once; a later run's whole timeout is ample proof it did not.
+    await witnessTimeout();
     expect((await api.run(runId)).run.status).toBe("running");
 
     // Two minutes later (the D1 mirror's clock moved back), the sweep re-arms the alarm.
@@ -131,10 +147,10 @@ describe("the cron sweep", () => {
     const t0 = Date.now();
     const outcome = await orchestrator.scheduled({ cron: "*/5 * * * *" });
     expect(outcome.outcome).toBe("ok");
-    const done = await api.waitForRun(runId, 10_000, 50);
+    const done = await api.waitForRun(runId, RUN_WAIT_MS, 50);
     const sweptMs = Date.now() - t0;
     expect(done.run.status).toBe("failed");
-    expect(done.run.error).toMatch(/timed out: no heartbeat from the runtime for 2s/);
+    expect(done.run.error).toContain(TIMED_OUT);
     expect(done.steps!.some((s) => s.status === "running")).toBe(false);
     report("cron sweep", { "sweep → lost-alarm run ended (s)": sweptMs / 1000 });
   });
@@ -145,7 +161,7 @@ describe("egress outside the allowlist, from the real code paths", () => {
     fake.reset();
     const before = liar.requests.length;
     const runId = await api.invoke("liar", { case: "denied" });
-    const done = await api.waitForRun(runId, 15_000);
+    const done = await api.waitForRun(runId, RUN_WAIT_MS);
     expect(done.run.status).toBe("failed");
     const step = done.steps!.find((s) => s.id === "use")!;
     expect(step.error).toContain("discover tools from liar");
@@ -159,7 +175,7 @@ describe("egress outside the allowlist, from the real code paths", () => {
   it("a webhook target the allowlist does not name is refused and never contacted", async () => {
     const before = sink.calls.length;
     const runId = await api.invoke("hook", {});
-    const done = await api.waitForRun(runId, 15_000);
+    const done = await api.waitForRun(runId, RUN_WAIT_MS);
     expect(done.run.status).toBe("failed");
     expect(done.run.error).toBe(`webhook POST ${sink.url}/plain: host "${new URL(sink.url).host}" is not in the egress allowlist`);
     expect(sink.calls.length).toBe(before);

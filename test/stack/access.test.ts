@@ -79,7 +79,8 @@ describe("the hello example end to end on the local stack", () => {
     const res = await fetch(url("/invoke/hello"), { method: "POST", body: JSON.stringify({ name: "Kyle" }) });
     const { run_id } = (await res.json()) as { run_id: string };
     let envelope: { status: string; steps: Array<{ output: unknown }>; totals: { llm_calls: number } } | undefined;
-    for (let i = 0; i < 200; i++) {
+    // Until the run ends; the bound (2 min) is for a run that never does, generous for a busy machine.
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
       envelope = (await (await fetch(url(`/runs/${run_id}/envelope`), { headers: bearer(ADMIN) })).json()) as typeof envelope;
       if (envelope!.status !== "running") break;
       await new Promise((r) => setTimeout(r, 50));

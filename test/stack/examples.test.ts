@@ -113,7 +113,8 @@ describe("examples, offline, through ktsu invoke --wait", () => {
           resolve(match[1]!);
         }
       }, 100);
-      setTimeout(() => reject(new Error(`no approval printed:\n${waiting.stdout()}`)), 30_000);
+      // A bound for a run that never asks, generous for a busy machine.
+      setTimeout(() => reject(new Error(`no approval printed:\n${waiting.stdout()}`)), 120_000);
     });
     const listed = await ktsu(["approvals"], started.stack.url).done;
     expect(listed.stdout).toContain("delete");
@@ -126,31 +127,51 @@ describe("examples, offline, through ktsu invoke --wait", () => {
 
   it("queue starts one run per Idempotency-Key", async () => {
     const { started, sink } = await startExample("queue");
-    const body = JSON.stringify({
-      order_id: "1001",
-      items: [
-        { sku: "tea", qty: 2 },
-        { sku: "cup", qty: 1 },
-      ],
-    });
-    const send = () => fetch(new URL("/enqueue/ingest", started.stack.url), { method: "POST", headers: { "idempotency-key": "order-1001" }, body });
-    const { run_id } = (await (await send()).json()) as { run_id: string };
-    await send();
-    let status = "";
-    for (let i = 0; i < 100 && status !== "complete"; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const res = await fetch(new URL(`/runs/${run_id}`, started.stack.url));
-      status = res.status === 200 ? ((await res.json()) as { run: { status: string } }).run.status : "";
-    }
-    expect(status).toBe("complete");
-    await new Promise((r) => setTimeout(r, 1500));
+    const order = (id: string) =>
+      JSON.stringify({
+        order_id: id,
+        items: [
+          { sku: "tea", qty: 2 },
+          { sku: "cup", qty: 1 },
+        ],
+      });
+    const send = async (id: string) => {
+      const res = await fetch(new URL("/enqueue/ingest", started.stack.url), {
+        method: "POST",
+        headers: { "idempotency-key": `order-${id}` },
+        body: order(id),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { run_id: string }).run_id;
+    };
+    const first = await send("1001");
+    expect(await send("1001")).toBe(first); // the retry names the same run
+    // A later order: the queue hands messages over in order, so once its run is complete the
+    // retried message has been handled too, and a second run of order 1001 would exist by now.
+    const later = await send("1002");
+    expect(await runStatus(started.stack.url, first)).toBe("complete");
+    expect(await runStatus(started.stack.url, later)).toBe("complete");
     const { stdout } = await ktsu(["runs", "--workflow", "ingest"], started.stack.url).done;
-    expect(
-      stdout
-        .trim()
-        .split("\n")
-        .filter((l) => l.includes("ingest")),
-    ).toHaveLength(1);
-    expect(sink.calls.map((c) => [c.path, JSON.parse(c.body)])).toEqual([["/hook/orders/1001", { order_id: "1001", skus: ["tea", "cup"], units: 3 }]]);
+    const listed = stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("ingest"));
+    expect(listed).toHaveLength(2);
+    expect(listed.filter((l) => l.includes(first))).toHaveLength(1);
+    expect(sink.calls.map((c) => [c.path, JSON.parse(c.body)])).toEqual([
+      ["/hook/orders/1001", { order_id: "1001", skus: ["tea", "cup"], units: 3 }],
+      ["/hook/orders/1002", { order_id: "1002", skus: ["tea", "cup"], units: 3 }],
+    ]);
   });
 });
+
+/** Polls `GET /runs/{id}` until the run is no longer pending or running (the queue starts it); its status. */
+async function runStatus(base: URL, runId: string): Promise<string> {
+  const deadline = Date.now() + 120_000; // a bound for a run that never ends, generous for a busy machine
+  for (;;) {
+    const res = await fetch(new URL(`/runs/${runId}`, base));
+    const status = res.status === 200 ? ((await res.json()) as { run: { status: string } }).run.status : "";
+    if ((status !== "" && status !== "pending" && status !== "running") || Date.now() > deadline) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -163,10 +163,9 @@ describe("ktsu invoke --wait and approvals", () => {
   });
 
   it("with --no-block-on-approval, stops at the pending approval with exit 2", async () => {
-    const started = Date.now();
+    // The fake run is decided and completes 400 ms later: a CLI that waited would see that and exit 0.
     const r = await ktsu(["invoke", "approval", "--wait", "--no-block-on-approval"], { KTSU_ORCHESTRATOR_URL: url });
     expect(r.code).toBe(2);
-    expect(Date.now() - started).toBeLessThan(5000);
     // The URL came from the environment, so the printed commands need no --orchestrator.
     expect(r.stdout).toContain(`  approve: ktsu approve ${RUN} write\n`);
     expect(r.stdout).toContain(`run ${RUN} is waiting for a human decision; not waiting (--no-block-on-approval)`);

@@ -2,6 +2,11 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Message, Usage } from "@anthropic-ai/sdk/resources/messages/messages";
+import type { ErrorResponse } from "@anthropic-ai/sdk/resources/shared";
+import type { ChatCompletion, ChatCompletionMessageToolCall } from "openai/resources/chat/completions/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import type { ErrorObject } from "openai/resources/shared";
 import { SCHEMA_MARKER, startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
 
 let fake: FakeProvider;
@@ -33,7 +38,8 @@ function openaiBody(extra: Record<string, unknown> = {}) {
   return { model: "gpt-test", messages: [{ role: "user", content: "Say hello to Kyle" }], ...extra };
 }
 
-// Bodies are checked with expect(), so let json() be untyped like a plain JS client.
+// Bodies are checked with expect(), so let json() be untyped like a plain JS client. The expected
+// shapes are typed with the official SDKs' types (`satisfies`), so they are the real APIs' shapes.
 // biome-ignore lint/suspicious/noExplicitAny: the tests read provider replies as a plain JavaScript client would
 type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };
 
@@ -48,6 +54,11 @@ function post(path: string, body: unknown, headers: Record<string, string>, sign
     signal,
   });
 }
+/** Anthropic's usage object with the token counts given and the fields the fake does not model. */
+function anthropicUsage(tokens: Pick<Usage, "input_tokens" | "output_tokens" | "cache_creation_input_tokens" | "cache_read_input_tokens">): Usage {
+  return { ...tokens, cache_creation: null, inference_geo: null, output_tokens_details: null, server_tool_use: null, service_tier: "standard", speed: null };
+}
+
 const anthropicCall = (body: unknown = anthropicBody(), headers: Record<string, string> = ANTHROPIC_HEADERS) => post("/v1/messages", body, headers);
 const openaiCall = (body: unknown = openaiBody(), headers: Record<string, string> = OPENAI_HEADERS) => post("/v1/chat/completions", body, headers);
 
@@ -63,16 +74,14 @@ describe("Anthropic Messages API", () => {
       type: "message",
       role: "assistant",
       model: "claude-test",
-      content: [{ type: "text", text: "hi there" }],
+      content: [{ type: "text", text: "hi there", citations: null }],
+      container: null,
+      diagnostics: null,
+      stop_details: null,
       stop_reason: "end_turn",
       stop_sequence: null,
-      usage: {
-        input_tokens: 12,
-        output_tokens: 3,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-      },
-    });
+      usage: anthropicUsage({ input_tokens: 12, output_tokens: 3, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }),
+    } satisfies Message);
   });
 
   it("maps scripted tool calls to tool_use blocks", async () => {
@@ -86,10 +95,10 @@ describe("Anthropic Messages API", () => {
     const body = await (await anthropicCall()).json();
     expect(body.stop_reason).toBe("tool_use");
     expect(body.content).toEqual([
-      { type: "text", text: "Looking it up." },
-      { type: "tool_use", id: "toolu_given", name: "kv_get", input: { key: "a" } },
-      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "kv_set", input: { key: "b", value: { n: 1 } } },
-    ]);
+      { type: "text", text: "Looking it up.", citations: null },
+      { type: "tool_use", id: "toolu_given", name: "kv_get", input: { key: "a" }, caller: { type: "direct" } },
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "kv_set", input: { key: "b", value: { n: 1 } }, caller: { type: "direct" } },
+    ] satisfies Message["content"]);
   });
 
   it("accepts the path without /v1 and honours a scripted stop_reason", async () => {
@@ -113,7 +122,8 @@ describe("Anthropic Messages API", () => {
       expect(body).toEqual({
         type: "error",
         error: { type: "authentication_error", message: expect.any(String) },
-      });
+        request_id: null,
+      } satisfies ErrorResponse);
     }
     const ok = await (await anthropicCall()).json();
     expect(ok.content[0].text).toBe("kept");
@@ -135,12 +145,7 @@ describe("Anthropic Messages API", () => {
   it("reports cache token usage", async () => {
     fake.script({ text: "x", usage: { input_tokens: 5, output_tokens: 2, cache_read_tokens: 100, cache_write_tokens: 40 } });
     const body = await (await anthropicCall()).json();
-    expect(body.usage).toEqual({
-      input_tokens: 5,
-      output_tokens: 2,
-      cache_creation_input_tokens: 40,
-      cache_read_input_tokens: 100,
-    });
+    expect(body.usage).toEqual(anthropicUsage({ input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 40, cache_read_input_tokens: 100 }));
   });
 
   it("estimates usage from characters when not scripted", async () => {
@@ -167,7 +172,7 @@ describe("OpenAI Chat Completions API", () => {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: "hi there" },
+          message: { role: "assistant", content: "hi there", refusal: null },
           logprobs: null,
           finish_reason: "stop",
         },
@@ -178,7 +183,7 @@ describe("OpenAI Chat Completions API", () => {
         total_tokens: 15,
         prompt_tokens_details: { cached_tokens: 0 },
       },
-    });
+    } satisfies ChatCompletion);
   });
 
   it("maps scripted tool calls with JSON-string arguments", async () => {
@@ -193,7 +198,7 @@ describe("OpenAI Chat Completions API", () => {
       id: expect.stringMatching(/^call_/),
       type: "function",
       function: { name: "kv_get", arguments: expect.any(String) },
-    });
+    } satisfies ChatCompletionMessageToolCall);
     expect(JSON.parse(call.function.arguments)).toEqual({ key: "a", n: [1, 2] });
   });
 
@@ -213,7 +218,7 @@ describe("OpenAI Chat Completions API", () => {
       const res = await openaiCall(openaiBody(), headers);
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({
-        error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "invalid_api_key" },
+        error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "invalid_api_key" } satisfies ErrorObject,
       });
     }
   });
@@ -235,7 +240,7 @@ describe("OpenAI Chat Completions API", () => {
       completion_tokens: 2,
       total_tokens: 107,
       prompt_tokens_details: { cached_tokens: 100 },
-    });
+    } satisfies CompletionUsage);
   });
 });
 
@@ -251,13 +256,13 @@ describe("scripted failures", () => {
     const a = await anthropicCall();
     expect(a.status).toBe(429);
     expect(a.headers.get("retry-after")).toBe("7");
-    expect(await a.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: "slow down" } });
+    expect(await a.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: "slow down" }, request_id: null } satisfies ErrorResponse);
 
     const o = await openaiCall();
     expect(o.status).toBe(429);
     expect(o.headers.get("retry-after")).toBe("7");
     expect(await o.json()).toEqual({
-      error: { message: "slow down", type: "rate_limit_exceeded", param: null, code: "rate_limit_exceeded" },
+      error: { message: "slow down", type: "rate_limit_exceeded", param: null, code: "rate_limit_exceeded" } satisfies ErrorObject,
     });
   });
 
@@ -315,9 +320,8 @@ describe("scripted failures", () => {
     });
     // Wait until the server has the request before closing.
     while (other.calls.length === 0) await new Promise((r) => setTimeout(r, 10));
-    const started = Date.now();
+    // The request hangs forever: a close() that waited for it would never return (the test would time out).
     await other.close();
-    expect(Date.now() - started).toBeLessThan(1000);
     await expect(pending).rejects.toThrow();
   });
 });

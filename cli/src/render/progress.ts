@@ -2,6 +2,7 @@
 // step as it settles, approvals with the commands that decide them, and the
 // state the command needs to pick its exit code.
 
+import type { RunEventType } from "../../../shared/contracts/events.ts";
 import type { RunEvent } from "../../../shared/contracts/records.ts";
 import { compactJson, shellQuote, shortDuration, usd } from "./format.ts";
 import { plain, type Style } from "./style.ts";
@@ -23,15 +24,32 @@ export interface ProgressOptions {
   style?: Style;
 }
 
-const SETTLED: Record<string, string> = {
+type SettledStatus = "complete" | "failed" | "skipped" | "cancelled" | "needs_human";
+
+/**
+ * Every event type: the step status it settles a step with, or null when it settles none (the
+ * switch in `onEvent` prints those). Keyed on `RunEventType`, so a new event type fails the
+ * typecheck here until the CLI knows what to print for it.
+ */
+const SETTLES: Readonly<Record<RunEventType, SettledStatus | null>> = {
+  run_started: null,
+  step_started: null,
   step_completed: "complete",
-  step_failed: "failed",
   step_skipped: "skipped",
+  step_failed: "failed",
   step_cancelled: "cancelled",
   step_needs_human: "needs_human",
+  step_redispatched: null,
+  approval_pending: null,
+  approval_decided: null,
+  approval_timed_out: null,
+  run_resumed: null,
+  run_needs_human: null,
+  run_completed: null,
+  run_failed: null,
 };
 
-const SYMBOL: Record<string, [string, "green" | "red" | "yellow" | "gray"]> = {
+const SYMBOL: Record<SettledStatus, [string, "green" | "red" | "yellow" | "gray"]> = {
   complete: ["✔", "green"],
   failed: ["✖", "red"],
   skipped: ["↷", "yellow"],
@@ -87,7 +105,7 @@ export class RunProgress {
       this.pending.set(step, { stepId: step, tool: "ktsu_needs_human", arguments: undefined, human: true });
       return this.decisionLines(sub.step, `step ${step}: sub-run ${sub.run} step ${sub.step} asks for a human review (ktsu_needs_human)`, sub.run);
     }
-    const settled = SETTLED[event.type];
+    const settled = SETTLES[event.type];
     if (settled) {
       this.running.delete(step);
       this.settledSteps += settled === "needs_human" ? 0 : 1;
@@ -148,8 +166,15 @@ export class RunProgress {
         this.error = str(data.error);
         this.endedAt = event.created_at;
         return [];
+      case "step_completed":
+      case "step_skipped":
+      case "step_failed":
+      case "step_cancelled":
+      case "step_needs_human":
+        return []; // printed above, from SETTLES
       default:
-        return [];
+        // Every known type has a case (a new one fails the typecheck here); an unknown one prints nothing.
+        return ignore(event.type);
     }
   }
 
@@ -170,15 +195,20 @@ export class RunProgress {
     return [this.style.paint("yellow", headline), `  approve: ${this.command("approve", step, runId)}`, `  reject:  ${this.command("reject", step, runId)}`];
   }
 
-  private stepLine(step: string, status: string, data: Record<string, unknown>): string {
+  private stepLine(step: string, status: SettledStatus, data: Record<string, unknown>): string {
     const executed = status !== "skipped" && status !== "cancelled";
     const duration = executed ? shortDuration(num(data.duration_ms)) : "-";
     const cost = executed ? usd(num(data.cost_usd)) : "-";
     const error = str(data.error);
-    const [symbol, color] = SYMBOL[status] ?? ["·", "gray"];
+    const [symbol, color] = SYMBOL[status];
     const head = this.style.enabled ? `${this.style.paint(color, symbol)} ` : "step ";
     const statusText = this.style.paint(color, status.padEnd(11));
     const line = `${head}${step.padEnd(16)}  ${statusText}  ${duration.padStart(8)}  ${cost}`;
     return error && status !== "needs_human" ? `${line}  ${this.style.paint("red", `error: ${error}`)}` : line.trimEnd();
   }
+}
+
+/** The `default` of an exhaustive switch: only an event type no case names reaches it. */
+function ignore(_type: never): string[] {
+  return [];
 }

@@ -118,7 +118,7 @@ export async function startChild(options: { projectDir: string; stateDir: string
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ktsu start printed no URL:\n${output}`)), options.timeoutMs ?? 90_000);
+    const timer = setTimeout(() => reject(new Error(`ktsu start printed no URL:\n${output}`)), options.timeoutMs ?? 240_000); // starting on a busy machine is slow
     const look = () => {
       const match = /orchestrator listening on (http:\/\/\S+)/.exec(output);
       if (match) {

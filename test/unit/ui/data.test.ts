@@ -3,8 +3,10 @@ import { costSeries, ticks } from "../../../ui/src/cost.ts";
 import { duration, usd } from "../../../ui/src/format.ts";
 import { liveStatuses } from "../../../ui/src/live.ts";
 import { parseRoute, runHref, runsHref } from "../../../ui/src/route.ts";
-import { reservedSignal, wasCancelled } from "../../../ui/src/signals.ts";
-import type { RunEventType } from "../../../shared/contracts/events.ts";
+import { SIGNAL_MEANINGS, reservedSignal, wasCancelled } from "../../../ui/src/signals.ts";
+import { RUN_EVENT_TYPES, type RunEventType } from "../../../shared/contracts/events.ts";
+import type { ReservedSignalField, StepRecord } from "../../../shared/contracts/records.ts";
+import { CONFIDENCE_BELOW_THRESHOLD, FATAL_FLAGS } from "../../../workers/orchestrator/src/engine/reserved-fields.ts";
 import type { RunEvent } from "../../../ui/src/types.ts";
 
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
@@ -97,6 +99,25 @@ describe("live statuses from events", () => {
   });
 });
 
+describe("live statuses for every event type", () => {
+  it("every event type the orchestrator records announces a status of its step or of the run", () => {
+    for (const type of RUN_EVENT_TYPES) {
+      const live = liveStatuses([event(1, 0, type, "s")], { steps: new Map() });
+      const announced = live.steps.get("s") ?? live.run;
+      expect(announced, type).toBeDefined();
+    }
+  });
+
+  it("a re-dispatched step and a timed-out approval leave the step running until its next event", () => {
+    const redispatched = [event(1, 0, "step_started", "a"), event(2, 1, "step_redispatched", "a", { attempt: 2, from_turn: 1 })];
+    expect(liveStatuses(redispatched, { steps: new Map() }).steps.get("a")).toBe("running");
+    const timedOut = [event(1, 0, "approval_pending", "b", { tool_name: "kv_set" }), event(2, 1, "approval_timed_out", "b")];
+    expect(liveStatuses(timedOut, { steps: new Map() }).steps.get("b")).toBe("running");
+    const thenFailed = [...timedOut, event(3, 2, "step_failed", "b", { status: "failed" })];
+    expect(liveStatuses(thenFailed, { steps: new Map() }).steps.get("b")).toBe("failed");
+  });
+});
+
 describe("hash routes", () => {
   it("parses the runs list with its filters", () => {
     expect(parseRoute("")).toEqual({ page: "runs", workflow: "", status: "" });
@@ -118,18 +139,31 @@ describe("hash routes", () => {
   });
 });
 
-describe("reserved signals in step errors", () => {
-  it("names the ktsu_* field behind each reserved error text", () => {
-    expect(reservedSignal("needs_human_review")?.field).toBe("ktsu_needs_human");
-    expect(reservedSignal("agent step failed: injection attempt detected")?.field).toBe("ktsu_injection_attempt");
-    expect(reservedSignal("confidence below threshold")?.field).toBe("ktsu_confidence");
-    expect(reservedSignal('output missing required field "x"')).toBeNull();
-    expect(reservedSignal(undefined)).toBeNull();
+describe("what stopped a step", () => {
+  // The fields the orchestrator acts on, from the code that acts on them.
+  const producedFields = [...FATAL_FLAGS.map(([field]) => field), "ktsu_confidence"];
+
+  it("explains every reserved field the orchestrator stops a step for, and no other", () => {
+    expect(Object.keys(SIGNAL_MEANINGS).sort()).toEqual([...producedFields].sort());
+    for (const field of Object.keys(SIGNAL_MEANINGS) as ReservedSignalField[]) {
+      expect(reservedSignal({ signal: field })).toEqual({ field, meaning: SIGNAL_MEANINGS[field] });
+      expect(SIGNAL_MEANINGS[field]).toMatch(/\S/);
+    }
   });
 
-  it("recognises fail-fast cancellations", () => {
-    expect(wasCancelled("cancelled: the run ended (failed)")).toBe(true);
-    expect(wasCancelled("webhook failed")).toBe(false);
+  it("reads the typed field, never the error text: a step without it shows no signal", () => {
+    for (const error of [...FATAL_FLAGS.map(([, text]) => text), CONFIDENCE_BELOW_THRESHOLD]) {
+      const step: Partial<StepRecord> = { status: "failed", error: `agent step failed: ${error}` };
+      expect(reservedSignal(step)).toBeNull();
+    }
+    expect(reservedSignal({})).toBeNull();
+  });
+
+  it("knows a cancelled step by its typed field only", () => {
+    expect(wasCancelled({ cancelled: { run_status: "failed" } })).toBe(true);
+    const failedOnItsOwn: Partial<StepRecord> = { status: "failed", error: "cancelled: the run ended (failed)" };
+    expect(wasCancelled(failedOnItsOwn)).toBe(false);
+    expect(wasCancelled({})).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { GROUP } from "../../support/project-order.ts";
 import { PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
 
 /** Credentials the tests give the gateway; no response or log line may contain them. */
@@ -30,10 +31,13 @@ export default defineConfig({
   ],
   test: {
     name: "gateway",
+    sequence: { groupOrder: GROUP.gateway },
     include: ["**/*.test.ts"],
     globalSetup: ["./global-setup.ts"],
     setupFiles: ["./setup.ts"],
-    testTimeout: 20_000,
+    // A bound for a stuck test, not a speed limit: workerd on a busy machine is slow.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // One fake provider with one reply queue serves the project: files run one at a time.
     fileParallelism: false,
   },

@@ -137,7 +137,7 @@ describe("a lost runtime", () => {
     const runId = await start("agent-free", {
       script: script({ checkpoint_turns: 2, hang: true, heartbeat: false, on_resume: { echo: true } }),
     });
-    const view = await settled(runId, 20_000);
+    const view = await settled(runId);
     expect(view.run.status).toBe("complete");
     const request = (step(view, "a").output as { request: { is_resume: boolean; messages: unknown[]; attempt: number } }).request;
     expect(request.is_resume).toBe(true);

@@ -4,6 +4,20 @@ import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, get, script, settled, sinkCalls, sinkDelay, sinkStatus, start, step, type RunView } from "./helpers.ts";
 
+/** How many runs D1 holds under an idempotency key. */
+async function runRowsFor(key: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/**
+ * How many times the sink received a webhook step's request: a redelivered message that started
+ * its run again would send it again. (A second D1 row is impossible: the run id derives from the key.)
+ */
+async function deliveries(runId: string, stepId: string): Promise<number> {
+  return (await sinkCalls()).filter((c) => c.headers["idempotency-key"] === `${runId}/${stepId}`).length;
+}
+
 describe("a run survives its Durable Object being evicted", () => {
   it("an agent step in flight completes after the eviction (state reloaded from storage)", async () => {
     const runId = await start("parallel", { script_a: script({ output: { a: 1 }, delay_ms: 800 }), script_b: script({ output: { b: 2 } }) });
@@ -36,20 +50,21 @@ describe("a run survives its Durable Object being evicted", () => {
 describe("queue-triggered runs", () => {
   it("a message starts a run with the same validation, and redelivery never creates a second run", async () => {
     const key = `order-${crypto.randomUUID()}`;
-    const message = { workflow: "conditions", params: { flag: true }, idempotency_key: key };
-    await env.RUN_QUEUE.send(message);
-    await env.RUN_QUEUE.send(message);
+    const message = { workflow: "webhook", params: { n: 1 }, idempotency_key: key };
+    const later = `later-${crypto.randomUUID()}`;
+    // The message, its redelivery, then another message: the consumer takes a batch's messages
+    // in order, so once the later message's run has ended the redelivery has long been handled.
+    await env.RUN_QUEUE.sendBatch([message, message, { workflow: "webhook", params: { n: 2 }, idempotency_key: later }].map((body) => ({ body })));
     const runId = await runIdFor(key);
     const view = await eventually(async () => {
       const { status, body } = await get<RunView>(`/runs/${runId}`);
       return status === 200 && body.run.status === "complete" ? body : undefined;
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
-    expect(step(view, "gated").status).toBe("complete");
-    // Give the second delivery time to be processed, then count.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
-    expect(rows?.n).toBe(1);
+    expect(step(view, "notify").status).toBe("complete");
+    await settled(await runIdFor(later));
+    expect(await runRowsFor(key)).toBe(1);
+    expect(await deliveries(runId, "notify")).toBe(1);
   });
 
   it("an invalid message is acknowledged and recorded as a failed run, not retried", async () => {
@@ -106,9 +121,9 @@ describe("the cron sweep", () => {
     });
     await env.DB.prepare("UPDATE runs SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?").bind(runId).run();
     const { sweepStaleRuns } = await import("../../../workers/orchestrator/src/sweep.ts");
-    await new Promise((resolve) => setTimeout(resolve, 1600)); // past the heartbeat deadline
     const result = await sweepStaleRuns(env);
     expect(result.rearmed).toBeGreaterThanOrEqual(1);
+    // Without an alarm nothing would ever fail the run; the re-armed one does, at the heartbeat deadline.
     const view = await settled(runId);
     expect(view.run.status).toBe("failed");
     expect(view.run.error).toMatch(/no heartbeat/);
@@ -138,8 +153,7 @@ describe("secret params at rest", () => {
 describe("POST /enqueue/{workflow}", () => {
   it("checks like /invoke, queues the run, and a retried enqueue with the same Idempotency-Key starts one run", async () => {
     const key = `enq-${crypto.randomUUID()}`;
-    const send = () =>
-      SELF.fetch("https://ktsu.test/enqueue/conditions", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ flag: true }) });
+    const send = () => SELF.fetch("https://ktsu.test/enqueue/webhook", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ n: 3 }) });
     const first = await send();
     expect(first.status).toBe(202);
     const body = (await first.json()) as { run_id: string; status: string };
@@ -150,9 +164,17 @@ describe("POST /enqueue/{workflow}", () => {
       return status === 200 && v.run.status === "complete" ? v : undefined;
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
-    expect(rows?.n).toBe(1);
+    // Another enqueue after the retried one: once its run exists, the queue has handled both of ours.
+    const later = `enq-later-${crypto.randomUUID()}`;
+    const after = await SELF.fetch("https://ktsu.test/enqueue/webhook", {
+      method: "POST",
+      headers: { "idempotency-key": later },
+      body: JSON.stringify({ n: 4 }),
+    });
+    expect(after.status).toBe(202);
+    await settled(await runIdFor(later));
+    expect(await runRowsFor(key)).toBe(1);
+    expect(await deliveries(body.run_id, "notify")).toBe(1);
     const refused = await SELF.fetch("https://ktsu.test/enqueue/agent-strict", { method: "POST", body: "{}" });
     expect(refused.status).toBe(422);
   });

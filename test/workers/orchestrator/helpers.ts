@@ -30,8 +30,14 @@ export interface RunView {
   steps: StepRecord[] | null;
 }
 
+/**
+ * How long a wait for a signal may take before the test fails: a bound for something that never
+ * happens, generous because a busy machine (workerd under load) is slow, never a speed limit.
+ */
+export const WAIT_MS = 60_000;
+
 /** Polls `GET /runs/{id}` until the run leaves `running`. */
-export async function settled(runId: string, timeoutMs = 15_000): Promise<RunView> {
+export async function settled(runId: string, timeoutMs = WAIT_MS): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { status, body } = await get<RunView>(`/runs/${encodeURIComponent(runId)}`);
@@ -80,7 +86,7 @@ export async function sinkDelay(path: string, ms: number): Promise<void> {
 }
 
 /** Polls until `check` returns a value (not undefined). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

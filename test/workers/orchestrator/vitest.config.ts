@@ -1,9 +1,11 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { GROUP } from "../../support/project-order.ts";
 import { auxWorker, DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
 
 const main = { worker: "orchestrator", project: "orchestrator" } as const;
+const HEARTBEAT_TIMEOUT_MS = 4000;
 
 // The orchestrator runs as the main Worker; the runtime is the scripted test double
 // (the runtime contract, no LLM); gateway and tools are the real bundles.
@@ -23,7 +25,10 @@ export default defineConfig({
             SINK_TOKEN: "sink-token-4f9a2c",
             API_TOKEN: "api-token-secret-77d1e0",
             INVOKE_SECRET: "invoke-secret-9b3e",
-            KTSU_HEARTBEAT_TIMEOUT_MS: "1500",
+            // Short so heartbeat-timeout tests end soon, long enough (20 of the test runtime's
+            // 200 ms heartbeats) that a busy machine does not time out a healthy step. It must
+            // stay under the run's 10 s watchdog (execution.test.ts tells the two apart).
+            KTSU_HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
             KTSU_STATE_KEY: "q5n2M8i3w0Yb7+GsWcYk1Jr9oQmZl6Ue4T1hXvA0dN8=",
             // Test-only faults (run/test-faults.ts), armed only for run ids with this prefix (engine-repair.test.ts).
             KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-",
@@ -39,9 +44,12 @@ export default defineConfig({
   ],
   test: {
     name: "orchestrator",
+    sequence: { groupOrder: GROUP.orchestrator },
     include: ["**/*.test.ts"],
     setupFiles: ["./setup.ts"],
     globalSetup: ["./global-setup.ts"],
-    testTimeout: 20_000,
+    // A bound for a stuck test (waits inside are bounded by helpers.ts WAIT_MS), not a speed limit.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -95,7 +95,7 @@ export async function checkpoints(runId: string): Promise<CheckpointPayload[]> {
 }
 
 /** Polls the recording orchestrator until the step's callback arrived. */
-export async function callbackFor(runId: string, timeoutMs = 15_000): Promise<CallbackPayload & { at: number }> {
+export async function callbackFor(runId: string, timeoutMs = 60_000): Promise<CallbackPayload & { at: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = (await records(runId)).find((r) => r.kind === "callback");

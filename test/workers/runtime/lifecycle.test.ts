@@ -7,8 +7,6 @@ import { heartbeats, invokeRequest, kvServer, newRunId, providerCalls, records, 
 
 beforeEach(resetProvider);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface SinkCall {
   method: string;
   path: string;
@@ -156,7 +154,8 @@ describe("re-dispatch after an eviction", () => {
 describe("heartbeats", () => {
   it("beats while a slow LLM reply is pending and stops before the callback", async () => {
     const runId = newRunId("beat");
-    await scriptProvider({ text: '{"answer": "slow"}', delay_ms: 1200 });
+    // Heartbeats every 200 ms (the project's KTSU_HEARTBEAT_INTERVAL_MS): a 2 s reply sees several.
+    await scriptProvider({ text: '{"answer": "slow"}', delay_ms: 2000 });
     const callback = await runAgent(invokeRequest(runId, { step_id: "slow.0" }));
     const beats = await heartbeats(runId);
     expect(beats.length).toBeGreaterThanOrEqual(4);
@@ -164,7 +163,12 @@ describe("heartbeats", () => {
       expect(beat).toMatchObject({ runtime_id: "rt-test", active: [{ run_id: runId, step_id: "slow.0" }] });
       expect(beat.at).toBeLessThanOrEqual(callback.at);
     }
-    await sleep(500);
+    // Another slow step afterwards: while its own heartbeats are seen, none names the first step,
+    // so the first step's heartbeats stopped (rather than merely not having come yet).
+    const later = newRunId("beat-later");
+    await scriptProvider({ text: '{"answer": "slow"}', delay_ms: 2000 });
+    await runAgent(invokeRequest(later, { step_id: "slow.0" }));
+    expect((await heartbeats(later)).length).toBeGreaterThanOrEqual(4);
     expect(await heartbeats(runId)).toHaveLength(beats.length);
   });
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import type { LegacyWorkerOptions } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { GROUP } from "../../support/project-order.ts";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { blockEgress } from "../../../cli/src/stack/stack.ts";
 import { auxWorker, DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
@@ -55,9 +56,12 @@ export default defineConfig({
   ],
   test: {
     name: "runtime",
+    sequence: { groupOrder: GROUP.runtime },
     include: ["**/*.test.ts"],
     globalSetup: ["./global-setup.ts"],
-    testTimeout: 20_000,
+    // A bound for a stuck test, not a speed limit: workerd on a busy machine is slow.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // One fake provider serves the whole project and its reply queue is global: files must not interleave.
     fileParallelism: false,
   },

@@ -49,7 +49,7 @@ function Config({ node }: { node: GraphNode }) {
 function Settled({ runId, step, status, now, onDecided }: { runId: string; step: StepView; status: string; now: number; onDecided: () => void }) {
   const m = step.metrics;
   const ms = step.ended_at ? elapsed(step.started_at, step.ended_at) : step.status === "running" ? elapsed(step.started_at, undefined, now) : m.duration_ms;
-  const signal = reservedSignal(step.error);
+  const signal = reservedSignal(step);
   const waiting = status === "pending_approval" || status === "needs_human";
   const approval = waiting && step.pending_approval?.status === "pending" ? step.pending_approval : null;
   return html`
@@ -74,7 +74,7 @@ function Settled({ runId, step, status, now, onDecided }: { runId: string; step:
     ${
       step.error
         ? html`<div class="step-error" data-testid="step-error">
-          <h3>${wasCancelled(step.error) ? "Cancelled" : "Error"}</h3>
+          <h3>${wasCancelled(step) ? "Cancelled" : "Error"}</h3>
           <p class="mono">${step.error}</p>
           ${
             signal
