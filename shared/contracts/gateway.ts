@@ -1,5 +1,6 @@
-// The runtime/orchestrator → gateway HTTP contract (spec §7.1 plus the budget
-// extension), shared by the gateway and its callers. Documented in docs/gateway.md.
+// The runtime/orchestrator → gateway HTTP contract (`POST /invoke` with a model
+// group and messages, plus the per-run budget extension), shared by the gateway
+// and its callers. Documented in docs/gateway.md.
 
 /** A tool call as the model asked for it; `arguments` is always a JSON object. */
 export interface GatewayToolCall {

@@ -1,4 +1,4 @@
-/** Per-step usage (spec §5.5 StepMetrics). */
+/** Per-step usage, as step records and the envelope show it. */
 export interface StepMetrics {
   duration_ms: number;
   tokens_in: number;

@@ -1,4 +1,4 @@
-// Run, Step and Approval records as the HTTP API shows them (spec §5.5).
+// Run, Step and Approval records as the HTTP API shows them.
 import type { StepMetrics } from "./metrics.ts";
 import type { RunEventType } from "./events.ts";
 import type { ChatMessage } from "./runtime.ts";
@@ -76,7 +76,10 @@ export interface RunEvent {
 
 export type ApprovalStatus = "pending" | "approved" | "rejected" | "timeout";
 
-/** A human decision a step waits for (spec §5.5 Approval); several per step over time (bug B10). */
+/**
+ * A human decision a step waits for. A step may have several over time, one per
+ * ask (the original stored one per step, so a second ask after a resume hung).
+ */
 export interface ApprovalRecord {
   run_id: string;
   step_id: string;
@@ -95,7 +98,7 @@ export interface ApprovalRecord {
   partial_metrics: StepMetrics;
 }
 
-/** One settled step in the envelope (spec §5.5). */
+/** One settled step in the envelope. */
 export interface EnvelopeStep {
   id: string;
   output: Record<string, unknown>;
@@ -105,7 +108,7 @@ export interface EnvelopeStep {
   error?: string;
 }
 
-/** `GET /runs/{id}/envelope` (spec §5.5), plus the gateway's ledger for budgeted runs. */
+/** `GET /runs/{id}/envelope`, plus the gateway's ledger for budgeted runs. */
 export interface Envelope {
   run_id: string;
   workflow: string;

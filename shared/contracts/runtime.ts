@@ -1,4 +1,4 @@
-// The orchestrator ↔ runtime HTTP contract (spec §6), shared by both Workers.
+// The orchestrator ↔ runtime HTTP contract (invoke, callback, heartbeat), shared by both Workers.
 // Documented for humans in docs/contracts.md.
 
 import type { StepMetrics } from "./metrics.ts";
@@ -24,7 +24,7 @@ export interface ApprovalRuleSpec {
   timeout_behavior: "fail" | "reject";
 }
 
-/** One MCP server the agent may use (spec §6.1 ToolServerSpec). */
+/** One MCP server the agent may use, with its resolved auth and params. */
 export interface ToolServerSpec {
   name: string;
   /**
@@ -93,7 +93,7 @@ export interface CallbackMetrics extends StepMetrics {
   model_resolved?: string;
 }
 
-/** `POST <callback_url>` body (spec §6.2). */
+/** `POST <callback_url>` body: the runtime's one report of a step's outcome. */
 export interface CallbackPayload {
   run_id: string;
   step_id: string;
@@ -122,7 +122,7 @@ export interface CheckpointPayload {
   metrics: CallbackMetrics;
 }
 
-/** `POST /heartbeat` body (spec §6.3). */
+/** `POST /heartbeat` body: the steps this runtime is still working on. */
 export interface HeartbeatPayload {
   runtime_id: string;
   active: Array<{ run_id: string; step_id: string }>;
@@ -142,7 +142,10 @@ export function checkpointPath(runId: string, stepId: string): string {
   return `/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/checkpoint`;
 }
 
-/** The callback path for a step: ids are encoded so sub-run ids (`run_x/step`) stay one segment (bug B1). */
+/**
+ * The callback path for a step: ids are encoded so sub-run ids (`run_x/step`) stay one
+ * segment (unencoded, agent steps inside sub-workflows matched no route and never completed).
+ */
 export function callbackPath(runId: string, stepId: string): string {
   return `/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/complete`;
 }

@@ -10,7 +10,7 @@ describe("POST /invoke/{workflow}", () => {
     const body = (await res.json()) as { run_id: string; status: string };
     expect(body.status).toBe("accepted");
     expect(body.run_id).toMatch(/^run_[0-9a-f]{16}$/);
-    // The record is written before the 202 (bug B8 of the original).
+    // The record is written before the 202, so an immediate GET finds it (the original wrote it afterwards).
     const { status } = await get(`/runs/${body.run_id}`);
     expect(status).toBe(200);
   });

@@ -1,4 +1,6 @@
-// Token prices and call cost (spec §7.3), extended with prompt-cache tokens.
+// Token prices and call cost: cost = tokens × USD-per-million / 1e6 for input
+// and output, extended with prompt-cache tokens. Prices come from the group's
+// `pricing[]`, else the built-in table, else the cost is 0.
 
 import type { ProviderType } from "./config.ts";
 
@@ -17,7 +19,7 @@ export interface PriceEntry extends ModelPrice {
   model: string;
 }
 
-/** The original's built-in table (spec §7.3). */
+/** The original's built-in table, USD per million tokens (kept so existing projects cost the same). */
 export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
   "claude-opus-4-6": { input_per_million: 15, output_per_million: 75 },
   "claude-sonnet-4-6": { input_per_million: 3, output_per_million: 15 },

@@ -13,7 +13,7 @@ export type ParsedInvoke = { ok: true; request: InvokeRequest; received: InvokeR
 const invalid = (message: string): ParsedInvoke => ({ ok: false, body: { error: "invalid_request", message } });
 
 /**
- * Reads `POST /invoke`'s body. Only what the spec checks is refused (bad JSON, missing
+ * Reads `POST /invoke`'s body. Only what the original refused is refused (bad JSON, missing
  * ids or callback); other fields are normalized so the loop never meets an absent list.
  */
 export function parseInvokeRequest(text: string): ParsedInvoke {
