@@ -1,6 +1,6 @@
-// Allowlist entry syntax. The runtime's glob matching (spec §10.2) and the
-// approval rules' prefix matching (§10.4) agree only on exact names, `prefix*`
-// and `*`, so those are the only forms accepted.
+// Allowlist entry syntax. The original matched allowlists as globs (`?`, `[…]`,
+// `*` anywhere) but approval rules as prefixes; the two agree only on exact
+// names, `prefix*` and `*`, so those are the only forms accepted.
 
 /** Why `pattern` is not a valid allowlist entry, or undefined when it is. */
 export function allowlistPatternProblem(pattern: string): string | undefined {

@@ -1,7 +1,8 @@
 // The step DAG. Edges come from `depends_on` and, unlike the Go reference
-// (spec §8.2), also from every `step.X` a step reads: templates in params and
-// webhook URLs, conditions, webhook bodies, `for_each.from`, workflow-step
-// `input`, and transform inputs and `merge` ids. Runtime-neutral: the
+// (which used `depends_on` only), also from every `step.X` a step reads:
+// templates in params and webhook URLs, conditions, webhook bodies,
+// `for_each.from`, workflow-step `input`, and transform inputs and `merge`
+// ids. Runtime-neutral: the
 // orchestrator builds its schedule with the same functions.
 
 import type { FieldPath } from "./diagnostics.ts";
@@ -156,7 +157,7 @@ function stronglyConnected(ids: string[], edges: (id: string) => string[]): Map<
 }
 
 /**
- * Kahn layering (spec §8.2): each layer holds every node whose dependencies
+ * Kahn layering: each layer holds every node whose dependencies
  * are all in earlier layers, in declaration order. Nodes on a cycle, or
  * behind an unknown dependency, are left out.
  */

@@ -2,7 +2,7 @@
 // placeholders a string holds and which names it reads from the `step`, `env`
 // and `params` namespaces. Runtime-neutral; the orchestrator may reuse it.
 
-/** Go's placeholder pattern (spec §4.2): `{{` then anything but `}` then `}}`. */
+/** Go's placeholder pattern: `{{` then anything but `}` then `}}`. */
 export const PLACEHOLDER = /\{\{([^}]+)\}\}/g;
 
 /** The trimmed inner text of every `{{ … }}` in `text`. */

@@ -1,4 +1,6 @@
-// Path rules for references between files (spec §2, with bugs B11/B19 fixed).
+// Path rules for references between files. Agent refs resolve against the
+// project dir, server paths against the agent file, sub-workflow refs against
+// the referencing workflow file.
 
 import type { ProjectFs } from "./fs.ts";
 import { dirname, isAbsolute, join, normalize, resolveFrom } from "./paths.ts";
@@ -9,7 +11,7 @@ export function stripVersion(ref: string): string {
   return at < 0 ? ref : ref.slice(0, at);
 }
 
-/** An agent ref is joined onto the project dir; an absolute ref is used as is (B19). */
+/** An agent ref is joined onto the project dir; an absolute ref is used as is (the original joined it too). */
 export function resolveAgentRef(projectDir: string, ref: string): string {
   return resolveFrom(projectDir, stripVersion(ref));
 }
@@ -41,7 +43,10 @@ export function isLocalWorkflowRef(ref: string): boolean {
   return ref.startsWith("./") || ref.startsWith("../") || isAbsolute(ref);
 }
 
-/** Relative sub-workflow refs resolve against the referencing file's directory (B11). */
+/**
+ * Relative sub-workflow refs resolve against the referencing file's directory (the
+ * original used the process's working directory at run time, unlike its own validator).
+ */
 export function resolveWorkflowRef(referencingFile: string, ref: string): string {
   return resolveFrom(dirname(referencingFile), ref);
 }

@@ -1,6 +1,6 @@
 // Config shapes, in two layers:
 //
-//  1. The raw YAML kinds a Kimitsu project is written in (spec §3). YAML is
+//  1. The raw YAML kinds a Kimitsu project is written in. YAML is
 //     non-strict, so every field is optional here; the compiler reports what is
 //     missing or mistyped.
 //  2. The normalized shapes that `ktsu build` puts into the bundle. Defaults are
@@ -25,7 +25,7 @@ export interface EnvVarConfig {
   description?: string;
 }
 
-/** `*.workflow.yaml` (spec §3.1). */
+/** `*.workflow.yaml`. */
 export interface WorkflowFile {
   kind?: string;
   name?: string;
@@ -60,7 +60,7 @@ export interface InvokeAuthConfig {
   secret?: string;
 }
 
-/** `pipeline[]` entry (spec §3.2). */
+/** `pipeline[]` entry. */
 export interface StepConfig {
   id?: string;
   agent?: string;
@@ -100,7 +100,7 @@ export interface ForEachConfig {
   max_failures?: number;
 }
 
-/** `*.agent.yaml` (spec §3.3). */
+/** `*.agent.yaml`. */
 export interface AgentFile {
   name?: string;
   description?: string;
@@ -131,7 +131,7 @@ export interface ApprovalPolicyConfig {
   timeout_behavior?: string;
 }
 
-/** `*.server.yaml` (spec §3.4); also the entries of servers.yaml. */
+/** `*.server.yaml`; also the entries of servers.yaml. */
 export interface ServerFile {
   name?: string;
   description?: string;
@@ -151,7 +151,7 @@ export interface ServersManifestFile {
   servers?: ServerFile[];
 }
 
-/** `gateway.yaml` (spec §3.5). */
+/** `gateway.yaml`. */
 export interface GatewayFile {
   env?: EnvVarConfig[];
   providers?: ProviderConfig[];
@@ -182,7 +182,7 @@ export interface PricingConfig {
   cache_write_per_million?: number;
 }
 
-/** `environments/*.env.yaml` (spec §3.6). */
+/** `environments/*.env.yaml`. */
 export interface EnvFile {
   name?: string;
   variables?: Record<string, unknown>;
@@ -190,7 +190,7 @@ export interface EnvFile {
   state?: { driver?: string; dsn?: string };
 }
 
-/** `ktsuhub.lock.yaml` (spec §3.8). */
+/** `ktsuhub.lock.yaml`. */
 export interface HubLockFile {
   entries?: HubLockEntry[];
 }
@@ -236,7 +236,11 @@ export interface EnvDeclaration {
   description?: string;
 }
 
-/** A declared param after `ParseParamsSchema` rules (spec §3.7). */
+/**
+ * A param declared in a `params.schema`. Only `properties`, `required` and each
+ * property's `description`, string `default` and `secret` are read; `type`,
+ * `enum` and other constraints are ignored (as the original did).
+ */
 export interface ParamSpec {
   name: string;
   /** In `required` and without a string default (server params: no default). */
@@ -369,7 +373,10 @@ export interface CompiledWorkflowStep extends CompiledStepBase {
   input: Record<string, string>;
   /** The step's own opt-in. */
   webhooks: "execute" | "suppress";
-  /** Both the step and the sub-workflow say `execute` (spec §8.15 dual opt-in). */
+  /**
+   * Webhooks inside the sub-workflow run only when both the step and the
+   * sub-workflow say `webhooks: execute`; otherwise they are recorded as skipped.
+   */
   webhooks_enabled: boolean;
 }
 

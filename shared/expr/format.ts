@@ -1,5 +1,5 @@
-// String forms of JSON values. Kimitsu (Go) prints values with `%v`; the spec
-// recommends the JSON way instead (§8.5), which these helpers implement:
+// String forms of JSON values. Kimitsu (Go) printed values with `%v` (`1e+06`,
+// `map[k:v]`, `[a b]`); these helpers use the JSON way instead:
 // scalars as JSON (`42`, `1000000`, `0.5`, `true`), objects and arrays as
 // compact JSON, strings as themselves.
 

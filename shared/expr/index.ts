@@ -1,4 +1,5 @@
-// The Kimitsu JMESPath dialect and `{{ }}` templates (spec §8.4–§8.6).
+// The Kimitsu JMESPath dialect (hyphenated step ids, Go truthiness for
+// conditions) and `{{ }}` templates.
 export * from "./json.ts";
 export { sanitizeExpression } from "./sanitize.ts";
 export {

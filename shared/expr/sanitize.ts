@@ -1,11 +1,11 @@
-// The hyphen sanitizer (spec §8.4, with the B13 fixes).
+// The hyphen sanitizer.
 //
 // JMESPath has no bare hyphenated identifiers, but Kimitsu step ids are often
 // hyphenated (`search-hn`). Before evaluation every bare identifier of the form
 // `[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)+` is wrapped in double quotes, so
 // `search-hn.repos` becomes `"search-hn".repos`.
 //
-// Differences from Go (both recommended by the spec, B13):
+// Differences from Go, which mangled both cases:
 //  - raw strings `'…'` are skipped like `"…"` and backtick literals, so
 //    `name == 'a-b'` keeps its literal;
 //  - `_` is an identifier character, so `my_step-x` is quoted as one

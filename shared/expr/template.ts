@@ -1,4 +1,4 @@
-// `{{ expr }}` templates (spec §8.4, §8.5).
+// `{{ expr }}` templates: finding placeholders, whole vs mixed templates, interpolation.
 //
 // A placeholder runs from `{{` to the first `}}` that is outside quotes and
 // outside the expression's own braces, so `{{ {a: {b: c}} }}` is one

@@ -1,4 +1,4 @@
-// Conditions (spec §8.6). Go truthiness, which differs from JMESPath's own:
+// Conditions. Go truthiness, which differs from JMESPath's own:
 // falsy = null, false, "", numeric 0; empty arrays and objects are truthy.
 // An evaluation error (syntax or type) means "skip", never a failure.
 

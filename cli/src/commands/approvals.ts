@@ -1,5 +1,5 @@
 // `ktsu approvals`: pending approvals; `ktsu approve RUN STEP` / `ktsu reject RUN STEP`:
-// decide one (POST /runs/:run/steps/:step/approval/decide, spec §11.3).
+// decide one (POST /runs/:run/steps/:step/approval/decide).
 
 import type { Command } from "commander";
 import type { ApprovalRecord } from "../../../shared/contracts/records.ts";

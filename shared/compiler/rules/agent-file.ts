@@ -54,7 +54,8 @@ function checkPrompts(agent: AgentFile, params: ParamSpec[], issues: FileIssues)
       } else if (!byName.has(name)) {
         issues.error(["prompt", field], `prompt references param "${name}" which is not declared in params.schema`);
       } else if (byName.get(name)?.secret) {
-        // Whole placeholders only (B18): `params.token_id` does not match `token`.
+        // Whole placeholders only: `params.token_id` does not match `token` (the
+        // original's substring test also flagged params whose name starts with a secret's).
         issues.error(["prompt", field], `secret param "${name}" must not appear in prompt.${field}`);
       }
     }

@@ -1,4 +1,5 @@
-// gateway.yaml: providers, model groups and pricing (spec §3.5, §4.3, §7).
+// gateway.yaml: providers, model groups and pricing, checked at build time
+// (the original found most of these only at gateway boot or on the first request).
 
 import type { GatewayFile } from "../../config/types.ts";
 import { isBroken } from "../decode.ts";

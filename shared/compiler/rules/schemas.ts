@@ -46,7 +46,7 @@ export function checkSchemas(project: Project, check: SchemaChecker): void {
     }
   }
 
-  // Reserved fields are stripped before Air-Lock (spec §8.9, §8.10), so a
+  // Reserved `ktsu_*` fields are stripped before Air-Lock, so a
   // step schema that requires one can never pass.
   for (const file of parsed(project.workflows.values())) {
     for (const { step, path } of steps(file.data)) {

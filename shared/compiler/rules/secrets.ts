@@ -1,4 +1,4 @@
-// The secret chain, in both directions (spec §8.19, §4.2). A secret value may
+// The secret chain, in both directions. A secret value may
 // only flow into a param marked secret, and a secret agent param may only be
 // fed from a secret source: a `{{ env.VAR }}` (or legacy `env:VAR`) whose env
 // entry is `secret: true`, or a `{{ params.K }}` whose workflow param is secret. Agent-file and

@@ -43,7 +43,7 @@ function checkAgentStep(step: StepConfig, path: FieldPath, agent: AgentFile, iss
   const given = step.params ?? {};
 
   for (const [name, value] of Object.entries(given)) {
-    if (name === "server") continue; // ignored by the dispatcher (spec §3.2)
+    if (name === "server") continue; // never passed to the agent, so never checked against its params
     if (!declared.has(name)) {
       issues.warn([...path, "params", name], `param "${name}" is not declared by agent "${step.agent}"; it is ignored`);
     } else if (typeof value !== "string") {
@@ -59,7 +59,7 @@ function checkAgentStep(step: StepConfig, path: FieldPath, agent: AgentFile, iss
 
 function checkWorkflowParamValues(step: StepConfig, path: FieldPath, issues: FileIssues): void {
   for (const [name, value] of Object.entries(step.params ?? {})) {
-    if (name === "agent" || name === "server") continue; // ignored (spec §8.15)
+    if (name === "agent" || name === "server") continue; // never passed to the sub-workflow
     if (typeof value !== "string") {
       issues.error([...path, "params", name], `workflow step "${step.id ?? ""}" param "${name}": value must be a string, got ${typeName(value)}`);
     }

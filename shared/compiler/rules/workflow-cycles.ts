@@ -1,4 +1,5 @@
-// Sub-workflow references must not loop back (spec §4.1 item 5).
+// Sub-workflow references must not loop back: a workflow that reaches itself
+// through workflow steps would nest sub-runs forever.
 
 import type { Project } from "../load-project.ts";
 

@@ -96,7 +96,7 @@ describe("paths and references", () => {
     expect(relative("/p/q", "/p/r/s")).toBe("../r/s");
   });
 
-  it("strips @version at the last @ and uses absolute agent paths as is (B19)", () => {
+  it("strips @version at the last @ and uses absolute agent paths as is", () => {
     expect(stripVersion("a/b.yaml@1.0.0")).toBe("a/b.yaml");
     expect(stripVersion("a/b.yaml")).toBe("a/b.yaml");
     expect(resolveAgentRef("/p", "./agents/x.agent.yaml@2")).toBe("/p/agents/x.agent.yaml");
@@ -110,7 +110,7 @@ describe("paths and references", () => {
     expect(resolveServerPath(fs, "/p", "/p/agents/a.agent.yaml", "/opt/u.server.yaml").path).toBe("/p/opt/u.server.yaml");
   });
 
-  it("resolves sub-workflow refs against the referencing file (B11)", () => {
+  it("resolves sub-workflow refs against the referencing file", () => {
     expect(resolveWorkflowRef("/p/workflows/a.workflow.yaml", "./sub/b.workflow.yaml")).toBe("/p/workflows/sub/b.workflow.yaml");
     expect(resolveWorkflowRef("/p/workflows/a.workflow.yaml", "../lib/c.workflow.yaml")).toBe("/p/lib/c.workflow.yaml");
   });

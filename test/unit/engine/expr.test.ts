@@ -32,7 +32,7 @@ describe("hyphen sanitizer", () => {
     ["", ""],
     ["search_hn.repos", "search_hn.repos"],
     ["step.fetch-x.items[0]", 'step."fetch-x".items[0]'],
-    // B13: raw strings are skipped; `_` belongs to the identifier
+    // unlike Go: raw strings are skipped; `_` belongs to the identifier
     ["name == 'a-b'", "name == 'a-b'"],
     ["name == 'it\\'s a-b'", "name == 'it\\'s a-b'"],
     ["my_step-x.y", '"my_step-x".y'],
@@ -162,7 +162,7 @@ describe("Go truthiness and conditions", () => {
 
   const ctx = { "search-hn": { success: true }, params: {}, step: { e: { list: [], obj: {} } } };
 
-  it("evaluates the spec's examples", () => {
+  it("evaluates missing fields, hyphenated ids, null checks and whole templates", () => {
     expect(evaluateCondition("nonexistent.field", ctx).truthy).toBe(false);
     expect(evaluateCondition("search-hn.success", ctx).truthy).toBe(true);
     expect(evaluateCondition("params.text != null", ctx).truthy).toBe(false);

@@ -120,7 +120,7 @@ describe("sort", () => {
     expect(ids(op("sort", { field: "v", order: "DESC" }, rows))).toBe("caebd"); // only exact "desc" reverses
   });
 
-  it("descending keeps nulls last and ties stable (B12)", () => {
+  it("descending keeps nulls last and ties stable", () => {
     expect(ids(op("sort", { field: "v", order: "desc" }, rows))).toBe("aecbd");
   });
 
@@ -131,7 +131,7 @@ describe("sort", () => {
     expect(op("sort", { field: "k" }, [{ k: "10" }, { k: "9" }])).toEqual([{ k: "10" }, { k: "9" }]);
   });
 
-  it("the spec example: Alice (25) first", () => {
+  it("sorting people by age puts Alice (25) first", () => {
     const sorted = op("sort", { field: "age" }, outputs.people!.items as JsonValue) as { name: string }[];
     expect(sorted.map((p) => p.name)).toEqual(["Alice", "Bob", "Carol"]);
   });
@@ -168,7 +168,7 @@ describe("flatten and deduplicate", () => {
     expect(names).toBe("abegh");
   });
 
-  it("[] stays [] (B17); non-arrays pass through; non-map args fail", () => {
+  it("[] stays []; non-arrays pass through; non-map args fail", () => {
     expect(op("deduplicate", { field: "id" }, [])).toEqual([]);
     expect(op("deduplicate", { field: "id" }, { id: 1 })).toEqual({ id: 1 });
     expect(opError("deduplicate", null, [])).toBe("op deduplicate: deduplicate: expected map, got <nil>");

@@ -177,7 +177,7 @@ describe("OpenAI Chat Completions", () => {
     expect(reply.body.cache_write_tokens).toBeUndefined();
   });
 
-  it("costs 0.75 for a million tokens in and out on gpt-4o-mini (spec example)", async () => {
+  it("costs 0.75 for a million tokens in and out on gpt-4o-mini", async () => {
     await script({ usage: { input_tokens: 1_000_000, output_tokens: 1_000_000 } });
     const reply = await invoke(invokeBody({ group: "openai" }));
     expect(reply.body).toMatchObject({ tokens_in: 1_000_000, tokens_out: 1_000_000, cost_usd: 0.75 });

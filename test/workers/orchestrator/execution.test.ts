@@ -85,7 +85,7 @@ describe("reserved ktsu_* fields (applied once, with the step's threshold)", () 
     expect(step(view, "a").status).toBe("needs_human");
   });
 
-  it("ktsu_skip_reason skips the step cleanly (bug B2 of the original) and the run completes", async () => {
+  it("ktsu_skip_reason skips the step cleanly and the run completes", async () => {
     const view = await settled(await start("agent-free", { script: script({ output: { ktsu_skip_reason: "nothing to do", n: 1 } }) }));
     expect(view.run.status).toBe("complete");
     expect(step(view, "a").status).toBe("skipped");
@@ -105,7 +105,7 @@ describe("reserved ktsu_* fields (applied once, with the step's threshold)", () 
     [0.95, "complete"],
     [0.79, "failed"],
     [undefined, "failed"],
-  ])("confidence %s against threshold 0.8 → %s (equal passes, bug B3 fixed)", async (confidence, expected) => {
+  ])("confidence %s against threshold 0.8 → %s (equal passes)", async (confidence, expected) => {
     const output = confidence === undefined ? { x: 1 } : { x: 1, ktsu_confidence: confidence };
     const view = await settled(await start("agent-threshold", { script: script({ output }) }));
     expect(step(view, "a").status).toBe(expected);

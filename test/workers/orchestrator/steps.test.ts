@@ -128,7 +128,7 @@ describe("fanout (for_each)", () => {
 });
 
 describe("agent steps inside sub-workflows and the budget context", () => {
-  it("an agent step inside a sub-workflow completes (callback ids encoded, bug B1) and carries the root's budget", async () => {
+  it("an agent step inside a sub-workflow completes (callback ids encoded) and carries the root's budget", async () => {
     const runId = await start("parent-agent", { script: script({ echo: true }) });
     const view = await settled(runId);
     expect(view.run.status).toBe("complete");

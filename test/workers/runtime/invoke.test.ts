@@ -10,7 +10,7 @@ describe("POST /invoke", () => {
     expect(await res.json()).toEqual({ status: "ok" });
   });
 
-  it("refuses bad bodies with the spec's 400 texts", async () => {
+  it("refuses bad bodies with the original's 400 texts", async () => {
     const bad = await invoke("{nope");
     expect(bad.status).toBe(400);
     expect(JSON.parse(await bad.text())).toEqual({ error: "invalid_request", message: "invalid JSON" });

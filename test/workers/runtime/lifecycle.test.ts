@@ -67,7 +67,7 @@ describe("approvals", () => {
       { role: "tool", tool_call_id: "call_inc", content: '{"value":2}' },
       { role: "assistant", content: "", tool_calls: [{ id: "call_del", name: "delete", arguments: { key: "k" } }] },
     ]);
-    // B14: the stored request never carries the resolved credentials.
+    // The stored request never carries the resolved credentials: auth values and secret server params are redacted.
     const server = callback.original_request!.tool_servers[0]!;
     expect(server.auth_value).toBe("[REDACTED]");
     expect(server.params).toEqual({ region: "eu", token: "[REDACTED]" });

@@ -1,4 +1,5 @@
-// Model-group resolution (spec §7.2): which models a request may use, in the
+// Model-group resolution (a group names `provider/model` entries; the provider is
+// the part before the first `/`): which models a request may use, in the
 // order the gateway tries them.
 
 import type { CompiledModelGroup } from "../../../shared/config/types.ts";

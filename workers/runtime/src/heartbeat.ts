@@ -1,4 +1,5 @@
-// Liveness while a step runs (spec §6.3). Each invocation beats for its own step from its
+// Liveness while a step runs: the runtime POSTs the orchestrator's /heartbeat naming the
+// steps it is still working on. Each invocation beats for its own step from its
 // own waitUntil: a timer shared across requests could be cancelled with the request that
 // started it. The first beat goes out at once, then one per interval.
 import type { HeartbeatPayload } from "../../../shared/contracts/runtime.ts";

@@ -1,5 +1,7 @@
-// The standard expression context (spec §8.4) and its fanout-item variant
-// (§8.12, intended behaviour B4).
+// The standard expression context that conditions and templates are evaluated
+// against, and its fanout-item variant, which adds `item` and `item_index` so
+// `{{ item }}` in a fanout step's params resolves per item (the original never
+// passed the item to the agent).
 //
 // Layout, later entries winning on a name clash:
 //   <id>        every completed/skipped/suppressed step's context output (flat, legacy)
@@ -71,7 +73,7 @@ export interface EnvDeclarationLike {
 }
 
 /**
- * The root `env` namespace (§8.4): each declared name → its value, the declared
+ * The root `env` namespace: each declared name → its value, the declared
  * default when the variable is unset (undefined), or "" when neither exists.
  * Undeclared variables are not visible.
  */

@@ -1,4 +1,6 @@
-// Fanout (`for_each`) item selection and result aggregation (spec §8.12).
+// Fanout (`for_each`) item selection and result aggregation: every item runs to
+// the end; results keep input order, a failed item contributing
+// `{ktsu_error, item_index}`; `max_failures` decides whether the step fails.
 
 import { goTypeName, type JsonObject, type JsonValue } from "../../../../shared/expr/json.ts";
 import { sumMetrics, type StepMetrics } from "./metrics.ts";

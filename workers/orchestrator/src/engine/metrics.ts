@@ -1,4 +1,5 @@
-// Step metrics (spec §5.5, §8.12, §8.15, §8.20).
+// Step metrics: tokens, cost, LLM/tool/reflect calls and duration per step,
+// summed for fanout items, sub-workflow steps and the envelope totals.
 //
 // Cost: USD amounts are summed as integer nano-dollars (1e-9 USD) and
 // converted back once, so sums do not show binary float drift
@@ -47,8 +48,9 @@ export function normalizeMetrics(metrics: Partial<StepMetrics> | null | undefine
 export interface SumOptions {
   /**
    * Also sum `duration_ms`. Off by default: fanout items and sub-workflow
-   * steps report 0 duration on the aggregate (§8.12, §8.15). The envelope
-   * totals (§5.5) sum it.
+   * steps report 0 duration on the aggregate (a sum of parallel parts is not
+   * wall time; the envelope recomputes each step's duration from its
+   * timestamps). The envelope totals sum it.
    */
   includeDuration?: boolean;
 }

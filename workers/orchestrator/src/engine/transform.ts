@@ -1,10 +1,13 @@
-// Transform steps (spec §8.13): collect inputs, then apply the ops in order.
+// Transform steps: collect inputs (none → null, one → that step's output,
+// several → a shallow merge, later inputs winning), then apply the ops in order.
 // Output `{ result }`. Errors are thrown as TransformError with the exact
 // texts `op <name>: <detail>`.
 //
-// Differences from Go, as the spec recommends (§16):
-//  - sort keeps null keys last in both orders and equal keys in input order (B12);
-//  - deduplicate of `[]` gives `[]`, not null (B17).
+// Deliberate differences from the Go original:
+//  - sort keeps null keys last in both orders and equal keys in input order
+//    (the original negated its comparator for `desc`, so nulls came first and
+//    ties were ordered inconsistently);
+//  - deduplicate of `[]` gives `[]` (the original returned null).
 // Go's `%v` string forms are replaced by the JSON-style `stringForm`.
 
 import { compileExpression, evaluate, ExpressionError } from "../../../../shared/expr/evaluate.ts";

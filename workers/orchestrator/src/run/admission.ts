@@ -17,7 +17,10 @@ for (const workflow of Object.values(project.workflows)) {
   if (workflow.invoke_name !== null) rootWorkflows.set(workflow.invoke_name, workflow);
 }
 
-/** An invocable workflow: known, and not `visibility: sub-workflow` (404 either way, spec §8.16). */
+/**
+ * An invocable workflow: known, and not `visibility: sub-workflow` (404 either way, so a
+ * caller cannot tell a hidden sub-workflow from a missing one).
+ */
 export function findInvocable(name: string): CompiledWorkflow | Refusal {
   const workflow = rootWorkflows.get(name);
   if (!workflow || workflow.visibility === "sub-workflow") {

@@ -5,7 +5,7 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 const SHOWN = new Set(["complete", "failed", "skipped", "pending_approval", "needs_human"]);
 
 /**
- * The envelope (spec §5.5), assembled from the stored run and steps: settled
+ * The envelope (`GET /runs/{id}/envelope`), assembled from the stored run and steps: settled
  * steps in execution order, durations recomputed from timestamps, totals summed.
  */
 export function assembleEnvelope(run: RunRecord, steps: StepRecord[]): Envelope {

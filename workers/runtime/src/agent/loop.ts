@@ -1,4 +1,4 @@
-// The agent loop (spec §9.3): LLM turns through the gateway, native tool calls over MCP,
+// The agent loop: LLM turns through the gateway, native tool calls over MCP,
 // JSON output with correction turns, the forced final turn, the free correction call,
 // then reflect. Returns the callback's outcome; never throws for an expected failure.
 import type { ChatMessage, InvokeRequest, PendingApproval } from "../../../../shared/contracts/runtime.ts";

@@ -1,4 +1,5 @@
-// Prompt construction (spec §9.2) and the fixed texts the loop speaks to the model (§9.3).
+// Prompt construction (system prompt plus output schema, then the user message) and the
+// fixed texts the loop speaks to the model (JSON correction, forced final turn).
 import type { ChatMessage, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 
 export const SCHEMA_INSTRUCTION = "Your output MUST conform to this JSON schema:";

@@ -1,4 +1,5 @@
-// The reflect pass (spec §9.5): a second opinion on a parsed draft, with no tool history.
+// The reflect pass: when the agent declares a reflect prompt, a parsed draft gets a second
+// opinion (system = reflect prompt, then the user message and the draft), with no tool history.
 import type { ChatMessage, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import type { GatewayResult, GatewayTool } from "../gateway-client.ts";
 import { extractOutput } from "./extract.ts";

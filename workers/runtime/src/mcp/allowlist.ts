@@ -1,7 +1,8 @@
 // Which discovered tools an agent may use (allowlist) and which need a human first
 // (approval rules). Both use the three pattern forms `ktsu validate` accepts
 // (shared/compiler/allowlist.ts): `*`, `prefix*` and an exact name, so the two
-// mechanisms can no longer disagree the way the original's glob vs prefix did (§10.4).
+// mechanisms can no longer disagree (the original matched allowlists as globs and
+// approval rules as prefixes, so `delete-*-user` meant different things in each).
 import type { ApprovalRuleSpec } from "../../../../shared/contracts/runtime.ts";
 
 export function patternMatches(pattern: string, name: string): boolean {

@@ -52,7 +52,7 @@ function withPersistentId(url: URL, persistentId: string | undefined): URL {
 
 /**
  * A fetch for the SDK transport. Standalone GET streams (server-initiated messages,
- * which ktsu never uses) are answered 405 locally, as the spec allows, so no long-lived
+ * which ktsu never uses) are answered 405 locally, as the MCP spec allows, so no long-lived
  * connection is held per server. Everything else goes to `send`, with the auth header
  * on every request (the first request too: a server that checks auth refuses an unauthenticated probe).
  */
