@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -39,7 +39,12 @@ describe("the local stack ktsu start runs", () => {
     expect(existsSync(path.join(stateDir, "project", "bundle.js"))).toBe(true);
     const db = await started.stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
     const { results } = await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>();
-    expect(results.map((r) => r.name)).toEqual(["0000_init.sql"]);
+    // Every migration of the repository, in order: the stack applies them all at start.
+    const migrations = readdirSync(path.join(REPO_ROOT, "migrations"))
+      .filter((name) => name.endsWith(".sql"))
+      .sort();
+    expect(migrations.length).toBeGreaterThan(1);
+    expect(results.map((r) => r.name)).toEqual(migrations);
   });
 
   it("refuses a request to a Worker route that does not exist with a JSON 404", async () => {

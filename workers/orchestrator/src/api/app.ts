@@ -2,12 +2,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { withServiceConventions } from "../../../../shared/http/service-app.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { aggregateHealth } from "../health.ts";
+import type { OrchestratorApp } from "./app-type.ts";
 import { registerRoutes } from "./routes.ts";
 import { healthRoute } from "./spec.ts";
 import { registerUiRoutes } from "./ui-routes.ts";
 import { validationHook } from "./validation.ts";
-
-export type OrchestratorApp = OpenAPIHono<{ Bindings: OrchestratorEnv }>;
 
 /**
  * The orchestrator's public app: every route is declared in spec.ts, validated with its

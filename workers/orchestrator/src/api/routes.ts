@@ -8,7 +8,7 @@ import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, typ
 import { assembleEnvelope } from "../run/envelope.ts";
 import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
-import type { OrchestratorApp } from "./app.ts";
+import type { OrchestratorApp } from "./app-type.ts";
 import { bodyReadByHandler, readJsonBody } from "./body.ts";
 import { requireAdminToken } from "./admin-auth.ts";
 import { openApiDocument } from "./document.ts";

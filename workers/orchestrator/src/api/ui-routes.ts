@@ -4,7 +4,7 @@
 import { project } from "ktsu-project";
 import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { GraphNode, WorkflowGraph } from "../../../../shared/contracts/workflows.ts";
-import type { OrchestratorApp } from "./app.ts";
+import type { OrchestratorApp } from "./app-type.ts";
 import { requireAdminToken } from "./admin-auth.ts";
 import { rootRoute, workflowGraphRoute, workflowsRoute } from "./spec.ts";
 
