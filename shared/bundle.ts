@@ -36,3 +36,13 @@ export interface BundleModule {
   project: ProjectBundle;
   validators: Record<string, Validator>;
 }
+
+/**
+ * An entry of one of the bundle's tables (`project.workflows`, `.agents`, `.servers`,
+ * `validators`) by name. The tables are plain objects: indexing one with a name such as
+ * `__proto__`, `constructor` or `toString` would find Object.prototype's members, so only
+ * the table's own entries count.
+ */
+export function bundleEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}

@@ -12,7 +12,8 @@ import { startFakeProvider, type FakeProvider, type FakeReply } from "../fake-pr
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
 import { Api, mapLimit, sleep, TERMINAL, type RunView } from "./support/api.ts";
 import { report } from "./support/figures.ts";
-import { runIdFor, runLoad } from "./support/load.ts";
+import { runIdForKey } from "../../workers/orchestrator/src/idempotency.ts";
+import { runLoad } from "./support/load.ts";
 import { startLyingMcp, type LyingMcp } from "./support/lying-mcp.ts";
 import { makeProject } from "./support/project.ts";
 import { captureConsole, findSecrets, scanD1, scanFiles, SECRETS } from "./support/secrets.ts";
@@ -256,7 +257,7 @@ describe("bad input", () => {
       const producer = await stack.miniflare.getQueueProducer<unknown>("RUN_QUEUE", "ktsu-orchestrator");
       // (Miniflare's producer proxy itself cannot carry much deeper values from Node.)
       await producer.send({ workflow: "noop", params: JSON.parse(nested(150)), idempotency_key: "deep-queue-message" });
-      const queued = await api.waitForRun(runIdFor("deep-queue-message"), RUN_WAIT_MS);
+      const queued = await api.waitForRun(await runIdForKey({ workflow: "noop", key: "deep-queue-message" }), RUN_WAIT_MS);
       expect(queued.run).toMatchObject({ status: "failed", error: "queue message rejected: input nests deeper than 100 levels" });
     });
 

@@ -1,14 +1,9 @@
 // The load scenario, shared by the fast variant (stack.test.ts) and the long one
 // (load.long.test.ts): N concurrent POST /invoke and N queue messages on one stack.
-import { createHash } from "node:crypto";
 import type { LocalStack } from "../../../cli/src/stack/stack.ts";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
+import { runIdForKey } from "../../../workers/orchestrator/src/idempotency.ts";
 import { type Api, mapLimit, sleep, TERMINAL } from "./api.ts";
-
-/** The run id the orchestrator derives from a queue message's idempotency key. */
-export function runIdFor(key: string): string {
-  return `run_${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
-}
 
 export interface LoadResult {
   invoked: number;
@@ -56,7 +51,7 @@ export async function runLoad(
   })();
   const [invoked] = await Promise.all([invoking, queueing]);
   const accepted = invoked.filter((id): id is string => id !== null);
-  const ids = [...accepted, ...keys.map(runIdFor)];
+  const ids = [...accepted, ...(await Promise.all(keys.map((key) => runIdForKey({ workflow: "quick", key }))))];
 
   // Wait until D1 shows every run terminal.
   const deadline = Date.now() + options.timeoutMs;

@@ -1,6 +1,6 @@
 import { SELF, abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { runIdFor } from "../../../workers/orchestrator/src/run/admission.ts";
+import { runIdForKey } from "../../../workers/orchestrator/src/idempotency.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, get, script, settled, sinkCalls, sinkDelay, sinkStatus, start, step, type RunView } from "./helpers.ts";
 
@@ -55,14 +55,14 @@ describe("queue-triggered runs", () => {
     // The message, its redelivery, then another message: the consumer takes a batch's messages
     // in order, so once the later message's run has ended the redelivery has long been handled.
     await env.RUN_QUEUE.sendBatch([message, message, { workflow: "webhook", params: { n: 2 }, idempotency_key: later }].map((body) => ({ body })));
-    const runId = await runIdFor(key);
+    const runId = await runIdForKey({ workflow: "webhook", key });
     const view = await eventually(async () => {
       const { status, body } = await get<RunView>(`/runs/${runId}`);
       return status === 200 && body.run.status === "complete" ? body : undefined;
     });
     expect(view.run.metadata).toMatchObject({ source: "queue" });
     expect(step(view, "notify").status).toBe("complete");
-    await settled(await runIdFor(later));
+    await settled(await runIdForKey({ workflow: "webhook", key: later }));
     expect(await runRowsFor(key)).toBe(1);
     expect(await deliveries(runId, "notify")).toBe(1);
   });
@@ -70,7 +70,7 @@ describe("queue-triggered runs", () => {
   it("an invalid message is acknowledged and recorded as a failed run, not retried", async () => {
     const key = `bad-${crypto.randomUUID()}`;
     await env.RUN_QUEUE.send({ workflow: "agent-strict", params: {}, idempotency_key: key });
-    const runId = await runIdFor(key);
+    const runId = await runIdForKey({ workflow: "agent-strict", key });
     const view = await eventually(async () => {
       const { status, body } = await get<RunView>(`/runs/${runId}`);
       return status === 200 ? body : undefined;
@@ -157,7 +157,7 @@ describe("POST /enqueue/{workflow}", () => {
     const first = await send();
     expect(first.status).toBe(202);
     const body = (await first.json()) as { run_id: string; status: string };
-    expect(body).toEqual({ run_id: await runIdFor(key), status: "queued", idempotency_key: key });
+    expect(body).toEqual({ run_id: await runIdForKey({ workflow: "webhook", key }), status: "queued", idempotency_key: key });
     expect((await send()).status).toBe(202);
     const view = await eventually(async () => {
       const { status, body: v } = await get<RunView>(`/runs/${body.run_id}`);
@@ -172,7 +172,7 @@ describe("POST /enqueue/{workflow}", () => {
       body: JSON.stringify({ n: 4 }),
     });
     expect(after.status).toBe(202);
-    await settled(await runIdFor(later));
+    await settled(await runIdForKey({ workflow: "webhook", key: later }));
     expect(await runRowsFor(key)).toBe(1);
     expect(await deliveries(body.run_id, "notify")).toBe(1);
     const refused = await SELF.fetch("https://ktsu.test/enqueue/agent-strict", { method: "POST", body: "{}" });

@@ -141,7 +141,7 @@ describe("every route answers as documented", () => {
     ["enqueue", { status: "queued", idempotency_key: "contract-key-1" }],
   ] as const) {
     const template = `/${route}/{workflow}`;
-    it(`POST ${template}: 202, and 400, 401, 404, 413, 422, 500 as documented`, async () => {
+    it(`POST ${template}: 202, and 400, 401, 404, 409 (enqueue), 413, 422, 500 as documented`, async () => {
       expect(await call("post", template, `/${route}/conditions`, json({ flag: true }, { "idempotency-key": "contract-key-1" }))).toMatchObject(accepted);
       expect(await call("post", template, `/${route}/conditions`, json("{not json"))).toMatchObject({ error: "invalid_request" });
       expect(await call("post", template, `/${route}/conditions`, json("[1,2]"))).toMatchObject({ message: "request body must be a JSON object" });
@@ -151,6 +151,13 @@ describe("every route answers as documented", () => {
       expect(await call("post", template, `/${route}/agent-strict`, json({}))).toMatchObject({ error: "invalid_input", field: "script" });
       // invoke.auth whose secret names an unset variable: the server is misconfigured.
       expect(await callWith({ INVOKE_SECRET: undefined }, "post", template, `/${route}/secure`, json({}))).toMatchObject({ error: "server misconfiguration" });
+      expect(await call("post", template, `/${route}/conditions`, json('{"flag":1e400}'))).toMatchObject({ field: "flag" });
+      if (route === "enqueue") {
+        // The key of the 202 above, with another body.
+        expect(await call("post", template, `/${route}/conditions`, json({ flag: false }, { "idempotency-key": "contract-key-1" }))).toMatchObject({
+          error: "conflict",
+        });
+      }
     });
   }
 
@@ -210,12 +217,13 @@ describe("every route answers as documented", () => {
       expect(((await conforms("get", "/runs", allowed)) as { runs: unknown[] }).runs.length).toBeGreaterThan(0);
     });
 
-    it("GET /runs, /runs/{run_id}, its envelope: 200 and 404", async () => {
+    it("GET /runs, /runs/{run_id}, its envelope: 200, 400 and 404", async () => {
       const list = (await call("get", "/runs", "/runs?workflow=conditions&limit=5")) as { runs: Array<{ id: string }> };
       expect(list.runs.map((r) => r.id)).toContain(runId);
       expect(await call("get", "/runs", "/runs?status=bogus")).toEqual({ runs: [] });
       // A repeated parameter counts with its first value, as before the schemas.
       expect(((await call("get", "/runs", "/runs?limit=1&limit=7")) as { runs: unknown[] }).runs).toHaveLength(1);
+      expect(await call("get", "/runs", "/runs?limit=0")).toMatchObject({ error: "invalid_request", field: "limit" });
       expect(await call("get", "/runs/{run_id}", `/runs/${runId}`)).toMatchObject({ run: { id: runId, status: "complete" } });
       // A step waiting for a decision shows the approval.
       const waiting = (await call("get", "/runs/{run_id}", `/runs/${approvalRun}`)) as RunView;
@@ -225,7 +233,7 @@ describe("every route answers as documented", () => {
       expect(await call("get", "/runs/{run_id}/envelope", `/runs/${MISSING_RUN}/envelope`)).toEqual({ error: "not_found", message: "run not found" });
     });
 
-    it("GET /runs/{run_id}/events: every event is a RunEvent; Last-Event-ID and ?after= resume after it; 404", async () => {
+    it("GET /runs/{run_id}/events: every event is a RunEvent; Last-Event-ID and ?after= resume after it; 400; 404", async () => {
       const events = (await call("get", "/runs/{run_id}/events", `/runs/${runId}/events`)) as Array<{ seq: number; type: string }>;
       expect(events.map((e) => e.type)).toContain("run_completed");
       const after = events[1]!.seq;
@@ -235,6 +243,7 @@ describe("every route answers as documented", () => {
         seq: number;
       }>;
       expect(byHeader.map((e) => e.seq)).toEqual(byQuery.map((e) => e.seq));
+      expect(await call("get", "/runs/{run_id}/events", `/runs/${runId}/events?after=abc`)).toMatchObject({ error: "invalid_request", field: "after" });
       expect(await call("get", "/runs/{run_id}/events", `/runs/${MISSING_RUN}/events`)).toEqual({ error: "not_found", message: "run not found" });
     });
 

@@ -1,7 +1,8 @@
 import type { CompiledWorkflow } from "../../../shared/bundle.ts";
 import { isPlainObject } from "../../../shared/util/objects.ts";
 import type { OrchestratorEnv } from "./env.ts";
-import { checkParams, findInvocable, isRefusal, rootRun, runIdFor } from "./run/admission.ts";
+import { claimFor, keyReusedMessage, runIdForKey } from "./idempotency.ts";
+import { checkParams, findInvocable, isRefusal, rootRun } from "./run/admission.ts";
 import { runStub } from "./run/stub.ts";
 import { Store } from "./store/store.ts";
 
@@ -17,9 +18,12 @@ const RUN_ID = /^run_[0-9a-f]{16}$/;
 
 /**
  * Queue-triggered runs: the same admission as `POST /invoke` (minus invoke
- * auth: the queue is internal). The run id is derived from the idempotency key
- * (or the message id), so a redelivered message never creates a second run.
- * Invalid messages are acknowledged and recorded as a failed run, never retried.
+ * auth: the queue is internal). The run id is the message's `run_id` (POST
+ * /enqueue gives one, having claimed its key), else derived from the workflow and
+ * the idempotency key (or the message id), so a redelivered message never
+ * creates a second run. A key is claimed with a hash of the params: the same key
+ * with other params is refused. Invalid or refused messages are acknowledged and
+ * recorded as a failed run, never retried.
  */
 export async function consumeRunMessages(batch: MessageBatch<unknown>, env: OrchestratorEnv): Promise<void> {
   const store = new Store(env.DB);
@@ -36,21 +40,48 @@ export async function consumeRunMessages(batch: MessageBatch<unknown>, env: Orch
 
 async function startFromMessage(message: Message<unknown>, env: OrchestratorEnv, store: Store): Promise<void> {
   const body = message.body;
-  const key = isPlainObject(body) && typeof body.idempotency_key === "string" && body.idempotency_key !== "" ? body.idempotency_key : `queue:${message.id}`;
-  const runId = isPlainObject(body) && typeof body.run_id === "string" && RUN_ID.test(body.run_id) ? body.run_id : await runIdFor(key);
+  const given = isPlainObject(body) && typeof body.idempotency_key === "string" && body.idempotency_key !== "" ? body.idempotency_key : null;
+  const key = given ?? `queue:${message.id}`;
+  const workflowName = isPlainObject(body) && typeof body.workflow === "string" ? body.workflow : "";
+  const runId = isPlainObject(body) && typeof body.run_id === "string" && RUN_ID.test(body.run_id) ? body.run_id : null;
   const metadata = { source: "queue", message_id: message.id };
-
-  const admitted = admit(body);
-  if (typeof admitted === "string") {
+  const fail = async (id: string, reason: string) => {
     const at = new Date().toISOString();
-    const workflowName = isPlainObject(body) && typeof body.workflow === "string" ? body.workflow : "(unknown)";
     await store.createRun(
-      { id: runId, workflow_name: workflowName, status: "failed", error: `queue message rejected: ${admitted}`, metadata, created_at: at, updated_at: at },
+      {
+        id,
+        workflow_name: workflowName || "(unknown)",
+        status: "failed",
+        error: `queue message rejected: ${reason}`,
+        metadata,
+        created_at: at,
+        updated_at: at,
+      },
       key,
     );
-    return;
-  }
+  };
+
+  const admitted = admit(body);
+  if (typeof admitted === "string") return fail(runId ?? (await runIdForKey({ workflow: workflowName, key })), admitted);
   const { workflow, params } = admitted;
+  if (runId) return startRun(env, workflow, runId, params, metadata, key);
+  if (!given) return startRun(env, workflow, await runIdForKey({ workflow: workflowName, key }), params, metadata, key);
+
+  const claim = await claimFor({ workflow: workflowName, key }, params);
+  const stored = await store.claimIdempotencyKey(claim);
+  if (stored.bodyHash === claim.bodyHash) return startRun(env, workflow, stored.runId, params, metadata, key);
+  // The key names another run already: this message's own failure record takes an id of its own.
+  return fail(await runIdForKey({ workflow: workflowName, key: `queue:${message.id}` }), keyReusedMessage(key));
+}
+
+async function startRun(
+  env: OrchestratorEnv,
+  workflow: CompiledWorkflow,
+  runId: string,
+  params: Record<string, unknown>,
+  metadata: Record<string, string>,
+  key: string,
+): Promise<void> {
   await runStub(env, runId).start(rootRun(workflow, runId, params, { metadata, idempotency_key: key }));
 }
 

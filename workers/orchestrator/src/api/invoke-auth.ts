@@ -21,6 +21,13 @@ function resolveSecret(secret: string, env: Record<string, unknown>): string | R
   return outcome.value === null ? "" : stringForm(outcome.value);
 }
 
+/** The token a request presents to `invoke.auth` (without its `Bearer ` prefix), or null when it presents none in the right form. */
+export function presentedToken(auth: CompiledInvokeAuth, header: (name: string) => string | undefined): string | null {
+  const token = header(auth.header) ?? "";
+  if (auth.scheme !== "bearer") return token;
+  return token.startsWith("Bearer ") ? token.slice("Bearer ".length) : null;
+}
+
 /** The per-workflow `invoke.auth` check: 500 when misconfigured, 401 when the caller's token does not match. */
 export async function checkInvokeAuth(
   auth: CompiledInvokeAuth | null,
@@ -32,10 +39,7 @@ export async function checkInvokeAuth(
   if (typeof secret !== "string") return secret;
   // An empty secret would let a request without the header in (the original's edge case): refuse to serve instead.
   if (secret === "") return misconfigured("invoke.auth.secret resolves to an empty value");
-  let token = header(auth.header) ?? "";
-  if (auth.scheme === "bearer") {
-    if (!token.startsWith("Bearer ")) return { status: 401, error: "unauthorized", message: "unauthorized" };
-    token = token.slice("Bearer ".length);
-  }
+  const token = presentedToken(auth, header);
+  if (token === null) return { status: 401, error: "unauthorized", message: "unauthorized" };
   return (await sameSecret(token, secret)) ? null : { status: 401, error: "unauthorized", message: "unauthorized" };
 }

@@ -4,7 +4,8 @@ import type { BudgetReport } from "../../../../shared/contracts/gateway.ts";
 import type { Envelope } from "../../../../shared/contracts/records.ts";
 import { BudgetReportSchema } from "../../../../shared/contracts/schemas/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
-import { checkParams, findInvocable, isRefusal, newRunId, rootRun, runIdFor, type Refusal } from "../run/admission.ts";
+import { claimFor, keyReusedMessage } from "../idempotency.ts";
+import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
 import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
@@ -12,8 +13,8 @@ import type { OrchestratorApp } from "./app-type.ts";
 import { bodyReadByHandler, readJsonBody } from "./body.ts";
 import { requireAdminToken } from "./admin-auth.ts";
 import { openApiDocument } from "./document.ts";
-import { checkInvokeAuth } from "./invoke-auth.ts";
-import { DecisionSchema, InvokeParamsSchema } from "./schemas.ts";
+import { checkInvokeAuth, presentedToken } from "./invoke-auth.ts";
+import { DEFAULT_RUN_LIST_LIMIT, DecisionSchema, InvokeParamsSchema } from "./schemas.ts";
 import {
   approvalRoute,
   decideRoute,
@@ -45,11 +46,6 @@ function refusal(refusal: Refusal): Refused {
   return { status: refusal.status, body };
 }
 
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback;
-}
-
 /**
  * The run's LLM spend as the gateway's budget breaker recorded it (sub-runs share
  * their root's budget). Absent when the gateway cannot say, or says something that is not a report.
@@ -66,21 +62,33 @@ async function gatewaySpend(env: OrchestratorEnv, rootRunId: string): Promise<Bu
   }
 }
 
+/** An admitted request: the workflow, its params, and the token it presented to `invoke.auth` (null for an open workflow). */
+interface Admitted {
+  workflow: CompiledWorkflow;
+  params: Record<string, unknown>;
+  credential: string | null;
+}
+
 /**
  * The checks of `POST /invoke`, in the original's order: the workflow, its `invoke.auth`,
  * the body, the params. Returns the refusal to send, or what to start.
  */
-async function admit(c: Ctx, name: string): Promise<Refused | { workflow: CompiledWorkflow; params: Record<string, unknown> }> {
+async function admit(c: Ctx, name: string): Promise<Refused | Admitted> {
   const workflow = findInvocable(name);
   if (isRefusal(workflow)) return refusal(workflow);
   const denied = await checkInvokeAuth(workflow.invoke_auth, (header) => c.req.header(header), c.env);
   if (denied) return refusal(denied);
   const body = await readJsonBody(c);
-  if (!body.ok) return { status: body.status, body: { error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message } };
+  if (!body.ok) {
+    const field = body.field === undefined ? {} : { field: body.field };
+    return { status: body.status, body: { error: body.status === 413 ? "payload_too_large" : "invalid_request", message: body.message, ...field } };
+  }
   const params = InvokeParamsSchema.safeParse(body.value);
   if (!params.success) return { status: 400, body: { error: "invalid_request", message: "request body must be a JSON object" } };
   const invalid = checkParams(workflow, params.data);
-  return invalid ? refusal(invalid) : { workflow, params: params.data };
+  if (invalid) return refusal(invalid);
+  const credential = workflow.invoke_auth ? presentedToken(workflow.invoke_auth, (header) => c.req.header(header)) : null;
+  return { workflow, params: params.data, credential };
 }
 
 /** The envelope of a run with the gateway's spend record, or null for an unknown run (also served to the tools Worker internally). */
@@ -111,19 +119,29 @@ export function registerRoutes(app: OrchestratorApp): void {
   });
 
   // Queue-triggered runs over HTTP: the same checks as /invoke, then a message on the run queue.
-  // The run id derives from the Idempotency-Key, so a retried enqueue never starts a second run.
+  // The key counts within the workflow and the caller's invoke.auth credential; the run id derives
+  // from that key space, so a retried enqueue names the same run and never starts a second one.
+  // The message is sent again on a retry (the first send may be what failed): it carries the
+  // run id, and a run that exists already is not started twice.
   app.openapi(bodyReadByHandler(enqueueRoute), async (c) => {
     const { workflow } = c.req.valid("param");
     const admitted = await admit(c, workflow);
     if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const key = c.req.valid("header")["idempotency-key"] || crypto.randomUUID();
-    await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key });
-    return c.json({ run_id: await runIdFor(key), status: "queued" as const, idempotency_key: key }, 202);
+    const claim = await claimFor({ workflow, credential: admitted.credential, key }, admitted.params);
+    const stored = await new Store(c.env.DB).claimIdempotencyKey(claim);
+    if (stored.bodyHash !== claim.bodyHash) return c.json({ error: "conflict", message: keyReusedMessage(key) }, 409);
+    await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key, run_id: stored.runId });
+    return c.json({ run_id: stored.runId, status: "queued" as const, idempotency_key: key }, 202);
   });
 
   app.openapi(listRunsRoute, async (c) => {
     const query = c.req.valid("query");
-    const runs = await new Store(c.env.DB).listRuns({ workflow: query.workflow, status: query.status, limit: positiveInt(query.limit, 50) });
+    const runs = await new Store(c.env.DB).listRuns({
+      workflow: query.workflow,
+      status: query.status,
+      limit: query.limit === undefined ? DEFAULT_RUN_LIST_LIMIT : Number(query.limit),
+    });
     return c.json({ runs }, 200);
   });
 

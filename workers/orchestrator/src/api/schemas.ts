@@ -42,23 +42,47 @@ export const EnqueueHeadersSchema = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retries with the same key queue the same run id; a random key when absent" }),
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description:
+        "Retries with the same key and the same body name the same run; the same key with another body is a 409. A key counts within " +
+        "the workflow and the caller's invoke.auth credential. A random key when absent",
+    }),
 });
 
 export const InvokeAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("accepted") });
 export const EnqueueAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("queued"), idempotency_key: z.string() });
 
+const firstValue = (value: unknown) => (Array.isArray(value) ? value[0] : value);
+
 /** A query parameter given more than once counts with its first value (as `c.req.query` reads it), never a 400. */
-const queryParam = () => z.preprocess((value) => (Array.isArray(value) ? value[0] : value), z.string().optional());
+const queryParam = () => z.preprocess(firstValue, z.string().optional());
+
+/** `GET /runs` lists this many runs when `limit` is not given, and never more than MAX_RUN_LIST_LIMIT. */
+export const DEFAULT_RUN_LIST_LIMIT = 50;
+export const MAX_RUN_LIST_LIMIT = 1000;
+
+/** An event's sequence number as a client sends it back: digits only (a word would replay everything). */
+const EVENT_SEQ = /^\d{1,15}$/;
+const eventSeq = () => z.string().regex(EVENT_SEQ, "must be an event sequence number (a non-negative integer)");
 
 export const RunListQuerySchema = z.object({
   workflow: queryParam().openapi({ param: { name: "workflow", in: "query" }, description: "Only runs of this workflow" }),
   status: queryParam().openapi({ param: { name: "status", in: "query" }, description: "Only runs with this status" }),
-  limit: queryParam().openapi({
-    param: { name: "limit", in: "query" },
-    description: "At most this many runs (1 to 1000, default 50); any other value means the default",
-    example: "50",
-  }),
+  limit: z
+    .preprocess(
+      firstValue,
+      z
+        .string()
+        .regex(/^[1-9]\d{0,3}$/, `must be an integer from 1 to ${MAX_RUN_LIST_LIMIT}`)
+        .refine((value) => Number(value) <= MAX_RUN_LIST_LIMIT, `must be an integer from 1 to ${MAX_RUN_LIST_LIMIT}`)
+        .optional(),
+    )
+    .openapi({
+      param: { name: "limit", in: "query" },
+      description: `At most this many runs: an integer from 1 to ${MAX_RUN_LIST_LIMIT}, default ${DEFAULT_RUN_LIST_LIMIT}; any other value is a 400`,
+      example: "50",
+    }),
 });
 
 export const RunListSchema = z.object({ runs: z.array(RunRecordSchema) });
@@ -72,17 +96,16 @@ export const RunViewSchema = z.object({
 });
 
 export const EventsQuerySchema = z.object({
-  after: queryParam().openapi({
+  after: z.preprocess(firstValue, eventSeq().optional()).openapi({
     param: { name: "after", in: "query" },
-    description: "Send the events after this sequence number (default 0); `Last-Event-ID` wins when both are given",
+    description: "Send the events after this sequence number (default 0); `Last-Event-ID` wins when both are given; anything but digits is a 400",
   }),
 });
 
 export const EventsHeadersSchema = z.object({
-  "last-event-id": z
-    .string()
+  "last-event-id": eventSeq()
     .optional()
-    .openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (an event's `seq`)" }),
+    .openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (an event's `seq`); anything but digits is a 400" }),
 });
 
 export const DecisionSchema = z.object({ decision: z.enum(["approved", "rejected"]) });

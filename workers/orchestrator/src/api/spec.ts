@@ -16,6 +16,7 @@ import {
   HealthSchema,
   InvokeAcceptedSchema,
   InvokeParamsSchema,
+  MAX_RUN_LIST_LIMIT,
   NameParamSchema,
   RunListQuerySchema,
   RunListSchema,
@@ -51,7 +52,7 @@ export const healthRoute = createRoute({
 });
 
 const invokeErrors = {
-  400: error("Malformed JSON, or the body is not a JSON object"),
+  400: error("Malformed JSON, bytes that are not UTF-8, a number out of range (`field` names it), or the body is not a JSON object"),
   401: error('The workflow\'s invoke.auth refused the request: the body is `{"error":"unauthorized"}`'),
   404: error("Unknown workflow, or a `visibility: sub-workflow` one"),
   413: error(`Body over ${MIB} MiB`),
@@ -90,6 +91,7 @@ export const enqueueRoute = createRoute({
   responses: {
     202: { description: "Queued", content: json(EnqueueAcceptedSchema) },
     ...invokeErrors,
+    409: error("The Idempotency-Key was already used (for this workflow and credential) with a different request body"),
   },
 });
 
@@ -101,7 +103,11 @@ export const listRunsRoute = createRoute({
   summary: "List runs, newest first",
   security: ADMIN,
   request: { query: RunListQuerySchema },
-  responses: { 200: { description: "The runs", content: json(RunListSchema) }, 401: unauthorized },
+  responses: {
+    200: { description: "The runs", content: json(RunListSchema) },
+    400: error(`\`limit\` is not an integer from 1 to ${MAX_RUN_LIST_LIMIT} (\`field\` names it)`),
+    401: unauthorized,
+  },
 });
 
 export const getRunRoute = createRoute({
@@ -142,6 +148,7 @@ export const eventsRoute = createRoute({
       description: "A text/event-stream whose `data:` lines are RunEvent objects",
       content: { "text/event-stream": { schema: z.string().openapi({ description: "Server-Sent Events; each `data:` is a RunEvent" }) } },
     },
+    400: error("`Last-Event-ID` or `after` is not an event sequence number (`field` names it)"),
     401: unauthorized,
     404: error("run not found"),
   },

@@ -2,7 +2,7 @@
 // each one's DAG, which the run API does not carry. The UI's own files are static
 // assets (wrangler.orchestrator.jsonc `assets`), served at /ui before this Worker runs.
 import { project } from "ktsu-project";
-import type { CompiledStep, CompiledWorkflow } from "../../../../shared/bundle.ts";
+import { bundleEntry, type CompiledStep, type CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { GraphNode, WorkflowGraph } from "../../../../shared/contracts/workflows.ts";
 import type { OrchestratorApp } from "./app-type.ts";
 import { requireAdminToken } from "./admin-auth.ts";
@@ -42,7 +42,7 @@ function node(step: CompiledStep): GraphNode {
 /** The name a run records (`workflow_name`): the invoke name, else the YAML name; the bundle key also works. */
 function findWorkflow(name: string): CompiledWorkflow | undefined {
   const all = Object.values(project.workflows);
-  return all.find((w) => w.invoke_name === name) ?? all.find((w) => w.name === name) ?? project.workflows[name];
+  return all.find((w) => w.invoke_name === name) ?? all.find((w) => w.name === name) ?? bundleEntry(project.workflows, name);
 }
 
 export function registerUiRoutes(app: OrchestratorApp): void {

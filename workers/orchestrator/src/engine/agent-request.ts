@@ -1,4 +1,4 @@
-import type { CompiledAgent, CompiledAgentStep, ParamSpec, ProjectBundle } from "../../../../shared/bundle.ts";
+import { bundleEntry, type CompiledAgent, type CompiledAgentStep, type ParamSpec, type ProjectBundle } from "../../../../shared/bundle.ts";
 import type { InvokeRequest, ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import { stringForm, type JsonObject } from "../../../../shared/expr/index.ts";
 import { resolveValue, VALUE_FIELDS, type ValueField } from "../../../../shared/values/index.ts";
@@ -95,7 +95,7 @@ function resolveServerParams(declared: ParamSpec[], given: Record<string, string
 
 function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: Record<string, string>, env: RunEnv): ToolServerSpec[] {
   return agent.servers.map((ref) => {
-    const server = project.servers[ref.server];
+    const server = bundleEntry(project.servers, ref.server);
     if (!server) throw new DispatchError(`load server ${ref.server}: not in the project bundle`);
     const spec: ToolServerSpec = { name: server.name, url: server.url, allowlist: ref.allowlist };
     if (server.auth) {
@@ -163,7 +163,7 @@ export function buildInvokeRequest(
   env: RunEnv,
   dispatch: AgentDispatch,
 ): InvokeRequest {
-  const agent = project.agents[step.agent];
+  const agent = bundleEntry(project.agents, step.agent);
   if (!agent) throw new DispatchError(`load agent ${step.agent_ref}: not in the project bundle`);
   const params = wrap(`agent ${agent.name} param resolution`, () => resolveAgentParams(agent.params.declared, stepParams, env, dispatch.secretSourced));
   const userMessage = wrap(`agent ${agent.name} prompt.user interpolation`, () =>

@@ -1,5 +1,5 @@
 import { project, validators } from "ktsu-project";
-import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
+import { bundleEntry, type CompiledWorkflow } from "../../../../shared/bundle.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
 import { MAX_DEPTH, nestedDeeperThan } from "../engine/limits.ts";
 import type { StartRun } from "./model.ts";
@@ -50,7 +50,7 @@ export function checkParams(workflow: CompiledWorkflow, params: Record<string, u
   }
   const schema = workflow.params.schema;
   if (!schema) return null;
-  const validator = validators[schema.validator];
+  const validator = bundleEntry(validators, schema.validator);
   if (!validator) return { status: 500, error: "internal_error", message: `bundle has no validator "${schema.validator}"` };
   const [failure] = runValidator(validator, params);
   if (!failure) return null;
@@ -64,12 +64,6 @@ export function newRunId(): string {
   return `run_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** A run id derived from an idempotency key, so a redelivered message maps to the same run. */
-export async function runIdFor(key: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return `run_${[...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
 /** The StartRun of a root run. */
 export function rootRun(
   workflow: CompiledWorkflow,
@@ -79,7 +73,7 @@ export function rootRun(
 ): StartRun {
   const secretParams = workflow.params.declared
     .filter((p) => p.secret)
-    .map((p) => params[p.name])
+    .map((p) => (Object.hasOwn(params, p.name) ? params[p.name] : undefined))
     .filter((v): v is string => typeof v === "string" && v !== "");
   return {
     run_id: runId,

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { project, validators } from "ktsu-project";
+import { bundleEntry } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { OrchestratorEnv } from "../env.ts";
@@ -33,7 +34,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       storage: doStorage(ctx.storage),
       mirror: withMirrorFaults(new Store(env.DB), env.KTSU_TEST_FAULTS),
       alarms: ctx.storage,
-      workflowOf: (key) => project.workflows[key],
+      workflowOf: (key) => bundleEntry(project.workflows, key),
       envValue: (name) => env[name],
       stateKey,
       runtime: env.RUNTIME,

@@ -10,7 +10,7 @@ import type {
   ValidationFailure,
 } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * The D1 Store: the queryable mirror of run state. Each run's Durable Object
@@ -29,7 +29,10 @@ export const runs = sqliteTable(
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>(),
     /** Set on sub-runs (`<parent>/<step>`); null for root runs. */
     parentRunId: text("parent_run_id"),
-    /** Queue-triggered runs: the message's idempotency key, so redelivery never creates a second run. */
+    /**
+     * Queue-triggered runs: the idempotency key as the producer gave it, for reading only. The
+     * same key may name runs of other workflows or other credentials (idempotency_keys dedups).
+     */
     idempotencyKey: text("idempotency_key"),
     /** Spend so far in millionths of a USD (integers keep sums exact). */
     costMicroUsd: integer("cost_microusd").notNull().default(0),
@@ -41,9 +44,21 @@ export const runs = sqliteTable(
     index("idx_runs_created_at").on(t.createdAt),
     index("idx_runs_workflow_created").on(t.workflowName, t.createdAt),
     index("idx_runs_status_created").on(t.status, t.createdAt),
-    uniqueIndex("idx_runs_idempotency_key").on(t.idempotencyKey),
   ],
 );
+
+/**
+ * Idempotency keys as claimed: one row per key space (workflow, caller's credential, key),
+ * named by a SHA-256 of the three so neither the key nor the credential is stored. It
+ * remembers the run the key names and a SHA-256 of the request body: the same key with the
+ * same body names that run again; with another body it is refused.
+ */
+export const idempotencyKeys = sqliteTable("idempotency_keys", {
+  scope: text("scope").primaryKey(),
+  runId: text("run_id").notNull(),
+  bodyHash: text("body_hash").notNull(),
+  createdAt: text("created_at").notNull(),
+});
 
 export const steps = sqliteTable(
   "steps",

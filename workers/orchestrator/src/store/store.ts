@@ -3,7 +3,8 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
-import { approvals, events, runs, steps } from "./schema.ts";
+import type { KeyClaim } from "../idempotency.ts";
+import { approvals, events, idempotencyKeys, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
 
@@ -67,9 +68,18 @@ export class Store {
     return rows.length > 0;
   }
 
-  async findRunByIdempotencyKey(key: string): Promise<string | null> {
-    const rows = await this.db.select({ id: runs.id }).from(runs).where(eq(runs.idempotencyKey, key)).limit(1);
-    return rows[0]?.id ?? null;
+  /**
+   * Claims an idempotency key for a run: the first claim of a key space is stored, and every
+   * claim answers with the stored one (the caller compares its body hash with its own).
+   */
+  async claimIdempotencyKey(claim: KeyClaim): Promise<KeyClaim> {
+    await this.db
+      .insert(idempotencyKeys)
+      .values({ ...claim, createdAt: new Date().toISOString() })
+      .onConflictDoNothing();
+    const [row] = await this.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, claim.scope)).limit(1);
+    if (!row) throw new Error(`idempotency key claim ${claim.scope} was not stored`);
+    return { scope: row.scope, runId: row.runId, bodyHash: row.bodyHash };
   }
 
   /** One batch: the run row, changed steps and new events of a run, written together. */

@@ -2,7 +2,7 @@
 // params and input, which reports back through `childFinished`.
 
 import { project } from "ktsu-project";
-import type { CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
+import { bundleEntry, type CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import { evaluate, goTypeName, stringForm, wholeTemplateExpression } from "../../../../../shared/expr/index.ts";
 import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.ts";
@@ -19,7 +19,7 @@ export function subRunId(parentRunId: string, stepId: string): string {
 }
 
 export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowStep, state: StepState): Promise<StepOutcome> {
-  const target = project.workflows[step.workflow];
+  const target = bundleEntry(project.workflows, step.workflow);
   if (!target) return { kind: "failed", error: `workflow step "${step.id}": resolve "${step.workflow_ref}": not in the project bundle` };
   let params: { rich: Record<string, unknown>; strings: Record<string, string> };
   let input: Record<string, unknown>;
