@@ -20,7 +20,7 @@ export const StepMetricsSchema = z
       .string()
       .optional()
       .describe(
-        "`<provider>/<model-id>` of the model that answered the step's last LLM call (its output's). A fanout or sub-workflow step names it only when one model answered all its parts. Omitted when no LLM call was answered (and on records stored before it was kept)",
+        "`<provider>/<model-id>` of the model that answered the step's last LLM call, the reply its output came from. A fanout or sub-workflow step names it only when one model answered all its parts. Omitted when no LLM call was answered (and on records stored before it was kept)",
       ),
     models_resolved: z
       .array(z.string())

@@ -1,5 +1,5 @@
 // Step metrics: tokens, cost, LLM/tool/reflect calls, duration and the models that
-// answered, per step; summed for fanout items, sub-workflow steps and the envelope totals.
+// answered, per step; summed for fanout items, sub-workflow steps and a step's legs.
 //
 // Cost: USD amounts are summed as integer nano-dollars (1e-9 USD) and
 // converted back once, so sums do not show binary float drift
