@@ -183,6 +183,8 @@ describe("the web run viewer", () => {
     await detail.and(page.locator("[data-step=fetch]")).waitFor();
     expect(await detail.textContent()).toContain("POST {{ env.SLOW_URL }}/slow");
     await expect.poll(() => detail.textContent()).toContain('"status_code": 200');
+    // A webhook calls no model, so the panel names none.
+    expect(await detail.getByTestId("step-model").count()).toBe(0);
     await screenshot("run-complete");
     expect(await runStatus(runId)).toBe("complete");
   });
@@ -233,6 +235,9 @@ describe("the web run viewer", () => {
     const detail = page.getByTestId("step-detail");
     expect(await detail.getByTestId("reserved-signal").textContent()).toContain("ktsu_needs_human");
     expect(await detail.getByTestId("step-approval").textContent()).toContain('"verdict": "hold"');
+    // The model that answered the agent (the gateway's `model_resolved`), next to its tokens and cost.
+    await detail.getByTestId("step-model").waitFor();
+    expect(await detail.getByTestId("step-model").textContent()).toBe("fake/fake-model");
     // The chart is drawn from the event stream, which may still be arriving.
     await expect.poll(async () => Number((await page.getByTestId("cost-chart").getAttribute("data-total")) ?? 0)).toBeGreaterThan(0);
     await screenshot("needs-human");

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT, binPath } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
+import type { Envelope } from "../../shared/contracts/records.ts";
 import { startFakeProvider, type FakePlan, type FakeProvider } from "../fake-provider/server.ts";
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
 
@@ -81,6 +82,12 @@ describe("examples, offline, through ktsu invoke --wait", () => {
     for (const id of ["classify", "record", "page_oncall", "file"]) expect(stdout).toMatch(new RegExp(`step ${id}\\s+complete`));
     expect(sink.calls.map((c) => c.path)).toEqual(["/hook/page"]);
     expect(JSON.parse(sink.calls[0]!.body)).toEqual({ customer: "ACME", summary: "Checkout fails with a 500 error", category: "bug" });
+    // The envelope names the model the agent's group resolved to.
+    const base = started.stack.url.href.replace(/\/$/, "");
+    const { runs } = (await (await fetch(`${base}/runs?workflow=triage`)).json()) as { runs: { id: string }[] };
+    expect(runs).toHaveLength(1);
+    const envelope = (await (await fetch(`${base}/runs/${encodeURIComponent(runs[0]!.id)}/envelope`)).json()) as Envelope;
+    expect(envelope.steps?.find((s) => s.id === "classify")?.metrics.model_resolved).toBe("fake/fake-model");
   });
 
   it("fanout explains each topic and deduplicates", async () => {

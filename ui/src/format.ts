@@ -1,4 +1,5 @@
 // Display helpers.
+import { modelsOf, type ModelsResolved } from "../../shared/contracts/models-resolved.ts";
 
 export function usd(value: number | undefined | null): string {
   const v = value ?? 0;
@@ -34,4 +35,17 @@ export function time(iso: string | undefined): string {
 
 export function tokens(n: number | undefined): string {
   return (n ?? 0).toLocaleString("en-US");
+}
+
+/**
+ * The models that answered a step's LLM calls, for its detail panel; null when none did
+ * (a transform, a webhook, a record stored before models were kept). With several (a group's
+ * fallback or round robin, a fanout's items), the one whose reply was the step's last is marked.
+ */
+export function modelsAnswered(metrics: Partial<ModelsResolved>): { label: string; text: string } | null {
+  const models = modelsOf(metrics);
+  if (models.length === 0) return null;
+  if (models.length === 1) return { label: "Model", text: models[0] as string };
+  const last = metrics.model_resolved;
+  return { label: "Models", text: models.map((model) => (model === last ? `${model} (last)` : model)).join(", ") };
 }

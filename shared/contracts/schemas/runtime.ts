@@ -105,7 +105,8 @@ export const PendingApprovalSchema = z.object({
   timeout_behavior: z.string(),
 });
 
-export const CallbackMetricsSchema = StepMetricsSchema.extend({ model_resolved: z.string().optional() });
+/** A step invocation's usage: the step metrics, the models that answered included (shared/contracts/models-resolved.ts). */
+export const CallbackMetricsSchema = StepMetricsSchema;
 
 /** `POST <callback_url>` body: a step's result. */
 export const CallbackPayloadSchema = z.object({

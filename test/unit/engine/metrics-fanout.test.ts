@@ -33,6 +33,25 @@ describe("metrics", () => {
     expect(sumMetrics([{ tokens_in: 1 }])).not.toHaveProperty("reflected");
     expect(addMetrics({ duration_ms: 1, llm_calls: 1 }, { duration_ms: 2, llm_calls: 1 })).toMatchObject({ duration_ms: 3, llm_calls: 2 });
   });
+
+  it("keeps the models that answered: normalized, the later leg's model for a step, the distinct ones for a sum", () => {
+    expect(normalizeMetrics({ tokens_in: 1, model_resolved: "fake/a" })).toEqual({ ...zeroMetrics(), tokens_in: 1, model_resolved: "fake/a" });
+    // A one-model list says no more than `model_resolved`.
+    expect(normalizeMetrics({ model_resolved: "fake/a", models_resolved: ["fake/a"] })).toEqual({ ...zeroMetrics(), model_resolved: "fake/a" });
+    // The legs of one step (before and after an approval): the later leg answered last.
+    expect(addMetrics({ llm_calls: 1, model_resolved: "claude/x" }, { llm_calls: 1, model_resolved: "fake/y" })).toMatchObject({
+      llm_calls: 2,
+      model_resolved: "fake/y",
+      models_resolved: ["claude/x", "fake/y"],
+    });
+    expect(addMetrics({ model_resolved: "fake/a" }, { llm_calls: 0 })).toMatchObject({ model_resolved: "fake/a" });
+    // Parts side by side: one model only when all agree.
+    expect(sumMetrics([{ model_resolved: "fake/a" }, { model_resolved: "fake/a" }])).toMatchObject({ model_resolved: "fake/a" });
+    const mixed = sumMetrics([{ model_resolved: "fake/a" }, { model_resolved: "fake/b" }]);
+    expect(mixed.models_resolved).toEqual(["fake/a", "fake/b"]);
+    expect(mixed).not.toHaveProperty("model_resolved");
+    expect(sumMetrics([{ tokens_in: 1 }])).not.toHaveProperty("model_resolved");
+  });
 });
 
 describe("fanout", () => {
@@ -95,6 +114,15 @@ describe("fanout", () => {
     expect(failed.metrics.tokens_in).toBe(10);
 
     expect(aggregateFanout([], 0)).toEqual({ kind: "ok", output: { results: [] }, metrics: zeroMetrics(), failed: 0 });
+  });
+
+  it("names the items' models: the one model when they agree, the distinct ones (failed items included) otherwise", () => {
+    const on = (model: string, ok = true): FanoutItemOutcome =>
+      ok ? { ok: true, output: {}, metrics: m(1, { model_resolved: model }) } : { ok: false, error: "x", metrics: m(1, { model_resolved: model }) };
+    expect(aggregateFanout([on("fake/a"), on("fake/a", false)], -1).metrics).toMatchObject({ model_resolved: "fake/a" });
+    const mixed = aggregateFanout([on("fake/a"), on("fake/b", false), on("fake/a")], -1).metrics;
+    expect(mixed.models_resolved).toEqual(["fake/a", "fake/b"]);
+    expect(mixed).not.toHaveProperty("model_resolved");
   });
 
   it("item selection and concurrency", () => {

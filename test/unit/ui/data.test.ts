@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { costSeries, ticks } from "../../../ui/src/cost.ts";
-import { duration, usd } from "../../../ui/src/format.ts";
+import { duration, modelsAnswered, usd } from "../../../ui/src/format.ts";
 import { liveStatuses } from "../../../ui/src/live.ts";
 import { parseRoute, runHref, runsHref } from "../../../ui/src/route.ts";
 import { SIGNAL_MEANINGS, reservedSignal, wasCancelled } from "../../../ui/src/signals.ts";
@@ -176,5 +176,18 @@ describe("formatting", () => {
     expect(duration(1521)).toBe("1.52 s");
     expect(duration(125_000)).toBe("2 min 5 s");
     expect(duration(undefined)).toBe("–");
+  });
+});
+
+describe("the models shown in the step panel", () => {
+  it("names the one model, or lists several with the last marked, and nothing for a step without LLM calls", () => {
+    expect(modelsAnswered({ model_resolved: "fake/fake-model" })).toEqual({ label: "Model", text: "fake/fake-model" });
+    expect(modelsAnswered({ model_resolved: "fake/gpt-4o-mini", models_resolved: ["claude/claude-sonnet-4-6", "fake/gpt-4o-mini"] })).toEqual({
+      label: "Models",
+      text: "claude/claude-sonnet-4-6, fake/gpt-4o-mini (last)",
+    });
+    // A fanout whose items ran on different models: no call was the last one.
+    expect(modelsAnswered({ models_resolved: ["fake/a", "fake/b"] })).toEqual({ label: "Models", text: "fake/a, fake/b" });
+    expect(modelsAnswered({})).toBeNull();
   });
 });

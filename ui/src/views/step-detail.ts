@@ -1,7 +1,8 @@
-// Everything about one step: configuration, timing, tokens and cost, output,
-// Air-Lock failures with their paths, reserved signals, and an open approval.
+// Everything about one step: configuration, timing, the models that answered,
+// tokens and cost, output, Air-Lock failures with their paths, reserved signals,
+// and an open approval.
 // Secrets arrive already masked ([REDACTED]) by the API.
-import { duration, elapsed, time, tokens, usd } from "../format.ts";
+import { duration, elapsed, modelsAnswered, time, tokens, usd } from "../format.ts";
 import { html } from "../html.ts";
 import { runHref } from "../route.ts";
 import { reservedSignal, wasCancelled } from "../signals.ts";
@@ -52,11 +53,13 @@ function Settled({ runId, step, status, now, onDecided }: { runId: string; step:
   const signal = reservedSignal(step);
   const waiting = status === "pending_approval" || status === "needs_human";
   const approval = waiting && step.pending_approval?.status === "pending" ? step.pending_approval : null;
+  const models = modelsAnswered(m);
   return html`
     <dl class="facts">
       <dt>Started</dt><dd>${time(step.started_at)}</dd>
       <dt>Ended</dt><dd>${time(step.ended_at)}</dd>
       <dt>Duration</dt><dd data-testid="step-duration">${duration(ms)}</dd>
+      ${models ? html`<dt>${models.label}</dt><dd class="mono" data-testid="step-model">${models.text}</dd>` : null}
       <dt>Tokens</dt><dd>${tokens(m.tokens_in)} in · ${tokens(m.tokens_out)} out</dd>
       <dt>Cost</dt><dd data-testid="step-cost">${usd(m.cost_usd)}</dd>
       <dt>Calls</dt><dd>${m.llm_calls} LLM · ${m.tool_calls} tool${m.reflect_calls ? ` · ${m.reflect_calls} reflect` : ""}${step.reflected ? " · reflected" : ""}</dd>

@@ -8,6 +8,7 @@
 //   metrics?: object, echo?: boolean,
 //   pending_approval?: object, messages?: array,     // with status "pending_approval"
 //   checkpoint_turns?: number,                       // post checkpoints for turns 1..n first
+//   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
 // }
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
@@ -30,6 +31,7 @@ interface Script {
   pending_approval?: CallbackPayload["pending_approval"];
   messages?: CallbackPayload["messages"];
   checkpoint_turns?: number;
+  checkpoint_metrics?: Partial<CallbackPayload["metrics"]>;
   on_resume?: Script;
 }
 
@@ -52,7 +54,7 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     const messages = [{ role: "user", content: `turn ${turn}` }];
     await env.ORCHESTRATOR.fetch(`https://orchestrator${path("/checkpoint")}`, {
       method: "POST",
-      body: JSON.stringify({ attempt: request.attempt, turn, messages, metrics: {} }),
+      body: JSON.stringify({ attempt: request.attempt, turn, messages, metrics: script.checkpoint_metrics ?? {} }),
     });
   }
   const until = script.hang ? Infinity : Date.now() + (script.delay_ms ?? 0);

@@ -49,7 +49,7 @@ export function registerRuntimeRoutes(app: App): void {
       ...result,
       run_id: c.req.param("run"),
       step_id: c.req.param("step"),
-      metrics: { ...normalizeMetrics(metrics), ...(metrics.model_resolved !== undefined ? { model_resolved: metrics.model_resolved } : {}) },
+      metrics: normalizeMetrics(metrics),
     });
     return c.body(null, 200);
   });

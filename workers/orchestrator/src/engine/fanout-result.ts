@@ -59,6 +59,8 @@ export function fanoutFailure(outcomes: readonly FanoutItemOutcome[], maxFailure
 /**
  * Results, policy and metrics together. Metrics sum every item, failed ones
  * included, except `duration_ms` (0); `reflected` is true if any item reflected.
+ * Items run side by side, so the step names one `model_resolved` only when one
+ * model answered them all; otherwise `models_resolved` lists the distinct models.
  */
 export function aggregateFanout(outcomes: readonly FanoutItemOutcome[], maxFailures: number): FanoutAggregate {
   const metrics = sumMetrics(outcomes.map((outcome) => outcome.metrics));

@@ -1,5 +1,5 @@
-// Step metrics: tokens, cost, LLM/tool/reflect calls and duration per step,
-// summed for fanout items, sub-workflow steps and the envelope totals.
+// Step metrics: tokens, cost, LLM/tool/reflect calls, duration and the models that
+// answered, per step; summed for fanout items, sub-workflow steps and a step's legs.
 //
 // Cost: USD amounts are summed as integer nano-dollars (1e-9 USD) and
 // converted back once, so sums do not show binary float drift
@@ -8,8 +8,12 @@
 // about 9 million USD.
 
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import { modelsInParallel, modelsInSequence } from "../../../../shared/contracts/models-resolved.ts";
 
-/** `{duration_ms, tokens_in, tokens_out, cost_usd, llm_calls, tool_calls, reflected?, reflect_calls?}`; the optional two are omitted when false / 0. */
+/**
+ * `{duration_ms, tokens_in, tokens_out, cost_usd, llm_calls, tool_calls, reflected?, reflect_calls?,
+ * model_resolved?, models_resolved?}`; `reflected` / `reflect_calls` are omitted when false / 0.
+ */
 export type { StepMetrics };
 
 export function zeroMetrics(): StepMetrics {
@@ -29,7 +33,10 @@ function num(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
-/** Fills missing or invalid fields with zeros and drops `reflected: false` / `reflect_calls: 0`. */
+/**
+ * Fills missing or invalid fields with zeros, drops `reflected: false` / `reflect_calls: 0`,
+ * and keeps the models that answered (a one-model list folded into `model_resolved`).
+ */
 export function normalizeMetrics(metrics: Partial<StepMetrics> | null | undefined): StepMetrics {
   const result: StepMetrics = {
     duration_ms: num(metrics?.duration_ms),
@@ -42,7 +49,7 @@ export function normalizeMetrics(metrics: Partial<StepMetrics> | null | undefine
   if (metrics?.reflected === true) result.reflected = true;
   const reflectCalls = num(metrics?.reflect_calls);
   if (reflectCalls > 0) result.reflect_calls = reflectCalls;
-  return result;
+  return { ...result, ...modelsInSequence([metrics]) };
 }
 
 export interface SumOptions {
@@ -53,12 +60,19 @@ export interface SumOptions {
    * timestamps). The envelope totals sum it.
    */
   includeDuration?: boolean;
+  /**
+   * The parts ran one after the other (legs of one step): the step's `model_resolved` is the
+   * last part's. Otherwise (fanout items, a sub-run's steps) it is named only when one model
+   * answered every part, and `models_resolved` lists them when there were several.
+   */
+  sequential?: boolean;
 }
 
 /**
  * Sums tokens, cost, LLM/tool calls and reflect calls; `reflected` is true if
- * any part reflected. Used for fanout items (failed ones included), the steps
- * of a sub-workflow and the envelope totals.
+ * any part reflected; the models that answered are combined (see `sequential`).
+ * Used for fanout items (failed ones included), the steps of a sub-workflow
+ * and the legs of one step.
  */
 export function sumMetrics(parts: Iterable<Partial<StepMetrics> | null | undefined>, options: SumOptions = {}): StepMetrics {
   const list = [...parts].map(normalizeMetrics);
@@ -75,10 +89,10 @@ export function sumMetrics(parts: Iterable<Partial<StepMetrics> | null | undefin
   }
   total.cost_usd = sumCostUsd(list.map((part) => part.cost_usd));
   if (reflectCalls > 0) total.reflect_calls = reflectCalls;
-  return total;
+  return { ...total, ...(options.sequential ? modelsInSequence(list) : modelsInParallel(list)) };
 }
 
-/** Two metrics added (e.g. the resume legs of an approved agent step), duration included. */
+/** Two metrics added, `b` after `a` (e.g. the resume legs of an approved agent step), duration included. */
 export function addMetrics(a: Partial<StepMetrics> | null | undefined, b: Partial<StepMetrics> | null | undefined): StepMetrics {
-  return sumMetrics([a, b], { includeDuration: true });
+  return sumMetrics([a, b], { includeDuration: true, sequential: true });
 }

@@ -1,10 +1,11 @@
 import type { CallbackMetrics } from "../../../../shared/contracts/runtime.ts";
+import { modelsInSequence, type ModelsResolved } from "../../../../shared/contracts/models-resolved.ts";
 import type { GatewayReply } from "../gateway-client.ts";
 
 /** Usage of one step invocation, accumulated call by call. */
 export class MetricsTally {
   private readonly startedAt = Date.now();
-  private modelResolved = "";
+  private models: ModelsResolved = {};
   private tokensIn = 0;
   private tokensOut = 0;
   private costUsd = 0;
@@ -12,13 +13,17 @@ export class MetricsTally {
   private toolCalls = 0;
   private reflectCalls = 0;
 
-  /** An LLM reply: tokens, cost, and the first model the gateway resolved. */
+  /**
+   * An LLM reply: tokens, cost, and the model the gateway resolved. The step reports the model
+   * of its last reply (the one its output came from) and, when a group's fallback or round
+   * robin had different models answer, all of them.
+   */
   addLlmCall(reply: GatewayReply): void {
     this.llmCalls++;
     this.tokensIn += reply.tokens_in;
     this.tokensOut += reply.tokens_out;
     this.costUsd += reply.cost_usd;
-    if (!this.modelResolved && reply.model_resolved) this.modelResolved = reply.model_resolved;
+    this.models = modelsInSequence([this.models, { model_resolved: reply.model_resolved }]);
   }
 
   addToolCall(): void {
@@ -38,8 +43,8 @@ export class MetricsTally {
       cost_usd: Math.round(this.costUsd * 1e9) / 1e9,
       llm_calls: this.llmCalls,
       tool_calls: this.toolCalls,
+      ...this.models,
     };
-    if (this.modelResolved) metrics.model_resolved = this.modelResolved;
     if (this.reflectCalls > 0) metrics.reflect_calls = this.reflectCalls;
     return metrics;
   }

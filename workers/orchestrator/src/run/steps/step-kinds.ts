@@ -6,7 +6,8 @@ import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts";
 import { evaluateCondition } from "../../../../../shared/expr/index.ts";
 import type { RunContext } from "../context.ts";
-import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
+import { normalizeMetrics } from "../../engine/metrics.ts";
+import type { ItemState, StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
 import { dispatchAgent } from "./agent-dispatch.ts";
@@ -96,19 +97,11 @@ export async function resumeLost(ctx: RunContext, step: CompiledStep, state: Ste
   if (step.type === "agent" && step.for_each) await resumeFanout(ctx, step, state);
 }
 
+/**
+ * The step metrics of a runtime result: missing fields are zeros, the models that answered
+ * are kept, and a step the runtime reflected on (`reflect_calls` > 0) is `reflected`.
+ */
 function callbackMetrics(payload: CallbackPayload): StepMetrics {
-  const m = payload.metrics ?? ZERO_METRICS;
-  const metrics: StepMetrics = {
-    duration_ms: m.duration_ms ?? 0,
-    tokens_in: m.tokens_in ?? 0,
-    tokens_out: m.tokens_out ?? 0,
-    cost_usd: m.cost_usd ?? 0,
-    llm_calls: m.llm_calls ?? 0,
-    tool_calls: m.tool_calls ?? 0,
-  };
-  if ((m.reflect_calls ?? 0) > 0) {
-    metrics.reflect_calls = m.reflect_calls;
-    metrics.reflected = true;
-  }
-  return metrics;
+  const { reflected: _fromPayload, ...metrics } = normalizeMetrics(payload.metrics);
+  return (metrics.reflect_calls ?? 0) > 0 ? { ...metrics, reflected: true } : metrics;
 }
