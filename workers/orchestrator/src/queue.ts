@@ -2,6 +2,7 @@ import type { CompiledWorkflow } from "../../../shared/bundle.ts";
 import { isPlainObject } from "../../../shared/util/objects.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { checkParams, findInvocable, isRefusal, rootRun, runIdFor } from "./run/admission.ts";
+import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
 import { Store } from "./store/store.ts";
 
@@ -51,7 +52,8 @@ async function startFromMessage(message: Message<unknown>, env: OrchestratorEnv,
     return;
   }
   const { workflow, params } = admitted;
-  await runStub(env, runId).start(rootRun(workflow, runId, params, { metadata, idempotency_key: key }));
+  const start = rootRun(workflow, runId, params, { metadata, idempotency_key: key });
+  await retryDurableObjectCall(() => runStub(env, runId).start(start)); // idempotent by run id
 }
 
 /** The workflow and params a message starts, or why it is refused (the same checks as `POST /invoke`). */
