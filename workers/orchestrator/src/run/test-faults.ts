@@ -74,7 +74,8 @@ export function withStubFaults<T extends object>(stub: T, runId: string, setting
           const err = Object.assign(new Error(`test fault (KTSU_TEST_FAULTS): the Durable Object call ${prop} failed`), { retryable: true });
           return Promise.reject(err);
         }
-        return (member as (...a: unknown[]) => unknown).apply(target, args);
+        // Reflect.apply, not member.apply: an RPC stub takes any property, `apply` included, for a remote method.
+        return Reflect.apply(member as (...a: unknown[]) => unknown, target, args);
       };
     },
   });
