@@ -674,6 +674,10 @@ describe("secrets", () => {
     fake.script({ tool_calls: [{ name: "whoami", arguments: {} }] }, { text: '{"answer":"nothing to see"}' });
     const carrying = await api.waitForRun(await api.invoke("secrets", { password: SECRETS.password, note: "scan" }), RUN_WAIT_MS);
     expect(carrying.run.status, JSON.stringify(carrying.run)).toBe("complete");
+    // …a secret param handed to a sub-workflow inside a plain param, which the sub-run's output echoes…
+    const passing = await api.waitForRun(await api.invoke("secret-pass-parent", { password: SECRETS.password, note: "pass" }), RUN_WAIT_MS);
+    expect(passing.run.status, JSON.stringify(passing.run)).toBe("complete");
+    expect(passing.steps!.find((s) => s.id === "call")!.output).toEqual({ copied: "[REDACTED]", note: "pass" });
     // …and a provider answer that cannot be decoded, which the gateway logs.
     const garbage: FakeReply = { raw_body: "not json" };
     fake.script(garbage, garbage, garbage, garbage);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
-import { faultsInjected, withMirrorFaults } from "../../../workers/orchestrator/src/run/test-faults.ts";
+import { faultsInjected, withMirrorFaults, withStubFaults } from "../../../workers/orchestrator/src/run/test-faults.ts";
 import { MemoryStore } from "./run-fakes.ts";
 
 function runRow(id: string, status: RunRecord["status"]): RunRecord {
@@ -28,5 +28,25 @@ describe("KTSU_TEST_FAULTS", () => {
     expect(faultsInjected("mirror_fails_once_at_end")).toBe(before + 1);
     expect(store.batches).toBe(3);
     expect(store.runs.get("fault-1")?.status).toBe("complete");
+  });
+});
+
+describe("KTSU_TEST_FAULTS do_call_fails_once", () => {
+  const stub = { start: async (id: string) => `started ${id}` };
+
+  it("is inert unless armed for the run id: the stub itself is used", () => {
+    expect(withStubFaults(stub, "fault-do-1", undefined)).toBe(stub);
+    expect(withStubFaults(stub, "fault-do-1", "mirror_fails_once_at_end:fault-do-")).toBe(stub);
+    expect(withStubFaults(stub, "other-1", "do_call_fails_once:fault-do-")).toBe(stub);
+  });
+
+  it("rejects the first call of each method per run id with a retryable error, then passes calls through", async () => {
+    const before = faultsInjected("do_call_fails_once");
+    const first = withStubFaults(stub, "fault-do-unit-1", "do_call_fails_once:fault-do-");
+    await expect(first.start("a")).rejects.toMatchObject({ retryable: true });
+    // A new stub for the same run does not fail again: the fault fired for this run and method.
+    await expect(withStubFaults(stub, "fault-do-unit-1", "do_call_fails_once:fault-do-").start("b")).resolves.toBe("started b");
+    await expect(withStubFaults(stub, "fault-do-unit-2", "do_call_fails_once:fault-do-").start("c")).rejects.toThrow("test fault");
+    expect(faultsInjected("do_call_fails_once")).toBe(before + 2);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledStep } from "../../../shared/bundle.ts";
 import { finishOutput } from "../../../workers/orchestrator/src/run/finish.ts";
-import type { RunState } from "../../../workers/orchestrator/src/run/run-state.ts";
+import { RunState } from "../../../workers/orchestrator/src/run/run-state.ts";
 import { Transitions } from "../../../workers/orchestrator/src/run/transitions.ts";
-import { agentStep, createdRun, workflow } from "./run-fakes.ts";
+import { agentStep, createdRun, MemoryStorage, MemoryStore, startInput, workflow } from "./run-fakes.ts";
 
 const flow = workflow([agentStep("a"), agentStep("b"), agentStep("c", ["a"], 0.5)]);
 const step = (id: string): CompiledStep => flow.pipeline.find((s) => s.id === id)!;
@@ -101,5 +101,49 @@ describe("run transitions", () => {
     expect(state.run.completed_at).toBeDefined();
     expect(state.stepState("a").status).toBe("skipped");
     expect((await eventTypes(state)).at(-1)).toBe("run_completed");
+  });
+});
+
+describe("secret values entering the state of a sub-run", () => {
+  const SECRET = "pw-transitions-5d7e9a";
+  const subRun = startInput("run-1/call", { parent: { run_id: "run-1", step_id: "call" }, root_run_id: "run-1", env_enabled: false, secret_params: [SECRET] });
+
+  /** A sub-run with the state key set, as deployed: its params are sealed, so storage must hold the secret nowhere. */
+  async function subRunSetup(result: Record<string, unknown>) {
+    const storage = new MemoryStorage();
+    const state = new RunState({
+      storage,
+      mirror: new MemoryStore(),
+      workflowOf: (key) => (key === flow.key ? flow : undefined),
+      envValue: () => undefined,
+      stateKey: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))),
+    });
+    await state.create({ ...subRun, params: { all: { password: SECRET } } });
+    const transitions = new Transitions(state, { judge: (s, output) => finishOutput(s, output, {}), subRunResult: () => result });
+    return { state, storage, transitions };
+  }
+
+  it("its result (read from params, which may carry the secret in a plain param) is masked before it is kept or stored", async () => {
+    const { state, storage, transitions } = await subRunSetup({ copied: SECRET, note: `it is ${SECRET}` });
+    transitions.endRun("complete");
+    expect(state.run.result).toEqual({ copied: "[REDACTED]", note: "it is [REDACTED]" });
+    await state.commit();
+    expect(JSON.stringify([...storage.data])).not.toContain(SECRET);
+  });
+
+  it("a raw output, a held needs_human output and a run error are masked before they are kept or stored", async () => {
+    const { state, storage, transitions } = await subRunSetup({});
+    transitions.startStep(step("a"));
+    transitions.startStep(step("b"));
+    transitions.settle(step("a"), { kind: "output", output: { ktsu_needs_human: true, said: SECRET } });
+    expect(JSON.stringify(state.stepState("a").held_output)).not.toContain(SECRET);
+    transitions.settle(step("b"), { kind: "failed", error: `failed with ${SECRET}`, details: { raw_output: `{"x":"${SECRET}"}` } });
+    expect(state.stepState("b").raw_output).toBe('{"x":"[REDACTED]"}');
+    transitions.endRun("failed", `ended with ${SECRET}`);
+    expect(state.run.error).toBe("ended with [REDACTED]");
+    await state.commit();
+    const stored = JSON.stringify([...storage.data]);
+    expect(stored).toContain("[REDACTED]");
+    expect(stored).not.toContain(SECRET);
   });
 });

@@ -1,8 +1,9 @@
 // A secret param whose value is a short word ("tok") is masked in everything the
 // run stores and serves, and never rewrites JSON keys such as `tokens_in`
 // (rules: shared/secrets/scrub.ts, docs/secrets.md).
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { RunDO } from "../../../workers/orchestrator/src/run/run-do.ts";
 import { get, script, settled, start, step } from "./helpers.ts";
 
 const SECRET = "tok";
@@ -77,5 +78,35 @@ describe("a short secret param", () => {
     for (const text of strings) expect(text).not.toMatch(STANDALONE);
     // The scan is meaningful: the secret was masked in stored strings.
     expect(strings.some((text) => text.includes("the [REDACTED] is here"))).toBe(true);
+  });
+});
+
+/** Every key and value in a run's Durable Object storage, as one text. */
+async function storageDump(runId: string): Promise<string> {
+  const runs = env.RUNS as unknown as DurableObjectNamespace<RunDO>;
+  const stub = runs.get(runs.idFromName(runId));
+  return runInDurableObject(stub, async (_instance, state) => JSON.stringify([...(await state.storage.list()).entries()]));
+}
+
+describe("a secret param passed to a sub-workflow in a plain param", () => {
+  it("is stored masked by the sub-run (output, steps, events) and the parent; only sealed params hold it", async () => {
+    const password = "pw-subrun-4c8e1a9f37";
+    const runId = await start("secret-pass-parent", { password, note: "plain note" });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    // The child saw the real value (its output mapped it), and handed it back masked.
+    expect(step(view, "call").output).toEqual({ copied: "[REDACTED]", note: "plain note" });
+
+    const childId = `${runId}/call`;
+    const child = await get<{ run: { status: string } }>(`/runs/${encodeURIComponent(childId)}`);
+    expect(child.body.run.status).toBe("complete");
+    for (const id of [runId, childId]) {
+      const dump = await storageDump(id);
+      expect(dump).toContain('"event:'); // the dump is the run's state
+      expect(dump).toContain('"sealed":"v1.'); // the params are there, encrypted
+      expect(dump).not.toContain(password);
+    }
+    // The sub-run's stored output holds the masked value.
+    expect(await storageDump(childId)).toContain('"copied":"[REDACTED]"');
   });
 });

@@ -30,8 +30,9 @@ export default defineConfig({
             // stay under the run's 10 s watchdog (execution.test.ts tells the two apart).
             KTSU_HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
             KTSU_STATE_KEY: "q5n2M8i3w0Yb7+GsWcYk1Jr9oQmZl6Ue4T1hXvA0dN8=",
-            // Test-only faults (run/test-faults.ts), armed only for run ids with this prefix (engine-repair.test.ts).
-            KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-",
+            // Test-only faults (run/test-faults.ts), each armed only for run ids with its prefix
+            // (engine-repair.test.ts, do-retries.test.ts).
+            KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-,do_call_fails_once:fault-do-",
           },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),

@@ -3,7 +3,7 @@ import type { CompiledGateway } from "../../../shared/config/types.ts";
 import type { GatewayErrorBody } from "../../../shared/contracts/gateway.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
-import { BudgetLedger } from "./budget.ts";
+import { BudgetLedger, budgetReport } from "./budget.ts";
 import { resolveGatewayConfig, type ConfigResult } from "./config.ts";
 import { EGRESS_PATH } from "../../../shared/contracts/egress.ts";
 import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.ts";
@@ -86,8 +86,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
   app.get("/budget/:run_id", async (c) => {
     if (!c.env.BUDGET) return c.json({ error: "internal_error", message: "the BUDGET Durable Object binding is missing" }, 500);
     const runId = c.req.param("run_id");
-    const ledger = c.env.BUDGET.get(c.env.BUDGET.idFromName(runId));
-    return c.json(await ledger.report(runId));
+    return c.json(await budgetReport(c.env.BUDGET, runId));
   });
 
   app.all(EGRESS_PATH, (c) =>

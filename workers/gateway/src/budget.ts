@@ -1,7 +1,8 @@
 // The gateway's side of the per-run budget: sizing a call's reservation and
 // talking to the run's BudgetDO.
 
-import type { GatewayInvokeRequest } from "../../../shared/contracts/gateway.ts";
+import type { BudgetReport, GatewayInvokeRequest } from "../../../shared/contracts/gateway.ts";
+import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import type { BudgetDO } from "./budget-do.ts";
 import { GatewayError } from "./errors.ts";
 
@@ -32,12 +33,17 @@ function usd(value: number): string {
 export class BudgetLedger {
   readonly runId: string;
   readonly budgetUsd: number;
-  private readonly stub: DurableObjectStub<BudgetDO>;
+  private readonly namespace: DurableObjectNamespace<BudgetDO>;
 
   constructor(namespace: DurableObjectNamespace<BudgetDO>, runId: string, budgetUsd: number) {
     this.runId = runId;
     this.budgetUsd = budgetUsd;
-    this.stub = namespace.get(namespace.idFromName(runId));
+    this.namespace = namespace;
+  }
+
+  /** A new stub per call: one that threw may stay broken, and a retry needs a working one. */
+  private get stub(): DurableObjectStub<BudgetDO> {
+    return budgetStub(this.namespace, this.runId);
   }
 
   get limited(): boolean {
@@ -46,6 +52,7 @@ export class BudgetLedger {
 
   /** Holds the most a call can cost; throws `budget_exceeded` (402, not retryable) when it does not fit. */
   async reserve(stepId: string, amountUsd: number): Promise<string> {
+    // Not retried: each call holds a new reservation.
     const result = await this.stub.reserve({ run_id: this.runId, step_id: stepId, budget_usd: this.budgetUsd, amount_usd: amountUsd });
     if (result.ok) return result.reservation_id;
     const r = result.report;
@@ -55,15 +62,28 @@ export class BudgetLedger {
     );
   }
 
+  /** Not retried: it charges the cost even when the reservation is gone, so a repeat would charge twice. */
   async settle(reservationId: string, costUsd: number): Promise<void> {
     await this.stub.settle(reservationId, costUsd);
   }
 
+  /** Retried on a transient error: dropping a reservation by id twice changes nothing. */
   async release(reservationId: string): Promise<void> {
-    await this.stub.release(reservationId);
+    await retryDurableObjectCall(() => this.stub.release(reservationId));
   }
 
+  /** Not retried: it adds to what was spent. */
   async record(stepId: string, costUsd: number): Promise<void> {
     await this.stub.record(this.runId, stepId, costUsd);
   }
+}
+
+/** The run's BudgetDO. */
+export function budgetStub(namespace: DurableObjectNamespace<BudgetDO>, runId: string): DurableObjectStub<BudgetDO> {
+  return namespace.get(namespace.idFromName(runId));
+}
+
+/** What the run spent and holds; a read, so a transient failure is retried. */
+export async function budgetReport(namespace: DurableObjectNamespace<BudgetDO>, runId: string): Promise<BudgetReport> {
+  return await retryDurableObjectCall(() => budgetStub(namespace, runId).report(runId));
 }

@@ -3,6 +3,7 @@ import { isPlainObject } from "../../../shared/util/objects.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { claimFor, keyReusedMessage, runIdForKey } from "./idempotency.ts";
 import { checkParams, findInvocable, isRefusal, rootRun } from "./run/admission.ts";
+import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
 import { Store } from "./store/store.ts";
 
@@ -82,7 +83,8 @@ async function startRun(
   metadata: Record<string, string>,
   key: string,
 ): Promise<void> {
-  await runStub(env, runId).start(rootRun(workflow, runId, params, { metadata, idempotency_key: key }));
+  const start = rootRun(workflow, runId, params, { metadata, idempotency_key: key });
+  await retryDurableObjectCall(() => runStub(env, runId).start(start)); // idempotent by run id
 }
 
 /** The workflow and params a message starts, or why it is refused (the same checks as `POST /invoke`). */

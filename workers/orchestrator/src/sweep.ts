@@ -1,4 +1,5 @@
 import type { OrchestratorEnv } from "./env.ts";
+import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
 import { Store } from "./store/store.ts";
 
@@ -17,9 +18,8 @@ export async function sweepStaleRuns(env: OrchestratorEnv, now = Date.now()): Pr
   const ids = await new Store(env.DB).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());
   const rearmed = await Promise.all(
     ids.map((id) =>
-      runStub(env, id)
-        .sweep()
-        .catch(() => false),
+      // Re-mirroring and re-arming are idempotent, so a transient failure is retried.
+      retryDurableObjectCall(() => runStub(env, id).sweep()).catch(() => false),
     ),
   );
   return { checked: ids.length, rearmed: rearmed.filter(Boolean).length };

@@ -7,6 +7,7 @@ import type { OrchestratorEnv } from "../env.ts";
 import { claimFor, keyReusedMessage } from "../idempotency.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
+import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { runStub } from "../run/stub.ts";
 import { Store } from "../store/store.ts";
 import type { OrchestratorApp } from "./app-type.ts";
@@ -114,7 +115,8 @@ export function registerRoutes(app: OrchestratorApp): void {
     const admitted = await admit(c, c.req.valid("param").workflow);
     if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const runId = newRunId();
-    await runStub(c.env, runId).start(rootRun(admitted.workflow, runId, admitted.params));
+    const start = rootRun(admitted.workflow, runId, admitted.params);
+    await retryDurableObjectCall(() => runStub(c.env, runId).start(start)); // idempotent by run id
     return c.json({ run_id: runId, status: "accepted" as const }, 202);
   });
 
@@ -169,7 +171,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     const { run_id: runId } = c.req.valid("param");
     if (!(await new Store(c.env.DB).getRun(runId))) return c.json(runNotFound, 404);
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after ?? "0";
-    return runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`);
+    return retryDurableObjectCall(() => runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`));
   });
 
   app.openapi(approvalRoute, async (c) => {
@@ -183,6 +185,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     const body = await readJsonBody(c);
     const decided = body.ok ? DecisionSchema.safeParse(body.value) : null;
     if (!decided?.success) return c.json({ error: "invalid_request", message: 'decision must be "approved" or "rejected"' }, 400);
+    // Not retried: a decision that went through would be refused (409) on a second try.
     const result = await runStub(c.env, run_id).decide(step_id, decided.data.decision);
     if (result.status === 200) return c.body(null, 200);
     const error = result.status === 404 ? "not_found" : result.status === 409 ? "conflict" : result.status === 400 ? "invalid_request" : "internal_error";

@@ -3,6 +3,7 @@ import { parseWith } from "../../../../shared/contracts/schemas/parse.ts";
 import { HeartbeatPayloadSchema, ReceivedCallbackSchema, ReceivedCheckpointSchema } from "../../../../shared/contracts/schemas/runtime.ts";
 import type { z } from "zod";
 import type { OrchestratorEnv } from "../env.ts";
+import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { runStub } from "../run/stub.ts";
 import { MAX_CHECKPOINT_BYTES } from "../engine/limits.ts";
 import { normalizeMetrics } from "../engine/metrics.ts";
@@ -45,12 +46,14 @@ export function registerRuntimeRoutes(app: App): void {
     const body = await payload(c, ReceivedCallbackSchema, MAX_CALLBACK_BYTES);
     if (!body.ok) return body.response;
     const { metrics, ...result } = body.value;
-    await runStub(c.env, c.req.param("run")).callback({
+    const callback = {
       ...result,
       run_id: c.req.param("run"),
       step_id: c.req.param("step"),
       metrics: normalizeMetrics(metrics),
-    });
+    };
+    // A result for a step no longer running (or a stale attempt) is ignored, so a transient failure is retried.
+    await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).callback(callback));
     return c.body(null, 200);
   });
 
@@ -58,12 +61,8 @@ export function registerRuntimeRoutes(app: App): void {
     const body = await payload(c, ReceivedCheckpointSchema, MAX_CHECKPOINT_BYTES);
     if (!body.ok) return body.response;
     const { attempt, turn, messages, metrics } = body.value;
-    await runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), {
-      attempt,
-      turn,
-      messages,
-      ...(metrics ? { metrics: normalizeMetrics(metrics) } : {}),
-    });
+    const checkpoint = { attempt, turn, messages, ...(metrics ? { metrics: normalizeMetrics(metrics) } : {}) };
+    await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), checkpoint));
     return c.body(null, 200);
   });
 
@@ -72,7 +71,7 @@ export function registerRuntimeRoutes(app: App): void {
     if (!body.ok) return body.response;
     const byRun = new Map<string, string[]>();
     for (const entry of body.value.active) byRun.set(entry.run_id, [...(byRun.get(entry.run_id) ?? []), entry.step_id]);
-    await Promise.all([...byRun].map(([runId, steps]) => runStub(c.env, runId).heartbeat(steps)));
+    await Promise.all([...byRun].map(([runId, steps]) => retryDurableObjectCall(() => runStub(c.env, runId).heartbeat(steps))));
     return c.body(null, 200);
   });
 }

@@ -18,6 +18,7 @@ import { expireApproval } from "./steps/approvals.ts";
 import { checkLiveness, resumeLost, startStepWork } from "./steps/step-kinds.ts";
 import { cancelChildren, subRunResult, totalMetrics } from "./steps/sub-workflow.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
+import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
@@ -167,7 +168,9 @@ export class RunEngine implements RunContext {
         ? { step_id: run.parent.step_id, status: "complete", output: run.result ?? {}, metrics }
         : { step_id: run.parent.step_id, status: "failed", error: run.error ?? "sub-workflow failed", metrics };
     try {
-      await this.childRun(run.parent.run_id).childFinished(result);
+      // The parent ignores a second report for a step no longer running, so a transient failure is retried.
+      const parentId = run.parent.run_id;
+      await retryDurableObjectCall(() => this.childRun(parentId).childFinished(result));
       run.parent_notified = true;
       this.state.persistRun();
       await this.commit();
@@ -177,7 +180,10 @@ export class RunEngine implements RunContext {
     }
   }
 
-  /** Sends a sub-run's event to its parent (best effort: the approval itself is listed by /approvals anyway). */
+  /**
+   * Sends a sub-run's event to its parent (best effort: the approval itself is listed by /approvals anyway).
+   * Not retried: each call appends an event to the parent, so a repeat could show it twice.
+   */
   private forwardToParent(type: RunEventType, stepId: string, data: Record<string, unknown>): void {
     const run = this.state.run;
     const parent = run.parent!;

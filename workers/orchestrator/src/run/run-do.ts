@@ -13,7 +13,7 @@ import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
 import { onCallback, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
-import { withMirrorFaults } from "./test-faults.ts";
+import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
 
 export type { ChildResult } from "./model.ts";
 
@@ -28,6 +28,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
+    // The same stub as run/stub.ts `runStub` (importing it here would make an import cycle: it names this class).
     const runs = env.RUNS as unknown as DurableObjectNamespace<RunDO>; // declared without the class in env.ts
     const stateKey = typeof env.KTSU_STATE_KEY === "string" && env.KTSU_STATE_KEY !== "" ? env.KTSU_STATE_KEY : undefined;
     this.engine = new RunEngine({
@@ -39,7 +40,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       stateKey,
       runtime: env.RUNTIME,
       gateway: env.GATEWAY,
-      childRun: (runId) => runs.get(runs.idFromName(runId)),
+      childRun: (runId) => withStubFaults(runs.get(runs.idFromName(runId)), runId, env.KTSU_TEST_FAULTS),
       judge: (step, output) => finishOutput(step, output, validators),
       heartbeatTimeout: env.KTSU_HEARTBEAT_TIMEOUT_MS,
       onCommitted: (events, ended) => this.hub.publish(events, ended),

@@ -185,13 +185,22 @@ export class RunState {
     meta.sealed = await seal(fields, key);
   }
 
-  /** The run as stored: with secrets sealed, only masked copies of the sealed fields. */
+  /**
+   * The run as stored: its result and error masked (they are masked when set; this
+   * keeps storage free of secrets whatever set them), and with secrets sealed, only
+   * masked copies of the sealed fields.
+   */
   private storedMeta(): RunMeta {
     const meta = this.run;
-    if (!meta.sealed) return meta;
     const scrub = this.scrubber();
+    const derived: Partial<RunMeta> = {
+      ...(meta.result ? { result: scrub.value(meta.result) } : {}),
+      ...(meta.error ? { error: scrub.text(meta.error) } : {}),
+    };
+    if (!meta.sealed) return { ...meta, ...derived };
     return {
       ...meta,
+      ...derived,
       params: scrub.value(meta.params),
       payload: scrub.value(meta.payload),
       secret_params: [],
@@ -295,10 +304,13 @@ export class RunState {
     this.pendingEvents = [];
     if (this.dirty.size > 0 || events.length > 0) {
       const entries: Record<string, unknown> = {};
+      // Steps and items are masked as they are written too: values are masked where they enter
+      // the state (transitions.ts), and this keeps any path that missed it out of storage.
+      const scrub = this.scrubber();
       for (const key of this.dirty) {
         if (key === "meta") entries[key] = this.storedMeta();
-        else if (key.startsWith("step:")) entries[key] = this.steps.get(key.slice(5));
-        else entries[key] = this.items.get(key);
+        else if (key.startsWith("step:")) entries[key] = scrub.value(this.steps.get(key.slice(5)));
+        else entries[key] = scrub.value(this.items.get(key));
       }
       for (const event of events) entries[eventKey(event.seq)] = event;
       const keys = [...this.dirty];

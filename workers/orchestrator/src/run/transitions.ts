@@ -2,7 +2,9 @@
 // (complete, skipped, failed, or halted for a human), a failure ends the run
 // and cancels what still runs (fail-fast), and a reviewer's approval resumes a
 // halted run. Every change goes through the run state, which records it for
-// the next commit.
+// the next commit. Secret values are masked here, where a value enters the run's
+// state (outputs, errors, a sub-run's result), so what is kept in memory is what
+// is stored, and storage never holds a secret unmasked.
 
 import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { ReservedSignalField } from "../../../../shared/contracts/records.ts";
@@ -87,7 +89,7 @@ export class Transitions {
 
   skipStep(state: StepState, context: unknown): void {
     state.status = "skipped";
-    state.context = context;
+    state.context = this.state.scrubber().value(context);
     state.ended_at = now();
     this.state.touchStep(state);
     this.state.event("step_skipped", state.id, stepSummary(state));
@@ -100,8 +102,9 @@ export class Transitions {
     state.status = "failed";
     state.error = scrubbed;
     state.ended_at = now();
-    if (details?.raw_output !== undefined) state.raw_output = details.raw_output;
-    if (details?.validation_errors) state.validation_errors = details.validation_errors;
+    const scrub = this.state.scrubber();
+    if (details?.raw_output !== undefined) state.raw_output = scrub.text(details.raw_output);
+    if (details?.validation_errors) state.validation_errors = scrub.value(details.validation_errors);
     if (signal) state.signal = signal;
     this.state.touchStep(state);
     this.state.event("step_failed", stepId, stepSummary(state));
@@ -113,8 +116,9 @@ export class Transitions {
    * `ktsu_needs_human`: the step holds its output and the run halts (no new step
    * starts) until a reviewer decides through the approval routes.
    */
-  haltForHuman(stepId: string, output: Record<string, unknown>, signal: ReservedSignalField = "ktsu_needs_human"): void {
+  haltForHuman(stepId: string, heldOutput: Record<string, unknown>, signal: ReservedSignalField = "ktsu_needs_human"): void {
     const state = this.state.stepState(stepId);
+    const output = this.state.scrubber().value(heldOutput);
     state.status = "needs_human";
     state.error = "needs_human_review";
     state.held_output = output;
@@ -175,17 +179,20 @@ export class Transitions {
         this.state.event("step_cancelled", state.id);
       }
     }
+    const scrub = this.state.scrubber();
+    const masked = error ? scrub.text(error) : undefined;
     run.status = status;
-    if (error) run.error = error;
+    if (masked) run.error = masked;
     else delete run.error;
     if (status === "complete") {
       run.completed_at = now();
-      if (run.parent) run.result = this.hooks.subRunResult();
+      // A sub-run's result is read from its params too, which may carry a secret of the parent's in a plain param.
+      if (run.parent) run.result = scrub.value(this.hooks.subRunResult());
     }
     this.state.touchRun();
     this.state.event(status === "complete" ? "run_completed" : status === "failed" ? "run_failed" : "run_needs_human", undefined, {
       status,
-      ...(error ? { error } : {}),
+      ...(masked ? { error: masked } : {}),
     });
   }
 }

@@ -73,8 +73,10 @@ function finishItem(
 ): void {
   if (item.status !== "running") return;
   item.status = result.error !== undefined ? "failed" : "ok";
-  if (result.output) item.output = result.output;
-  if (result.error !== undefined) item.error = result.error;
+  // Masked before it is kept: an item's output is stored on its own, before the step's aggregate is.
+  const scrub = ctx.state.scrubber();
+  if (result.output) item.output = scrub.value(result.output);
+  if (result.error !== undefined) item.error = scrub.text(result.error);
   if (result.metrics) item.metrics = result.metrics;
   delete item.heartbeat_deadline_at;
   state.fanout!.running -= 1;

@@ -11,6 +11,7 @@ import { sumMetrics } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ChildResult, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { retryDurableObjectCall } from "../../../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 /** The sub-run's id: the parent's id and the step's, so a restarted parent finds the same sub-run. */
@@ -40,7 +41,8 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
   const childId = subRunId(run.run_id, step.id);
   await ctx.commit();
   try {
-    await ctx.childRun(childId).start({
+    // Starting is idempotent by the sub-run's id, so a transient failure is retried.
+    const start = {
       run_id: childId,
       workflow_key: step.workflow,
       workflow_name: target.name,
@@ -54,7 +56,8 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
       timeout_s: run.timeout_s,
       cost_budget_usd: run.cost_budget_usd,
       secret_params: run.secret_params,
-    });
+    };
+    await retryDurableObjectCall(() => ctx.childRun(childId).start(start));
   } catch (err) {
     return { kind: "failed", error: `workflow step "${step.id}": start sub-run: ${errorMessage(err)}` };
   }
@@ -147,10 +150,10 @@ export async function cancelChildren(ctx: RunContext): Promise<void> {
   const cancelled = ctx.state.workflow.pipeline.filter((s) => s.type === "workflow" && ctx.state.stepState(s.id).status === "cancelled");
   await Promise.all(
     cancelled.map((s) =>
-      ctx
-        .childRun(subRunId(run.run_id, s.id))
-        .cancel(`cancelled: the parent run ${run.run_id} ended (${run.status})`)
-        .catch((err: unknown) => console.error(`run ${run.run_id}: cancelling sub-run of step "${s.id}" failed`, err)),
+      // Cancelling is idempotent (an ended sub-run ignores it), so a transient failure is retried.
+      retryDurableObjectCall(() => ctx.childRun(subRunId(run.run_id, s.id)).cancel(`cancelled: the parent run ${run.run_id} ended (${run.status})`)).catch(
+        (err: unknown) => console.error(`run ${run.run_id}: cancelling sub-run of step "${s.id}" failed`, err),
+      ),
     ),
   );
 }
