@@ -22,6 +22,7 @@ import type {
   WorkflowFile,
 } from "../config/types.ts";
 import { BUNDLE_FORMAT } from "../config/types.ts";
+import { setOwn } from "../expr/json.ts";
 import { stepDependencies } from "./dag.ts";
 import { isBroken } from "./decode.ts";
 import type { FieldPath } from "./diagnostics.ts";
@@ -267,7 +268,7 @@ function compileAgent(
     }
     const serverParams: Record<string, string> = {};
     for (const [name, value] of Object.entries(entry.params ?? {})) {
-      if (value !== null && value !== undefined) serverParams[name] = String(value);
+      if (value !== null && value !== undefined) setOwn(serverParams, name, String(value));
     }
     compiled.servers.push({
       name: entry.name ?? "",
