@@ -1,6 +1,9 @@
 // `GET /runs`: the filters the orchestrator's run list takes, as the CLI and the
 // viewer send them.
 
+/** The most runs one `GET /runs` returns; a larger `limit` is refused. */
+export const MAX_RUN_LIST_LIMIT = 1000;
+
 export interface RunListFilter {
   workflow?: string;
   status?: string;

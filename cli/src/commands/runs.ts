@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
 import { clientFor, errorLine } from "../client/orchestrator.ts";
 import { between, goSeconds, localTime, renderTable } from "../render/format.ts";
+import { MAX_RUN_LIST_LIMIT } from "../../../shared/contracts/run-list.ts";
 
 interface RunsFlags {
   workflow?: string;
@@ -29,7 +30,7 @@ export function runsTable(runs: readonly RunRecord[]): string {
 function limitFrom(flag: string | undefined): number | undefined {
   if (flag === undefined) return undefined;
   const n = Number(flag);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return Number.isInteger(n) && n > 0 && n <= MAX_RUN_LIST_LIMIT ? n : undefined;
 }
 
 export function register(program: Command): void {
@@ -38,12 +39,12 @@ export function register(program: Command): void {
     .description("list runs, newest first (see also: ktsu runs get ID)")
     .option("--workflow <name>", "only runs of this workflow")
     .option("--status <status>", "only runs with this status (running, complete, failed, needs_human)")
-    .option("--limit <n>", "at most this many runs (default 50)")
+    .option("--limit <n>", `at most this many runs, 1 to ${MAX_RUN_LIST_LIMIT} (default 50)`)
     .option("--json", "print the runs as JSON instead of a table")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)
     .action(async (flags: RunsFlags) => {
       if (flags.limit !== undefined && limitFrom(flags.limit) === undefined) {
-        process.stderr.write(`runs: --limit must be a positive integer, not "${flags.limit}"\n`);
+        process.stderr.write(`runs: --limit must be an integer from 1 to ${MAX_RUN_LIST_LIMIT}, not "${flags.limit}"\n`);
         process.exitCode = 2;
         return;
       }

@@ -4,6 +4,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApprovalRecordSchema, RunRecordSchema, StepRecordSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { WorkflowSummarySchema } from "../../../../shared/contracts/schemas/workflows.ts";
+import { MAX_RUN_LIST_LIMIT } from "../../../../shared/contracts/run-list.ts";
 
 /** Every error answer: `error` is a word, `message` the text; 422 also names the `field`; invoke's 401 is `{"error":"unauthorized"}` alone. */
 export const ErrorSchema = z
@@ -60,7 +61,7 @@ const queryParam = () => z.preprocess(firstValue, z.string().optional());
 
 /** `GET /runs` lists this many runs when `limit` is not given, and never more than MAX_RUN_LIST_LIMIT. */
 export const DEFAULT_RUN_LIST_LIMIT = 50;
-export const MAX_RUN_LIST_LIMIT = 1000;
+export { MAX_RUN_LIST_LIMIT };
 
 /** An event's sequence number as a client sends it back: digits only (a word would replay everything). */
 const EVENT_SEQ = /^\d{1,15}$/;
