@@ -3,6 +3,7 @@
 import { followSse, SseHttpError } from "../../shared/sse/follow.ts";
 import { apiError, authHeaders, enc, getRun } from "./api.ts";
 import type { RunEvent } from "./types.ts";
+import { decodeRunEvent } from "../../shared/contracts/run-event-message.ts";
 
 /** Events after which the orchestrator closes the stream for good. */
 const FINAL = new Set(["run_completed", "run_failed"]);
@@ -37,13 +38,8 @@ export function followRunEvents(runId: string, handlers: FollowHandlers): () => 
   void (async () => {
     try {
       for await (const message of stream) {
-        let event: RunEvent;
-        try {
-          event = JSON.parse(message.data) as RunEvent;
-        } catch {
-          continue; // not one of ours
-        }
-        handlers.onEvent(event);
+        const event = decodeRunEvent(message);
+        if (event) handlers.onEvent(event);
       }
       handlers.onEnd();
     } catch (err) {

@@ -1,6 +1,6 @@
 // HTTP client for the orchestrator's public API (workers/orchestrator/src/api/routes.ts, docs/api.md).
 
-import { isRunEventType } from "../../../shared/contracts/events.ts";
+import { decodeRunEvent } from "../../../shared/contracts/run-event-message.ts";
 import { type RunListFilter, runListPath } from "../../../shared/contracts/run-list.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
 import { followSse, type ReconnectInfo, SseHttpError } from "../../../shared/sse/follow.ts";
@@ -230,15 +230,8 @@ export class OrchestratorClient {
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
     for await (const message of stream) {
-      let event: RunEvent;
-      try {
-        event = JSON.parse(message.data) as RunEvent;
-      } catch {
-        continue; // not one of ours
-      }
-      if (!event.type && isRunEventType(message.event)) event.type = message.event;
-      if (!isRunEventType(event.type)) continue; // an event type this CLI does not know
-      yield event;
+      const event = decodeRunEvent(message);
+      if (event) yield event;
     }
   }
 }
