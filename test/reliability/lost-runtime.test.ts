@@ -12,7 +12,7 @@ import type { LocalStack } from "../../cli/src/stack/stack.ts";
 import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
 import { dropAlarm, readAlarm } from "./support/alarms.ts";
-import { Api, sleep } from "./support/api.ts";
+import { Api, pollUntil } from "./support/api.ts";
 import { report } from "./support/figures.ts";
 import { startLyingMcp, type LyingMcp } from "./support/lying-mcp.ts";
 import { makeProject } from "./support/project.ts";
@@ -118,7 +118,7 @@ describe("the cron sweep", () => {
     fake.script({ hang: true }, { hang: true });
     const runId = await api.invoke("lost", {});
     // Both steps are dispatched; stop the stack before their heartbeat deadline passes.
-    for (const deadline = Date.now() + RUN_WAIT_MS; fake.calls.length < 2 && Date.now() < deadline; ) await sleep(20);
+    await pollUntil(() => fake.calls.length >= 2, RUN_WAIT_MS, 20);
     expect(fake.calls.length).toBe(2);
     await stack.dispose();
     try {

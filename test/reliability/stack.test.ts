@@ -10,7 +10,7 @@ import type { LocalStack } from "../../cli/src/stack/stack.ts";
 import type { BudgetReport } from "../../shared/contracts/gateway.ts";
 import { startFakeProvider, type FakeProvider, type FakeReply } from "../fake-provider/server.ts";
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
-import { Api, mapLimit, sleep, TERMINAL, type RunView } from "./support/api.ts";
+import { Api, mapLimit, pollUntil, TERMINAL, type RunView } from "./support/api.ts";
 import { report } from "./support/figures.ts";
 import { runIdForKey } from "../../workers/orchestrator/src/idempotency.ts";
 import { runLoad } from "./support/load.ts";
@@ -321,17 +321,14 @@ describe("bad input", () => {
         }
       }
       const deadline = Date.now() + RUN_WAIT_MS;
-      while ((await countQueued()) < queuedBefore + sent && Date.now() < deadline) await sleep(200);
+      await pollUntil(async () => (await countQueued()) >= queuedBefore + sent, deadline - Date.now(), 200);
       expect(await countQueued()).toBe(queuedBefore + sent);
       // Every queue-started run ends; rejected ones say why.
       const db = await stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
-      for (;;) {
-        const { results } = await db
-          .prepare("SELECT count(*) AS n FROM runs WHERE status = 'running' AND metadata LIKE '%\"source\":\"queue\"%'")
-          .all<{ n: number }>();
-        if (results[0]!.n === 0 || Date.now() > deadline) break;
-        await sleep(200);
-      }
+      const stillRunning = async () =>
+        (await db.prepare("SELECT count(*) AS n FROM runs WHERE status = 'running' AND metadata LIKE '%\"source\":\"queue\"%'").all<{ n: number }>())
+          .results[0]!.n;
+      await pollUntil(async () => (await stillRunning()) === 0, deadline - Date.now(), 200);
       const rows = (
         await db
           .prepare('SELECT status, error FROM runs WHERE metadata LIKE \'%"source":"queue"%\' ORDER BY created_at DESC LIMIT ?')

@@ -19,6 +19,19 @@ export const TERMINAL = new Set(["complete", "failed", "needs_human"]);
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits for a signal: re-checks `done` every `intervalMs` until it holds, or until `timeoutMs`
+ * has passed (a bound for a signal that never comes). Returns whether it held.
+ */
+export async function pollUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
 export class Api {
   base: URL;
   readonly adminToken: string | undefined;
