@@ -95,7 +95,7 @@ describe("a host evicted mid-loop", () => {
     expect(calls[2]!.body.messages).toEqual(calls[1]!.body.messages);
   });
 
-  it("lost in its first turn, resumes from the checkpoint taken before the first LLM call", async () => {
+  it("lost in its first turn, starts over from the request it stored before the first LLM call", async () => {
     const runId = newRunId("evict-first");
     await scriptProvider(
       { text: '{"answer": "never delivered"}', delay_ms: 4000 },
@@ -113,7 +113,7 @@ describe("a host evicted mid-loop", () => {
     const calls = await providerCalls();
     expect(calls).toHaveLength(3);
     expect(calls[1]!.body.messages).toEqual(calls[0]!.body.messages);
-    // The initial conversation stays in the host: the orchestrator is sent checkpoints only after a turn.
+    // The orchestrator is sent checkpoints only after a turn.
     expect((await records(runId)).filter((r) => r.kind === "checkpoint").map((r) => (r.body as { turn: number }).turn)).not.toContain(0);
   });
 });

@@ -40,7 +40,7 @@ export interface StepBindings {
 
 /** What the step's host lends the loop. */
 export interface StepHostHooks {
-  /** The host's own last checkpoint, when it resumes after losing the loop. */
+  /** The host's own last checkpoint, when it resumes after losing the loop (none: it starts over from the request). */
   resumeFrom?: StepCheckpoint;
   /** Keeps a checkpoint in the host (before the orchestrator hears of it). */
   saveCheckpoint(checkpoint: StepCheckpoint): Promise<void>;
@@ -102,10 +102,9 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
       messages,
       tools,
     );
-  const checkpoint = async (turn: number, messages: ChatMessage[], initial = false) => {
+  const checkpoint = async (turn: number, messages: ChatMessage[]) => {
     const saved: StepCheckpoint = { turn, messages: scrub.value(messages), metrics: metrics.snapshot() };
     await hooks.saveCheckpoint(saved);
-    if (initial) return;
     const answer: CheckpointAnswer = await postCheckpoint(bindings.orchestrator, request.run_id, request.step_id, {
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
       ...saved,

@@ -20,12 +20,8 @@ export interface LoopDeps {
   llm: Llm;
   toolbox: Toolbox;
   metrics: MetricsTally;
-  /**
-   * Stores the conversation after `turn` changed it (failures are the caller's to log).
-   * `initial`: the conversation before the first LLM call, which only the step's host keeps
-   * (the orchestrator can rebuild it from the request).
-   */
-  checkpoint(turn: number, messages: ChatMessage[], initial?: boolean): Promise<void>;
+  /** Stores the conversation after `turn` changed it (failures are the caller's to log). */
+  checkpoint(turn: number, messages: ChatMessage[]): Promise<void>;
   /** The step host's log of tool calls (see CallLog). */
   callLog?: CallLog;
 }
@@ -58,9 +54,6 @@ export async function runLoop(request: InvokeRequest, deps: LoopDeps): Promise<L
     // Settling belongs to the turn the checkpoint ended in, so a later resume does not count it twice.
     const settled = await settlePendingCalls(messages, new Set(request.approved_tool_calls ?? []), toolContext(firstTurn(request) - 1));
     if (settled.kind === "failed") return failed(settled.error);
-  } else {
-    // Durable before the first LLM call: a step lost in its first turn resumes instead of failing.
-    await deps.checkpoint(0, messages, true);
   }
 
   let lastInvalid: string | undefined;

@@ -4,9 +4,10 @@
 // there. A Durable Object runs as long as it has work: pending binding calls keep it
 // alive (compatibility date 2026-10-01 and later), and its alarm, which fires once per
 // heartbeat interval, both beats for the step and keeps the object from going idle.
-// The object keeps only this step: the accepted request, its last checkpoint and a log
-// of the tool calls it started. After an eviction the next alarm finds the loop gone and
-// continues it from the checkpoint. Once the callback is delivered the storage is erased.
+// The object keeps only this step: the accepted request (stored before the loop starts, it
+// is the step's checkpoint before its first LLM call), its last checkpoint and a log of the
+// tool calls it started. After an eviction the next alarm finds the loop gone and continues
+// it from the checkpoint. Once the callback is delivered the storage is erased.
 import { DurableObject } from "cloudflare:workers";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
@@ -37,17 +38,22 @@ export function stepHostName(step: AcceptedStep): string {
 export class StepHost extends DurableObject<RuntimeEnv> {
   /** The loop running in this instance; lost with the instance, which is how the alarm tells an eviction. */
   private driving: Promise<void> | undefined;
+  /** The step's result exists (it is being delivered): heartbeats stop. */
+  private resultReady = false;
 
   /** Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt changes nothing. */
   async start(step: AcceptedStep): Promise<void> {
     const storage = this.ctx.storage;
-    const [stored, finished] = await Promise.all([storage.get<AcceptedStep>(STEP_KEY), storage.get(FINISHED_KEY)]);
-    if (finished) return;
-    if (!stored) {
-      await storage.put(STEP_KEY, step);
-      await storage.setAlarm(Date.now() + this.interval());
+    const known = await storage.get([STEP_KEY, FINISHED_KEY]);
+    if (known.has(FINISHED_KEY)) return;
+    if (known.has(STEP_KEY)) {
+      this.drive(step, "resume");
+      return;
     }
-    this.drive(step);
+    // Issued in one turn, so the two writes are committed together.
+    void storage.put(STEP_KEY, step);
+    await storage.setAlarm(Date.now() + this.interval());
+    this.drive(step, "fresh");
   }
 
   /** The heartbeat, the keep-alive and, after an eviction, the resume. */
@@ -55,25 +61,28 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     const storage = this.ctx.storage;
     const step = await storage.get<AcceptedStep>(STEP_KEY);
     if (!step) return;
-    if (!(await storage.get(RESULT_KEY))) {
+    if (!this.resultReady && !(await storage.get(RESULT_KEY))) {
       await postHeartbeat(this.env.ORCHESTRATOR, {
         runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID),
         active: [{ run_id: step.request.run_id, step_id: step.request.step_id }],
       });
     }
     await storage.setAlarm(Date.now() + this.interval());
-    this.drive(step);
+    this.drive(step, "resume");
   }
 
   private interval(): number {
     return heartbeatInterval(this.env.KTSU_HEARTBEAT_INTERVAL_MS);
   }
 
-  /** Runs the step in this instance unless it already runs here. */
-  private drive(step: AcceptedStep): void {
+  /**
+   * Runs the step in this instance unless it already runs here. `fresh`: nothing of the
+   * step is stored beyond the request, so the loop starts without reading its storage.
+   */
+  private drive(step: AcceptedStep, from: "fresh" | "resume"): void {
     if (this.driving) return;
     const scrub = stepScrubber(step.request);
-    this.driving = this.runToCallback(step, scrub).catch(async (err: unknown) => {
+    this.driving = this.runToCallback(step, scrub, from).catch(async (err: unknown) => {
       // Logged masked: the error may quote the step's credentials. The next alarm tries again.
       console.error(scrub.text(`runtime: step ${step.request.run_id}/${step.request.step_id}: ${errorMessage(err)}`));
       // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
@@ -82,7 +91,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     });
   }
 
-  private async runToCallback(step: AcceptedStep, scrub: Scrubber): Promise<void> {
+  private async runToCallback(step: AcceptedStep, scrub: Scrubber, from: "fresh" | "resume"): Promise<void> {
     const storage = this.ctx.storage;
     const { run_id, step_id } = step.request;
     const tally = new SubrequestTally();
@@ -91,19 +100,21 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       tools: countedFetcher(this.env.TOOLS, "tools", tally),
       orchestrator: countedFetcher(this.env.ORCHESTRATOR, "orchestrator", tally),
     };
-    let result = await storage.get<CallbackPayload>(RESULT_KEY);
+    let result = from === "resume" ? await storage.get<CallbackPayload>(RESULT_KEY) : undefined;
     if (!result) {
       try {
-        result = await executeStep(bindings, step, scrub, await this.hooks(step));
+        result = await executeStep(bindings, step, scrub, await this.hooks(step, from));
       } catch (err) {
         if (!(err instanceof StaleAttempt)) throw err;
         console.log(`runtime: step ${run_id}/${step_id} attempt ${step.request.attempt ?? 0} is no longer current; stopped`);
         await this.erase();
         return;
       }
-      await storage.put(RESULT_KEY, result);
     }
+    this.resultReady = true;
     if (!(await postCallback(bindings.orchestrator, step.request.callback_url, result))) {
+      // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
+      await storage.put(RESULT_KEY, result);
       throw new CallbackUndelivered("the callback was not delivered; it is sent again at the next alarm");
     }
     console.log(JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary() }));
@@ -111,10 +122,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   }
 
   /** The checkpoint store and call log this host lends the loop; a resume starts from the stored checkpoint. */
-  private async hooks(step: AcceptedStep) {
+  private async hooks(step: AcceptedStep, from: "fresh" | "resume") {
     const storage = this.ctx.storage;
-    const resumeFrom = await storage.get<StepCheckpoint>(CHECKPOINT_KEY);
-    const started = new Set((await storage.list({ prefix: STARTED_PREFIX })).keys());
+    const resumeFrom = from === "resume" ? await storage.get<StepCheckpoint>(CHECKPOINT_KEY) : undefined;
+    const started = new Set(from === "resume" ? (await storage.list({ prefix: STARTED_PREFIX })).keys() : []);
     const inherited = new Set((step.request.messages ?? []).flatMap((m) => (m.tool_calls ?? []).map((call) => call.id)));
     const callLog: CallLog = {
       started: (id) => started.has(STARTED_PREFIX + id),
@@ -140,8 +151,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
 
   /** The step is done here: nothing of it stays behind but the mark that it finished. */
   private async erase(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    await this.ctx.storage.put(FINISHED_KEY, Date.now());
+    const storage = this.ctx.storage;
+    // Issued in one turn: committed together.
+    void storage.deleteAlarm();
+    void storage.deleteAll();
+    await storage.put(FINISHED_KEY, Date.now());
   }
 }
