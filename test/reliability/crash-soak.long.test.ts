@@ -1,8 +1,9 @@
 // Scenario 1, long variant (KTSU_RELIABILITY_LONG=1): runs in flight while `ktsu start` is
 // SIGKILLed and restarted several times at random moments. Every run must end; none may
 // be left running; no step that finished runs again; webhook re-sends reuse their key.
-// A step whose runtime died in its first LLM call has no checkpoint to resume from and
-// fails with the heartbeat timeout (docs/orchestrator.md): such runs end `failed`, by design.
+// A step whose stack died during its LLM call is resumed by its host from the checkpoint
+// taken before that call, so every run completes; the call is asked again once per kill it
+// was caught in.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,25 +80,20 @@ describe(`crash soak: ${RUNS} runs, ${KILLS} SIGKILLs at random moments`, () => 
     for (const id of ids) views.push(await api.waitForRun(id, 120_000));
 
     const byStatus = (status: string) => views.filter((v) => v.run.status === status);
-    // Every run ended; nothing is left running anywhere.
-    expect(byStatus("complete").length + byStatus("failed").length).toBe(ids.length);
+    // Every run completed; nothing is left running anywhere.
+    expect(byStatus("complete").length, JSON.stringify(byStatus("failed").map((v) => v.run.error))).toBe(ids.length);
     const running = await api.json<{ runs: unknown[] }>("GET", "/runs?status=running&limit=1000");
     expect(running.body.runs).toEqual([]);
     for (const view of views) {
       const topic = (view.run.payload as { topic: string }).topic;
       const calls = (label: string) => fake.calls.filter((c) => JSON.stringify(c.body).includes(`[${label}] ${topic}"`)).length;
-      // No step ran twice: this workflow has no checkpoints, so nothing is ever re-dispatched.
-      expect(calls("first"), `${view.run.id} first`).toBeLessThanOrEqual(1);
-      expect(calls("third"), `${view.run.id} third`).toBeLessThanOrEqual(1);
-      if (view.run.status === "complete") {
-        const out = Object.fromEntries(view.steps!.map((s) => [s.id, s.output]));
-        expect(out.first).toEqual({ answer: `answer: [first] ${topic}` });
-        expect(out.third).toEqual({ answer: `answer: [third] ${topic}` });
-        expect(out.notify).toEqual({ sent: true, status_code: 200 });
-      } else {
-        // Only a runtime lost without a checkpoint fails a run here.
-        expect(view.run.error, view.run.id).toMatch(/timed out: no heartbeat from the runtime for 8s/);
-      }
+      // A step's one LLM call is asked again only when a kill cut it off: at most once per kill.
+      expect(calls("first"), `${view.run.id} first`).toBeLessThanOrEqual(1 + KILLS);
+      expect(calls("third"), `${view.run.id} third`).toBeLessThanOrEqual(1 + KILLS);
+      const out = Object.fromEntries(view.steps!.map((s) => [s.id, s.output]));
+      expect(out.first).toEqual({ answer: `answer: [first] ${topic}` });
+      expect(out.third).toEqual({ answer: `answer: [third] ${topic}` });
+      expect(out.notify).toEqual({ sent: true, status_code: 200 });
       // Webhook deliveries of this run: one key, its own.
       const hooks = sink.calls.filter((c) => c.path === "/soak" && JSON.parse(c.body).topic === topic);
       expect(new Set(hooks.map((h) => h.headers["idempotency-key"])).size).toBeLessThanOrEqual(1);
@@ -110,7 +106,7 @@ describe(`crash soak: ${RUNS} runs, ${KILLS} SIGKILLs at random moments`, () => 
       runs: ids.length,
       kills: KILLS,
       complete: byStatus("complete").length,
-      "failed (runtime lost before a checkpoint)": byStatus("failed").length,
+      failed: byStatus("failed").length,
       "webhook keys delivered more than once": [...resent.values()].filter((n) => n > 1).length,
     });
   });

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { internal } from "../../../workers/orchestrator/src/internal-api.ts";
+import { script, settled, start, step } from "./helpers.ts";
 
 const RUN = "run_00000000000000aa";
 
@@ -11,6 +12,21 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
+
+describe("a checkpoint tells the runtime whether its attempt is still current", () => {
+  it("200 for the running attempt; 409 for another attempt, and for any attempt once the step has ended", async () => {
+    // The runtime double beats once, then goes silent without a result: the step fails at its heartbeat timeout.
+    const runId = await start("agent-free", { script: script({ hang: true, heartbeat: false }) });
+    const path = `/runs/${runId}/steps/a/checkpoint`;
+    // Turn 0 is no progress, so these checkpoints do not earn the step a re-dispatch.
+    const checkpoint = (attempt: number) => post(path, { attempt, turn: 0, messages: [{ role: "user", content: "x" }] });
+    expect(await checkpoint(1)).toEqual({ status: 200, body: null });
+    expect(await checkpoint(2)).toMatchObject({ status: 409, body: { error: "stale_attempt" } });
+    const view = await settled(runId);
+    expect(step(view, "a").status).toBe("failed");
+    expect(await checkpoint(1)).toMatchObject({ status: 409, body: { error: "stale_attempt" } });
+  });
+});
 
 describe("runtime-facing routes validate their payloads", () => {
   it("a step result: 400 naming the field for a bad status or metric, 200 for a partial usage", async () => {
@@ -35,7 +51,11 @@ describe("runtime-facing routes validate their payloads", () => {
       status: 400,
       body: { field: "messages[0].role" },
     });
-    expect(await post(path, { attempt: 1, turn: 1, messages: [{ role: "user", content: "x" }], metrics: {} })).toEqual({ status: 200, body: null });
+    // Well-formed, but no run waits for it: the runtime is told its attempt is not current.
+    expect(await post(path, { attempt: 1, turn: 1, messages: [{ role: "user", content: "x" }], metrics: {} })).toEqual({
+      status: 409,
+      body: { error: "stale_attempt", message: "this attempt of the step is no longer running" },
+    });
   });
 
   it("a heartbeat: every active entry names its run and step", async () => {

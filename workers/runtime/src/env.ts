@@ -1,8 +1,12 @@
+import type { StepHost } from "./host/step-host.ts";
+
 /** Bindings and vars of the runtime Worker (see wrangler.runtime.jsonc). */
 export interface RuntimeEnv {
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
   ORCHESTRATOR: Fetcher;
+  /** One Durable Object per step attempt, which runs that step's loop. */
+  STEP_HOSTS: DurableObjectNamespace<StepHost>;
   /** Milliseconds between heartbeats while a step runs (default 5000). */
   KTSU_HEARTBEAT_INTERVAL_MS?: string;
   /** Identifies this runtime in heartbeats (default: `rt-` plus a random suffix per isolate). */

@@ -21,7 +21,8 @@ function post(orchestrator: Fetcher, url: string, body: unknown): Promise<Respon
   return orchestrator.fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-export async function postCallback(orchestrator: Fetcher, callbackUrl: string, payload: CallbackPayload): Promise<void> {
+/** Whether the orchestrator answered (any status below 500): false sends it again later. */
+export async function postCallback(orchestrator: Fetcher, callbackUrl: string, payload: CallbackPayload): Promise<boolean> {
   const url = bindingUrl(callbackUrl);
   for (let attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
     try {
@@ -29,7 +30,7 @@ export async function postCallback(orchestrator: Fetcher, callbackUrl: string, p
       await res.body?.cancel();
       if (res.status < 500) {
         if (!res.ok) console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${res.status}`);
-        return;
+        return true;
       }
       console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${res.status} (try ${attempt})`);
     } catch (err) {
@@ -37,17 +38,24 @@ export async function postCallback(orchestrator: Fetcher, callbackUrl: string, p
     }
     if (attempt < CALLBACK_ATTEMPTS) await sleep(250 * attempt);
   }
+  return false;
 }
 
+/** `stale`: the orchestrator no longer runs this attempt (409); anything else is stored or logged. */
+export type CheckpointAnswer = "stored" | "stale" | "lost";
+
 /** Best effort: a lost checkpoint only means a re-dispatch resumes from an older one. */
-export async function postCheckpoint(orchestrator: Fetcher, runId: string, stepId: string, payload: CheckpointPayload): Promise<void> {
+export async function postCheckpoint(orchestrator: Fetcher, runId: string, stepId: string, payload: CheckpointPayload): Promise<CheckpointAnswer> {
   try {
     const res = await post(orchestrator, `${ORIGIN}${checkpointPath(runId, stepId)}`, payload);
     await res.body?.cancel();
-    if (!res.ok) console.warn(`runtime: checkpoint for ${runId}/${stepId} turn ${payload.turn} answered ${res.status}`);
+    if (res.status === 409) return "stale";
+    if (res.ok) return "stored";
+    console.warn(`runtime: checkpoint for ${runId}/${stepId} turn ${payload.turn} answered ${res.status}`);
   } catch (err) {
     console.warn(`runtime: checkpoint for ${runId}/${stepId} turn ${payload.turn} failed: ${String(err)}`);
   }
+  return "lost";
 }
 
 /** Best effort, like the original: send errors are logged and ignored. */

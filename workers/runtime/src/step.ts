@@ -1,29 +1,72 @@
-// One accepted step, start to finish: heartbeat, discovery, the loop, the callback.
-// The step's tool credentials are masked in everything sent back or logged.
-import type { CallbackPayload, ChatMessage, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+// One agent step, start to finish: discovery, the loop, the callback payload. The
+// step's tool credentials are masked in everything sent back or logged. Where the
+// step runs (its host, host/step-host.ts) supplies the checkpoint store and call log.
+import type { CallbackMetrics, CallbackPayload, ChatMessage, InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 import { runLoop, type LoopOutcome } from "./agent/loop.ts";
-import { redactRequest, secretsOf } from "./credentials.ts";
 import { MetricsTally } from "./agent/metrics.ts";
 import type { Llm } from "./agent/reflect.ts";
-import type { RuntimeEnv } from "./env.ts";
+import type { CallLog } from "./agent/tool-calls.ts";
+import { redactRequest, secretsOf } from "./credentials.ts";
 import { callGateway } from "./gateway-client.ts";
-import { heartbeatInterval, runtimeId, startHeartbeat } from "./heartbeat.ts";
 import { discoverTools } from "./mcp/toolbox.ts";
-import { postCallback, postCheckpoint } from "./orchestrator-client.ts";
-import { errorMessage } from "../../../shared/util/errors.ts";
+import { type CheckpointAnswer, postCheckpoint } from "./orchestrator-client.ts";
 
 /** The masking for one step: the request's tool credentials. */
 export function stepScrubber(request: InvokeRequest): Scrubber {
   return createScrubber(secretsOf(request.tool_servers));
 }
 
+/** A step as its host keeps it: `request` normalized for the loop, `received` as validated (for `original_request`). */
+export interface AcceptedStep {
+  request: InvokeRequest;
+  received: InvokeRequest;
+}
+
+/** The conversation after a turn, with this attempt's usage so far (masked, as sent to the orchestrator). */
+export interface StepCheckpoint {
+  turn: number;
+  messages: ChatMessage[];
+  metrics: CallbackMetrics;
+}
+
+/** The bindings a step reaches the world through. */
+export interface StepBindings {
+  gateway: Fetcher;
+  tools: Fetcher;
+  orchestrator: Fetcher;
+}
+
+/** What the step's host lends the loop. */
+export interface StepHostHooks {
+  /** The host's own last checkpoint, when it resumes after losing the loop (none: it starts over from the request). */
+  resumeFrom?: StepCheckpoint;
+  /** Keeps a checkpoint in the host (before the orchestrator hears of it). */
+  saveCheckpoint(checkpoint: StepCheckpoint): Promise<void>;
+  callLog: CallLog;
+}
+
+/** The orchestrator no longer runs this attempt (it ended, or re-dispatched the step): the host stops without a callback. */
+export class StaleAttempt extends Error {
+  constructor(runId: string, stepId: string) {
+    super(`step ${runId}/${stepId}: the orchestrator no longer runs this attempt`);
+  }
+}
+
+/** The request the loop runs: the accepted one, or the host's checkpoint continued. */
+function loopRequest(request: InvokeRequest, resumeFrom: StepCheckpoint | undefined): InvokeRequest {
+  if (!resumeFrom) return request;
+  return { ...request, messages: resumeFrom.messages, is_resume: true, resume_turn: resumeFrom.turn };
+}
+
 /**
- * Runs the agent and builds the callback payload, with the step's credentials
- * masked in every field the orchestrator receives. Never throws.
+ * Runs the agent and builds the callback payload, with the step's credentials masked in
+ * every field the orchestrator receives. Throws only `StaleAttempt`.
  */
-export async function executeStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest, scrub: Scrubber): Promise<CallbackPayload> {
-  const metrics = new MetricsTally();
+export async function executeStep(bindings: StepBindings, step: AcceptedStep, scrub: Scrubber, hooks: StepHostHooks): Promise<CallbackPayload> {
+  const { request, received } = step;
+  const metrics = hooks.resumeFrom ? MetricsTally.continuing(hooks.resumeFrom.metrics) : new MetricsTally();
   const payload = (status: CallbackPayload["status"], fields: Partial<CallbackPayload> = {}): CallbackPayload => ({
     run_id: request.run_id,
     step_id: request.step_id,
@@ -37,8 +80,8 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
   });
 
   const discovery = await discoverTools(request.tool_servers, {
-    tools: env.TOOLS,
-    gateway: env.GATEWAY,
+    tools: bindings.tools,
+    gateway: bindings.gateway,
     run_id: request.run_id,
     step_id: request.step_id,
   });
@@ -47,7 +90,7 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
 
   const llm: Llm = (messages, tools) =>
     callGateway(
-      env.GATEWAY,
+      bindings.gateway,
       {
         run_id: request.run_id,
         step_id: request.step_id,
@@ -59,18 +102,21 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
       messages,
       tools,
     );
-  const checkpoint = (turn: number, messages: ChatMessage[]) =>
-    postCheckpoint(env.ORCHESTRATOR, request.run_id, request.step_id, {
+  const checkpoint = async (turn: number, messages: ChatMessage[]) => {
+    const saved: StepCheckpoint = { turn, messages: scrub.value(messages), metrics: metrics.snapshot() };
+    await hooks.saveCheckpoint(saved);
+    const answer: CheckpointAnswer = await postCheckpoint(bindings.orchestrator, request.run_id, request.step_id, {
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
-      turn,
-      messages: scrub.value(messages),
-      metrics: metrics.snapshot(),
+      ...saved,
     });
+    if (answer === "stale") throw new StaleAttempt(request.run_id, request.step_id);
+  };
 
   let outcome: LoopOutcome;
   try {
-    outcome = await runLoop(request, { llm, toolbox: discovery.toolbox, metrics, checkpoint });
+    outcome = await runLoop(loopRequest(request, hooks.resumeFrom), { llm, toolbox: discovery.toolbox, metrics, checkpoint, callLog: hooks.callLog });
   } catch (err) {
+    if (err instanceof StaleAttempt) throw err;
     return payload("failed", { error: scrub.text(`runtime error: ${errorMessage(err)}`) });
   } finally {
     await discovery.toolbox.close();
@@ -95,29 +141,15 @@ export async function executeStep(env: RuntimeEnv, request: InvokeRequest, recei
   }
 }
 
-/** The background half of `POST /invoke`: the step leaves `active` before its callback is sent. */
-export async function runStep(env: RuntimeEnv, request: InvokeRequest, received: InvokeRequest, scrub: Scrubber): Promise<void> {
-  const heartbeat = startHeartbeat(
-    env.ORCHESTRATOR,
-    { runtime_id: runtimeId(env.KTSU_RUNTIME_ID), active: [{ run_id: request.run_id, step_id: request.step_id }] },
-    heartbeatInterval(env.KTSU_HEARTBEAT_INTERVAL_MS),
-  );
-  let result: CallbackPayload;
-  try {
-    result = await executeStep(env, request, received, scrub);
-  } catch (err) {
-    // Whatever happens, the orchestrator hears about the step (it would otherwise wait for a heartbeat timeout).
-    result = {
-      run_id: request.run_id,
-      step_id: request.step_id,
-      status: "failed",
-      output: null,
-      error: scrub.text(`runtime error: ${errorMessage(err)}`),
-      metrics: { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 },
-      ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
-    };
-  } finally {
-    await heartbeat.stop();
-  }
-  await postCallback(env.ORCHESTRATOR, request.callback_url, result);
+/** The payload for a step whose host failed unexpectedly: the orchestrator hears of it rather than waiting for a timeout. */
+export function crashedPayload(request: InvokeRequest, scrub: Scrubber, err: unknown): CallbackPayload {
+  return {
+    run_id: request.run_id,
+    step_id: request.step_id,
+    status: "failed",
+    output: null,
+    error: scrub.text(`runtime error: ${errorMessage(err)}`),
+    metrics: { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 },
+    ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+  };
 }

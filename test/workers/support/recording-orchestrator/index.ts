@@ -6,6 +6,8 @@
 //   GET  /runs/<run>/envelope        → the scripted envelope, or 404
 //   PUT  /__envelope?run_id=<run>    → scripts that envelope (body: the envelope JSON)
 //   GET  /__records?run_id=<run>     → {"records": [{kind, run_id, step_id, at, body}]}
+//   PUT  /__superseded?run_id=<run>  → from now on that run's checkpoints are answered 409
+//                                      (as the orchestrator answers an attempt that is no longer current)
 //   POST /__reset                    → forgets records and envelopes
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 
@@ -41,6 +43,14 @@ export class RecordsDO extends DurableObject {
     return (await this.ctx.storage.get(`env:${runId}`)) ?? null;
   }
 
+  async supersede(runId: string): Promise<void> {
+    await this.ctx.storage.put(`superseded:${runId}`, true);
+  }
+
+  async superseded(runId: string): Promise<boolean> {
+    return (await this.ctx.storage.get(`superseded:${runId}`)) === true;
+  }
+
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }
@@ -73,6 +83,10 @@ async function handle(req: Request, env: Env): Promise<Response> {
     await records.setEnvelope(url.searchParams.get("run_id") ?? "", await readJson(req));
     return Response.json({ ok: true });
   }
+  if (route === "PUT /__superseded") {
+    await records.supersede(url.searchParams.get("run_id") ?? "");
+    return Response.json({ ok: true });
+  }
   if (route === "POST /heartbeat") {
     const body = (await readJson(req)) as { active?: Array<{ run_id?: string }> };
     const runIds = Array.isArray(body?.active) ? body.active.map((a) => String(a?.run_id)) : [];
@@ -81,6 +95,10 @@ async function handle(req: Request, env: Env): Promise<Response> {
   }
   const step = STEP_ROUTE.exec(url.pathname);
   if (step && req.method === "POST") {
+    const runId = decodeURIComponent(step[1]!);
+    if (step[3] === "checkpoint" && (await records.superseded(runId))) {
+      return Response.json({ error: "stale_attempt", message: "this attempt of the step is no longer running" }, { status: 409 });
+    }
     await records.add({
       kind: step[3] === "complete" ? "callback" : "checkpoint",
       run_ids: [decodeURIComponent(step[1]!)],

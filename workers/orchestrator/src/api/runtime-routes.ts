@@ -62,7 +62,9 @@ export function registerRuntimeRoutes(app: App): void {
     if (!body.ok) return body.response;
     const { attempt, turn, messages, metrics } = body.value;
     const checkpoint = { attempt, turn, messages, ...(metrics ? { metrics: normalizeMetrics(metrics) } : {}) };
-    await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), checkpoint));
+    const { current } = await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), checkpoint));
+    // 409 tells a superseded runtime to stop (the run ended, or the step moved on to another attempt).
+    if (!current) return c.json({ error: "stale_attempt", message: "this attempt of the step is no longer running" }, 409);
     return c.body(null, 200);
   });
 

@@ -11,7 +11,7 @@ import { finishOutput } from "./finish.ts";
 import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
-import { onCallback, onHeartbeat } from "./steps/step-kinds.ts";
+import { isCurrentAttempt, onCallback, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
 import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
 
@@ -124,17 +124,24 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return this.engine.clock.rearmIfLost();
   }
 
-  /** A runtime checkpoint after a turn: kept so a re-dispatch resumes from it. Stale attempts are ignored. */
-  async checkpoint(stepId: string, checkpoint: Checkpoint): Promise<void> {
-    if (!this.started) return;
+  /**
+   * A runtime checkpoint after a turn: kept so a re-dispatch resumes from it. Answers whether
+   * the attempt is still the step's current one, so a superseded runtime stops (a run that
+   * ended, a step that was re-dispatched or failed).
+   */
+  async checkpoint(stepId: string, checkpoint: Checkpoint): Promise<{ current: boolean }> {
+    if (!this.started) return { current: false };
+    if (!isCurrentAttempt(this.engine, stepId, checkpoint.attempt)) return { current: false };
     const state = this.engine.state.stepStates().get(stepId);
-    if (state?.status !== "running" || checkpoint.attempt !== state.attempt) return;
+    // Fanout items resume by re-dispatch from the start, so only pipeline steps keep a checkpoint.
+    if (state?.status !== "running") return { current: true };
     await this.engine.state.writeCheckpoint(stepId, checkpoint);
     state.checkpoint_turn = checkpoint.turn;
     // A checkpoint is also a sign of life.
     state.heartbeat_deadline_at = Date.now() + this.engine.heartbeatTimeoutMs();
     this.engine.state.persistStep(state); // internal bookkeeping only: nothing for D1
     await this.engine.commit();
+    return { current: true };
   }
 
   /** A reviewer's decision on a step's pending approval. */

@@ -7,7 +7,7 @@ import { extractOutput } from "./extract.ts";
 import type { MetricsTally } from "./metrics.ts";
 import { FINAL_TURN_INSTRUCTION, INVALID_JSON_CORRECTION, initialMessages } from "./prompt.ts";
 import { applyReflect, type Llm } from "./reflect.ts";
-import { runToolCalls, settlePendingCalls, type ToolContext } from "./tool-calls.ts";
+import { type CallLog, runToolCalls, settlePendingCalls, type ToolContext } from "./tool-calls.ts";
 
 export const MAX_TURNS_EXCEEDED = "max_turns_exceeded";
 
@@ -22,6 +22,8 @@ export interface LoopDeps {
   metrics: MetricsTally;
   /** Stores the conversation after `turn` changed it (failures are the caller's to log). */
   checkpoint(turn: number, messages: ChatMessage[]): Promise<void>;
+  /** The step host's log of tool calls (see CallLog). */
+  callLog?: CallLog;
 }
 
 function isResume(request: InvokeRequest): boolean {
@@ -41,10 +43,16 @@ export async function runLoop(request: InvokeRequest, deps: LoopDeps): Promise<L
   const messages: ChatMessage[] = isResume(request) ? structuredClone(request.messages!) : initialMessages(request);
   const failed = (error: string, raw_output?: string): LoopOutcome =>
     raw_output === undefined ? { status: "failed", error, messages } : { status: "failed", error, raw_output, messages };
-  const toolContext = (turn: number): ToolContext => ({ toolbox, metrics, checkpoint: () => deps.checkpoint(turn, messages) });
+  const toolContext = (turn: number): ToolContext => ({
+    toolbox,
+    metrics,
+    checkpoint: () => deps.checkpoint(turn, messages),
+    ...(deps.callLog ? { callLog: deps.callLog } : {}),
+  });
 
   if (isResume(request)) {
-    const settled = await settlePendingCalls(messages, new Set(request.approved_tool_calls ?? []), toolContext(0));
+    // Settling belongs to the turn the checkpoint ended in, so a later resume does not count it twice.
+    const settled = await settlePendingCalls(messages, new Set(request.approved_tool_calls ?? []), toolContext(firstTurn(request) - 1));
     if (settled.kind === "failed") return failed(settled.error);
   }
 

@@ -4,7 +4,7 @@ import type { GatewayReply } from "../gateway-client.ts";
 
 /** Usage of one step invocation, accumulated call by call. */
 export class MetricsTally {
-  private readonly startedAt = Date.now();
+  private startedAt = Date.now();
   private models: ModelsResolved = {};
   private tokensIn = 0;
   private tokensOut = 0;
@@ -24,6 +24,20 @@ export class MetricsTally {
     this.tokensOut += reply.tokens_out;
     this.costUsd += reply.cost_usd;
     this.models = modelsInSequence([this.models, { model_resolved: reply.model_resolved }]);
+  }
+
+  /** A tally that continues from a checkpoint's snapshot (the step's host resumed after an eviction). */
+  static continuing(snapshot: CallbackMetrics): MetricsTally {
+    const tally = new MetricsTally();
+    tally.startedAt = Date.now() - snapshot.duration_ms;
+    tally.tokensIn = snapshot.tokens_in;
+    tally.tokensOut = snapshot.tokens_out;
+    tally.costUsd = snapshot.cost_usd;
+    tally.llmCalls = snapshot.llm_calls;
+    tally.toolCalls = snapshot.tool_calls;
+    tally.reflectCalls = snapshot.reflect_calls ?? 0;
+    tally.models = modelsInSequence([snapshot]);
+    return tally;
   }
 
   addToolCall(): void {

@@ -20,6 +20,19 @@ export interface ToolContext {
   metrics: MetricsTally;
   /** Stores the conversation so far; awaited so a result is durable before the next call. */
   checkpoint(): Promise<void>;
+  /** The step host's log of calls; without one (a test's loop) nothing is known about unanswered calls. */
+  callLog?: CallLog;
+}
+
+/**
+ * What the step's host knows about tool calls across its own evictions: which calls it
+ * started (logged durably before each one runs) and which its own LLM replies asked for
+ * (as opposed to calls inherited from the request's messages, whose fate it cannot know).
+ */
+export interface CallLog {
+  started(callId: string): boolean;
+  askedHere(callId: string): boolean;
+  recordStart(callId: string): Promise<void>;
 }
 
 /** Runs one permitted call and records its result; returns an error text on failure. */
@@ -28,6 +41,7 @@ async function execute(call: ToolCall, messages: ChatMessage[], ctx: ToolContext
   if (!ctx.toolbox.has(call.name)) {
     result = notPermittedResult(call.name);
   } else {
+    await ctx.callLog?.recordStart(call.id);
     try {
       result = await ctx.toolbox.call(call.name, call.arguments);
     } catch (err) {
@@ -49,7 +63,14 @@ export async function runToolCalls(content: string, calls: ToolCall[], messages:
   const assistant: ChatMessage = { role: "assistant", content, tool_calls: calls };
   messages.push(assistant);
   await ctx.checkpoint();
-  for (const [index, call] of calls.entries()) {
+  return runBatchFrom(assistant, 0, messages, ctx);
+}
+
+/** Runs the assistant message's calls from `start` on, in order, stopping at an approval-gated one. */
+async function runBatchFrom(assistant: ChatMessage, start: number, messages: ChatMessage[], ctx: ToolContext): Promise<ToolStepOutcome> {
+  const calls = assistant.tool_calls ?? [];
+  for (let index = start; index < calls.length; index++) {
+    const call = calls[index]!;
     const rule = ctx.toolbox.has(call.name) ? ctx.toolbox.approvalRule(call.name) : undefined;
     if (rule) {
       if (index === 0) {
@@ -78,19 +99,29 @@ export async function runToolCalls(content: string, calls: ToolCall[], messages:
 
 /**
  * Before a resumed loop: answers the calls of the last assistant message that have no
- * result yet. Approved ones run now (no second approval); any other one was cut off by
- * an eviction and is reported as interrupted instead of being repeated.
+ * result yet. Approved ones run now (no second approval). A call known never to have
+ * started (the host was lost between two calls) runs with the rest of its batch, approval
+ * gates included. Any other one may have been cut off mid-flight and is reported as
+ * interrupted instead of being repeated.
  */
 export async function settlePendingCalls(messages: ChatMessage[], approved: ReadonlySet<string>, ctx: ToolContext): Promise<ToolStepOutcome> {
   let index = messages.length - 1;
   while (index >= 0 && !(messages[index]!.role === "assistant" && messages[index]!.tool_calls?.length)) index--;
   if (index < 0) return { kind: "continue" };
+  const assistant = messages[index]!;
   const answered = new Set(messages.slice(index + 1).flatMap((m) => (m.role === "tool" && m.tool_call_id ? [m.tool_call_id] : [])));
-  for (const call of messages[index]!.tool_calls!) {
+  const calls = assistant.tool_calls!;
+  for (const [position, call] of calls.entries()) {
     if (answered.has(call.id)) continue;
-    if (approved.has(call.id)) {
+    const log = ctx.callLog;
+    if (log?.started(call.id)) {
+      messages.push({ role: "tool", tool_call_id: call.id, content: INTERRUPTED_RESULT });
+      await ctx.checkpoint();
+    } else if (approved.has(call.id)) {
       const error = await execute(call, messages, ctx);
       if (error) return { kind: "failed", error };
+    } else if (log?.askedHere(call.id)) {
+      return runBatchFrom(assistant, position, messages, ctx);
     } else {
       messages.push({ role: "tool", tool_call_id: call.id, content: INTERRUPTED_RESULT });
       await ctx.checkpoint();

@@ -13,8 +13,9 @@ import { resumeAgent } from "./agent-dispatch.ts";
 import { openApproval } from "./approvals.ts";
 
 /**
- * A safety cap on re-dispatches of one step. Each needs progress (a newer checkpoint),
- * and a platform invocation ends ~30 s after the 202, so long loops need several.
+ * A safety cap on re-dispatches of one step. Each needs progress (a newer checkpoint); a
+ * step's host resumes itself after an eviction, so a re-dispatch is the fallback for a
+ * host that stopped beating.
  */
 const MAX_REDISPATCHES = 50;
 

@@ -68,6 +68,15 @@ export async function onCallback(ctx: RunContext, payload: CallbackPayload): Pro
   else await onAgentCallback(ctx, step, state, payload, metrics);
 }
 
+/** Whether `attempt` of a step (or item) is the one the run is waiting for. */
+export function isCurrentAttempt(ctx: RunContext, stepId: string, attempt: number): boolean {
+  if (ctx.state.run.status !== "running") return false;
+  const target = locate(ctx, stepId);
+  if (!target) return false;
+  const holder = target.item ?? target.state;
+  return holder.status === "running" && holder.attempt === attempt;
+}
+
 /**
  * Moves the heartbeat deadlines of the named steps (or items). In memory only:
  * a heartbeat writes nothing; after an eviction every running step gets a fresh

@@ -1,0 +1,153 @@
+// The step's host: the loop runs in a Durable Object per step attempt, never in the
+// invocation's waitUntil; an evicted host continues from its own checkpoint; a superseded
+// attempt stops; a repeated start runs nothing twice.
+import { env, runInDurableObject } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import { stepHostName } from "../../../workers/runtime/src/host/step-host.ts";
+import worker from "../../../workers/runtime/src/index.ts";
+import { callbackFor, invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
+
+beforeEach(resetProvider);
+
+/** What the platform does to `waitUntil` work: it is cancelled this long after the response. */
+const WAIT_UNTIL_CUT_MS = 1000;
+
+function hostOf(request: InvokeRequest) {
+  return env.STEP_HOSTS.get(env.STEP_HOSTS.idFromName(stepHostName({ request, received: request })));
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Kills the host as an eviction does: the instance and everything in flight in it are gone; storage and alarm stay. */
+async function killHost(request: InvokeRequest): Promise<void> {
+  await runInDurableObject(hostOf(request), (_instance, state) => state.abort("killed by the test")).catch(() => {});
+}
+
+async function hostKeys(request: InvokeRequest): Promise<string[]> {
+  return runInDurableObject(hostOf(request), async (_instance, state) => [...(await state.storage.list()).keys()]);
+}
+
+describe("where the loop runs", () => {
+  it("completes a turn that outlives the invocation's waitUntil cut: nothing of the loop is handed to waitUntil", async () => {
+    const runId = newRunId("cut");
+    const PROVIDER_TURN_MS = 5000;
+    await scriptProvider({ text: '{"answer": "long turn"}', delay_ms: PROVIDER_TURN_MS });
+    // An execution context that behaves like the platform's: whatever is passed to waitUntil
+    // counts only if it settles within the cut after the response.
+    const handed: Array<{ settledAt?: number }> = [];
+    const ctx: ExecutionContext = {
+      waitUntil(promise) {
+        const entry: { settledAt?: number } = {};
+        handed.push(entry);
+        void Promise.resolve(promise).finally(() => {
+          entry.settledAt = Date.now();
+        });
+      },
+      passThroughOnException() {},
+      props: {},
+    } as ExecutionContext;
+    const request = invokeRequest(runId);
+    const res = await worker.fetch(
+      new Request("https://runtime/invoke", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) }),
+      env,
+      ctx,
+    );
+    const answeredAt = Date.now();
+    expect(res.status).toBe(202);
+
+    const callback = await callbackFor(runId);
+    expect(callback).toMatchObject({ status: "ok", output: { answer: "long turn" }, metrics: { llm_calls: 1 } });
+    // The result came after the cut would have ended any waitUntil work…
+    expect(callback.at - answeredAt).toBeGreaterThan(WAIT_UNTIL_CUT_MS);
+    // …and whatever was handed to waitUntil (nothing, today) had settled before the cut.
+    for (const entry of handed) expect(entry.settledAt !== undefined && entry.settledAt - answeredAt <= WAIT_UNTIL_CUT_MS).toBe(true);
+  });
+});
+
+describe("a host evicted mid-loop", () => {
+  it("continues from its checkpoint: the recorded tool call does not run again, the interrupted turn is asked again", async () => {
+    const runId = newRunId("evict-mid");
+    await scriptProvider(
+      { tool_calls: [{ id: "call_inc", name: "increment", arguments: { key: "k" } }] },
+      { text: '{"answer": "never delivered"}', delay_ms: 4000 },
+      { text: '{"answer": "after the eviction"}' },
+    );
+    const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: `ns-${runId}` })] });
+    expect((await invoke(request)).status).toBe(202);
+    // The second LLM call is in flight: the tool's result was recorded before it.
+    await until(async () => (await providerCalls()).length >= 2, "the second LLM call");
+    await killHost(request);
+
+    const callback = await callbackFor(runId);
+    expect(callback).toMatchObject({ status: "ok", output: { answer: "after the eviction" }, metrics: { tool_calls: 1 } });
+    const results = callback.messages!.filter((m) => m.role === "tool");
+    expect(results).toEqual([{ role: "tool", tool_call_id: "call_inc", content: '{"value":1}' }]);
+    const calls = await providerCalls();
+    expect(calls).toHaveLength(3);
+    // The interrupted turn was asked again with the same conversation.
+    expect(calls[2]!.body.messages).toEqual(calls[1]!.body.messages);
+  });
+
+  it("lost in its first turn, starts over from the request it stored before the first LLM call", async () => {
+    const runId = newRunId("evict-first");
+    await scriptProvider(
+      { text: '{"answer": "never delivered"}', delay_ms: 4000 },
+      { tool_calls: [{ id: "call_inc", name: "increment", arguments: { key: "k" } }] },
+      { text: '{"answer": "first turn recovered"}' },
+    );
+    const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: `ns-${runId}` })] });
+    expect((await invoke(request)).status).toBe(202);
+    await until(async () => (await providerCalls()).length >= 1, "the first LLM call");
+    await killHost(request);
+
+    const callback = await callbackFor(runId);
+    expect(callback).toMatchObject({ status: "ok", output: { answer: "first turn recovered" }, metrics: { tool_calls: 1, llm_calls: 2 } });
+    expect(callback.messages!.filter((m) => m.role === "tool")).toEqual([{ role: "tool", tool_call_id: "call_inc", content: '{"value":1}' }]);
+    const calls = await providerCalls();
+    expect(calls).toHaveLength(3);
+    expect(calls[1]!.body.messages).toEqual(calls[0]!.body.messages);
+    // The orchestrator is sent checkpoints only after a turn.
+    expect((await records(runId)).filter((r) => r.kind === "checkpoint").map((r) => (r.body as { turn: number }).turn)).not.toContain(0);
+  });
+});
+
+describe("the host's lifecycle", () => {
+  it("stops a superseded attempt at its next checkpoint, before the tool call, and sends no callback", async () => {
+    const runId = newRunId("superseded");
+    const ns = `ns-${runId}`;
+    await env.ORCHESTRATOR.fetch(`https://orchestrator/__superseded?run_id=${encodeURIComponent(runId)}`, { method: "PUT" });
+    await scriptProvider({ tool_calls: [{ id: "call_inc", name: "increment", arguments: { key: "k" } }] });
+    const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: ns })] });
+    expect((await invoke(request)).status).toBe(202);
+    await until(async () => (await hostKeys(request)).includes("finished"), "the host to stop");
+    expect(await hostKeys(request)).toEqual(["finished"]);
+    expect((await records(runId)).filter((r) => r.kind === "callback")).toEqual([]);
+
+    // The tool never ran: a later step on the same namespace counts from zero.
+    await resetProvider();
+    await scriptProvider({ tool_calls: [{ id: "call_inc2", name: "increment", arguments: { key: "k" } }] }, { text: '{"answer": "checked"}' });
+    const check = await runAgent(invokeRequest(newRunId("superseded-check"), { tool_servers: [kvServer({ persistent_id: ns })] }));
+    expect(check.messages!.filter((m) => m.role === "tool")).toEqual([{ role: "tool", tool_call_id: "call_inc2", content: '{"value":1}' }]);
+  });
+
+  it("runs a repeated start of the same attempt only once, and keeps nothing of a finished step but that mark", async () => {
+    const runId = newRunId("repeat");
+    await scriptProvider({ text: '{"answer": "once"}' });
+    const request = invokeRequest(runId);
+    await runAgent(request);
+    await until(async () => (await hostKeys(request)).includes("finished"), "the host to finish");
+    expect(await hostKeys(request)).toEqual(["finished"]);
+    // start() stores the step before it answers, so a start that ran the step again would show it here.
+    expect((await invoke(request)).status).toBe(202);
+    expect(await hostKeys(request)).toEqual(["finished"]);
+    expect(await providerCalls()).toHaveLength(1);
+    expect((await records(runId)).filter((r) => r.kind === "callback")).toHaveLength(1);
+  });
+});
