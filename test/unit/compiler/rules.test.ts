@@ -294,6 +294,7 @@ describe("failing fixtures", () => {
     ["workflows/nested/child.workflow.yaml", "pipeline[0].webhook.body.v", "env.SECRET reference outside root workflow context in sub-workflow file"],
     ["workflows/nested/child.workflow.yaml", "pipeline[1].params.text", "env.DECLARED reference outside root workflow context in sub-workflow file"],
     ["agents/envy.agent.yaml", "description", "env reference outside root workflow context in agent file agents/envy.agent.yaml"],
+    ["agents/envy.agent.yaml", "servers[0].persistent_id", 'servers[0].persistent_id: "chat-{{ env.CHAT_ID }}" — agent and server files get no env'],
     ["servers/env.server.yaml", "auth.secret", 'env reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"'],
   ]);
 
