@@ -29,6 +29,11 @@ export const VALUE_FIELDS = {
   serverParam: { legacy: ["env", "backtick"], plain: "literal" },
   /** A server file's `auth.secret`. */
   serverAuthSecret: { legacy: ["backtick"], plain: "literal" },
+  /**
+   * An agent file's `servers[].persistent_id` (the server's namespace, e.g. a kv store
+   * per chat): templates read the agent's params; no legacy form was ever read here.
+   */
+  persistentId: { legacy: [], plain: "literal" },
   /** A string `default` of an agent or server param. */
   paramDefault: { legacy: ["env"], plain: "literal" },
 } as const satisfies Record<string, ValueField>;

@@ -1,6 +1,6 @@
 // The one resolver for every "value source" string: webhook URLs and bodies,
-// workflow-step and agent-step params, server params and auth secrets,
-// `invoke.auth.secret`, param defaults.
+// workflow-step and agent-step params, server params and auth secrets, an
+// agent server's `persistent_id`, `invoke.auth.secret`, param defaults.
 //
 //   {{ expr }}            the whole string: the value keeps its JSON type
 //   text {{ expr }} text  placeholders inside text: interpolated into a string

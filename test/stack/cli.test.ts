@@ -241,7 +241,9 @@ describe("ktsu deploy", () => {
   it("--dry-run --outdir builds the project and the four Worker bundles offline and lists the secrets to set", async () => {
     const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
     try {
-      const r = await ktsu(["deploy", PROJECT, "--dry-run", "--bootstrap", "--outdir", outdir, "--env", path.join(PROJECT, "environments", "dev.env.yaml")]);
+      const r = await ktsu(["deploy", PROJECT, "--dry-run", "--bootstrap", "--outdir", outdir, "--env", path.join(PROJECT, "environments", "dev.env.yaml")], {
+        KTSU_HEARTBEAT_INTERVAL_MS: "2500",
+      });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(existsSync(path.join(outdir, "project", "bundle.js"))).toBe(true);
@@ -254,6 +256,11 @@ describe("ktsu deploy", () => {
       expect(order).toEqual(["tools", "gateway", "runtime", "orchestrator"]);
       // The env file's plain variable becomes a var; its secret does not.
       expect(r.stdout).toMatch(/^ktsu deploy: orchestrator: bundled .* \(vars: SINK_URL\) \(dry run: not uploaded\)$/m);
+      // The heartbeat interval from the environment goes to the runtime (the timeout keeps its default).
+      expect(r.stdout).toMatch(/^ktsu deploy: runtime: bundled .* \(vars: KTSU_HEARTBEAT_INTERVAL_MS\) \(dry run: not uploaded\)$/m);
+      expect(r.stdout).toContain(
+        "ktsu deploy: heartbeat: the runtime beats every 2500 ms (KTSU_HEARTBEAT_INTERVAL_MS), the orchestrator fails a step after 15000 ms without one (KTSU_HEARTBEAT_TIMEOUT_MS)",
+      );
       expect(r.stdout).toContain("warning: ");
       expect(r.stdout).toMatch(/sets SINK_TOKEN, which is declared secret: it was not deployed as a plain var/);
       const secrets = [...r.stdout.matchAll(/^ {2}(wrangler secret put \S+ -c \S+)/gm)].map((m) => m[1]);
@@ -274,6 +281,18 @@ describe("ktsu deploy", () => {
       const files = (dir: string): string[] =>
         readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
       for (const file of files(outdir)) expect(readFileSync(file, "utf8")).not.toContain("not-a-real-token");
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a heartbeat interval that is not a positive number of milliseconds before building anything", async () => {
+    const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
+    try {
+      const r = await ktsu(["deploy", PROJECT, "--dry-run", "--outdir", outdir], { KTSU_HEARTBEAT_INTERVAL_MS: "5s" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('ktsu deploy: KTSU_HEARTBEAT_INTERVAL_MS must be a positive whole number of milliseconds, got "5s"; nothing was deployed\n');
+      expect(readdirSync(outdir)).toEqual([]);
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }

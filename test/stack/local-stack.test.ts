@@ -13,7 +13,13 @@ let stateDir: string;
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-stack-"));
-  started = await startLocalProject({ projectDir: path.join(REPO_ROOT, "examples", "hello"), stateDir, port: 0 });
+  started = await startLocalProject({
+    projectDir: path.join(REPO_ROOT, "examples", "hello"),
+    stateDir,
+    port: 0,
+    // The heartbeat pair as a user sets it: in the environment ktsu start reads.
+    environment: { ...process.env, KTSU_HEARTBEAT_INTERVAL_MS: "2500", KTSU_HEARTBEAT_TIMEOUT_MS: "20000" },
+  });
 });
 
 afterAll(async () => {
@@ -45,6 +51,28 @@ describe("the local stack ktsu start runs", () => {
       .sort();
     expect(migrations.length).toBeGreaterThan(1);
     expect(results.map((r) => r.name)).toEqual(migrations);
+  });
+
+  it("passes KTSU_HEARTBEAT_INTERVAL_MS from the environment to the runtime and KTSU_HEARTBEAT_TIMEOUT_MS to the orchestrator", async () => {
+    // The bindings as workerd has them: without the pass-through the runtime would have its config's 5000.
+    const runtime = await started.stack.miniflare.getBindings<Record<string, unknown>>("ktsu-runtime");
+    const orchestrator = await started.stack.miniflare.getBindings<Record<string, unknown>>("ktsu-orchestrator");
+    expect(runtime.KTSU_HEARTBEAT_INTERVAL_MS).toBe("2500");
+    expect(orchestrator.KTSU_HEARTBEAT_TIMEOUT_MS).toBe("20000");
+    // Each setting reaches only the Worker that reads it.
+    expect(runtime.KTSU_HEARTBEAT_TIMEOUT_MS).toBeUndefined();
+    expect(orchestrator.KTSU_HEARTBEAT_INTERVAL_MS).toBeUndefined();
+  });
+
+  it("refuses a heartbeat interval that is not below the timeout before building anything", async () => {
+    const refused = startLocalProject({
+      projectDir: path.join(REPO_ROOT, "examples", "hello"),
+      stateDir: path.join(stateDir, "never"),
+      port: 0,
+      environment: { KTSU_HEARTBEAT_INTERVAL_MS: "20000", KTSU_HEARTBEAT_TIMEOUT_MS: "20000" },
+    });
+    await expect(refused).rejects.toThrow("KTSU_HEARTBEAT_INTERVAL_MS (20000) and KTSU_HEARTBEAT_TIMEOUT_MS (20000): the interval must be below the timeout");
+    expect(existsSync(path.join(stateDir, "never"))).toBe(false);
   });
 
   it("refuses a request to a Worker route that does not exist with a JSON 404", async () => {

@@ -17,6 +17,7 @@ import { goSeconds, renderTable, shortDuration, truncate } from "../../cli/src/r
 import { RunProgress } from "../../cli/src/render/progress.ts";
 import { styleFor } from "../../cli/src/render/style.ts";
 import { wranglerDeployArgs } from "../../cli/src/stack/build-workers.ts";
+import { heartbeatVars } from "../../cli/src/stack/heartbeat-vars.ts";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 
 function run(id: string, status: RunRecord["status"], created: string, updated: string, workflow = "hello"): RunRecord {
@@ -220,6 +221,17 @@ describe("what ktsu deploy asks for", () => {
     expect(plan.secretsInEnvFile.map((v) => v.name)).toEqual(["SINK_TOKEN"]);
     expect(plan.unset).toEqual([]);
     expect(JSON.stringify(plan.vars)).not.toContain("secret!");
+  });
+
+  it("deploys the heartbeat pair to the Workers that read it: the interval to the runtime, the timeout to the orchestrator", () => {
+    const plan = deployPlan(
+      compiled.bundle!,
+      { SINK_URL: "https://hooks.example.com" },
+      undefined,
+      heartbeatVars({ KTSU_HEARTBEAT_INTERVAL_MS: "2500", KTSU_HEARTBEAT_TIMEOUT_MS: "20000" }),
+    );
+    expect(plan.vars.runtime).toEqual({ KTSU_HEARTBEAT_INTERVAL_MS: "2500" });
+    expect(plan.vars.orchestrator).toEqual({ KTSU_HEARTBEAT_TIMEOUT_MS: "20000", SINK_URL: "https://hooks.example.com" });
   });
 
   it("runs wrangler deploy with --dry-run unless uploading, the project alias and the plain vars", () => {

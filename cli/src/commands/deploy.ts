@@ -20,6 +20,7 @@ import { buildProject } from "../build/index.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
+import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, type HeartbeatVars, heartbeatVars } from "../stack/heartbeat-vars.ts";
 import { egressHosts, envFileVariables } from "../stack/project-vars.ts";
 import { wranglerConfigPath, type WorkerName } from "../stack/paths.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
@@ -79,8 +80,22 @@ export interface DeployPlan {
   egressAllow: string[];
 }
 
-export function deployPlan(project: ProjectBundle, envFileVars: Record<string, string> = {}, egressExtra?: string): DeployPlan {
-  const vars: Record<WorkerName, Record<string, string>> = { tools: {}, gateway: {}, runtime: {}, orchestrator: {} };
+/**
+ * `heartbeat` (from heartbeatVars) adds KTSU_HEARTBEAT_INTERVAL_MS to the runtime's vars and
+ * KTSU_HEARTBEAT_TIMEOUT_MS to the orchestrator's, when set.
+ */
+export function deployPlan(
+  project: ProjectBundle,
+  envFileVars: Record<string, string> = {},
+  egressExtra?: string,
+  heartbeat?: Pick<HeartbeatVars, "orchestrator" | "runtime">,
+): DeployPlan {
+  const vars: Record<WorkerName, Record<string, string>> = {
+    tools: {},
+    gateway: {},
+    runtime: { ...heartbeat?.runtime },
+    orchestrator: { ...heartbeat?.orchestrator },
+  };
   const declared = declaredVariables(project);
   const plan: DeployPlan = { vars, secrets: [], unset: [], secretsInEnvFile: [], egressAllow: [] };
   for (const v of declared) {
@@ -238,6 +253,18 @@ export function register(program: Command): void {
         return;
       }
 
+      // The heartbeat pair, like `ktsu start`: the environment over the env file; checked before anything is built.
+      const envFileVars = flags.env ? envFileVariables(flags.env) : {};
+      let heartbeat: HeartbeatVars;
+      try {
+        heartbeat = heartbeatVars({ ...envFileVars, ...process.env });
+      } catch (error) {
+        process.stderr.write(`ktsu deploy: ${errorMessage(error)}; nothing was deployed\n`);
+        process.exitCode = 1;
+        return;
+      }
+      for (const warning of heartbeat.warnings) process.stderr.write(`ktsu deploy: warning: ${warning}\n`);
+
       const missing = await missingAssets();
       if (missing.length > 0) {
         process.stderr.write(`ktsu deploy: missing static assets, build them first (npm run build:ui): ${missing.join(", ")}\n`);
@@ -267,7 +294,10 @@ export function register(program: Command): void {
       process.stderr.write(renderWorkspaceNotes(built.report, "ktsu deploy"));
       say(`project bundle: ${shown(bundleFile)}`);
 
-      const plan = deployPlan(built.bundle, flags.env ? envFileVariables(flags.env) : {}, process.env.KTSU_EGRESS_ALLOW);
+      const plan = deployPlan(built.bundle, envFileVars, process.env.KTSU_EGRESS_ALLOW, heartbeat);
+      say(
+        `heartbeat: the runtime beats every ${heartbeat.intervalMs} ms (${HEARTBEAT_INTERVAL}), the orchestrator fails a step after ${heartbeat.timeoutMs} ms without one (${HEARTBEAT_TIMEOUT})`,
+      );
       try {
         if (flags.bootstrap) {
           say(`bootstrap pass: ${upload ? "uploading" : "bundling"} tools, runtime and orchestrator without their service bindings`);

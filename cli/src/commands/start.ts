@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
+import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
@@ -55,6 +56,11 @@ export function register(program: Command): void {
           port: port(flags.port),
         });
       } catch (err) {
+        if (err instanceof HeartbeatSettingError) {
+          process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
+          process.exitCode = 1;
+          return;
+        }
         if (err instanceof InvalidProjectError) {
           process.stdout.write(renderReport(err.report));
           process.stderr.write("ktsu start: the project has validation errors; nothing was started\n");
@@ -63,8 +69,9 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      const { stack, bundle, stateDir, report } = started;
+      const { stack, bundle, stateDir, report, warnings } = started;
       process.stderr.write(renderWorkspaceNotes(report, "ktsu"));
+      for (const warning of warnings) process.stderr.write(`ktsu: warning: ${warning}\n`);
       process.once("exit", () => void stack.dispose());
       const url = stack.url.href.replace("127.0.0.1", "localhost").replace(/\/$/, "");
       const roots = Object.values(bundle.workflows).filter((w) => w.invoke_name && w.visibility === "root");

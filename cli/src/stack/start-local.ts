@@ -5,6 +5,7 @@ import type { ProjectBundle } from "../../../shared/bundle.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
+import { heartbeatVars } from "./heartbeat-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
@@ -33,6 +34,8 @@ export interface StartedProject {
   bundle: ProjectBundle;
   report: ValidationReport;
   stateDir: string;
+  /** Settings that work but are risky (a heartbeat interval close to the timeout). */
+  warnings: string[];
 }
 
 /** The project did not validate; `report` says why. */
@@ -44,8 +47,8 @@ export class InvalidProjectError extends Error {
   }
 }
 
-/** Orchestrator settings passed through from the environment when set. */
-const ORCHESTRATOR_SETTINGS = ["KTSU_HEARTBEAT_TIMEOUT_MS", "KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
+/** Orchestrator settings passed through from the environment when set (the heartbeat pair: heartbeat-vars.ts). */
+const ORCHESTRATOR_SETTINGS = ["KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
 
 /**
  * The key secret params are encrypted with in run state: one per state dir, kept
@@ -65,6 +68,9 @@ export function stateKey(stateDir: string): string {
  * and `npm start` do, and what the stack tests use.
  */
 export async function startLocalProject(options: StartLocalOptions): Promise<StartedProject> {
+  const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
+  // Before the build: a heartbeat pair that cannot work is refused at once.
+  const heartbeat = heartbeatVars(environment);
   const projectDir = path.resolve(options.projectDir);
   const stateDir = path.resolve(options.stateDir ?? path.join(projectDir, ".ktsu"));
   const built = await buildProject({
@@ -77,8 +83,8 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   });
   if (!built.ok || !built.bundle) throw new InvalidProjectError(built.report);
 
-  const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
-  const vars = workerVars(built.bundle, environment);
+  const base = workerVars(built.bundle, environment);
+  const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator }, runtime: heartbeat.runtime };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
     const value = environment[name];
@@ -95,5 +101,5 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
   });
-  return { stack, bundle: built.bundle, report: built.report, stateDir };
+  return { stack, bundle: built.bundle, report: built.report, stateDir, warnings: heartbeat.warnings };
 }

@@ -1,5 +1,6 @@
 // Rules for agent files: output schema, prompts, reflect, and each
-// `servers[]` entry (allowlist, approval policies, server params, auth).
+// `servers[]` entry (allowlist, approval policies, server params, auth,
+// persistent_id).
 
 import type { AgentFile, AgentServerConfig, ParamSpec, ServerFile } from "../../config/types.ts";
 import { allowlistPatternProblem } from "../allowlist.ts";
@@ -9,6 +10,7 @@ import { parseGoDuration } from "../durations.ts";
 import { hasPlaceholder, paramPlaceholderName, placeholders, wholeParamRef } from "../expressions.ts";
 import type { Project } from "../load-project.ts";
 import { paramSpecs, serverParamSpecs } from "../params.ts";
+import { checkPersistentId } from "./persistent-id.ts";
 import { parsed } from "./common.ts";
 import { checkReservedParams } from "./workflow-shape.ts";
 
@@ -108,6 +110,8 @@ function checkServerEntry(entry: AgentServerConfig, path: FieldPath, server: Ser
       issues.error([...path, "params"], `required server param "${spec.name}" has no value`);
     }
   }
+
+  if (entry.persistent_id !== undefined) checkPersistentId(entry.persistent_id, [...path, "persistent_id"], label, agentByName, issues);
 
   const secret = server?.auth?.secret;
   if (secret?.includes("{{")) {

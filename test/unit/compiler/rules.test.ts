@@ -133,6 +133,7 @@ describe("valid projects", () => {
         name: "search",
         server: "servers/search.server.yaml",
         params: { api_key: "{{ params.token }}", region: "eu" },
+        persistent_id: "searches-{{ params.query }}",
         allowlist: ["search", "fetch_*", "delete_item", "archive_item"],
         approval_rules: [
           { pattern: "delete_item", on_reject: "recover", timeout_ms: 1_800_000, timeout_behavior: "reject" },
@@ -237,6 +238,10 @@ describe("failing fixtures", () => {
       "servers[0].access.allowlist[3].require_approval.timeout_behavior",
       'server "svc" tool "purge": require_approval.timeout_behavior must be "fail" or "reject", got "explode"',
     ],
+    ["agents/broken.agent.yaml", "servers[0].persistent_id", 'server "svc" persistent_id reads "step", which is not available there'],
+    ["agents/broken.agent.yaml", "servers[0].persistent_id", 'server "svc" persistent_id references param "nope" which is not declared in params.schema'],
+    ["agents/broken.agent.yaml", "servers[1].persistent_id", 'server "missing" persistent_id must not read secret param "token"'],
+    ["agents/broken.agent.yaml", "servers[2].persistent_id", 'server "hinted" persistent_id: template "{{ params.topic | }}" does not parse'],
     ["agents/broken.agent.yaml", "servers[1].path", 'cannot load server "servers/none.server.yaml": file not found: agents/servers/none.server.yaml'],
     ["agents/broken.agent.yaml", "servers[2].path", "servers/svc.server.yaml exists relative to the project dir"],
     ["agents/orphan.agent.yaml", "output.schema", "agent has no output schema defined"],
@@ -289,6 +294,7 @@ describe("failing fixtures", () => {
     ["workflows/nested/child.workflow.yaml", "pipeline[0].webhook.body.v", "env.SECRET reference outside root workflow context in sub-workflow file"],
     ["workflows/nested/child.workflow.yaml", "pipeline[1].params.text", "env.DECLARED reference outside root workflow context in sub-workflow file"],
     ["agents/envy.agent.yaml", "description", "env reference outside root workflow context in agent file agents/envy.agent.yaml"],
+    ["agents/envy.agent.yaml", "servers[0].persistent_id", 'servers[0].persistent_id: "chat-{{ env.CHAT_ID }}" — agent and server files get no env'],
     ["servers/env.server.yaml", "auth.secret", 'env reference outside root workflow context in server file servers/env.server.yaml — auth.secret: "env:TOKEN"'],
   ]);
 

@@ -157,4 +157,29 @@ describe("tool servers in the dispatch", () => {
     const request = (step(view, "a").output as { request: { tool_servers: unknown[] } }).request;
     expect(request.tool_servers).toEqual([{ name: "kv", url: "ktsu://tools/kv", allowlist: ["get"], persistent_id: "ns1" }]);
   });
+
+  it("resolves persistent_id templates against the agent's params, per step", async () => {
+    const dispatched = async (chatId: string) => {
+      const view = await settled(await start("chat-tools", { script: script({ echo: true }), chat_id: chatId }));
+      expect(view.run.status).toBe("complete");
+      const request = (step(view, "a").output as { request: { tool_servers: Array<{ allowlist: string[]; persistent_id?: string }> } }).request;
+      return request.tool_servers.map((server) => [server.allowlist[0], server.persistent_id]);
+    };
+    // A whole {{ params.chat_id }}, and templates inside text (lang from its default).
+    expect(await dispatched("7")).toEqual([
+      ["get", "7"],
+      ["set", "notes-7-en"],
+    ]);
+    expect(await dispatched("8")).toEqual([
+      ["get", "8"],
+      ["set", "notes-8-en"],
+    ]);
+  });
+
+  it("fails the step, naming the server and field, when persistent_id resolves to nothing", async () => {
+    // No chat_id: the agent param takes its empty default, which would be the server's shared namespace.
+    const view = await settled(await start("chat-tools", { script: script({ echo: true }) }));
+    expect(view.run.status).toBe("failed");
+    expect(step(view, "a").error).toBe('server "kv" persistent_id: "{{ params.chat_id }}" resolved to an empty value (is the agent param set?)');
+  });
 });

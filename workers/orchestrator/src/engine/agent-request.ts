@@ -93,7 +93,24 @@ function resolveServerParams(declared: ParamSpec[], given: Record<string, string
   return resolved;
 }
 
+/**
+ * A server's `persistent_id` with its templates resolved against the agent's params
+ * (after defaults: the names its prompts read). It must come out non-empty: the server
+ * would otherwise use its shared default namespace, mixing what the id keeps apart
+ * (one kv store per chat). It travels in the server's URL, so a secret param may not feed it.
+ */
+function persistentId(server: string, text: string, agentParams: Record<string, string>, secretParams: ReadonlySet<string>): string {
+  const outcome = resolveValue(text, { env: null, params: agentParams, secrets: { params: secretParams } }, VALUE_FIELDS.persistentId);
+  const field = `server "${server}" persistent_id`;
+  if (!outcome.ok) throw new DispatchError(`${field}: ${outcome.error.message}`, { cause: outcome.error });
+  if (outcome.secret) throw new DispatchError(`${field}: "${text}" reads a secret param; the id is sent in the server's URL`);
+  const value = outcome.value === null ? "" : stringForm(outcome.value);
+  if (value === "") throw new DispatchError(`${field}: "${text}" resolved to an empty value (is the agent param set?)`);
+  return value;
+}
+
 function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: Record<string, string>, env: RunEnv): ToolServerSpec[] {
+  const secretParams = new Set(agent.params.declared.filter((p) => p.secret).map((p) => p.name));
   return agent.servers.map((ref) => {
     const server = bundleEntry(project.servers, ref.server);
     if (!server) throw new DispatchError(`load server ${ref.server}: not in the project bundle`);
@@ -115,7 +132,7 @@ function toolServers(project: ProjectBundle, agent: CompiledAgent, agentParams: 
       throw new DispatchError(`server ${ref.name} param resolution: ${errorMessage(err)}`, { cause: err });
     }
     if (ref.approval_rules.length > 0) spec.approval_rules = ref.approval_rules;
-    if (ref.persistent_id) spec.persistent_id = ref.persistent_id;
+    if (ref.persistent_id) spec.persistent_id = persistentId(ref.name, ref.persistent_id, agentParams, secretParams);
     return spec;
   });
 }

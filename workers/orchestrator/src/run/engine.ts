@@ -5,6 +5,7 @@
 
 import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from "../../../../shared/contracts/heartbeat.ts";
 import type { RunEvent } from "../../../../shared/contracts/records.ts";
 import type { InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import { type AlarmStorage, checkSteps, Clock } from "./clock.ts";
@@ -20,8 +21,6 @@ import { cancelChildren, subRunResult, totalMetrics } from "./steps/sub-workflow
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
-
-const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
 
 export interface RunEngineDeps extends Omit<RunStateDeps, "forward"> {
   alarms: AlarmStorage;
