@@ -79,3 +79,26 @@ describe("a server that speaks only the legacy HTTP+SSE transport", () => {
     expect(callback.error).not.toContain("legacy-s3cret");
   });
 });
+
+describe("when the fallback applies", () => {
+  it("a server that refuses both transports gets a report of both", async () => {
+    const runId = newRunId("legacy-none");
+    const path = `/gone-${runId}`;
+    await fetch(`${env.SINK_URL}/__status?path=${path}&status=404`, { method: "POST" });
+    const callback = await runAgent(invokeRequest(runId, { tool_servers: [{ name: "gone", url: `${env.SINK_URL}${path}`, allowlist: ["*"] }] }));
+    expect(callback.status).toBe("failed");
+    expect(callback.error).toMatch(
+      /^discover tools from gone: initialize server gone: streamable HTTP refused \(HTTP 404\); legacy HTTP\+SSE: SSE error: .*404/,
+    );
+    const { calls } = (await (await fetch(`${env.SINK_URL}/__calls`)).json()) as { calls: Array<{ method: string; path: string }> };
+    expect(calls.filter((c) => c.path === path).map((c) => c.method)).toEqual(["POST", "GET"]);
+  });
+
+  it("a refusal by the gateway itself (a host outside the egress allowlist) is reported, not retried as legacy", async () => {
+    const runId = newRunId("legacy-denied");
+    const callback = await runAgent(invokeRequest(runId, { tool_servers: [{ name: "far", url: "http://127.0.0.1:9/sse", allowlist: ["*"] }] }));
+    expect(callback.status).toBe("failed");
+    expect(callback.error).toMatch(/^discover tools from far: initialize server far: .*not in the egress allowlist/);
+    expect(callback.error).not.toContain("legacy HTTP+SSE");
+  });
+});
