@@ -1,34 +1,48 @@
-// Runs the official MCP conformance suite (@modelcontextprotocol/conformance, fetched by
-// npx; not a project dependency) against the tools Worker's first-party servers.
+// Runs the official MCP conformance suite (@modelcontextprotocol/conformance, an exact-pinned
+// devDependency: nothing is downloaded) offline, against both of ktsu's MCP sides:
 //
-//   npm run build:workers                      # bundles dist/tools and the orchestrator double
-//   node test/mcp-conformance/run.ts [server…] # default: kv envelope
+//   npm run build:workers                  # bundles dist/tools and the orchestrator double (servers only)
+//   npm run test:mcp                       # both: node test/mcp-conformance/run.ts
+//   node test/mcp-conformance/run.ts clients
+//   node test/mcp-conformance/run.ts servers [server…]   # default: kv envelope
 //
-// The tools Worker is served alone by Miniflare on a free local port (in the stack it is
-// reachable only through bindings); its ORCHESTRATOR binding goes to the recording
-// orchestrator double. Only the scenarios that apply to a tools-only server are run: the
-// others need the suite's own test tools, prompts or resources. Exit code 1 when any fails.
-// Last run (2026-11, suite 0.1.16): all 6 runs (3 scenarios × kv, envelope) passed.
+// Clients: the runtime's MCP client (workers/runtime/src/mcp) through the gateway's egress
+// handler, as test/mcp-conformance/client.ts, on the client scenarios a ktsu runtime should
+// pass. The others are listed in scenarios.ts with the reason.
+//
+// Servers: the tools Worker served alone by Miniflare on a free local port (in the stack it is
+// reachable only through bindings); its ORCHESTRATOR binding goes to the recording orchestrator
+// double. Only the scenarios that apply to a tools-only server are run: the others need the
+// suite's own test tools, prompts or resources.
+//
+// Exit code 1 when any scenario fails. Results: docs/runtime.md, "MCP conformance".
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { OFFLINE_ENV, REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { localWorkerOptions } from "../../cli/src/stack/stack.ts";
+import { CLIENT_SCENARIOS, NOT_APPLICABLE_CLIENT_SCENARIOS, SERVER_SCENARIOS } from "./scenarios.ts";
 
-const CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16";
-// Not `dns-rebinding-protection`: it targets servers listening on localhost, while the tools
-// Worker has no public URL at all (workers_dev: false) and is reached only over bindings.
-const SCENARIOS = ["server-initialize", "ping", "tools-list"];
-const servers = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["kv", "envelope"];
-const dist = path.join(REPO_ROOT, "dist");
+const SUITE = path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+const CLIENT = path.join(REPO_ROOT, "test", "mcp-conformance", "client.ts");
 
 Object.assign(process.env, OFFLINE_ENV);
+
+/** Runs the suite's CLI with this process's Node (the suite needs Node 22: fs.globSync). */
+function runSuite(args: string[], outputDir: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SUITE, ...args, "--output-dir", outputDir], { stdio: "inherit" });
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
 
 function orchestratorDouble(): LegacyWorkerOptions {
   const config = path.join(REPO_ROOT, "test", "workers", "support", "recording-orchestrator", "wrangler.jsonc");
   const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(config).workerOptions;
-  const entry = path.join(dist, "recording-orchestrator", "index.js");
+  const entry = path.join(REPO_ROOT, "dist", "recording-orchestrator", "index.js");
   return {
     ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
     name: "ktsu-orchestrator",
@@ -38,36 +52,68 @@ function orchestratorDouble(): LegacyWorkerOptions {
   };
 }
 
-function runSuite(url: string, scenario: string): Promise<number> {
-  // The suite needs Node 22 (fs.globSync): put this process's node first on PATH.
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };
-  return new Promise((resolve) => {
-    const child = spawn("npx", ["-y", CONFORMANCE, "server", "--url", url, "--scenario", scenario], { stdio: "inherit", env });
-    child.on("exit", (code) => resolve(code ?? 1));
-  });
+interface Outcome {
+  target: string;
+  scenario: string;
+  passed: boolean;
 }
 
-const miniflare = new Miniflare(
-  convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    log: new Log(LogLevel.WARN),
-    workers: [localWorkerOptions("tools", path.join(dist, "tools", "index.js")), orchestratorDouble()],
-  } as Parameters<typeof convertV4MiniflareOptions>[0]),
-);
-
-let failures = 0;
-try {
-  const base = await miniflare.ready;
-  for (const server of servers) {
-    for (const scenario of SCENARIOS) {
-      console.log(`\n=== ${server}: ${scenario}`);
-      if ((await runSuite(new URL(`/mcp/${server}`, base).toString(), scenario)) !== 0) failures++;
-    }
+async function clientRuns(outputDir: string): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const scenario of CLIENT_SCENARIOS) {
+    console.log(`\n=== runtime client: ${scenario}`);
+    const code = await runSuite(["client", "--command", `${process.execPath} ${CLIENT}`, "--scenario", scenario], outputDir);
+    outcomes.push({ target: "runtime client", scenario, passed: code === 0 });
   }
-} finally {
-  await miniflare.dispose();
+  return outcomes;
 }
-console.log(failures === 0 ? "\nall conformance scenarios passed" : `\n${failures} conformance scenario run(s) failed`);
+
+async function serverRuns(servers: string[], outputDir: string): Promise<Outcome[]> {
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      cf: false,
+      log: new Log(LogLevel.WARN),
+      workers: [localWorkerOptions("tools", path.join(REPO_ROOT, "dist", "tools", "index.js")), orchestratorDouble()],
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const outcomes: Outcome[] = [];
+  try {
+    const base = await miniflare.ready;
+    for (const server of servers) {
+      for (const scenario of SERVER_SCENARIOS) {
+        console.log(`\n=== tools server ${server}: ${scenario}`);
+        const code = await runSuite(["server", "--url", new URL(`/mcp/${server}`, base).toString(), "--scenario", scenario], outputDir);
+        outcomes.push({ target: `tools server ${server}`, scenario, passed: code === 0 });
+      }
+    }
+  } finally {
+    await miniflare.dispose();
+  }
+  return outcomes;
+}
+
+const [mode = "all", ...rest] = process.argv.slice(2);
+if (!["all", "clients", "servers"].includes(mode)) {
+  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]]`);
+  process.exit(2);
+}
+// The suite writes a results directory per run; it is kept out of the repository.
+const outputDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-"));
+const outcomes: Outcome[] = [];
+try {
+  if (mode !== "servers") outcomes.push(...(await clientRuns(outputDir)));
+  if (mode !== "clients") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
+} finally {
+  await rm(outputDir, { recursive: true, force: true });
+}
+
+console.log("\nMCP conformance:");
+for (const { target, scenario, passed } of outcomes) console.log(`  ${passed ? "pass" : "FAIL"}  ${target}: ${scenario}`);
+if (mode !== "servers") {
+  for (const [scenario, why] of Object.entries(NOT_APPLICABLE_CLIENT_SCENARIOS)) console.log(`  n/a   runtime client: ${scenario} (${why})`);
+}
+const failures = outcomes.filter((o) => !o.passed).length;
+console.log(failures === 0 ? "all conformance scenarios passed" : `${failures} conformance scenario run(s) failed`);
 process.exit(failures === 0 ? 0 : 1);

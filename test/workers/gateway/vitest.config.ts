@@ -20,6 +20,10 @@ export default defineConfig({
       miniflare: {
         bindings: {
           FAKE_PROVIDER_URL: inject<string>("fakeProviderUrl"),
+          STREAMS_URL: inject<string>("streamsUrl"),
+          // The egress may reach the scripted event streams only; a small cap keeps the size tests small.
+          KTSU_EGRESS_ALLOW: JSON.stringify([new URL(inject<string>("streamsUrl")).host]),
+          KTSU_EGRESS_MAX_RESPONSE_BYTES: "4096",
           ...TEST_SECRETS,
           // Retries back off from 10 ms, so retry tests stay fast.
           KTSU_GATEWAY_RETRY_BASE_MS: "10",

@@ -7,6 +7,8 @@ declare global {
       FAKE_PROVIDER_URL: string;
       /** A loopback HTTP sink standing in for an external MCP server behind the egress. */
       SINK_URL: string;
+      /** An external MCP server that speaks only the legacy HTTP+SSE transport (test/support/legacy-sse-mcp.ts). */
+      LEGACY_MCP_URL: string;
     }
   }
 }

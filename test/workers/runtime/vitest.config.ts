@@ -33,6 +33,7 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => {
       const fakeProviderUrl = inject<string>("fakeProviderUrl");
       const sinkUrl = inject<string>("sinkUrl");
+      const legacyMcpUrl = inject<string>("legacyMcpUrl");
       return {
         wrangler: { configPath: path.join(REPO, "wrangler.runtime.jsonc") },
         miniflare: {
@@ -41,11 +42,12 @@ export default defineConfig({
             KTSU_RUNTIME_ID: "rt-test",
             FAKE_PROVIDER_URL: fakeProviderUrl,
             SINK_URL: sinkUrl,
+            LEGACY_MCP_URL: legacyMcpUrl,
           },
           workers: [
             auxWorker("gateway", main, {
               vars: { FAKE_PROVIDER_URL: fakeProviderUrl, FAKE_API_KEY: "fake-key" },
-              egressAllow: [new URL(sinkUrl).host],
+              egressAllow: [new URL(sinkUrl).host, new URL(legacyMcpUrl).host],
             }),
             auxWorker("tools", main),
             recordingOrchestrator(),

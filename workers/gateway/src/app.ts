@@ -94,6 +94,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
       ...DEFAULT_EGRESS_POLICY,
       allowHosts: parseAllowHosts(c.env.KTSU_EGRESS_ALLOW),
       maxResponseBytes: Number(c.env.KTSU_EGRESS_MAX_RESPONSE_BYTES) || DEFAULT_EGRESS_POLICY.maxResponseBytes,
+      maxStreamMs: Number(c.env.KTSU_EGRESS_MAX_STREAM_MS) || DEFAULT_EGRESS_POLICY.maxStreamMs,
     }),
   );
 

@@ -11,6 +11,8 @@ export interface GatewayEnv {
   KTSU_EGRESS_ALLOW?: string;
   /** Largest upstream reply the egress proxy passes on (default 10 MiB). */
   KTSU_EGRESS_MAX_RESPONSE_BYTES?: string;
+  /** Lifetime ceiling of a relayed event stream in ms (default one hour). */
+  KTSU_EGRESS_MAX_STREAM_MS?: string;
   /** Retry and limit knobs: see settings.ts. */
   KTSU_GATEWAY_RETRY_BASE_MS?: string;
   KTSU_GATEWAY_RETRY_MAX_WAIT_MS?: string;

@@ -1,7 +1,11 @@
-// One connected MCP server: the SDK client over a binding-backed transport.
+// One connected MCP server: the SDK client over a binding-backed transport, streamable
+// HTTP first and, for an external server that refuses it, the legacy HTTP+SSE transport.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport, SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { EGRESS_ERROR_HEADER } from "../../../../shared/contracts/egress.ts";
 import type { ToolServerSpec } from "../../../../shared/contracts/runtime.ts";
 import { MCP_REQUEST_TIMEOUT_MS, routeFor, type TransportBindings } from "./transport.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
@@ -24,18 +28,75 @@ export interface McpConnection {
   close(): Promise<void>;
 }
 
-/** Connects (the SDK sends `initialize` and `notifications/initialized`). */
-export async function connectServer(spec: ToolServerSpec, bindings: TransportBindings): Promise<McpConnection> {
-  const route = routeFor(spec, bindings);
-  if ("error" in route) throw new Error(route.error);
-  const transport = new StreamableHTTPClientTransport(route.endpoint, { fetch: route.fetch });
+/** The status of the first reply, and whether the gateway produced it itself (a refusal, a timeout). */
+interface FirstReply {
+  status: number;
+  fromGateway: boolean;
+}
+
+function recordingFirstReply(fetch: FetchLike, seen: { reply?: FirstReply }): FetchLike {
+  return async (url, init) => {
+    const response = await fetch(url, init);
+    seen.reply ??= { status: response.status, fromGateway: response.headers.has(EGRESS_ERROR_HEADER) };
+    return response;
+  };
+}
+
+/**
+ * The backwards-compatibility rule of the MCP spec: a server that answers the first POST
+ * (the `initialize`) with a 4xx does not speak streamable HTTP, so the legacy transport is tried.
+ */
+function refusesStreamableHttp(reply: FirstReply | undefined): reply is FirstReply {
+  return reply !== undefined && !reply.fromGateway && reply.status >= 400 && reply.status < 500;
+}
+
+/** Sends `initialize` and `notifications/initialized` over `transport`, or closes it and throws. */
+async function initialize(transport: Transport): Promise<Client> {
   // The default ajv validator compiles with eval, which workerd forbids.
   const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   try {
     await client.connect(transport, { timeout: MCP_REQUEST_TIMEOUT_MS });
+    return client;
   } catch (err) {
     await client.close().catch(() => {});
-    throw new Error(`initialize server ${spec.name}: ${errorMessage(err)}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The legacy HTTP+SSE transport. Its session lives on its GET stream: once that stream fails,
+ * responses to calls in flight are lost, and the event source's reconnection would open a new,
+ * uninitialized session. So the client is closed, and pending and later calls fail at once
+ * ("Connection closed") instead of waiting out their timeout.
+ */
+async function connectLegacy(endpoint: URL, fetch: FetchLike): Promise<Client> {
+  let client: Client | undefined;
+  const transport = new SSEClientTransport(endpoint, { fetch });
+  transport.onerror = (error) => {
+    if (error instanceof SseError && client) client.close().catch(() => {});
+  };
+  client = await initialize(transport);
+  return client;
+}
+
+/** Connects (the SDK sends `initialize` and `notifications/initialized`). */
+export async function connectServer(spec: ToolServerSpec, bindings: TransportBindings): Promise<McpConnection> {
+  const route = routeFor(spec, bindings);
+  if ("error" in route) throw new Error(route.error);
+  const first: { reply?: FirstReply } = {};
+  let client: Client;
+  try {
+    client = await initialize(new StreamableHTTPClientTransport(route.endpoint, { fetch: recordingFirstReply(route.fetch, first) }));
+  } catch (err) {
+    if (!route.legacyFetch || !refusesStreamableHttp(first.reply)) {
+      throw new Error(`initialize server ${spec.name}: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      client = await connectLegacy(route.endpoint, route.legacyFetch);
+    } catch (legacyErr) {
+      const refused = `streamable HTTP refused (HTTP ${first.reply.status})`;
+      throw new Error(`initialize server ${spec.name}: ${refused}; legacy HTTP+SSE: ${errorMessage(legacyErr)}`, { cause: legacyErr });
+    }
   }
 
   return {

@@ -26,7 +26,26 @@ export interface TransportBindings {
 export interface ServerRoute {
   /** The URL the SDK transport believes it talks to. */
   endpoint: URL;
+  /** For the streamable HTTP transport. */
   fetch: FetchLike;
+  /**
+   * For the legacy HTTP+SSE transport (protocol 2024-11-05), offered for external servers only:
+   * its GET event stream carries every response, so its GETs go out.
+   */
+  legacyFetch?: FetchLike;
+}
+
+/**
+ * Which GETs leave the runtime. A streamable HTTP GET without `Last-Event-ID` opens the
+ * standalone stream for server-initiated messages, which ktsu never uses: it is answered 405
+ * locally, as the MCP spec allows, so no long-lived connection is held per server. A GET with
+ * `Last-Event-ID` resumes a response stream the server closed early (SSE polling): it carries
+ * the answer to one of our requests, so it goes out. The legacy transport's GET always goes out.
+ */
+type GetPolicy = "resumptions" | "all";
+
+function sendsGet(policy: GetPolicy, headers: Headers): boolean {
+  return policy === "all" || headers.has("last-event-id");
 }
 
 /**
@@ -51,27 +70,29 @@ function withPersistentId(url: URL, persistentId: string | undefined): URL {
 }
 
 /**
- * A fetch for the SDK transport. Standalone GET streams (server-initiated messages,
- * which ktsu never uses) are answered 405 locally, as the MCP spec allows, so no long-lived
- * connection is held per server. Everything else goes to `send`, with the auth header
- * on every request (the first request too: a server that checks auth refuses an unauthenticated probe).
+ * A fetch for the SDK transports: the auth header rides on every request (the first one
+ * too: a server that checks auth refuses an unauthenticated probe). Only the fields the
+ * bindings understand are passed on (the SDK's event source adds browser-only ones such as `mode`).
  */
 function makeFetch(
   spec: ToolServerSpec,
   extraHeaders: Record<string, string>,
+  policy: GetPolicy,
   send: (url: string, init: RequestInit & { headers: Headers }) => Promise<Response>,
 ): FetchLike {
   const config = spec.params && Object.keys(spec.params).length > 0 ? spec.params : undefined;
   // `url` is the endpoint, or the target of a same-origin redirect the SDK follows.
   return async (url, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
-    if (method === "GET") return new Response(null, { status: 405, headers: { allow: "POST" } });
     const headers = new Headers(init?.headers);
+    if (method === "GET" && !sendsGet(policy, headers)) return new Response(null, { status: 405, headers: { allow: "POST" } });
     for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
     if (spec.auth_header && spec.auth_value) headers.set(spec.auth_header, spec.auth_value);
     let body = init?.body;
     if (config && typeof body === "string") body = withInitializeConfig(body, config);
-    return send(url.toString(), { ...init, method, headers, body });
+    const passed: RequestInit & { headers: Headers } = { method, headers, body, redirect: init?.redirect ?? "manual" };
+    if (init?.signal) passed.signal = init.signal;
+    return send(url.toString(), passed);
   };
 }
 
@@ -85,7 +106,8 @@ export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): Ser
     // First-party servers are stateless per request, so the context rides on every request.
     const context: Record<string, string> = { [TOOLS_RUN_ID_HEADER]: bindings.run_id, [TOOLS_STEP_ID_HEADER]: bindings.step_id };
     if (spec.params && Object.keys(spec.params).length > 0) context[TOOLS_PARAMS_HEADER] = encodeURIComponent(JSON.stringify(spec.params));
-    const fetch = makeFetch(spec, context, (url, init) => bindings.tools.fetch(url, init));
+    // First-party servers speak streamable HTTP only: no legacy fallback.
+    const fetch = makeFetch(spec, context, "resumptions", (url, init) => bindings.tools.fetch(url, init));
     return { endpoint, fetch };
   }
 
@@ -99,10 +121,11 @@ export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): Ser
     return { error: `unsupported server url scheme "${target.protocol}": use http(s):// or ${FIRST_PARTY_TOOLS_PREFIX}<name>` };
   }
   const endpoint = withPersistentId(target, spec.persistent_id);
-  const fetch = makeFetch(spec, {}, (url, init) => {
+  // For an event stream the egress timeout bounds the wait for its headers, not its life.
+  const viaEgress = (url: string, init: RequestInit & { headers: Headers }) => {
     init.headers.set(EGRESS_URL_HEADER, url);
     init.headers.set(EGRESS_TIMEOUT_HEADER, String(MCP_REQUEST_TIMEOUT_MS));
     return bindings.gateway.fetch(EGRESS_URL, init);
-  });
-  return { endpoint, fetch };
+  };
+  return { endpoint, fetch: makeFetch(spec, {}, "resumptions", viaEgress), legacyFetch: makeFetch(spec, {}, "all", viaEgress) };
 }
