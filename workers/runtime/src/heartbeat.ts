@@ -1,7 +1,7 @@
 // Liveness while a step runs: the step's host POSTs the orchestrator's /heartbeat naming
 // its step, from its alarm, once per interval (host/step-host.ts).
 
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from "../../../shared/contracts/heartbeat.ts";
 
 export function heartbeatInterval(configured: string | undefined): number {
   const ms = Number(configured);
