@@ -28,10 +28,11 @@ const STARTED_PREFIX = "started:";
 const FINISHED_KEY = "finished";
 
 /**
- * A step still running after this long becomes durable (its request stored, its alarm set); one
- * that ends sooner never writes. A tool call or a checkpoint makes it durable at once.
+ * A step still running after half a heartbeat interval becomes durable (its request stored, its
+ * alarm set, so its first beat comes 1.5 intervals after the dispatch, well inside the heartbeat
+ * timeout); one that ends sooner never writes. A tool call or a checkpoint makes it durable at once.
  */
-const DURABLE_AFTER_MS = 1000;
+const DURABLE_AFTER_INTERVALS = 0.5;
 
 /** The callback could not be delivered; the next alarm sends it again. */
 class CallbackUndelivered extends Error {}
@@ -134,7 +135,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     if (!result) {
       const durableTimer = setTimeout(() => {
         this.makeDurable(step).catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not be made durable: ${errorMessage(err)}`));
-      }, Math.min(DURABLE_AFTER_MS, this.interval()));
+      }, this.interval() * DURABLE_AFTER_INTERVALS);
       try {
         result = await executeStep(bindings, step, scrub, await this.hooks(step, from));
       } catch (err) {
