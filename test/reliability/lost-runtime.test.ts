@@ -1,6 +1,7 @@
 // Scenario 2, lost runtime: a runtime that stops heartbeating (its beat interval set to
 // an hour, its provider call hanging) must fail its step once the heartbeat timeout
-// passed, fail the run fast and leave nothing `running`. Then the cron sweep: a run
+// passed (after the one re-dispatch a step lost before its first checkpoint gets), fail
+// the run fast and leave nothing `running`. Then the cron sweep: a run
 // whose alarm was lost is found and re-armed by the scheduled handler.
 // Scenario 8 (part): an MCP server and a webhook target that are not in the gateway's
 // egress allowlist are refused on the runtime's and orchestrator's real code paths.
@@ -76,10 +77,15 @@ afterAll(async () => {
   await rm(projectDir, { recursive: true, force: true });
 });
 
+/** Every LLM call of the `lost` workflow's agent hangs, however often its steps are dispatched. */
+function hangEveryCall(): void {
+  fake.reset();
+  fake.plan({ match: "You answer in one line.", replies: [{ hang: true }] });
+}
+
 describe("a runtime that stops heartbeating", () => {
   it("fails its step once the heartbeat timeout passed; the run fails fast and nothing stays running", async () => {
-    fake.reset();
-    fake.script({ hang: true }, { hang: true });
+    hangEveryCall();
     const t0 = Date.now();
     const runId = await api.invoke("lost", {});
     const done = await api.waitForRun(runId, RUN_WAIT_MS, 50);
@@ -92,6 +98,9 @@ describe("a runtime that stops heartbeating", () => {
     // Not before the timeout. (That the alarm is set for the deadline itself, not the later
     // watchdog, is checked without a clock in test/workers/orchestrator/execution.test.ts.)
     for (const step of failed) expect(Date.parse(step.ended_at!) - Date.parse(step.started_at!)).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 100);
+    // A step lost before its first checkpoint ran no tool: it was dispatched once more, from the start, before it failed.
+    const redispatched = (await api.events(runId)).filter((e) => e.type === "step_redispatched");
+    expect(redispatched.map((e) => e.data)).toContainEqual({ from_turn: 0, attempt: 2 });
     // Fail-fast: the sibling is failed too (timed out or cancelled), the dependent never started.
     for (const id of ["work", "other"]) expect(steps.get(id)!.status).toBe("failed");
     expect(steps.get("after")?.status ?? "pending").toBe("pending");
@@ -107,15 +116,13 @@ describe("a runtime that stops heartbeating", () => {
  * that alarms fire and that a deadline set before it has passed, without guessing a sleep.
  */
 async function witnessTimeout(): Promise<void> {
-  fake.script({ hang: true }, { hang: true });
   const witness = await api.waitForRun(await api.invoke("lost", {}), RUN_WAIT_MS, 50);
   expect(witness.run.error).toContain(TIMED_OUT);
 }
 
 describe("the cron sweep", () => {
   it("finds a running run whose alarm was lost and re-arms it, and the run then ends", async () => {
-    fake.reset();
-    fake.script({ hang: true }, { hang: true });
+    hangEveryCall();
     const runId = await api.invoke("lost", {});
     // Both steps are dispatched; stop the stack before their heartbeat deadline passes.
     await pollUntil(() => fake.calls.length >= 2, RUN_WAIT_MS, 20);

@@ -178,6 +178,9 @@ describe("agent dispatch results", () => {
     const view = await settled(runId);
     expect(view.run.status).toBe("failed");
     expect(view.run.error).toBe(`agent step "a" timed out: no heartbeat from the runtime for ${HEARTBEAT_TIMEOUT_MS / 1000}s`);
+    // Lost before its first checkpoint (no tool can have run), it was dispatched once more before it failed.
+    const attempts = await runInDurableObject(runStub(env, runId), async (_instance, state) => (await state.storage.get<StepState>("step:a"))?.attempt);
+    expect(attempts).toBe(2);
   });
 
   it("enforces model_policy.timeout_s per step even while heartbeats keep coming", async () => {

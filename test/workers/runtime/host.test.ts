@@ -105,6 +105,8 @@ describe("a host evicted mid-loop", () => {
     const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: `ns-${runId}` })] });
     expect((await invoke(request)).status).toBe(202);
     await until(async () => (await providerCalls()).length >= 1, "the first LLM call");
+    // A step still running after a moment is made durable (request and alarm); only then can its host resume it.
+    await until(async () => (await hostKeys(request)).includes("step"), "the step to be made durable");
     await killHost(request);
 
     const callback = await callbackFor(runId);
@@ -137,9 +139,19 @@ describe("the host's lifecycle", () => {
     expect(check.messages!.filter((m) => m.role === "tool")).toEqual([{ role: "tool", tool_call_id: "call_inc2", content: '{"value":1}' }]);
   });
 
+  it("writes nothing for a step that ends before it needs to be durable", async () => {
+    const runId = newRunId("quick");
+    await scriptProvider({ text: '{"answer": "quick"}' });
+    const request = invokeRequest(runId);
+    await runAgent(request);
+    // The callback is sent after the loop ended; by then a write would have shown.
+    expect(await hostKeys(request)).toEqual([]);
+  });
+
   it("runs a repeated start of the same attempt only once, and keeps nothing of a finished step but that mark", async () => {
     const runId = newRunId("repeat");
-    await scriptProvider({ text: '{"answer": "once"}' });
+    // Slow enough to be made durable, so the host keeps its finished mark.
+    await scriptProvider({ text: '{"answer": "once"}', delay_ms: 1000 });
     const request = invokeRequest(runId);
     await runAgent(request);
     await until(async () => (await hostKeys(request)).includes("finished"), "the host to finish");

@@ -79,6 +79,20 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
     ...fields,
   });
 
+  const checkpoint = async (turn: number, messages: ChatMessage[]) => {
+    const saved: StepCheckpoint = { turn, messages: scrub.value(messages), metrics: metrics.snapshot() };
+    await hooks.saveCheckpoint(saved);
+    const answer: CheckpointAnswer = await postCheckpoint(bindings.orchestrator, request.run_id, request.step_id, {
+      ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+      ...saved,
+    });
+    if (answer === "stale") throw new StaleAttempt(request.run_id, request.step_id);
+  };
+
+  // A host resuming after an eviction first asks whether its attempt is still the current one,
+  // before it settles any tool call.
+  if (hooks.resumeFrom) await checkpoint(hooks.resumeFrom.turn, hooks.resumeFrom.messages);
+
   const discovery = await discoverTools(request.tool_servers, {
     tools: bindings.tools,
     gateway: bindings.gateway,
@@ -102,16 +116,6 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
       messages,
       tools,
     );
-  const checkpoint = async (turn: number, messages: ChatMessage[]) => {
-    const saved: StepCheckpoint = { turn, messages: scrub.value(messages), metrics: metrics.snapshot() };
-    await hooks.saveCheckpoint(saved);
-    const answer: CheckpointAnswer = await postCheckpoint(bindings.orchestrator, request.run_id, request.step_id, {
-      ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
-      ...saved,
-    });
-    if (answer === "stale") throw new StaleAttempt(request.run_id, request.step_id);
-  };
-
   let outcome: LoopOutcome;
   try {
     outcome = await runLoop(loopRequest(request, hooks.resumeFrom), { llm, toolbox: discovery.toolbox, metrics, checkpoint, callLog: hooks.callLog });

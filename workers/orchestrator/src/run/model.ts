@@ -111,6 +111,8 @@ export interface StepState {
   dispatched_turn?: number;
   /** Re-dispatches after a lost runtime. */
   redispatches?: number;
+  /** Set once the step was dispatched again after an attempt lost before its first checkpoint. */
+  redispatched_unrecorded?: boolean;
   /** needs_human: the cleaned output waiting for a reviewer. */
   held_output?: Record<string, unknown>;
   /** The reserved output field that failed the step or sent it to a human. */

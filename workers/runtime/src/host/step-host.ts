@@ -27,6 +27,13 @@ const STARTED_PREFIX = "started:";
 /** Left behind when the step is done, so a repeated start of the same attempt does not run it again. */
 const FINISHED_KEY = "finished";
 
+/**
+ * A step still running after half a heartbeat interval becomes durable (its request stored, its
+ * alarm set, so its first beat comes 1.5 intervals after the dispatch, well inside the heartbeat
+ * timeout); one that ends sooner never writes. A tool call or a checkpoint makes it durable at once.
+ */
+const DURABLE_AFTER_INTERVALS = 0.5;
+
 /** The callback could not be delivered; the next alarm sends it again. */
 class CallbackUndelivered extends Error {}
 
@@ -40,20 +47,38 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   private driving: Promise<void> | undefined;
   /** The step's result exists (it is being delivered): heartbeats stop. */
   private resultReady = false;
+  /** Set once the step has been made durable (or was found stored). */
+  private durable: Promise<void> | undefined;
 
-  /** Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt changes nothing. */
+  /**
+   * Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt
+   * changes nothing while the host holds the step, or once it finished durably.
+   */
   async start(step: AcceptedStep): Promise<void> {
-    const storage = this.ctx.storage;
-    const known = await storage.get([STEP_KEY, FINISHED_KEY]);
+    if (this.driving) return;
+    const known = await this.ctx.storage.get([STEP_KEY, FINISHED_KEY]);
     if (known.has(FINISHED_KEY)) return;
     if (known.has(STEP_KEY)) {
-      this.drive(step, "resume");
+      this.durable = Promise.resolve();
+      this.drive(known.get(STEP_KEY) as AcceptedStep, "resume");
       return;
     }
-    // Issued in one turn, so the two writes are committed together.
-    void storage.put(STEP_KEY, step);
-    await storage.setAlarm(Date.now() + this.interval());
     this.drive(step, "fresh");
+  }
+
+  /**
+   * Stores the request and arms the alarm, once. From then on the alarm beats for the step and
+   * resumes it after an eviction. Until then a lost host leaves nothing behind: it has run no
+   * tool (a tool call makes it durable first), and the orchestrator dispatches the step again.
+   */
+  private makeDurable(step: AcceptedStep): Promise<void> {
+    this.durable ??= (async () => {
+      const storage = this.ctx.storage;
+      // Issued in one turn, so the two writes are committed together.
+      void storage.put(STEP_KEY, step);
+      await storage.setAlarm(Date.now() + this.interval());
+    })();
+    return this.durable;
   }
 
   /** The heartbeat, the keep-alive and, after an eviction, the resume. */
@@ -68,6 +93,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       });
     }
     await storage.setAlarm(Date.now() + this.interval());
+    this.durable ??= Promise.resolve();
     this.drive(step, "resume");
   }
 
@@ -86,7 +112,12 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       // Logged masked: the error may quote the step's credentials. The next alarm tries again.
       console.error(scrub.text(`runtime: step ${step.request.run_id}/${step.request.step_id}: ${errorMessage(err)}`));
       // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
-      if (!(err instanceof CallbackUndelivered)) await this.ctx.storage.put(RESULT_KEY, crashedPayload(step.request, scrub, err)).catch(() => {});
+      if (!(err instanceof CallbackUndelivered)) {
+        const crashed = crashedPayload(step.request, scrub, err);
+        await this.makeDurable(step)
+          .then(() => this.ctx.storage.put(RESULT_KEY, crashed))
+          .catch(() => {});
+      }
       this.driving = undefined;
     });
   }
@@ -102,6 +133,9 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(RESULT_KEY) : undefined;
     if (!result) {
+      const durableTimer = setTimeout(() => {
+        this.makeDurable(step).catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not be made durable: ${errorMessage(err)}`));
+      }, this.interval() * DURABLE_AFTER_INTERVALS);
       try {
         result = await executeStep(bindings, step, scrub, await this.hooks(step, from));
       } catch (err) {
@@ -109,11 +143,14 @@ export class StepHost extends DurableObject<RuntimeEnv> {
         console.log(`runtime: step ${run_id}/${step_id} attempt ${step.request.attempt ?? 0} is no longer current; stopped`);
         await this.erase();
         return;
+      } finally {
+        clearTimeout(durableTimer);
       }
     }
     this.resultReady = true;
     if (!(await postCallback(bindings.orchestrator, step.request.callback_url, result))) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
+      await this.makeDurable(step);
       await storage.put(RESULT_KEY, result);
       throw new CallbackUndelivered("the callback was not delivered; it is sent again at the next alarm");
     }
@@ -132,6 +169,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       askedHere: (id) => !inherited.has(id),
       recordStart: async (id) => {
         started.add(STARTED_PREFIX + id);
+        await this.makeDurable(step);
         await storage.put(STARTED_PREFIX + id, true);
       },
     };
@@ -140,6 +178,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       callLog,
       saveCheckpoint: async (checkpoint: StepCheckpoint) => {
         try {
+          await this.makeDurable(step);
           await storage.put(CHECKPOINT_KEY, checkpoint);
         } catch (err) {
           // Too large for one stored value: a resume continues from the previous checkpoint.
@@ -149,8 +188,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     };
   }
 
-  /** The step is done here: nothing of it stays behind but the mark that it finished. */
+  /** The step is done here: nothing of it stays behind but, if it had been made durable, the mark that it finished. */
   private async erase(): Promise<void> {
+    if (!this.durable) return;
+    await this.durable;
     const storage = this.ctx.storage;
     // Issued in one turn: committed together.
     void storage.deleteAlarm();

@@ -9,7 +9,7 @@ import { jsonBytes, MAX_MESSAGES_BYTES, MAX_RAW_OUTPUT_CHARS, truncate } from ".
 import { addMetrics } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
-import { resumeAgent } from "./agent-dispatch.ts";
+import { dispatchAgent, resumeAgent } from "./agent-dispatch.ts";
 import { openApproval } from "./approvals.ts";
 
 /**
@@ -54,8 +54,10 @@ export async function onAgentCallback(
 /**
  * The alarm's liveness check for a step whose heartbeats stopped. A step whose
  * runtime made progress since its dispatch (a newer checkpoint) is re-dispatched
- * from that checkpoint, never repeating a finished turn; otherwise it fails.
- * Returns the step error, if any.
+ * from that checkpoint, never repeating a finished turn. A first dispatch lost before it
+ * recorded any checkpoint ran no tool call (a step's host makes itself durable, and then
+ * resumes by itself, before its first tool call), so it is dispatched again from the
+ * start, once. Otherwise the step fails. Returns the step error, if any.
  */
 export async function checkAgentLiveness(ctx: RunContext, step: CompiledAgentStep, state: StepState, at: number, timeoutMs: number): Promise<string | null> {
   if (!state.heartbeat_deadline_at || at < state.heartbeat_deadline_at) return null;
@@ -67,6 +69,13 @@ export async function checkAgentLiveness(ctx: RunContext, step: CompiledAgentSte
     state.metrics = addMetrics(state.partial_metrics, checkpoint.metrics);
     ctx.event("step_redispatched", step.id, { from_turn: checkpoint.turn, attempt: state.attempt + 1 });
     return resumeAgent(ctx, step, state, { messages: checkpoint.messages, resume_turn: checkpoint.turn });
+  }
+  // A first dispatch lost before it recorded anything: nothing to resume, nothing that ran.
+  if (checkpoint === undefined && !state.approval && !state.redispatched_unrecorded) {
+    state.redispatched_unrecorded = true;
+    ctx.event("step_redispatched", step.id, { from_turn: 0, attempt: state.attempt + 1 });
+    const outcome = await dispatchAgent(ctx, step, state);
+    return outcome.kind === "failed" ? outcome.error : null;
   }
   return `agent step "${step.id}" timed out: no heartbeat from the runtime for ${Math.round(timeoutMs / 1000)}s`;
 }
