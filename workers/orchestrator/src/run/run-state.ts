@@ -21,6 +21,7 @@ import {
   type StartRun,
   type StepState,
 } from "./model.ts";
+import { now } from "./now.ts";
 import { seal, unseal } from "./sealed.ts";
 
 /** The Durable Object storage calls the run state makes. */
@@ -440,8 +441,4 @@ export class RunState {
 function approvalRecord(approval: ApprovalState): ApprovalRecord {
   const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
   return record;
-}
-
-export function now(): string {
-  return new Date().toISOString();
 }
