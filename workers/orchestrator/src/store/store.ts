@@ -4,6 +4,7 @@ import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../.
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
 import type { KeyClaim } from "../idempotency.ts";
+import { rowReader } from "./row-reader.ts";
 import { rowWriter } from "./row-writer.ts";
 import { approvals, events, idempotencyKeys, runs, steps } from "./schema.ts";
 
@@ -63,6 +64,12 @@ const writeRuns = rowWriter(runs, RUN_COLUMNS, { target: ["id"], update: RUN_COL
 const writeSteps = rowWriter(steps, STEP_COLUMNS, { target: ["runId", "id"], update: STEP_COLUMNS.filter((c) => c !== "runId" && c !== "id") });
 const writeEvents = rowWriter(events, EVENT_COLUMNS, { doNothing: true });
 const writeApprovals = rowWriter(approvals, APPROVAL_COLUMNS, { target: ["runId", "stepId", "seq"], update: ["status", "decidedAt"] });
+
+/** The run view's reads, polled while a run works. */
+const runReader = rowReader(runs);
+const stepReader = rowReader(steps);
+const SELECT_RUN = `${runReader.select} where "${runs.id.name}" = ? limit 1`;
+const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order by "${steps.seq.name}" asc`;
 
 export interface RunFilter {
   workflow?: string;
@@ -157,13 +164,13 @@ export class Store {
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
-    const [row] = await this.db.select().from(runs).where(eq(runs.id, id)).limit(1);
-    return row ? runRecord(row) : null;
+    const [row] = await this.d1.prepare(SELECT_RUN).bind(id).raw();
+    return row ? runRecord(runReader.read(row)) : null;
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    const rows = await this.db.select().from(steps).where(eq(steps.runId, runId)).orderBy(asc(steps.seq));
-    return rows.map(stepRecord);
+    const rows = await this.d1.prepare(SELECT_STEPS).bind(runId).raw();
+    return rows.map((row) => stepRecord(stepReader.read(row)));
   }
 
   /** The newest approval of a step. */
