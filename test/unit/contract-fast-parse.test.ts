@@ -47,7 +47,14 @@ const gatewayRequest = {
   tools: [{ name: "t", description: null, input_schema: { type: "object" } }],
   cost_budget_usd: 0,
 };
-const gatewayReply = { content: "{}", model_resolved: "fake/m", tokens_in: 5, tokens_out: 2, cost_usd: 0.1, tool_calls: [{ id: "c", name: "t", arguments: {} }] };
+const gatewayReply = {
+  content: "{}",
+  model_resolved: "fake/m",
+  tokens_in: 5,
+  tokens_out: 2,
+  cost_usd: 0.1,
+  tool_calls: [{ id: "c", name: "t", arguments: {} }],
+};
 
 const cases: Array<[string, z.ZodType, Record<string, unknown>]> = [
   ["invoke request", InvokeRequestSchema, invoke],
@@ -78,8 +85,9 @@ function mutated(base: unknown): fc.Arbitrary<unknown> {
   const paths: Array<Array<string | number>> = [];
   const walk = (value: unknown, path: Array<string | number>) => {
     paths.push(path);
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, [...path, i]);
+    } else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
   };
   walk(base, []);
   return fc.tuple(fc.constantFrom(...paths), fc.constantFrom("remove", "replace", "add"), leaf, fc.string()).map(([path, how, value, name]) => {

@@ -48,7 +48,7 @@ function compile(schema: unknown): Fast {
   const zod = internals(schema);
   const checks = zod.def.checks ?? [];
   if (zod.def.coerce) return never;
-  const base = compileType(schema, zod);
+  const base = compileType(zod);
   return checks.length === 0 ? base : withChecks(base, checks);
 }
 
@@ -67,7 +67,7 @@ function withChecks(base: Fast, checks: Check[]): Fast {
   };
 }
 
-function compileType(schema: unknown, zod: Internals): Fast {
+function compileType(zod: Internals): Fast {
   const def = zod.def;
   switch (def.type) {
     case "string":
