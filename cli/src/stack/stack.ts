@@ -91,6 +91,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       port: options.port ?? 0,
       resourcePersistencePath: persistDir,
       log: new Log(options.logLevel ?? LogLevel.WARN),
+      ...(process.env.KTSU_INSPECTOR_PORT ? { inspectorPort: Number(process.env.KTSU_INSPECTOR_PORT) } : {}),
       workers: [...WORKERS.map((w) => localWorkerOptions(w, entry[w], options)), ...(options.extraWorkers ?? [])],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );

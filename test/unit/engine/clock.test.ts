@@ -42,6 +42,22 @@ describe("next wake-up", () => {
     expect(nextWakeUp(state, NOW)).toBe(NOW + WATCHDOG_MS);
   });
 
+  it("counts the heartbeat deadlines of running fanout items only, as their status changes", async () => {
+    const { state } = await createdRun(flow);
+    await state.commit();
+    const first = { index: 0, status: "running" as const, item: "x", attempt: 1, heartbeat_deadline_at: NOW + 4000 };
+    const second = { index: 1, status: "running" as const, item: "y", attempt: 1, heartbeat_deadline_at: NOW + 6000 };
+    state.putItem("a", first);
+    state.putItem("a", second);
+    expect(nextWakeUp(state, NOW)).toBe(NOW + 4000);
+    state.putItem("a", { ...first, status: "ok" });
+    expect(nextWakeUp(state, NOW)).toBe(NOW + 6000);
+    second.heartbeat_deadline_at = NOW + 7000; // a heartbeat moves the deadline in memory only
+    expect(nextWakeUp(state, NOW)).toBe(NOW + 7000);
+    state.putItem("a", { ...second, status: "failed" });
+    expect(nextWakeUp(state, NOW)).toBeNull();
+  });
+
   it("includes a pending approval's timeout even when no step runs", async () => {
     const { state } = await createdRun(flow);
     await state.commit();

@@ -12,34 +12,48 @@ export const MAX_CHECKPOINT_BYTES = 1_900_000;
 /** Longest raw output kept on a failed step. */
 export const MAX_RAW_OUTPUT_CHARS = 64 * 1024;
 
-/** Whether `value` nests objects/arrays more than `max` levels deep (iterative: deep input cannot overflow the check). */
+/**
+ * Whether `value` nests objects/arrays more than `max` levels deep. The walk stops one
+ * level past `max`, so deep input cannot overflow the stack.
+ */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== "object" || item === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(item)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
-  }
+  return deeperThan(value, 1, max);
+}
+
+function deeperThan(item: unknown, depth: number, max: number): boolean {
+  if (typeof item !== "object" || item === null) return false;
+  if (depth > max) return true;
+  const children = Array.isArray(item) ? item : Object.values(item);
+  for (const child of children) if (typeof child === "object" && child !== null && deeperThan(child, depth + 1, max)) return true;
   return false;
 }
 
 /** Serialized size in bytes, or Infinity when it cannot be serialized. */
 export function jsonBytes(value: unknown): number {
   try {
-    return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+    return utf8Bytes(JSON.stringify(value));
   } catch {
     return Infinity;
   }
 }
 
+function utf8Bytes(text: string | undefined): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
 /** Why an output cannot be kept in a run's state, or null. */
 export function outputLimitError(output: unknown): string | null {
   if (nestedDeeperThan(output, MAX_DEPTH)) return `output nests deeper than ${MAX_DEPTH} levels`;
-  const bytes = jsonBytes(output);
-  if (bytes > MAX_OUTPUT_BYTES)
-    return `output is ${bytes === Infinity ? "not serializable" : `${bytes} bytes`}; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes`;
-  return null;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(output);
+  } catch {
+    return `output is not serializable; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes`;
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: most outputs fit without being encoded.
+  if (text === undefined || text.length * 3 <= MAX_OUTPUT_BYTES) return null;
+  const bytes = utf8Bytes(text);
+  return bytes > MAX_OUTPUT_BYTES ? `output is ${bytes} bytes; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes` : null;
 }
 
 export function truncate(text: string, max: number): string {

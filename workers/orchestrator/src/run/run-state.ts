@@ -21,6 +21,7 @@ import {
   type StartRun,
   type StepState,
 } from "./model.ts";
+import { now } from "./now.ts";
 import { seal, unseal } from "./sealed.ts";
 
 /** The Durable Object storage calls the run state makes. */
@@ -63,6 +64,8 @@ export class RunState {
   private meta: RunMeta | null = null;
   private readonly steps = new Map<string, StepState>();
   private readonly items = new Map<string, ItemState>();
+  /** The fanout items now running, so the clock looks at these rather than every item on every commit. */
+  private readonly running = new Map<string, ItemState>();
   /** Storage keys changed since the last commit. */
   private readonly dirty = new Set<string>();
   /** Events not yet written to storage. */
@@ -111,8 +114,9 @@ export class RunState {
     return this.items.get(itemKey(stepId, index));
   }
 
-  itemStates(): Iterable<ItemState> {
-    return this.items.values();
+  /** Fanout items whose status was `running` when last put. */
+  runningItems(): Iterable<ItemState> {
+    return this.running.values();
   }
 
   /** Ended for good: complete or failed (a needs_human halt can resume). */
@@ -138,9 +142,9 @@ export class RunState {
     }
     this.meta = meta;
     for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
-    for (const [key, value] of await this.deps.storage.list<ItemState>({ prefix: "item:" })) this.items.set(key, value);
+    for (const [key, value] of await this.deps.storage.list<ItemState>({ prefix: "item:" })) this.setItem(key, value);
     // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
-    for (const holder of [...this.steps.values(), ...this.items.values()]) {
+    for (const holder of [...this.steps.values(), ...this.running.values()]) {
       if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined)
         holder.heartbeat_deadline_at = Math.max(holder.heartbeat_deadline_at, graceUntil);
     }
@@ -240,10 +244,17 @@ export class RunState {
     this.approvalDirty.add(state.id);
   }
 
+  /** Records a (new or changed) fanout item; every change of an item's status goes through here. */
   putItem(stepId: string, item: ItemState): void {
     const key = itemKey(stepId, item.index);
-    this.items.set(key, item);
+    this.setItem(key, item);
     this.dirty.add(key);
+  }
+
+  private setItem(key: string, item: ItemState): void {
+    this.items.set(key, item);
+    if (item.status === "running") this.running.set(key, item);
+    else this.running.delete(key);
   }
 
   event(type: RunEventType, stepId?: string, data?: Record<string, unknown>): void {
@@ -430,8 +441,4 @@ export class RunState {
 function approvalRecord(approval: ApprovalState): ApprovalRecord {
   const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
   return record;
-}
-
-export function now(): string {
-  return new Date().toISOString();
 }

@@ -10,7 +10,8 @@ import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { ReservedSignalField } from "../../../../shared/contracts/records.ts";
 import type { StepState } from "./model.ts";
 import type { FailureDetails, OutputVerdict, StepOutcome } from "./outcome.ts";
-import { now, type RunState } from "./run-state.ts";
+import { now } from "./now.ts";
+import type { RunState } from "./run-state.ts";
 
 export interface TransitionHooks {
   /** What a step's output means (reserved fields, output schema). */

@@ -4,42 +4,72 @@ import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../.
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
 import type { KeyClaim } from "../idempotency.ts";
+import { rowReader } from "./row-reader.ts";
+import { rowWriter } from "./row-writer.ts";
 import { approvals, events, idempotencyKeys, runs, steps } from "./schema.ts";
 
 const MICRO = 1_000_000;
 
-/** D1 binds at most 100 parameters per statement: steps have 17 columns, events 6. */
-const STEP_ROWS_PER_STATEMENT = 5;
-const EVENT_ROWS_PER_STATEMENT = 16;
+const RUN_COLUMNS = [
+  "id",
+  "workflowName",
+  "status",
+  "error",
+  "metadata",
+  "payload",
+  "parentRunId",
+  "costMicroUsd",
+  "createdAt",
+  "updatedAt",
+  "completedAt",
+] as const;
+const STEP_COLUMNS = [
+  "runId",
+  "id",
+  "name",
+  "type",
+  "status",
+  "seq",
+  "error",
+  "output",
+  "rawOutput",
+  "validationErrors",
+  "metrics",
+  "reflected",
+  "messages",
+  "startedAt",
+  "endedAt",
+  "signal",
+  "cancelled",
+] as const;
+const EVENT_COLUMNS = ["runId", "seq", "type", "stepId", "data", "createdAt"] as const;
+const APPROVAL_COLUMNS = [
+  "runId",
+  "stepId",
+  "seq",
+  "toolName",
+  "toolUseId",
+  "arguments",
+  "onReject",
+  "timeoutMs",
+  "timeoutBehavior",
+  "status",
+  "partialMetrics",
+  "createdAt",
+  "decidedAt",
+] as const;
 
-/** On conflict, a step row takes every column of the new row (SQLite's `excluded`). */
-const STEP_UPSERT = Object.fromEntries(
-  (
-    [
-      ["name", steps.name],
-      ["type", steps.type],
-      ["status", steps.status],
-      ["seq", steps.seq],
-      ["error", steps.error],
-      ["output", steps.output],
-      ["rawOutput", steps.rawOutput],
-      ["validationErrors", steps.validationErrors],
-      ["metrics", steps.metrics],
-      ["reflected", steps.reflected],
-      ["messages", steps.messages],
-      ["startedAt", steps.startedAt],
-      ["endedAt", steps.endedAt],
-      ["signal", steps.signal],
-      ["cancelled", steps.cancelled],
-    ] as const
-  ).map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]),
-);
+/** The mirror's upserts: a run or step row takes every column of the new row; events are written once. */
+const writeRuns = rowWriter(runs, RUN_COLUMNS, { target: ["id"], update: RUN_COLUMNS.filter((c) => c !== "id") });
+const writeSteps = rowWriter(steps, STEP_COLUMNS, { target: ["runId", "id"], update: STEP_COLUMNS.filter((c) => c !== "runId" && c !== "id") });
+const writeEvents = rowWriter(events, EVENT_COLUMNS, { doNothing: true });
+const writeApprovals = rowWriter(approvals, APPROVAL_COLUMNS, { target: ["runId", "stepId", "seq"], update: ["status", "decidedAt"] });
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+/** The run view's reads, polled while a run works. */
+const runReader = rowReader(runs);
+const stepReader = rowReader(steps);
+const SELECT_RUN = `${runReader.select} where "${runs.id.name}" = ? limit 1`;
+const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order by "${steps.seq.name}" asc`;
 
 export interface RunFilter {
   workflow?: string;
@@ -53,8 +83,10 @@ export interface RunFilter {
  */
 export class Store {
   readonly db: DrizzleD1Database;
+  private readonly d1: D1Database;
 
   constructor(d1: D1Database) {
+    this.d1 = d1;
     this.db = drizzle(d1);
   }
 
@@ -82,42 +114,19 @@ export class Store {
     return { scope: row.scope, runId: row.runId, bodyHash: row.bodyHash };
   }
 
-  /** One batch: the run row, changed steps and new events of a run, written together. */
+  /**
+   * One batch: the run row, changed steps, new events and changed approvals of a run,
+   * written together. Multi-row statements sized under D1's 100 bound parameters per
+   * statement: a 100-step fan-in costs a handful of statements instead of hundreds.
+   */
   async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[]; approvals?: ApprovalRecord[] }): Promise<void> {
-    const statements = [];
-    if (change.run) {
-      const row = runRow(change.run);
-      statements.push(
-        this.db
-          .insert(runs)
-          .values(row)
-          .onConflictDoUpdate({ target: runs.id, set: { ...row, id: undefined } }),
-      );
-    }
-    // Multi-row statements, sized under D1's 100 bound parameters per statement: a
-    // 100-step fan-in then costs a handful of statements instead of hundreds.
-    for (const rows of chunks((change.steps ?? []).map(stepRow), STEP_ROWS_PER_STATEMENT)) {
-      statements.push(
-        this.db
-          .insert(steps)
-          .values(rows)
-          .onConflictDoUpdate({ target: [steps.runId, steps.id], set: STEP_UPSERT }),
-      );
-    }
-    for (const rows of chunks((change.events ?? []).map(eventRow), EVENT_ROWS_PER_STATEMENT)) {
-      statements.push(this.db.insert(events).values(rows).onConflictDoNothing());
-    }
-    for (const approval of change.approvals ?? []) {
-      const row = approvalRow(approval);
-      statements.push(
-        this.db
-          .insert(approvals)
-          .values(row)
-          .onConflictDoUpdate({ target: [approvals.runId, approvals.stepId, approvals.seq], set: { status: row.status, decidedAt: row.decidedAt } }),
-      );
-    }
-    const [first, ...rest] = statements;
-    if (first) await this.db.batch([first, ...rest]);
+    const statements = [
+      ...(change.run ? writeRuns(this.d1, [runRow(change.run)]) : []),
+      ...writeSteps(this.d1, (change.steps ?? []).map(stepRow)),
+      ...writeEvents(this.d1, (change.events ?? []).map(eventRow)),
+      ...writeApprovals(this.d1, (change.approvals ?? []).map(approvalRow)),
+    ];
+    if (statements.length > 0) await this.d1.batch(statements);
   }
 
   async listRuns(filter: RunFilter): Promise<RunRecord[]> {
@@ -155,13 +164,13 @@ export class Store {
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
-    const [row] = await this.db.select().from(runs).where(eq(runs.id, id)).limit(1);
-    return row ? runRecord(row) : null;
+    const [row] = await this.d1.prepare(SELECT_RUN).bind(id).raw();
+    return row ? runRecord(runReader.read(row)) : null;
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    const rows = await this.db.select().from(steps).where(eq(steps.runId, runId)).orderBy(asc(steps.seq));
-    return rows.map(stepRecord);
+    const rows = await this.d1.prepare(SELECT_STEPS).bind(runId).raw();
+    return rows.map((row) => stepRecord(stepReader.read(row)));
   }
 
   /** The newest approval of a step. */

@@ -9,7 +9,7 @@ import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.t
 import { jsonBytes, MAX_CHECKPOINT_BYTES } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
-import { now } from "../run-state.ts";
+import { now } from "../now.ts";
 import { resumeAgent } from "./agent-dispatch.ts";
 import { sendThroughEgress } from "./egress.ts";
 

@@ -1,0 +1,29 @@
+// Reading whole rows of a table the way drizzle's `select().from(table)` does (every
+// column in the schema's order, each value decoded by its column, null kept), from a
+// plain D1 statement. The run view is polled while a run works; building the query and
+// mapping its rows through drizzle cost more than the read itself.
+
+import { getTableColumns, getTableName } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+
+export interface RowReader<T extends SQLiteTable> {
+  /** `select <every column> from <table>`, to which the caller adds its clauses. */
+  readonly select: string;
+  /** One row of `raw()` results (values in `select` order) as drizzle would return it. */
+  read(values: readonly unknown[]): T["$inferSelect"];
+}
+
+export function rowReader<T extends SQLiteTable>(table: T): RowReader<T> {
+  const columns = Object.entries(getTableColumns(table));
+  return {
+    select: `select ${columns.map(([, column]) => `"${column.name}"`).join(", ")} from "${getTableName(table)}"`,
+    read(values) {
+      const row: Record<string, unknown> = {};
+      columns.forEach(([key, column], i) => {
+        const value = values[i];
+        row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+      });
+      return row as T["$inferSelect"];
+    },
+  };
+}
