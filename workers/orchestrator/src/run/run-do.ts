@@ -3,11 +3,13 @@ import { project, validators } from "ktsu-project";
 import { bundleEntry } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import { countedFetcher } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { Store } from "../store/store.ts";
 import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
+import { countedChildRun, countedMirror, countInvocations, InvocationCounter } from "./invocations.ts";
 import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
@@ -25,6 +27,8 @@ export type { ChildResult } from "./model.ts";
 export class RunDO extends DurableObject<OrchestratorEnv> {
   private readonly engine: RunEngine;
   private readonly hub = new EventHub();
+  /** Subrequests per invocation of this object (invocations.ts); not exposed over RPC (only methods are). */
+  readonly invocations = new InvocationCounter();
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
@@ -33,17 +37,20 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     const stateKey = typeof env.KTSU_STATE_KEY === "string" && env.KTSU_STATE_KEY !== "" ? env.KTSU_STATE_KEY : undefined;
     this.engine = new RunEngine({
       storage: doStorage(ctx.storage),
-      mirror: withMirrorFaults(new Store(env.DB), env.KTSU_TEST_FAULTS),
+      mirror: countedMirror(withMirrorFaults(new Store(env.DB), env.KTSU_TEST_FAULTS), this.invocations),
       alarms: ctx.storage,
       workflowOf: (key) => bundleEntry(project.workflows, key),
       envValue: (name) => env[name],
       stateKey,
-      runtime: env.RUNTIME,
-      gateway: env.GATEWAY,
-      childRun: (runId) => withStubFaults(runs.get(runs.idFromName(runId)), runId, env.KTSU_TEST_FAULTS),
+      runtime: countedFetcher(env.RUNTIME, "runtime", this.invocations),
+      gateway: countedFetcher(env.GATEWAY, "gateway", this.invocations),
+      childRun: (runId) => countedChildRun(withStubFaults(runs.get(runs.idFromName(runId)), runId, env.KTSU_TEST_FAULTS), this.invocations),
       judge: (step, output) => finishOutput(step, output, validators),
       heartbeatTimeout: env.KTSU_HEARTBEAT_TIMEOUT_MS,
-      onCommitted: (events, ended) => this.hub.publish(events, ended),
+      onCommitted: (events, ended) => {
+        this.hub.publish(events, ended);
+        if (ended) this.invocations.reportOnce(this.engine.state.run.run_id);
+      },
     });
     ctx.blockConcurrencyWhile(() => this.engine.state.load(Date.now() + this.engine.heartbeatTimeoutMs()));
   }
@@ -156,6 +163,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     await this.engine.alarm();
   }
 }
+
+// Every RPC method, the fetch and the alarm: each call is one invocation of the object.
+countInvocations(RunDO.prototype, (run) => run.invocations);
 
 /** The run state's storage calls on this object's storage. */
 function doStorage(storage: DurableObjectStorage): RunStorage {

@@ -12,10 +12,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
-import { SubrequestTally } from "../../../../shared/util/subrequests.ts";
+import { countedFetcher, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
-import { countedFetcher } from "./counted-bindings.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
 import { postCallback, postHeartbeat } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
@@ -49,6 +48,8 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   private resultReady = false;
   /** Set once the step has been made durable (or was found stored). */
   private durable: Promise<void> | undefined;
+  /** Alarms this instance has handled: each is an invocation of its own, with its heartbeat post. */
+  private alarms = 0;
 
   /**
    * Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt
@@ -83,6 +84,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
 
   /** The heartbeat, the keep-alive and, after an eviction, the resume. */
   override async alarm(): Promise<void> {
+    this.alarms += 1;
     const storage = this.ctx.storage;
     const step = await storage.get<AcceptedStep>(STEP_KEY);
     if (!step) return;
@@ -154,7 +156,9 @@ export class StepHost extends DurableObject<RuntimeEnv> {
       await storage.put(RESULT_KEY, result);
       throw new CallbackUndelivered("the callback was not delivered; it is sent again at the next alarm");
     }
-    console.log(JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary() }));
+    console.log(
+      JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary(), alarms: this.alarms }),
+    );
     await this.erase();
   }
 
