@@ -76,6 +76,10 @@ export function startArgs(service: string, flags: AliasFlags): string[] {
 
 /** `ktsu start orchestrator|runtime|gateway`, each with the original's flags, each starting the whole stack. */
 export function registerStartAliases(start: Command): void {
+  // Flags after `orchestrator` belong to it, not to `start` (commander lets a parent take them by default);
+  // a subcommand's positional options need its parent's enabled as well.
+  start.parent?.enablePositionalOptions();
+  start.enablePositionalOptions();
   const aliases: Record<string, (command: Command) => void> = {
     orchestrator: (c) => {
       c.option("--env <file>", "env file whose variables are injected")
