@@ -101,7 +101,7 @@ describe("the installed package", () => {
     expect(manifest.scripts.start).toBe("ktsu start --all");
     const again = await ktsu(["init", "demo"], root);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain("not empty");
+    expect(again.stderr).toContain("overwrites nothing");
 
     const validate = await ktsu(["validate"]);
     expect(validate.code).toBe(0);

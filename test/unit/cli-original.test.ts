@@ -103,7 +103,7 @@ describe("the original's ktsu start", () => {
 });
 
 describe("ktsu init", () => {
-  it("writes the template and a package.json named after the directory; refuses a directory that is not empty", async () => {
+  it("writes the template and a package.json named after the directory; refuses to overwrite any file", async () => {
     const parent = await mkdtemp(path.join(tmpdir(), "ktsu-init-"));
     try {
       const r = await ktsu(["init", "My Project"], parent);
@@ -124,11 +124,31 @@ describe("ktsu init", () => {
       expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name).toBe("my-project");
       const again = await ktsu(["init", "My Project"], parent);
       expect(again.code).toBe(1);
-      expect(again.stderr).toContain("is not empty");
+      expect(again.stderr).toContain("already has agents/greeter.agent.yaml");
+      expect(again.stderr).toContain("overwrites nothing");
       const validate = await ktsu(["validate", dir]);
       expect(validate.code).toBe(0);
     } finally {
       await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("in a directory with a package.json (npm install ktsu there), adds the scripts it lacks and keeps the rest", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "ktsu-init-here-"));
+    try {
+      await writeFile(
+        path.join(dir, "package.json"),
+        JSON.stringify({ name: "mine", dependencies: { ktsu: "file:ktsu-0.1.0.tgz" }, scripts: { start: "custom" } }),
+      );
+      const r = await ktsu(["init"], dir);
+      expect(r.code).toBe(0);
+      const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+      expect(manifest.name).toBe("mine");
+      expect(manifest.dependencies).toEqual({ ktsu: "file:ktsu-0.1.0.tgz" });
+      expect(manifest.scripts.start).toBe("custom");
+      expect(manifest.scripts.validate).toBe("ktsu validate");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
