@@ -4,11 +4,10 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 
-const UI_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.dirname(UI_DIR);
+const UI_DIR = path.join(REPO_ROOT, "ui");
 /** The `assets.directory` of wrangler.orchestrator.jsonc. */
 export const ASSETS_DIR = path.join(REPO_ROOT, "dist", "assets");
 /** Where the built viewer lives: the URL path /ui maps to this folder. */
@@ -87,6 +86,8 @@ export async function buildUi(outDir = UI_OUT_DIR): Promise<UiBuild> {
 /** Builds the viewer unless dist/assets/ui/ is newer than every source file (what `ktsu start` calls). */
 export async function ensureUi(outDir = UI_OUT_DIR): Promise<UiBuild | null> {
   const built = path.join(outDir, "index.html");
+  // The installed package ships the built viewer without its sources: nothing to rebuild.
+  if (existsSync(built) && !existsSync(UI_DIR)) return null;
   if (existsSync(built)) {
     const builtAt = (await stat(built)).mtimeMs;
     const files = (await Promise.all(SOURCE_DIRS.map((dir) => sources(dir)))).flat();

@@ -158,6 +158,38 @@ describe("ktsu invoke", () => {
   });
 });
 
+describe("ktsu enqueue", () => {
+  it("queues a run through POST /enqueue: the queue consumer runs it; the same key and input name the same run", async () => {
+    const key = `enqueue-${Date.now()}`;
+    const r = await ktsu(["enqueue", "gated", "--input", '{"flag":true}', "--idempotency-key", key, "--orchestrator", url]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const runId = runIdOf(r.stdout);
+    expect(r.stdout).toContain("status: queued");
+    expect(r.stdout).toContain(`idempotency_key: ${key}`);
+    // The run exists only once the queue message is consumed: poll for it to finish.
+    let status: string | undefined;
+    while (status !== "complete" && status !== "failed") {
+      const res = await fetch(`${url}/runs/${runId}`, { headers: admin });
+      status = res.status === 200 ? ((await res.json()) as { run: RunRecord }).run.status : undefined;
+      if (status !== "complete" && status !== "failed") await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe("complete");
+    const again = await ktsu(["enqueue", "gated", "--input", '{"flag":true}', "--idempotency-key", key, "--orchestrator", url]);
+    expect(runIdOf(again.stdout)).toBe(runId);
+    expect((await allRuns()).filter((run) => run.id === runId)).toHaveLength(1);
+  });
+
+  it("refuses a bad --input before sending anything, and names the orchestrator's refusal", async () => {
+    const bad = await ktsu(["enqueue", "gated", "--input", "[1]", "--orchestrator", url]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^enqueue: --input/);
+    const missing = await ktsu(["enqueue", "no-such-workflow", "--orchestrator", url]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^enqueue: .*\(status 404\)$/m);
+  });
+});
+
 describe("ktsu runs", () => {
   it("prints the table, newest first, and filters by workflow, status and limit", async () => {
     await ktsu(["invoke", "gated", "--wait", "--orchestrator", url]);

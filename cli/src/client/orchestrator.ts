@@ -91,6 +91,12 @@ export interface InvokeResponse {
   status: string;
 }
 
+export interface EnqueueResponse {
+  run_id: string;
+  status: string;
+  idempotency_key: string;
+}
+
 export interface RunDetail {
   run: RunRecord;
   steps: (StepRecord & { pending_approval?: ApprovalRecord | null })[] | null;
@@ -175,6 +181,13 @@ export class OrchestratorClient {
     const result = await this.json<Partial<InvokeResponse>>("POST", `/invoke/${seg(workflow)}`, body, headers);
     if (typeof result.run_id !== "string" || result.run_id === "") throw new Error("orchestrator did not return a run_id");
     return { run_id: result.run_id, status: result.status ?? "" };
+  }
+
+  /** `POST /enqueue/:workflow`: the same checks as invoke, then a message on the run queue; the key names the run. */
+  async enqueue(workflow: string, body: string, headers: Record<string, string> = {}): Promise<EnqueueResponse> {
+    const result = await this.json<Partial<EnqueueResponse>>("POST", `/enqueue/${seg(workflow)}`, body, headers);
+    if (typeof result.run_id !== "string" || result.run_id === "") throw new Error("orchestrator did not return a run_id");
+    return { run_id: result.run_id, status: result.status ?? "", idempotency_key: result.idempotency_key ?? "" };
   }
 
   async listRuns(filter: RunListFilter = {}): Promise<RunRecord[]> {

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
+import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
 interface StartFlags extends WorkspaceFlags {
@@ -15,6 +16,9 @@ interface StartFlags extends WorkspaceFlags {
   stateDir?: string;
   host?: string;
   port?: string;
+  orchestratorHost?: string;
+  orchestratorPort?: string;
+  workflowDir?: string;
 }
 
 function port(flag: string | undefined): number {
@@ -26,7 +30,7 @@ function port(flag: string | undefined): number {
 }
 
 export function register(program: Command): void {
-  program
+  const start = program
     .command("start")
     .description("run the project on the local stack (orchestrator, runtime, gateway and tools in one workerd)")
     .option("--all", "start all four Workers (the only mode: they share one local workerd)")
@@ -36,6 +40,9 @@ export function register(program: Command): void {
     .option("--state-dir <dir>", "where D1, Durable Objects and builds persist (default: <project>/.ktsu)")
     .option("--host <host>", "address to listen on (default: KTSU_ORCHESTRATOR_HOST or 127.0.0.1)")
     .option("--port <port>", "orchestrator port (default: KTSU_ORCHESTRATOR_PORT or 5050)")
+    .option("--orchestrator-host <host>", "the original's name for --host")
+    .option("--orchestrator-port <port>", "the original's name for --port")
+    .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
@@ -52,8 +59,9 @@ export function register(program: Command): void {
           ...(flags.env ? { envFile: flags.env } : {}),
           ...(flags.gatewayConfig ? { gatewayConfig: flags.gatewayConfig } : {}),
           ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-          host: flags.host ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
-          port: port(flags.port),
+          ...(flags.workflowDir ? { workflowDir: flags.workflowDir } : {}),
+          host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
+          port: port(flags.port ?? flags.orchestratorPort),
         });
       } catch (err) {
         if (err instanceof HeartbeatSettingError) {
@@ -92,4 +100,6 @@ export function register(program: Command): void {
       process.prependOnceListener("SIGINT", say);
       process.prependOnceListener("SIGTERM", say);
     });
+  originalStartFlags(start);
+  registerStartAliases(start);
 }

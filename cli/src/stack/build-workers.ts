@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { OFFLINE_ENV, REPO_ROOT, WORKERS, binPath, wranglerConfigPath, type WorkerName } from "./paths.ts";
+import { OFFLINE_ENV, REPO_ROOT, WORKERS, binScript, wranglerConfigPath, type WorkerName } from "./paths.ts";
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
   if (options.upload) {
     // Real deploys talk to the user (login, progress, the deployed URL): show wrangler as it runs.
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(binPath("wrangler"), args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "inherit" });
+      const child = spawn(process.execPath, [binScript("wrangler"), ...args], { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "inherit" });
       child.once("error", reject);
       child.once("exit", (status) => resolve(status));
     });
@@ -49,7 +49,7 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
     return path.join(outDir, "index.js");
   }
   try {
-    await run(binPath("wrangler"), args, { cwd: REPO_ROOT, env: { ...(options.env ?? process.env), ...OFFLINE_ENV } });
+    await run(process.execPath, [binScript("wrangler"), ...args], { cwd: REPO_ROOT, env: { ...(options.env ?? process.env), ...OFFLINE_ENV } });
   } catch (err) {
     const out = err as { stdout?: string; stderr?: string };
     throw new Error(`bundling ${what} failed:\n${out.stderr || out.stdout || String(err)}`, { cause: err });

@@ -13,6 +13,8 @@ export interface StartLocalOptions {
   projectDir: string;
   /** `--env FILE`: its `variables` are injected under the process environment (which wins). */
   envFile?: string;
+  /** `--workflow-dir DIR`: instead of `<project>/workflows`. */
+  workflowDir?: string;
   /** `--gateway-config FILE`: used instead of `<project>/gateway.yaml`. */
   gatewayConfig?: string;
   /** `--workspace DIR…`: other projects whose workflows are served too, looked up after this one in order. */
@@ -80,6 +82,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     ...(options.hubLock !== undefined ? { hubLock: options.hubLock } : {}),
     ...(options.envFile ? { envFile: options.envFile } : {}),
     ...(options.gatewayConfig ? { gatewayFile: options.gatewayConfig } : {}),
+    ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
   });
   if (!built.ok || !built.bundle) throw new InvalidProjectError(built.report);
 
