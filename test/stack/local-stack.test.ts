@@ -31,7 +31,7 @@ describe("the local stack ktsu start runs", () => {
   it("serves the orchestrator's aggregate health with all four Workers ok", async () => {
     const res = await fetch(new URL("/health", started.stack.url));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", services: { orchestrator: "ok", runtime: "ok", gateway: "ok", tools: "ok" } });
+    expect(await res.json()).toEqual({ status: "ok", services: { orchestrator: "ok", store: "ok", runtime: "ok", gateway: "ok", tools: "ok" } });
   });
 
   it.each(["runtime", "gateway", "tools"] as const)("%s answers GET /health through its binding", async (worker) => {
