@@ -36,7 +36,7 @@ const PUBLIC: Array<Record<string, string[]>> = [];
  * Needs `Authorization: Bearer <KTSU_ADMIN_TOKEN>`. Without a configured token every request is
  * refused, except on the local stack started without `--secure` (KTSU_ADMIN_OPEN), which is open.
  */
-const ADMIN: Array<Record<string, string[]>> = [{ adminToken: [] }, {}];
+const ADMIN: Array<Record<string, string[]>> = [{ adminToken: [] }];
 const unauthorized = error(
   "The request does not carry the admin token (the scheme `bearer` is case-insensitive), or no token is configured: then every request is refused and the message says how to set one",
 );
