@@ -76,6 +76,8 @@ export async function buildUi(outDir = UI_OUT_DIR): Promise<UiBuild> {
   await rename(outDir, old).catch(ignore("ENOENT"));
   await rename(staging, outDir).catch(ignore("ENOTEMPTY", "EEXIST"));
   await Promise.all([old, staging].map((dir) => rm(dir, { recursive: true, force: true })));
+  // The security headers of every asset: `_headers` belongs at the assets root.
+  await writeFile(path.join(path.dirname(outDir), "_headers"), await readFile(path.join(UI_DIR, "_headers")));
   return {
     outDir,
     files: Object.fromEntries([...files].map(([name, contents]) => [name, typeof contents === "string" ? Buffer.byteLength(contents) : contents.byteLength])),

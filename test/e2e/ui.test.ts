@@ -23,6 +23,8 @@ let base: string;
 /** The pipeline run the live test watched. */
 let pipelineRun: string;
 const shots: string[] = [];
+/** What the browser reported refusing under the viewer's Content-Security-Policy. */
+const cspViolations: string[] = [];
 
 async function invoke(workflow: string, params: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${base}/invoke/${workflow}`, { method: "POST", body: JSON.stringify(params) });
@@ -94,6 +96,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   page.setDefaultTimeout(15_000);
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -287,6 +292,12 @@ describe("the web run viewer", () => {
     expect(await page.getByTestId("decided").allTextContents()).toEqual([`${reviewRun}/draft: rejected`, `${cleanupRun}/clean: approved`]);
     await until(async () => (await runStatus(reviewRun)) === "failed", "the rejected review to fail its run");
     await until(async () => (await runStatus(cleanupRun!)) === "complete", "the approved delete to complete its run");
+  });
+
+  it("ran every page above under its Content-Security-Policy without a violation", async () => {
+    const html = await fetch(`${base}/ui/`);
+    expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(cspViolations).toEqual([]);
   });
 
   it("saved a non-empty PNG screenshot of every page it checked", async () => {

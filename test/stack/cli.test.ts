@@ -32,7 +32,14 @@ beforeAll(async () => {
     projectDir: PROJECT,
     stateDir,
     port: 0,
-    environment: { SINK_URL: sink.url, SINK_TOKEN: TOKEN, INVOKE_SECRET: "open-sesame", KTSU_EGRESS_ALLOW: new URL(sink.url).host, KTSU_ADMIN_TOKEN: ADMIN },
+    environment: {
+      SINK_URL: sink.url,
+      SINK_TOKEN: TOKEN,
+      INVOKE_SECRET: "open-sesame",
+      KTSU_EGRESS_ALLOW: new URL(sink.url).host,
+      KTSU_ADMIN_TOKEN: ADMIN,
+      PROVIDER_API_KEY: "unused-provider-key",
+    },
   });
   url = started.stack.url.href.replace(/\/$/, "");
 });
@@ -247,6 +254,16 @@ describe("the admin token", () => {
     const wait = await ktsu(["invoke", "gated", "--wait", "--orchestrator", url], none);
     expect(wait.stdout).toMatch(/^run_id: run_[0-9a-f]{16}\n$/);
     expect([wait.code, wait.stderr]).toEqual([1, `invoke: ${needs}`]);
+  });
+
+  it("--token is sent instead of KTSU_ADMIN_TOKEN, also after `runs` for `runs get`", async () => {
+    const none = { KTSU_ADMIN_TOKEN: "" };
+    const runs = await ktsu(["runs", "--orchestrator", url, "--token", ADMIN], none);
+    expect(runs.code, runs.stderr).toBe(0);
+    const approvals = await ktsu(["approvals", "--json", "--orchestrator", url, "--token", ADMIN], { KTSU_ADMIN_TOKEN: "wrong" });
+    expect(approvals.code, approvals.stderr).toBe(0);
+    const missing = await ktsu(["runs", "--token", ADMIN, "get", "run_0000000000000000", "--orchestrator", url], none);
+    expect([missing.code, missing.stderr]).toEqual([1, "runs get: run not found (status 404)\n"]);
   });
 });
 

@@ -31,7 +31,7 @@ describe("the local stack ktsu start runs", () => {
   it("serves the orchestrator's aggregate health with all four Workers ok", async () => {
     const res = await fetch(new URL("/health", started.stack.url));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", services: { orchestrator: "ok", runtime: "ok", gateway: "ok", tools: "ok" } });
+    expect(await res.json()).toEqual({ status: "ok", services: { orchestrator: "ok", store: "ok", runtime: "ok", gateway: "ok", tools: "ok" } });
   });
 
   it.each(["runtime", "gateway", "tools"] as const)("%s answers GET /health through its binding", async (worker) => {
@@ -145,38 +145,66 @@ export default { async fetch(request) { ${body} } };`;
   });
 });
 
-describe("ktsu start --all (the command)", () => {
-  it("prints the orchestrator URL, serves /health there, and stops on SIGTERM", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "ktsu-cli-start-"));
-    const child = spawn(binPath("ktsu"), ["start", "--all", "--project-dir", "examples/hello", "--state-dir", dir, "--port", "0"], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+/** Spawns `ktsu start --all` on examples/hello and waits for the URL it prints. */
+async function spawnStart(extraArgs: string[], env: Record<string, string | undefined> = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), "ktsu-cli-start-"));
+  const child = spawn(binPath("ktsu"), ["start", "--all", "--project-dir", "examples/hello", "--state-dir", dir, "--port", "0", ...extraArgs], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}`, ...env },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    // A bound for a start that hangs: building and starting workerd on a busy machine is slow.
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 150_000);
+    child.stdout.on("data", () => {
+      const match = /orchestrator listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
     });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      // A bound for a start that hangs: building and starting workerd on a busy machine is slow.
-      const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 150_000);
-      child.stdout.on("data", () => {
-        const match = /orchestrator listening on (http:\/\/\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    });
-    try {
-      const res = await fetch(`${url}/health`);
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as { status: string }).status).toBe("ok");
-    } finally {
+  });
+  return {
+    url,
+    output: () => output,
+    /** SIGTERM; resolves with the exit status once the stack is gone. */
+    async stop(): Promise<number | null> {
       const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
-      expect(await exit).toBe(128 + 15); // the conventional exit status for SIGTERM
-      expect(output).toContain("ktsu: stopping");
-      await expect(fetch(`${url}/health`)).rejects.toThrow();
+      const code = await exit;
       await rm(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+describe("ktsu start --all (the command)", () => {
+  it("prints the orchestrator URL, serves /health there, says the admin routes are open, and stops on SIGTERM", async () => {
+    const started = await spawnStart([], { KTSU_ADMIN_TOKEN: "" });
+    try {
+      const res = await fetch(`${started.url}/health`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { status: string }).status).toBe("ok");
+      expect(started.output()).toContain("admin routes are OPEN");
+      expect((await fetch(`${started.url}/runs`)).status).toBe(200);
+    } finally {
+      expect(await started.stop()).toBe(128 + 15); // the conventional exit status for SIGTERM
+      expect(started.output()).toContain("ktsu: stopping");
+      await expect(fetch(`${started.url}/health`)).rejects.toThrow();
+    }
+  });
+
+  it("--secure without KTSU_ADMIN_TOKEN refuses every admin request and the banner says how to set one", async () => {
+    const started = await spawnStart(["--secure"], { KTSU_ADMIN_TOKEN: "" });
+    try {
+      expect(started.output()).toContain("--secure and no KTSU_ADMIN_TOKEN: every admin request is refused (401); set one: KTSU_ADMIN_TOKEN=");
+      const res = await fetch(`${started.url}/runs`);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { message: string }).message).toContain("no admin token is configured");
+    } finally {
+      await started.stop();
     }
   });
 });

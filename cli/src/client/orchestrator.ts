@@ -128,9 +128,13 @@ export interface ClientOptions {
   adminToken?: string;
 }
 
-/** A client for `--orchestrator` (or the environment), with `KTSU_ADMIN_TOKEN` from the environment. */
-export function clientFor(flag: string | undefined, env: Record<string, string | undefined> = process.env): OrchestratorClient {
-  return new OrchestratorClient(orchestratorUrl(flag, env), env.KTSU_ADMIN_TOKEN ? { adminToken: env.KTSU_ADMIN_TOKEN } : {});
+/** `--token`'s help: the admin token the commands that read runs or decide approvals send. */
+export const TOKEN_HELP = "the orchestrator's admin token, sent as Authorization: Bearer (env: KTSU_ADMIN_TOKEN)";
+
+/** A client for `--orchestrator` (or the environment), with the admin token from `--token`, else `KTSU_ADMIN_TOKEN`. */
+export function clientFor(flag: string | undefined, env: Record<string, string | undefined> = process.env, token?: string): OrchestratorClient {
+  const adminToken = token || env.KTSU_ADMIN_TOKEN;
+  return new OrchestratorClient(orchestratorUrl(flag, env), adminToken ? { adminToken } : {});
 }
 
 export class OrchestratorClient {

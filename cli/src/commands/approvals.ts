@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import type { ApprovalRecord } from "../../../shared/contracts/records.ts";
-import { ApiError, clientFor, errorLine, type OrchestratorClient, type Decision } from "../client/orchestrator.ts";
+import { ApiError, TOKEN_HELP, clientFor, errorLine, type OrchestratorClient, type Decision } from "../client/orchestrator.ts";
 import { compactJson, localTime, renderTable } from "../render/format.ts";
 import { colorEnabled, styleFor } from "../render/style.ts";
 
@@ -40,8 +40,9 @@ function decideCommand(program: Command, verb: "approve" | "reject", decision: D
     .argument("<run_id>", "the run id")
     .argument("<step_id>", "the step id")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)
-    .action(async (runId: string, stepId: string, flags: { orchestrator?: string }) => {
-      const client = clientFor(flags.orchestrator);
+    .option("--token <token>", TOKEN_HELP)
+    .action(async (runId: string, stepId: string, flags: { orchestrator?: string; token?: string }) => {
+      const client = clientFor(flags.orchestrator, process.env, flags.token);
       try {
         await client.decide(runId, stepId, decision);
       } catch (error) {
@@ -60,8 +61,9 @@ export function register(program: Command): void {
     .description("list the approvals waiting for a decision, across runs")
     .option("--json", "print them as JSON instead of a table")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)
-    .action(async (flags: { orchestrator?: string; json?: boolean }) => {
-      const client = clientFor(flags.orchestrator);
+    .option("--token <token>", TOKEN_HELP)
+    .action(async (flags: { orchestrator?: string; token?: string; json?: boolean }) => {
+      const client = clientFor(flags.orchestrator, process.env, flags.token);
       try {
         const pending = await client.pendingApprovals();
         if (flags.json) process.stdout.write(`${JSON.stringify(pending, null, 2)}\n`);

@@ -8,7 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { clientFor, errorLine, type OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
+import { TOKEN_HELP, clientFor, errorLine, type OrchestratorClient, type Envelope } from "../client/orchestrator.ts";
 import { SseGaveUpError } from "../../../shared/sse/follow.ts";
 import { shortDuration, usd } from "../render/format.ts";
 import { RunProgress } from "../render/progress.ts";
@@ -18,6 +18,8 @@ import { errorMessage } from "../../../shared/util/errors.ts";
 export const EXIT = { complete: 0, failed: 1, usage: 2, human: 2, timeout: 3, interrupted: 130 } as const;
 
 interface InvokeFlags {
+  /** The admin token `--wait` reads the run with (else KTSU_ADMIN_TOKEN). */
+  token?: string;
   input?: string;
   header?: string[];
   wait?: boolean;
@@ -210,6 +212,7 @@ export function register(program: Command): void {
     .option("--no-block-on-approval", "with --wait: stop (exit 2) as soon as the run waits on an approval instead of waiting for the decision")
     .option("--timeout <seconds>", "with --wait: stop waiting after this long (exit 2 if an approval is pending, else 3)")
     .option("--orchestrator <url>", "orchestrator URL (env: KTSU_ORCHESTRATOR_URL; default http://localhost:5050)")
+    .option("--token <token>", TOKEN_HELP)
     .action(async (workflow: string, flags: InvokeFlags) => {
       let body: string;
       let headers: Record<string, string>;
@@ -223,7 +226,7 @@ export function register(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      const client = clientFor(flags.orchestrator);
+      const client = clientFor(flags.orchestrator, process.env, flags.token);
       let runId: string;
       try {
         runId = (await client.invoke(workflow, body, headers)).run_id;

@@ -3,11 +3,12 @@
 
 import type { Command } from "commander";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
-import { clientFor, errorLine } from "../client/orchestrator.ts";
+import { TOKEN_HELP, clientFor, errorLine } from "../client/orchestrator.ts";
 import { between, goSeconds, localTime, renderTable } from "../render/format.ts";
 import { MAX_RUN_LIST_LIMIT } from "../../../shared/contracts/run-list.ts";
 
 interface RunsFlags {
+  token?: string;
   workflow?: string;
   status?: string;
   limit?: string;
@@ -42,13 +43,14 @@ export function register(program: Command): void {
     .option("--limit <n>", `at most this many runs, 1 to ${MAX_RUN_LIST_LIMIT} (default 50)`)
     .option("--json", "print the runs as JSON instead of a table")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)
+    .option("--token <token>", TOKEN_HELP)
     .action(async (flags: RunsFlags) => {
       if (flags.limit !== undefined && limitFrom(flags.limit) === undefined) {
         process.stderr.write(`runs: --limit must be an integer from 1 to ${MAX_RUN_LIST_LIMIT}, not "${flags.limit}"\n`);
         process.exitCode = 2;
         return;
       }
-      const client = clientFor(flags.orchestrator);
+      const client = clientFor(flags.orchestrator, process.env, flags.token);
       try {
         const list = await client.listRuns({
           ...(flags.workflow ? { workflow: flags.workflow } : {}),
@@ -67,10 +69,11 @@ export function register(program: Command): void {
     .description("print a run's envelope (outputs, metrics, totals) as indented JSON")
     .argument("<run_id>", "the run id")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)
-    .action(async (runId: string, flags: { orchestrator?: string }, command: Command) => {
-      // `--orchestrator` given before `get` lands on the parent command.
-      const url = flags.orchestrator ?? (command.parent?.opts() as RunsFlags | undefined)?.orchestrator;
-      const client = clientFor(url);
+    .option("--token <token>", TOKEN_HELP)
+    .action(async (runId: string, flags: { orchestrator?: string; token?: string }, command: Command) => {
+      // `--orchestrator` (or `--token`) given before `get` lands on the parent command.
+      const parent = command.parent?.opts() as RunsFlags | undefined;
+      const client = clientFor(flags.orchestrator ?? parent?.orchestrator, process.env, flags.token ?? parent?.token);
       try {
         process.stdout.write(`${JSON.stringify(await client.envelope(runId), null, 2)}\n`);
       } catch (error) {

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
+import { ProviderSettingError } from "../stack/provider-vars.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
@@ -19,6 +20,16 @@ interface StartFlags extends WorkspaceFlags {
   orchestratorHost?: string;
   orchestratorPort?: string;
   workflowDir?: string;
+  secure?: boolean;
+}
+
+/** What the banner says about the admin routes (/runs*, events, approvals, /workflows, the viewer's data). */
+function accessLine(secure: boolean, tokenSet: boolean): string {
+  if (tokenSet) return "ktsu: admin routes need the admin token (KTSU_ADMIN_TOKEN; send Authorization: Bearer <token>, or --token with ktsu)";
+  if (secure) {
+    return "ktsu: --secure and no KTSU_ADMIN_TOKEN: every admin request is refused (401); set one: KTSU_ADMIN_TOKEN=<token> ktsu start --all --secure";
+  }
+  return "ktsu: admin routes are OPEN (no KTSU_ADMIN_TOKEN; local only): set KTSU_ADMIN_TOKEN, or use --secure to behave as deployed";
 }
 
 function port(flag: string | undefined): number {
@@ -43,6 +54,7 @@ export function register(program: Command): void {
     .option("--orchestrator-host <host>", "the original's name for --host")
     .option("--orchestrator-port <port>", "the original's name for --port")
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
+    .option("--secure", "behave as deployed: without KTSU_ADMIN_TOKEN every admin request is refused")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
@@ -62,8 +74,16 @@ export function register(program: Command): void {
           ...(flags.workflowDir ? { workflowDir: flags.workflowDir } : {}),
           host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
           port: port(flags.port ?? flags.orchestratorPort),
+          ...(flags.secure ? { secure: true } : {}),
         });
       } catch (err) {
+        if (err instanceof ProviderSettingError) {
+          process.stderr.write(
+            `ktsu start: the gateway's providers cannot start:\n${err.problems.map((p) => `  ${p}\n`).join("")}ktsu start: set them (or --env FILE); nothing was started\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
         if (err instanceof HeartbeatSettingError) {
           process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
           process.exitCode = 1;
@@ -77,7 +97,7 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      const { stack, bundle, stateDir, report, warnings } = started;
+      const { stack, bundle, stateDir, report, warnings, adminTokenSet } = started;
       process.stderr.write(renderWorkspaceNotes(report, "ktsu"));
       for (const warning of warnings) process.stderr.write(`ktsu: warning: ${warning}\n`);
       process.once("exit", () => void stack.dispose());
@@ -90,6 +110,7 @@ export function register(program: Command): void {
         `ktsu: orchestrator listening on ${url}`,
         `ktsu: run viewer at ${url}/ui/`,
         `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
+        accessLine(flags.secure === true, adminTokenSet),
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
         `ktsu: press Ctrl+C to stop`,

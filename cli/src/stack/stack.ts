@@ -12,6 +12,13 @@ export interface StackOptions {
   /** Where D1, Durable Objects and queues persist, and where Worker bundles are written. */
   stateDir: string;
   host?: string;
+  /**
+   * Behave as deployed (`ktsu start --secure`): the admin routes refuse every request unless
+   * KTSU_ADMIN_TOKEN is set. Without it the local stack leaves them open when no token is set.
+   */
+  secure?: boolean;
+  /** Apply the D1 migrations before returning (default true; tests of the window before them say false). */
+  migrate?: boolean;
   /** Public port of the orchestrator; 0 picks a free one. */
   port?: number;
   /** Plain-text vars per Worker: env values for the orchestrator, credentials for the gateway. */
@@ -73,6 +80,24 @@ export function localWorkerOptions(worker: WorkerName, entry: string, options: P
   };
 }
 
+/** The names a browser on this machine reaches the local stack by. */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The orchestrator's access settings on the local stack: the host names it answers to (loopback
+ * and `host`, so a DNS-rebinding page cannot reach it) and, unless `secure`, admin routes open
+ * while no admin token is set. A deployed orchestrator has neither: any host, closed by default.
+ */
+export function localAccessVars(options: Pick<StackOptions, "host" | "secure" | "vars">): Record<string, string> {
+  const hosts = new Set(LOOPBACK_HOSTS);
+  const host = options.host?.toLowerCase();
+  // A wildcard address is not a name anyone sends; KTSU_ALLOWED_HOSTS (below) adds the machine's names.
+  if (host && host !== "0.0.0.0" && host !== "::") hosts.add(host.includes(":") && !host.startsWith("[") ? `[${host}]` : host);
+  // KTSU_ALLOWED_HOSTS given to the orchestrator adds names (say, the machine's, with --host 0.0.0.0).
+  for (const extra of (options.vars?.orchestrator?.KTSU_ALLOWED_HOSTS ?? "").split(",")) if (extra.trim()) hosts.add(extra.trim().toLowerCase());
+  return { KTSU_ALLOWED_HOSTS: [...hosts].join(","), ...(options.secure ? {} : { KTSU_ADMIN_OPEN: "true" }) };
+}
+
 /**
  * Runs the four Workers in one local workerd process (Miniflare), with the
  * bindings their wrangler configs declare, persistent state under `stateDir`,
@@ -83,6 +108,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const persistDir = path.join(options.stateDir, "state");
   await mkdir(persistDir, { recursive: true });
   const { entry } = await buildWorkers(buildDir, options.projectBundle);
+  const vars = { ...options.vars, orchestrator: { ...options.vars?.orchestrator, ...localAccessVars(options) } };
 
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
@@ -92,12 +118,12 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       resourcePersistencePath: persistDir,
       log: new Log(options.logLevel ?? LogLevel.WARN),
       ...(process.env.KTSU_INSPECTOR_PORT ? { inspectorPort: Number(process.env.KTSU_INSPECTOR_PORT) } : {}),
-      workers: [...WORKERS.map((w) => localWorkerOptions(w, entry[w], options)), ...(options.extraWorkers ?? [])],
+      workers: [...WORKERS.map((w) => localWorkerOptions(w, entry[w], { ...options, vars })), ...(options.extraWorkers ?? [])],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   try {
     const url = await miniflare.ready;
-    await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
+    if (options.migrate !== false) await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
     return {
       url,
       miniflare,

@@ -7,6 +7,7 @@ import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
+import { checkProviderVars } from "./provider-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
 export interface StartLocalOptions {
@@ -25,6 +26,8 @@ export interface StartLocalOptions {
   stateDir?: string;
   host?: string;
   port?: number;
+  /** `--secure`: behave as deployed (admin routes closed unless KTSU_ADMIN_TOKEN is set). */
+  secure?: boolean;
   /** The environment the project's declared variables are read from (default: process.env). */
   environment?: Record<string, string | undefined>;
   /** Passed through to the stack (benchmarks). */
@@ -36,6 +39,8 @@ export interface StartedProject {
   bundle: ProjectBundle;
   report: ValidationReport;
   stateDir: string;
+  /** Whether the orchestrator has an admin token (from the environment or the env file). */
+  adminTokenSet: boolean;
   /** Settings that work but are risky (a heartbeat interval close to the timeout). */
   warnings: string[];
 }
@@ -50,7 +55,7 @@ export class InvalidProjectError extends Error {
 }
 
 /** Orchestrator settings passed through from the environment when set (the heartbeat pair: heartbeat-vars.ts). */
-const ORCHESTRATOR_SETTINGS = ["KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY"];
+const ORCHESTRATOR_SETTINGS = ["KTSU_ADMIN_TOKEN", "KTSU_STATE_KEY", "KTSU_ALLOWED_HOSTS"];
 
 /**
  * The key secret params are encrypted with in run state: one per state dir, kept
@@ -87,6 +92,8 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   if (!built.ok || !built.bundle) throw new InvalidProjectError(built.report);
 
   const base = workerVars(built.bundle, environment);
+  // As the original does: a provider whose variables are unset fails the start, not the first LLM call.
+  checkProviderVars(built.bundle.gateway, base.gateway);
   const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator }, runtime: heartbeat.runtime };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
@@ -99,10 +106,12 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     projectBundle: built.outFile,
     stateDir,
     ...(options.host ? { host: options.host } : {}),
+    ...(options.secure ? { secure: true } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     vars,
     egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
   });
-  return { stack, bundle: built.bundle, report: built.report, stateDir, warnings: heartbeat.warnings };
+  const adminTokenSet = Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN);
+  return { stack, bundle: built.bundle, report: built.report, stateDir, adminTokenSet, warnings: heartbeat.warnings };
 }

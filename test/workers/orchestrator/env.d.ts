@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends OrchestratorEnv {
       TEST_MIGRATIONS: D1Migration[];
+      UNMIGRATED_DB: D1Database;
+      BROKEN_DB: D1Database;
     }
   }
 }

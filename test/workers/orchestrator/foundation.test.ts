@@ -7,7 +7,7 @@ describe("orchestrator Worker inside workerd", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: "ok",
-      services: { orchestrator: "ok", runtime: "ok", gateway: "ok", tools: "ok" },
+      services: { orchestrator: "ok", store: "ok", runtime: "ok", gateway: "ok", tools: "ok" },
     });
   });
 

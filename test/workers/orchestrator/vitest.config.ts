@@ -30,10 +30,16 @@ export default defineConfig({
             // stay under the run's 10 s watchdog (execution.test.ts tells the two apart).
             KTSU_HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
             KTSU_STATE_KEY: "q5n2M8i3w0Yb7+GsWcYk1Jr9oQmZl6Ue4T1hXvA0dN8=",
+            // As the local stack without --secure: admin routes open while no admin token is set
+            // (security.test.ts checks the deployed default by leaving this out).
+            KTSU_ADMIN_OPEN: "true",
             // Test-only faults (run/test-faults.ts), each armed only for run ids with its prefix
             // (engine-repair.test.ts, do-retries.test.ts).
             KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-,do_call_fails_once:fault-do-",
           },
+          // D1 databases no migration has touched (readiness.test.ts): the window before
+          // `wrangler d1 migrations apply`, and a Store whose tables are missing though migrated.
+          d1Databases: { UNMIGRATED_DB: "unmigrated-db", BROKEN_DB: "broken-db" },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),
             auxWorker("gateway", main, { egressAllow: [new URL(sinkUrl).host] }),

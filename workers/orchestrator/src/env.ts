@@ -9,8 +9,12 @@ export interface OrchestratorEnv {
   TOOLS: Fetcher;
   /** 32 bytes, base64: encrypts secret params in each run's storage. `ktsu start` makes one per state dir. */
   KTSU_STATE_KEY?: string;
-  /** When set, `/runs*` and `/approvals` need `Authorization: Bearer <token>`. */
+  /** The admin routes (`/runs*`, `/approvals*`, `/workflows*`) need `Authorization: Bearer <token>`; unset, they refuse everyone. */
   KTSU_ADMIN_TOKEN?: string;
+  /** "true" only on the local stack (`ktsu start` without `--secure`): with no admin token, the admin routes are open. */
+  KTSU_ADMIN_OPEN?: string;
+  /** Comma-separated host names the Worker answers to (the local stack: loopback names and `--host`); unset, any. */
+  KTSU_ALLOWED_HOSTS?: string;
   /** Milliseconds without a heartbeat after which an agent step fails (default 15000). */
   KTSU_HEARTBEAT_TIMEOUT_MS?: string;
   /**

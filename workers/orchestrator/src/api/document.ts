@@ -11,7 +11,7 @@ function generate(): OpenApiDocument {
   registry.registerComponent("securitySchemes", "adminToken", {
     type: "http",
     scheme: "bearer",
-    description: "KTSU_ADMIN_TOKEN; only checked when the orchestrator has it set",
+    description: "KTSU_ADMIN_TOKEN. A deployed orchestrator without one refuses every admin request; only `ktsu start` without `--secure` leaves them open",
   });
   for (const [name, schema] of Object.entries(NAMED_SCHEMAS)) registry.register(name, schema);
   for (const route of API_ROUTES) registry.registerPath(route);
@@ -21,8 +21,9 @@ function generate(): OpenApiDocument {
       title: "ktsu-workers orchestrator",
       version: "0.1.0",
       description:
-        "Kimitsu-compatible HTTP API of the orchestrator Worker. When KTSU_ADMIN_TOKEN is set, /runs*, /approvals and /workflows* " +
-        "need `Authorization: Bearer <token>`; invokes use each workflow's invoke.auth.",
+        "Kimitsu-compatible HTTP API of the orchestrator Worker. /runs*, /approvals and /workflows* need `Authorization: Bearer <KTSU_ADMIN_TOKEN>` " +
+        "(without a configured token they refuse every request, except on `ktsu start` without `--secure`); invokes use each workflow's invoke.auth. " +
+        "State-changing requests from another origin are refused (403); every answer carries a Content-Security-Policy and X-Content-Type-Options: nosniff.",
     },
     servers: [
       { url: "http://localhost:5050", description: "`ktsu start` on this machine (KTSU_ORCHESTRATOR_PORT); a deployed orchestrator answers at its own domain" },

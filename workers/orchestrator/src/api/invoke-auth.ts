@@ -3,6 +3,7 @@ import { stringForm } from "../../../../shared/expr/index.ts";
 import { sameSecret } from "../../../../shared/util/constant-time.ts";
 import { resolveValue, VALUE_FIELDS } from "../../../../shared/values/index.ts";
 import type { Refusal } from "../run/admission.ts";
+import { bearerToken } from "./admin-auth.ts";
 
 function misconfigured(message: string): Refusal {
   return { status: 500, error: "server misconfiguration", message };
@@ -21,11 +22,11 @@ function resolveSecret(secret: string, env: Record<string, unknown>): string | R
   return outcome.value === null ? "" : stringForm(outcome.value);
 }
 
-/** The token a request presents to `invoke.auth` (without its `Bearer ` prefix), or null when it presents none in the right form. */
+/** The token a request presents to `invoke.auth` (without its `Bearer ` prefix, whose case does not matter), or null when it presents none in the right form. */
 export function presentedToken(auth: CompiledInvokeAuth, header: (name: string) => string | undefined): string | null {
   const token = header(auth.header) ?? "";
   if (auth.scheme !== "bearer") return token;
-  return token.startsWith("Bearer ") ? token.slice("Bearer ".length) : null;
+  return bearerToken(token);
 }
 
 /** The per-workflow `invoke.auth` check: 500 when misconfigured, 401 when the caller's token does not match. */

@@ -8,7 +8,12 @@ import { MAX_RUN_LIST_LIMIT } from "../../../../shared/contracts/run-list.ts";
 
 /** Every error answer: `error` is a word, `message` the text; 422 also names the `field`; invoke's 401 is `{"error":"unauthorized"}` alone. */
 export const ErrorSchema = z
-  .object({ error: z.string(), message: z.string().optional(), field: z.string().optional() })
+  .object({
+    error: z.string(),
+    message: z.string().optional(),
+    field: z.string().optional(),
+    request_id: z.string().optional().openapi({ description: "On an internal error: the id the orchestrator logged the details under" }),
+  })
   .meta({ id: "Error", description: "An error: `error` is a word (not_found, invalid_request, invalid_input, unauthorized, …), `message` says what" });
 
 const ServiceHealthSchema = z.enum(["ok", "unhealthy", "down"]);
@@ -16,9 +21,20 @@ const ServiceHealthSchema = z.enum(["ok", "unhealthy", "down"]);
 export const HealthSchema = z
   .object({
     status: z.enum(["ok", "error"]),
-    services: z.object({ orchestrator: z.literal("ok"), runtime: ServiceHealthSchema, gateway: ServiceHealthSchema, tools: ServiceHealthSchema }),
+    services: z.object({
+      orchestrator: z.literal("ok"),
+      store: z.enum(["ok", "not_migrated", "down"]),
+      runtime: ServiceHealthSchema,
+      gateway: ServiceHealthSchema,
+      tools: ServiceHealthSchema,
+    }),
   })
-  .meta({ id: "Health", description: "Each Worker's `GET /health`: ok, unhealthy (answered but not 200) or down (no answer within 2 s)" });
+  .meta({
+    id: "Health",
+    description:
+      "Each Worker's `GET /health`: ok, unhealthy (answered but not 200) or down (no answer within 2 s); " +
+      "`store`: ok, not_migrated (the D1 migrations are not all applied) or down (D1 did not answer)",
+  });
 
 export const WorkflowParamSchema = z.object({
   workflow: z.string().openapi({ param: { name: "workflow", in: "path" }, description: "The workflow's invoke name" }),

@@ -32,9 +32,14 @@ const error = (description: string) => ({ description, content: json(ErrorSchema
 
 /** Open to anyone (invokes check their workflow's own `invoke.auth`). */
 const PUBLIC: Array<Record<string, string[]>> = [];
-/** Needs `Authorization: Bearer <KTSU_ADMIN_TOKEN>` when that variable is set, nothing otherwise. */
-const ADMIN: Array<Record<string, string[]>> = [{ adminToken: [] }, {}];
-const unauthorized = error("KTSU_ADMIN_TOKEN is set and the request does not carry it");
+/**
+ * Needs `Authorization: Bearer <KTSU_ADMIN_TOKEN>`. Without a configured token every request is
+ * refused, except on the local stack started without `--secure` (KTSU_ADMIN_OPEN), which is open.
+ */
+const ADMIN: Array<Record<string, string[]>> = [{ adminToken: [] }];
+const unauthorized = error(
+  "The request does not carry the admin token (the scheme `bearer` is case-insensitive), or no token is configured: then every request is refused and the message says how to set one",
+);
 
 const MIB = MAX_BODY_BYTES / (1024 * 1024);
 
@@ -236,6 +241,43 @@ export const documentRoute = createRoute({
   responses: { 200: { description: "The OpenAPI document", content: json(z.record(z.string(), z.unknown())) } },
 });
 
+/** The routes whose answer reads or writes the Store (D1), directly or through the run's Durable Object. */
+const STORE_ROUTES = new Set([
+  "invokeWorkflow",
+  "enqueueWorkflow",
+  "listRuns",
+  "getRun",
+  "getRunEnvelope",
+  "streamRunEvents",
+  "getStepApproval",
+  "decideStepApproval",
+  "listPendingApprovals",
+]);
+
+type Responses = NonNullable<Parameters<typeof createRoute>[0]["responses"]>;
+
+const HOST_REFUSAL = "the Host header is malformed, or not a name the local stack serves (loopback names and `--host`)";
+
+/**
+ * A route as the document shows it: with the answers the app gives before or around every
+ * handler (app.ts, request-guards.ts): 400 for a bad Host, 403 for a state-changing request
+ * from another origin, and on routes that use the Store 503 while it is not migrated and 500
+ * (with a request id, never the cause) for an unexpected failure.
+ */
+function withGuardResponses<R extends Parameters<typeof createRoute>[0]>(route: R): R {
+  const responses: Responses = { ...route.responses };
+  const given400 = responses[400] as { description: string } | undefined;
+  responses[400] = given400 ? { ...given400, description: `${given400.description}; or ${HOST_REFUSAL}` } : error(`The request was refused: ${HOST_REFUSAL}`);
+  if (route.method === "post") responses[403] = error("A cross-site request: its Origin (or Sec-Fetch-Site) names another origin");
+  if (route.operationId && STORE_ROUTES.has(route.operationId)) {
+    responses[503] = error("The Store is not ready (`not_ready`): its D1 migrations are not applied, or D1 does not answer");
+    const given500 = responses[500] as { description: string } | undefined;
+    const internal = "an unexpected failure (`internal_error`): `request_id` names the log entry with the details";
+    responses[500] = given500 ? { ...given500, description: `${given500.description}; or ${internal}` } : error(`An unexpected failure: ${internal}`);
+  }
+  return { ...route, responses };
+}
+
 /** Every public route, in the document's order. */
 export const API_ROUTES = [
   healthRoute,
@@ -252,7 +294,7 @@ export const API_ROUTES = [
   workflowsRoute,
   workflowGraphRoute,
   documentRoute,
-];
+].map(withGuardResponses);
 
 /** Schemas the document names although no response refers to them: the SSE `data:` payload. */
 export const NAMED_SCHEMAS = { RunEvent: RunEventSchema };

@@ -1,0 +1,24 @@
+import type { CompiledGateway } from "../../../shared/config/types.ts";
+import { resolveGatewayConfig } from "../../../workers/gateway/src/config.ts";
+
+/** gateway.yaml cannot serve with these variables: `problems` name each unset (or empty) one, as the gateway would at boot. */
+export class ProviderSettingError extends Error {
+  readonly problems: string[];
+  constructor(path: string, problems: string[]) {
+    super(`${path}: ${problems.join("; ")}`);
+    this.name = "ProviderSettingError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Refuses to start a stack whose gateway would refuse every LLM call: the variables its
+ * providers need (declared `env:` without a default, read by `{{ env.X }}` in provider config)
+ * are checked with the gateway's own resolution, so the errors are the ones it would log.
+ * A project without gateway.yaml has no providers to check.
+ */
+export function checkProviderVars(gateway: CompiledGateway | null, vars: Record<string, string>): void {
+  if (!gateway) return;
+  const resolved = resolveGatewayConfig(gateway, vars);
+  if (!resolved.ok) throw new ProviderSettingError(gateway.path, resolved.errors);
+}
