@@ -1,5 +1,5 @@
 // Builds the web run viewer (ui/) into the orchestrator's static assets directory,
-// dist/assets/ui/, which wrangler.orchestrator.jsonc serves at /ui. Node-only.
+// dist/assets/ui/, which wrangler.toml serves at /ui. Node-only.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -9,7 +9,7 @@ import * as esbuild from "esbuild";
 
 const UI_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.dirname(UI_DIR);
-/** The `assets.directory` of wrangler.orchestrator.jsonc. */
+/** The `assets.directory` of wrangler.toml. */
 export const ASSETS_DIR = path.join(REPO_ROOT, "dist", "assets");
 /** Where the built viewer lives: the URL path /ui maps to this folder. */
 export const UI_OUT_DIR = path.join(ASSETS_DIR, "ui");

@@ -1,7 +1,8 @@
 import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { OFFLINE_ENV, REPO_ROOT, WORKERS, binPath, wranglerConfigPath, type WorkerName } from "./paths.ts";
+import { OFFLINE_ENV, REPO_ROOT, WORKERS, binPath, type WorkerName } from "./paths.ts";
+import { bundlingConfigPath } from "./worker-config.ts";
 
 const run = promisify(execFile);
 
@@ -18,6 +19,8 @@ export interface WranglerDeployOptions {
   upload?: boolean;
   /** Plain-text vars passed as `--var NAME:VALUE` (never secrets). */
   vars?: Record<string, string>;
+  /** A JSON file of secrets uploaded with the Worker (`--secrets-file`), so they are set before it serves traffic. */
+  secretsFile?: string;
   /** Environment for wrangler (default: process.env; dry runs add OFFLINE_ENV). */
   env?: NodeJS.ProcessEnv;
 }
@@ -26,6 +29,7 @@ export interface WranglerDeployOptions {
 export function wranglerDeployArgs(configPath: string, outDir: string, projectBundle: string, options: WranglerDeployOptions = {}): string[] {
   const args = ["deploy", ...(options.upload ? [] : ["--dry-run"]), "--outdir", outDir, "-c", configPath, "--alias", `ktsu-project:${projectBundle}`];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  if (options.secretsFile) args.push("--secrets-file", options.secretsFile);
   return args;
 }
 
@@ -59,6 +63,8 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
 
 /** Bundles the four Workers into `<outDir>/<worker>/index.js`. */
 export async function buildWorkers(outDir: string, projectBundle: string): Promise<BuiltWorkers> {
-  const entries = await Promise.all(WORKERS.map((w) => buildWorker(wranglerConfigPath(w), path.join(outDir, w), projectBundle)));
+  const entries = await Promise.all(
+    WORKERS.map(async (w) => buildWorker(await bundlingConfigPath(w, path.join(outDir, "config")), path.join(outDir, w), projectBundle)),
+  );
   return { entry: Object.fromEntries(WORKERS.map((w, i) => [w, entries[i]!])) as Record<WorkerName, string> };
 }
