@@ -41,7 +41,8 @@ export interface CloudflareApi {
   accountId: string;
   requests: RecordedRequest[];
   unhandled: RecordedRequest[];
-  databases: Map<string, { uuid: string; name: string; queries: string[] }>;
+  /** `queries`: each SQL text with the sequence number of its request. */
+  databases: Map<string, { uuid: string; name: string; queries: { seq: number; sql: string }[] }>;
   queues: Map<string, { queue_id: string; queue_name: string; consumers: Record<string, unknown>[] }>;
   scripts: Map<string, ScriptState>;
   close(): Promise<void>;
@@ -103,7 +104,8 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
     // D1
     if (p === "/d1/database" && r.method === "GET") {
       const page = Number(r.query.get("page") ?? "1");
-      const list = page > 1 ? [] : [...api.databases.values()].map(({ uuid, name }) => ({ uuid, name, version: "production", created_at: "2026-01-01T00:00:00Z" }));
+      const list =
+        page > 1 ? [] : [...api.databases.values()].map(({ uuid, name }) => ({ uuid, name, version: "production", created_at: "2026-01-01T00:00:00Z" }));
       return [200, ok(list, { result_info: { page, per_page: 1000, count: list.length, total_count: list.length } })];
     }
     if (p === "/d1/database" && r.method === "POST") {
@@ -113,15 +115,17 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       api.databases.set(db.uuid, db);
       return [200, ok({ uuid: db.uuid, name, created_in_region: "WEUR" })];
     }
-    if ((x = m(/^\/d1\/database\/([^/]+)$/)) && r.method === "GET") {
+    x = r.method === "GET" ? m(/^\/d1\/database\/([^/]+)$/) : null;
+    if (x) {
       const db = api.databases.get(x[1]!);
       return db ? [200, ok({ uuid: db.uuid, name: db.name, version: "production", num_tables: 0, file_size: 0 })] : [404, fail(7404, "database not found")];
     }
-    if ((x = m(/^\/d1\/database\/([^/]+)\/(query|raw)$/)) && r.method === "POST") {
+    x = r.method === "POST" ? m(/^\/d1\/database\/([^/]+)\/(query|raw)$/) : null;
+    if (x) {
       const db = api.databases.get(x[1]!);
       if (!db) return [404, fail(7404, "database not found")];
       const body = r.body as { sql: string };
-      db.queries.push(body.sql);
+      db.queries.push({ seq: r.seq, sql: body.sql });
       const results = x[2] === "raw" ? { columns: [], rows: [] } : [];
       return [200, ok([{ results, success: true, meta: { changed_db: true, changes: 0, duration: 1, rows_read: 0, rows_written: 0 } }])];
     }
@@ -139,11 +143,13 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       api.queues.set(q.queue_id, q);
       return [200, ok(queueView(q))];
     }
-    if ((x = m(/^\/queues\/([^/]+)$/)) && r.method === "GET") {
+    x = r.method === "GET" ? m(/^\/queues\/([^/]+)$/) : null;
+    if (x) {
       const q = api.queues.get(x[1]!);
       return q ? [200, ok(queueView(q))] : [404, fail(11000, "queue not found")];
     }
-    if ((x = m(/^\/queues\/([^/]+)\/consumers$/)) && r.method === "POST") {
+    x = r.method === "POST" ? m(/^\/queues\/([^/]+)\/consumers$/) : null;
+    if (x) {
       const q = api.queues.get(x[1]!);
       if (!q) return [404, fail(11000, "queue not found")];
       const body = r.body as { script_name?: string };
@@ -151,7 +157,8 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       q.consumers.push(consumer);
       return [200, ok(consumer)];
     }
-    if ((x = m(/^\/queues\/([^/]+)\/consumers\/([^/]+)$/)) && (r.method === "PUT" || r.method === "DELETE")) {
+    x = r.method === "PUT" || r.method === "DELETE" ? m(/^\/queues\/([^/]+)\/consumers\/([^/]+)$/) : null;
+    if (x) {
       const q = api.queues.get(x[1]!);
       if (!q) return [404, fail(11000, "queue not found")];
       const id = x[2];
@@ -163,12 +170,20 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
 
     // Workers
     if (p === "/workers/subdomain" && r.method === "GET") return [200, ok({ subdomain: "standin" })];
-    if ((x = m(/^\/workers\/services\/([^/]+)$/)) && r.method === "GET") {
+    x = r.method === "GET" ? m(/^\/workers\/services\/([^/]+)$/) : null;
+    if (x) {
       const state = api.scripts.get(x[1]!);
       if (!state || state.uploads.length === 0) return [404, fail(10090, "This Worker does not exist on your account.")];
-      return [200, ok({ id: x[1], default_environment: { environment: "production", script: { tag: x[1], last_deployed_from: "wrangler", migration_tag: state.migrationTag } } })];
+      return [
+        200,
+        ok({
+          id: x[1],
+          default_environment: { environment: "production", script: { tag: x[1], last_deployed_from: "wrangler", migration_tag: state.migrationTag } },
+        }),
+      ];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/secrets$/))) {
+    x = m(/^\/workers\/scripts\/([^/]+)\/secrets$/);
+    if (x) {
       const state = api.scripts.get(x[1]!);
       if (!state || state.uploads.length === 0) return [404, fail(10007, "This Worker does not exist on your account.")];
       if (r.method === "GET") return [200, ok([...state.secrets.keys()].map((name) => ({ name, type: "secret_text" })))];
@@ -177,20 +192,27 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
         return [200, ok({ name: (r.body as { name: string }).name, type: "secret_text" })];
       }
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/settings$/)) && r.method === "GET") {
+    x = r.method === "GET" ? m(/^\/workers\/scripts\/([^/]+)\/settings$/) : null;
+    if (x) {
       const state = api.scripts.get(x[1]!);
       if (!state || state.uploads.length === 0) return [404, fail(10007, "This Worker does not exist on your account.")];
       return [200, ok({ bindings: state.uploads.at(-1)!.metadata.bindings ?? [], compatibility_date: "2026-10-01" })];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/deployments$/))) {
+    x = m(/^\/workers\/scripts\/([^/]+)\/deployments$/);
+    if (x) {
       if (r.method === "POST") return [200, ok({ id: randomUUID(), ...(r.body as object) })];
       const state = api.scripts.get(x[1]!);
       const last = state?.uploads.at(-1);
-      const deployments = last ? [{ id: `deployment-${last.seq}`, source: "wrangler", strategy: "percentage", versions: [{ version_id: `version-${last.seq}`, percentage: 100 }] }] : [];
+      const deployments = last
+        ? [{ id: `deployment-${last.seq}`, source: "wrangler", strategy: "percentage", versions: [{ version_id: `version-${last.seq}`, percentage: 100 }] }]
+        : [];
       return [200, ok({ deployments })];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/script-settings$/))) return [200, ok(r.body ?? {})];
-    if ((x = m(/^\/workers\/scripts\/([^/]+)(\/versions)?$/)) && (r.method === "PUT" || (x[2] && r.method === "POST"))) {
+    if (m(/^\/workers\/scripts\/([^/]+)\/script-settings$/)) return [200, ok(r.body ?? {})];
+    // A whole-script upload (PUT) or a new version (POST …/versions).
+    x = m(/^\/workers\/scripts\/([^/]+)(\/versions)?$/);
+    if (x && (x[2] ? r.method !== "POST" : r.method !== "PUT")) x = null;
+    if (x) {
       const state = script(x[1]!);
       const parts = r.body as Record<string, string>;
       const metadata = JSON.parse(parts.metadata ?? "{}") as UploadedScript["metadata"];
@@ -202,23 +224,27 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       if (x[2]) return [200, ok({ id: `version-${r.seq}`, resources: { script: { etag: randomUUID() } }, startup_time_ms: 1 })];
       return [200, ok({ id: x[1], etag: randomUUID(), deployment_id: randomUUID(), startup_time_ms: 1, has_assets: !!metadata.assets })];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/schedules$/)) && r.method === "PUT") {
+    x = r.method === "PUT" ? m(/^\/workers\/scripts\/([^/]+)\/schedules$/) : null;
+    if (x) {
       script(x[1]!).schedules = r.body;
       return [200, ok({ schedules: r.body })];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/subdomain$/))) {
+    x = m(/^\/workers\/scripts\/([^/]+)\/subdomain$/);
+    if (x) {
       const state = script(x[1]!);
       if (r.method === "POST") state.subdomainEnabled = (r.body as { enabled: boolean }).enabled;
       return [200, ok({ enabled: state.subdomainEnabled ?? false, previews_enabled: false })];
     }
-    if ((x = m(/^\/workers\/workers\/([^/]+)$/))) {
+    x = m(/^\/workers\/workers\/([^/]+)$/);
+    if (x) {
       const state = api.scripts.get(x[1]!);
       if (!state) return [404, fail(10007, "This Worker does not exist on your account.")];
       const body = r.body as { subdomain?: { enabled?: boolean } } | undefined;
       if (r.method !== "GET" && body?.subdomain?.enabled !== undefined) state.subdomainEnabled = body.subdomain.enabled;
       return [200, ok({ id: x[1], name: x[1], subdomain: { enabled: state.subdomainEnabled ?? false, previews_enabled: false } })];
     }
-    if ((x = m(/^\/workers\/scripts\/([^/]+)\/assets-upload-session$/)) && r.method === "POST") {
+    x = r.method === "POST" ? m(/^\/workers\/scripts\/([^/]+)\/assets-upload-session$/) : null;
+    if (x) {
       return [200, ok({ jwt: "assets-completion-token", buckets: [] })];
     }
     return [404, fail(7003, `no route for ${r.method} ${r.path}`)];
@@ -226,7 +252,13 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const recorded: RecordedRequest = { seq: api.requests.length + 1, method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body: undefined };
+    const recorded: RecordedRequest = {
+      seq: api.requests.length + 1,
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      body: undefined,
+    };
     api.requests.push(recorded);
     try {
       recorded.body = await readBody(req, url);

@@ -140,7 +140,9 @@ export async function deploy(options: DeployOptions): Promise<number> {
     );
   }
   for (const name of strayPublicNames(built.bundle, options.public)) refusals.push(`--public ${name}: no root workflow without invoke.auth has that name`);
-  const given = { ...fromSecretsFile, ...process.env };
+  // The environment's values win over the file's; an empty variable gives nothing.
+  const fromEnvironment = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !!e[1]));
+  const given = { ...fromSecretsFile, ...fromEnvironment };
   const existing = upload ? { orchestrator: await existingSecrets(names.workers.orchestrator), gateway: await existingSecrets(names.workers.gateway) } : null;
   const secrets = resolveSecrets(plan, given, existing, upload);
   out("secrets:");
