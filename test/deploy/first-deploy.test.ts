@@ -138,6 +138,21 @@ describe("a first deploy of a user's project, staging and production side by sid
     expect(scriptOf("staging", "orchestrator").uploads.length).toBe(before + 1);
   });
 
+  it("step 6: --bootstrap again on a live environment creates nothing and never uploads a Worker without its bindings", async () => {
+    const before = { databases: api.databases.size, queues: api.queues.size, seq: api.requests.length };
+    const r = await ktsu(["deploy", "--environment", "production", ...GATEWAY, "--bootstrap", "--public", "hello"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("demo-production-orchestrator exists: no pass without service bindings is needed");
+    expect(r.stdout).toContain("D1 database demo-production: ");
+    expect(r.stdout).toContain("queue demo-production-runs-dlq (exists)");
+    expect({ databases: api.databases.size, queues: api.queues.size }).toEqual({ databases: before.databases, queues: before.queues });
+    for (const worker of ["orchestrator", "runtime", "tools"]) {
+      const uploads = scriptOf("production", worker).uploads.filter((u) => u.seq > before.seq);
+      expect(uploads).toHaveLength(1);
+      expect(bindingsOf(uploads[0]!).some((b) => b.type === "service")).toBe(true);
+    }
+  });
+
   it("recorded each environment's resources in the project's ktsu-deploy.json, never in the repository", () => {
     const state = JSON.parse(readFileSync(path.join(project, "ktsu-deploy.json"), "utf8"));
     for (const env of ENVIRONMENTS) {

@@ -136,8 +136,9 @@ pipeline:
     ]);
     const [line] = renderUnknownHosts(unknownEgressHosts(compiled.bundle!, {}), ["static.example.com"]);
     expect(line).toBe(
-      'warning: webhook step "to-secret" of workflow hook: the host of {{ env.OUTPUT_WEBHOOK_URL }} cannot be known before it runs, so the gateway refuses it unless allowed: list its host in KTSU_EGRESS_ALLOW (comma-separated; in the env file, the environment, or `ktsu deploy --egress-allow HOST`) (the allowlist now: static.example.com)',
+      'warning: webhook step "to-secret" of workflow hook: its URL is built from secret OUTPUT_WEBHOOK_URL ({{ env.OUTPUT_WEBHOOK_URL }}), so its host cannot be known before it runs and the gateway refuses it unless allowed: list its host in KTSU_EGRESS_ALLOW (comma-separated; in the env file, the environment, or `ktsu deploy --egress-allow HOST`) (the allowlist now: static.example.com)',
     );
+    expect(unknownEgressHosts(compiled.bundle!, {})[1]!.why).toBe("its URL is built from PLAIN_URL (no value here: give it one with --env)");
   });
 
   it("the examples name no unknown host", () => {

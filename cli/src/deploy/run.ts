@@ -143,7 +143,13 @@ export async function deploy(options: DeployOptions): Promise<number> {
   // The environment's values win over the file's; an empty variable gives nothing.
   const fromEnvironment = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !!e[1]));
   const given = { ...fromSecretsFile, ...fromEnvironment };
-  const existing = upload ? { orchestrator: await existingSecrets(names.workers.orchestrator), gateway: await existingSecrets(names.workers.gateway) } : null;
+  const orchestratorSecrets = upload ? await existingSecrets(names.workers.orchestrator) : null;
+  const gatewaySecrets = upload ? await existingSecrets(names.workers.gateway) : null;
+  const existing = upload ? { orchestrator: orchestratorSecrets ?? new Set<string>(), gateway: gatewaySecrets ?? new Set<string>() } : null;
+  // The orchestrator is the last Worker of either pass: once it exists, every Worker a binding names
+  // exists by the time the normal pass needs it, and a pass without bindings would only cut a live
+  // environment's bindings for a moment.
+  const barePass = options.bootstrap && orchestratorSecrets === null;
   const secrets = resolveSecrets(plan, given, existing, upload);
   out("secrets:");
   for (const line of secrets.status) process.stdout.write(`  ${line}\n`);
@@ -181,7 +187,8 @@ export async function deploy(options: DeployOptions): Promise<number> {
     }
     const secretFileSet = await secretFiles(upload ? secrets.upload : {});
     try {
-      if (options.bootstrap) {
+      if (options.bootstrap && !barePass) out(`${names.workers.orchestrator} exists: no pass without service bindings is needed`);
+      if (barePass) {
         out(
           `bootstrap pass: ${upload ? "uploading" : "bundling"} tools, runtime and orchestrator without their service bindings (they bind each other in a cycle)`,
         );

@@ -33,15 +33,15 @@ export function parseSecretsFile(file: string): Record<string, string> {
   return values;
 }
 
-/** Names of the secrets already set on a deployed Worker; none when it does not exist yet. */
-export async function existingSecrets(workerName: string): Promise<Set<string>> {
+/** Names of the secrets already set on a deployed Worker; null when wrangler cannot list them (the Worker does not exist yet). */
+export async function existingSecrets(workerName: string): Promise<Set<string> | null> {
   const { code, stdout } = await wrangler(["secret", "list", "--name", workerName, "--format", "json"]);
-  if (code !== 0) return new Set();
+  if (code !== 0) return null;
   try {
     const list = JSON.parse(stdout.slice(stdout.indexOf("["))) as { name: string }[];
     return new Set(list.map((s) => s.name));
   } catch {
-    return new Set();
+    return null;
   }
 }
 
