@@ -84,7 +84,7 @@ afterAll(async () => {
 const GATEWAY = ["--gateway-config", "gateway.anthropic.yaml"];
 
 describe("a first deploy of a user's project, staging and production side by side", () => {
-  it("step 1: the dry run builds everything offline, sends nothing, and warns what a real deploy refuses", async () => {
+  it("check offline: the dry run builds everything offline, sends nothing, and warns what a real deploy refuses", async () => {
     const r = await ktsu(["deploy", "--environment", "staging", ...GATEWAY, "--dry-run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("environment staging: Workers demo-staging-tools, demo-staging-gateway, demo-staging-runtime, demo-staging-orchestrator");
@@ -93,7 +93,7 @@ describe("a first deploy of a user's project, staging and production side by sid
     expect(api.requests).toEqual([]);
   });
 
-  it("step 2: a real deploy refuses a public workflow not stated public and a missing secret, before creating anything", async () => {
+  it("what the deploy refuses: a real deploy refuses a public workflow not stated public and a missing secret, before creating anything", async () => {
     const r = await ktsu(["deploy", "--environment", "staging", ...GATEWAY, "--bootstrap"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -108,7 +108,7 @@ describe("a first deploy of a user's project, staging and production side by sid
   });
 
   let stagingToken = "";
-  it("step 3: --bootstrap creates staging's database and queues, applies the migrations, uploads with the secrets, prints the admin token once", async () => {
+  it("first deploy of staging: --bootstrap creates staging's database and queues, applies the migrations, uploads with the secrets, prints the admin token once", async () => {
     const r = await ktsu(["deploy", "--environment", "staging", ...GATEWAY, "--bootstrap", "--public", "hello"], { ANTHROPIC_API_KEY: API_KEY });
     expect(r.stderr).not.toContain("refused");
     expect(r.code).toBe(0);
@@ -119,7 +119,7 @@ describe("a first deploy of a user's project, staging and production side by sid
     expect(r.stdout).not.toContain(API_KEY);
   });
 
-  it("step 4: production gets its own resources and Workers, with the provider key from a secrets file", async () => {
+  it("first deploy of production: production gets its own resources and Workers, with the provider key from a secrets file", async () => {
     const secrets = path.join(project, ".secrets.production.env");
     writeFileSync(secrets, `ANTHROPIC_API_KEY=${PROD_KEY}\n`);
     const r = await ktsu(["deploy", "--environment", "production", ...GATEWAY, "--bootstrap", "--public", "hello", "--secrets-file", secrets]);
@@ -128,7 +128,7 @@ describe("a first deploy of a user's project, staging and production side by sid
     expect(r.stdout).not.toContain(stagingToken);
   });
 
-  it("step 5: a later staging deploy (no --bootstrap, no key given) keeps the secrets already set and generates nothing", async () => {
+  it("later deploys: a later staging deploy (no --bootstrap, no key given) keeps the secrets already set and generates nothing", async () => {
     const before = scriptOf("staging", "orchestrator").uploads.length;
     const r = await ktsu(["deploy", "--environment", "staging", ...GATEWAY, "--public", "hello"]);
     expect(r.code).toBe(0);
@@ -138,7 +138,7 @@ describe("a first deploy of a user's project, staging and production side by sid
     expect(scriptOf("staging", "orchestrator").uploads.length).toBe(before + 1);
   });
 
-  it("step 6: --bootstrap again on a live environment creates nothing and never uploads a Worker without its bindings", async () => {
+  it("later deploys: --bootstrap again on a live environment creates nothing and never uploads a Worker without its bindings", async () => {
     const before = { databases: api.databases.size, queues: api.queues.size, seq: api.requests.length };
     const r = await ktsu(["deploy", "--environment", "production", ...GATEWAY, "--bootstrap", "--public", "hello"]);
     expect(r.code).toBe(0);
