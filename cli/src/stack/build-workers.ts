@@ -43,9 +43,10 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
   const args = wranglerDeployArgs(configPath, outDir, projectBundle, options);
   const what = path.relative(REPO_ROOT, configPath);
   if (options.upload) {
-    // Real deploys talk to the user (login, progress, the deployed URL): show wrangler as it runs.
+    // Real deploys show wrangler as it runs (progress, bindings, the deployed URL). stdin is closed:
+    // wrangler takes its non-interactive answers, so a deploy never waits for input.
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(binPath("wrangler"), args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "inherit" });
+      const child = spawn(binPath("wrangler"), args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: ["ignore", "inherit", "inherit"] });
       child.once("error", reject);
       child.once("exit", (status) => resolve(status));
     });
