@@ -51,11 +51,15 @@ describe("secrets and public workflows", () => {
       { INVOKE_SECRET: "s1", KTSU_ADMIN_TOKEN: "given-token" },
       { orchestrator: new Set(["SINK_TOKEN", "KTSU_STATE_KEY"]), gateway: new Set() },
       true,
+      { INVOKE_SECRET: "the environment", KTSU_ADMIN_TOKEN: "secrets.env" },
     );
     expect(resolved.upload).toEqual({ orchestrator: { INVOKE_SECRET: "s1", KTSU_ADMIN_TOKEN: "given-token" }, gateway: {} });
     expect(resolved.missing.map((v) => `${v.worker}:${v.name}`)).toEqual(["gateway:PROVIDER_API_KEY"]);
     expect(resolved.generatedAdminToken).toBeUndefined();
     expect(resolved.status).toContain("SINK_TOKEN (orchestrator): already set, kept");
+    // Where each value came from is said, so a value exported for another environment is noticed.
+    expect(resolved.status).toContain("INVOKE_SECRET (orchestrator): uploaded with the Worker (from the environment)");
+    expect(resolved.status).toContain("KTSU_ADMIN_TOKEN (orchestrator): uploaded with the Worker (from secrets.env)");
   });
 
   it("generates the admin token and the state key when neither given nor set, and only on a real deploy", () => {

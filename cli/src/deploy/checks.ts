@@ -22,7 +22,8 @@ export interface ResolvedSecrets {
 }
 
 /**
- * `given`: secret values from `--secrets-file` and the environment; `existing`: names already
+ * `given`: secret values from `--secrets-file` and the environment, `givenFrom` where each came
+ * from (printed, so a value exported for another environment does not go up unnoticed); `existing`: names already
  * set on the deployed Workers (null on a dry run, which cannot ask). `generate` is false on a
  * dry run: nothing is generated that would not be uploaded.
  */
@@ -31,14 +32,16 @@ export function resolveSecrets(
   given: Record<string, string | undefined>,
   existing: Record<SecretWorker, Set<string>> | null,
   generate: boolean,
+  givenFrom: Record<string, string> = {},
 ): ResolvedSecrets {
+  const from = (name: string) => (givenFrom[name] ? ` (from ${givenFrom[name]})` : "");
   const resolved: ResolvedSecrets = { upload: { orchestrator: {}, gateway: {} }, missing: [], status: [] };
   const isSet = (worker: SecretWorker, name: string) => existing?.[worker].has(name) ?? false;
   for (const v of plan.secrets) {
     const value = given[v.name];
     if (value !== undefined && value !== "") {
       resolved.upload[v.worker][v.name] = value;
-      resolved.status.push(`${v.name} (${v.worker}): uploaded with the Worker`);
+      resolved.status.push(`${v.name} (${v.worker}): uploaded with the Worker${from(v.name)}`);
     } else if (isSet(v.worker, v.name)) resolved.status.push(`${v.name} (${v.worker}): already set, kept`);
     else if (v.hasDefault) resolved.status.push(`${v.name} (${v.worker}): not given, its declared default applies`);
     else {
@@ -58,7 +61,7 @@ export function resolveSecrets(
     const value = given[name];
     if (value !== undefined && value !== "") {
       resolved.upload.orchestrator[name] = value;
-      resolved.status.push(`${name} (orchestrator): uploaded with the Worker`);
+      resolved.status.push(`${name} (orchestrator): uploaded with the Worker${from(name)}`);
     } else if (isSet("orchestrator", name)) resolved.status.push(`${name} (orchestrator): already set, kept`);
     else if (!generate) resolved.status.push(`${name} (orchestrator): a real deploy generates it unless given or already set`);
     else {

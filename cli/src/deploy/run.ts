@@ -143,6 +143,9 @@ export async function deploy(options: DeployOptions): Promise<number> {
   // The environment's values win over the file's; an empty variable gives nothing.
   const fromEnvironment = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !!e[1]));
   const given = { ...fromSecretsFile, ...fromEnvironment };
+  const givenFrom: Record<string, string> = {};
+  for (const name of Object.keys(fromSecretsFile)) givenFrom[name] = shown(options.secretsFile ?? "");
+  for (const name of Object.keys(fromEnvironment)) givenFrom[name] = "the environment";
   const orchestratorSecrets = upload ? await existingSecrets(names.workers.orchestrator) : null;
   const gatewaySecrets = upload ? await existingSecrets(names.workers.gateway) : null;
   const existing = upload ? { orchestrator: orchestratorSecrets ?? new Set<string>(), gateway: gatewaySecrets ?? new Set<string>() } : null;
@@ -150,7 +153,7 @@ export async function deploy(options: DeployOptions): Promise<number> {
   // exists by the time the normal pass needs it, and a pass without bindings would only cut a live
   // environment's bindings for a moment.
   const barePass = options.bootstrap && orchestratorSecrets === null;
-  const secrets = resolveSecrets(plan, given, existing, upload);
+  const secrets = resolveSecrets(plan, given, existing, upload, givenFrom);
   out("secrets:");
   for (const line of secrets.status) process.stdout.write(`  ${line}\n`);
   if (secrets.missing.length > 0) {
