@@ -11,6 +11,7 @@ const report = process.env.KTSU_TEST_REPORT;
  * One vitest project per runtime:
  * - unit: the compiler, CLI and other Node code;
  * - stack: Node tests against the real local stack (the code `ktsu start` runs);
+ * - deploy: `ktsu deploy` against a local Cloudflare API stand-in (`npm run test:deploy`, not in `npm test`);
  * - test/workers/<worker>/vitest.config.ts: tests inside workerd with that Worker as the
  *   main Worker and the others, pre-bundled by `npm run build:workers` (pretest), as auxiliaries.
  */
@@ -42,6 +43,17 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Each file starts its own workerd; two cores cannot run several at once usefully.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "deploy",
+          environment: "node",
+          sequence: { groupOrder: GROUP.deploy },
+          include: ["test/deploy/**/*.test.ts"],
+          // Each step runs ktsu, which runs wrangler a dozen times: minutes on a busy machine. Bounds, not speed limits.
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
         },
       },
       "test/workers/*/vitest.config.ts",

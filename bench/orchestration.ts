@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   await writeFile(path.join(projectDir, "workflows", "diamond.workflow.yaml"), diamondYaml(STEPS));
 
   const benchConfig = path.join(REPO_ROOT, "bench", "workflow-worker", "wrangler.jsonc");
-  const benchEntry = await buildWorker(benchConfig, path.join(work, "bench-worker"), path.join(REPO_ROOT, "dist", "project", "bundle.js"));
+  const benchEntry = await buildWorker(benchConfig, path.join(work, "bench-worker"), path.join(REPO_ROOT, "dist", "test-project", "bundle.js"));
   const { modulesRules: _rules, ...benchOptions } = getMiniflareWorkerOptions(benchConfig).workerOptions;
   const benchWorker = {
     ...(benchOptions as Omit<LegacyWorkerOptions, "scriptPath">),

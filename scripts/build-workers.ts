@@ -9,7 +9,9 @@ import { buildWorkers, buildWorker } from "../cli/src/stack/build-workers.ts";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 
 const dist = path.join(REPO_ROOT, "dist");
-const bundle = path.join(dist, "project", "bundle.js");
+// Not dist/project/: that is where the top-level wrangler.toml's build puts the project a plain
+// `wrangler deploy` uploads, and a test fixture must never be mistaken for it.
+const bundle = path.join(dist, "test-project", "bundle.js");
 
 const started = Date.now();
 const built = await buildProject({ projectDir: path.join(REPO_ROOT, "test", "fixtures", "workerd-project"), outFile: bundle });

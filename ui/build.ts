@@ -1,5 +1,5 @@
 // Builds the web run viewer (ui/) into the orchestrator's static assets directory,
-// dist/assets/ui/, which wrangler.orchestrator.jsonc serves at /ui. Node-only.
+// dist/assets/ui/, which wrangler.toml serves at /ui. Node-only.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import * as esbuild from "esbuild";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 
 const UI_DIR = path.join(REPO_ROOT, "ui");
-/** The `assets.directory` of wrangler.orchestrator.jsonc. */
+/** The `assets.directory` of wrangler.toml. */
 export const ASSETS_DIR = path.join(REPO_ROOT, "dist", "assets");
 /** Where the built viewer lives: the URL path /ui maps to this folder. */
 export const UI_OUT_DIR = path.join(ASSETS_DIR, "ui");

@@ -159,8 +159,8 @@ describe("the installed package", () => {
     expect(r.stderr).not.toContain("failed");
     expect(r.code).toBe(0);
     for (const worker of ["orchestrator", "runtime", "gateway", "tools"]) {
-      expect(existsSync(path.join(demo, ".ktsu", "deploy", worker, "index.js"))).toBe(true);
+      expect(existsSync(path.join(demo, ".ktsu", "deploy", "production", worker, "index.js"))).toBe(true);
     }
-    expect(readFileSync(path.join(demo, ".ktsu", "deploy", "project", "bundle.js"), "utf8")).toContain("greeter");
+    expect(readFileSync(path.join(demo, ".ktsu", "deploy", "production", "project", "bundle.js"), "utf8")).toContain("greeter");
   });
 });

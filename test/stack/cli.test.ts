@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../shared/contracts/records.ts";
-import { PLACEHOLDER_D1_ID } from "../../cli/src/commands/deploy.ts";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
@@ -287,39 +286,56 @@ describe("ktsu approvals, approve, reject", () => {
 });
 
 describe("ktsu deploy", () => {
-  it("--dry-run --outdir builds the project and the four Worker bundles offline and lists the secrets to set", async () => {
+  const OPEN = ["--public", "broken,gated,greet,hidden"];
+
+  it("--dry-run --outdir builds the project and the four Worker bundles offline, named after the project and environment", async () => {
     const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
     try {
-      const r = await ktsu(["deploy", PROJECT, "--dry-run", "--bootstrap", "--outdir", outdir, "--env", path.join(PROJECT, "environments", "dev.env.yaml")], {
-        KTSU_HEARTBEAT_INTERVAL_MS: "2500",
-      });
-      expect(r.stderr).toBe("");
+      const r = await ktsu(
+        [
+          "deploy",
+          PROJECT,
+          "--dry-run",
+          "--bootstrap",
+          "--environment",
+          "staging",
+          "--outdir",
+          outdir,
+          "--env",
+          path.join(PROJECT, "environments", "dev.env.yaml"),
+          ...OPEN,
+        ],
+        { KTSU_HEARTBEAT_INTERVAL_MS: "2500", KTSU_ADMIN_TOKEN: "" },
+      );
       expect(r.code).toBe(0);
       expect(existsSync(path.join(outdir, "project", "bundle.js"))).toBe(true);
       for (const worker of ["tools", "gateway", "runtime", "orchestrator"]) {
         const entry = path.join(outdir, worker, "index.js");
         expect(statSync(entry).size).toBeGreaterThan(10_000);
       }
-      // In dependency order.
-      const order = [...r.stdout.matchAll(/^ktsu deploy: (\w+): bundled \S+index\.js/gm)].map((m) => m[1]);
+      // In dependency order, under the project's (directory) name and the environment.
+      const order = [...r.stdout.matchAll(/^ktsu deploy: cli-project-staging-(\w+): bundled \S+index\.js/gm)].map((m) => m[1]);
       expect(order).toEqual(["tools", "gateway", "runtime", "orchestrator"]);
       // The env file's plain variable becomes a var; its secret does not.
-      expect(r.stdout).toMatch(/^ktsu deploy: orchestrator: bundled .* \(vars: SINK_URL\) \(dry run: not uploaded\)$/m);
+      expect(r.stdout).toMatch(/^ktsu deploy: cli-project-staging-orchestrator: bundled .* \(vars: SINK_URL\) \(dry run: not uploaded\)$/m);
       // The heartbeat interval from the environment goes to the runtime (the timeout keeps its default).
-      expect(r.stdout).toMatch(/^ktsu deploy: runtime: bundled .* \(vars: KTSU_HEARTBEAT_INTERVAL_MS\) \(dry run: not uploaded\)$/m);
+      expect(r.stdout).toMatch(/^ktsu deploy: cli-project-staging-runtime: bundled .* \(vars: KTSU_HEARTBEAT_INTERVAL_MS\) \(dry run: not uploaded\)$/m);
       expect(r.stdout).toContain(
         "ktsu deploy: heartbeat: the runtime beats every 2500 ms (KTSU_HEARTBEAT_INTERVAL_MS), the orchestrator fails a step after 15000 ms without one (KTSU_HEARTBEAT_TIMEOUT_MS)",
       );
-      expect(r.stdout).toContain("warning: ");
-      expect(r.stdout).toMatch(/sets SINK_TOKEN, which is declared secret: it was not deployed as a plain var/);
-      const secrets = [...r.stdout.matchAll(/^ {2}(wrangler secret put \S+ -c \S+)/gm)].map((m) => m[1]);
-      expect(secrets).toEqual([
-        "wrangler secret put INVOKE_SECRET -c wrangler.orchestrator.jsonc",
-        "wrangler secret put SINK_TOKEN -c wrangler.orchestrator.jsonc",
-        "wrangler secret put PROVIDER_API_KEY -c wrangler.gateway.jsonc",
-        "wrangler secret put KTSU_ADMIN_TOKEN -c wrangler.orchestrator.jsonc",
-      ]);
-      expect(r.stdout).toContain("  openssl rand -base64 32 | wrangler secret put KTSU_STATE_KEY -c wrangler.orchestrator.jsonc  # ");
+      expect(r.stderr).toMatch(/sets SINK_TOKEN, which is declared secret: not deployed as a plain var/);
+      // Secrets not given: a dry run warns what a real deploy would refuse.
+      expect(r.stdout).toContain("  INVOKE_SECRET (orchestrator): MISSING (declared by invoke.auth of secured)");
+      expect(r.stdout).toContain("  PROVIDER_API_KEY (gateway): MISSING (declared by gateway config)");
+      expect(r.stdout).toContain("  KTSU_ADMIN_TOKEN (orchestrator): a real deploy generates it unless given or already set");
+      expect(r.stderr).toMatch(
+        /^ktsu deploy: warning: a real deploy refuses: required variable\(s\) neither given nor set: INVOKE_SECRET \(orchestrator\), SINK_TOKEN/m,
+      );
+      // The configs it wrote name this project and environment.
+      const orchestrator = JSON.parse(readFileSync(path.join(outdir, "config", "wrangler.orchestrator.json"), "utf8"));
+      expect(orchestrator.name).toBe("cli-project-staging-orchestrator");
+      expect(orchestrator.queues.consumers[0]).toMatchObject({ queue: "cli-project-staging-runs", dead_letter_queue: "cli-project-staging-runs-dlq" });
+      expect(orchestrator.build).toBeUndefined();
       // The bootstrap pass bundled configs without service bindings.
       for (const worker of ["tools", "runtime", "orchestrator"]) {
         const config = JSON.parse(readFileSync(path.join(outdir, "bootstrap", `wrangler.${worker}.json`), "utf8"));
@@ -347,31 +363,14 @@ describe("ktsu deploy", () => {
     }
   });
 
-  it("without --env lists the plain variables that have no value", async () => {
+  it("a real deploy of an environment with no recorded resources refuses before building anything, naming --bootstrap", async () => {
     const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
     try {
-      const dry = await ktsu(["deploy", "--project-dir", PROJECT, "--dry-run", "--outdir", outdir]);
-      expect(dry.code).toBe(0);
-      expect(dry.stdout).toMatch(
-        /^variables without a default and not in --env .*\n {2}wrangler secret put SINK_URL -c wrangler\.orchestrator\.jsonc +# workflow greet$/m,
-      );
-      expect(dry.stdout).not.toContain("PROVIDER_URL"); // it has a default
-      expect(dry.stdout).not.toContain("(vars:");
-    } finally {
-      await rm(outdir, { recursive: true, force: true });
-    }
-  });
-
-  it("a real deploy refuses to start while wrangler.orchestrator.jsonc has the placeholder D1 id", async () => {
-    // The repository ships the placeholder (a deployer puts their own id in their copy). Checked
-    // first, so that with a real id this test stops here instead of starting an upload.
-    expect(readFileSync(path.join(REPO_ROOT, "wrangler.orchestrator.jsonc"), "utf8")).toContain(PLACEHOLDER_D1_ID);
-    const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
-    try {
-      const real = await ktsu(["deploy", PROJECT, "--outdir", outdir]);
+      const real = await ktsu(["deploy", PROJECT, "--environment", "qa", "--outdir", outdir]);
       expect(real.code).toBe(1);
-      expect(real.stderr).toContain(`still has the placeholder D1 database_id ${PLACEHOLDER_D1_ID}`);
-      expect(readdirSync(outdir)).toEqual([]); // refused before building anything
+      expect(real.stderr).toContain("ktsu-deploy.json in ");
+      expect(real.stderr).toContain("`ktsu deploy --bootstrap --environment qa`");
+      expect(readdirSync(outdir)).toEqual([]);
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }

@@ -36,7 +36,7 @@ beforeAll(async () => {
   serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-egress-"));
   stack = await startStack({
-    projectBundle: path.join(REPO_ROOT, "dist", "project", "bundle.js"),
+    projectBundle: path.join(REPO_ROOT, "dist", "test-project", "bundle.js"),
     stateDir,
     egressAllow: [new URL(serverUrl).host],
     vars: { gateway: { KTSU_EGRESS_MAX_RESPONSE_BYTES: "4096" } },

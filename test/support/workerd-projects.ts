@@ -11,7 +11,8 @@ import { localWorkerOptions, WORKER_SERVICE_NAME } from "../../cli/src/stack/sta
 Object.assign(process.env, OFFLINE_ENV);
 
 export const DIST = path.join(REPO_ROOT, "dist");
-export const PROJECT_BUNDLE = path.join(DIST, "project", "bundle.js");
+/** The test fixture's bundle: never dist/project/, which the top-level wrangler.toml's build writes for a plain `wrangler deploy`. */
+export const PROJECT_BUNDLE = path.join(DIST, "test-project", "bundle.js");
 
 /** The plugin names the main Worker `vitest-plugin-runner-<project name>`. */
 export function runnerName(project: string): string {

@@ -10,7 +10,7 @@ import { compileProject } from "../../shared/compiler/compile.ts";
 import type { RunRecord } from "../../shared/contracts/records.ts";
 import { errorLine, ApiError, orchestratorUrl, UnreachableError } from "../../cli/src/client/orchestrator.ts";
 import { approvalsTable } from "../../cli/src/commands/approvals.ts";
-import { declaredVariables, deployPlan } from "../../cli/src/commands/deploy.ts";
+import { declaredVariables, deployPlan } from "../../cli/src/deploy/plan.ts";
 import { finalOutput, InputError, parseHeaders, readInput } from "../../cli/src/commands/invoke.ts";
 import { runsTable } from "../../cli/src/commands/runs.ts";
 import { goSeconds, renderTable, shortDuration, truncate } from "../../cli/src/render/format.ts";

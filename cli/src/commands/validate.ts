@@ -9,6 +9,8 @@ import { nodeProjectFs } from "../fs.ts";
 import { homedir } from "node:os";
 import { noHubLockOption, projectDirFrom, resolveOptional, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 import { renderMermaid, renderReport } from "../report/print.ts";
+import { renderUnknownHosts, unknownEgressHosts } from "../stack/egress-warnings.ts";
+import { envFileVariables } from "../stack/project-vars.ts";
 
 interface ValidateFlags extends WorkspaceFlags {
   projectDir?: string;
@@ -52,6 +54,11 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(flags.graph ? renderMermaid(result.report.graphs) : renderReport(result.report));
+      if (result.bundle && !flags.graph) {
+        // Hosts the egress allowlist cannot name: the env file's values count, secrets are never known here.
+        const known = envFile !== undefined && result.ok ? envFileVariables(envFile) : {};
+        for (const line of renderUnknownHosts(unknownEgressHosts(result.bundle, known))) process.stderr.write(`${line}\n`);
+      }
       if (!result.ok) {
         if (!flags.graph) process.stderr.write("validation failed\n");
         process.exitCode = 1;

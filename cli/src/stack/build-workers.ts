@@ -1,7 +1,8 @@
 import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { OFFLINE_ENV, REPO_ROOT, WORKERS, binScript, wranglerConfigPath, type WorkerName } from "./paths.ts";
+import { OFFLINE_ENV, REPO_ROOT, WORKERS, binScript, type WorkerName } from "./paths.ts";
+import { bundlingConfigPath } from "./worker-config.ts";
 
 const run = promisify(execFile);
 
@@ -18,6 +19,8 @@ export interface WranglerDeployOptions {
   upload?: boolean;
   /** Plain-text vars passed as `--var NAME:VALUE` (never secrets). */
   vars?: Record<string, string>;
+  /** A JSON file of secrets uploaded with the Worker (`--secrets-file`), so they are set before it serves traffic. */
+  secretsFile?: string;
   /** Environment for wrangler (default: process.env; dry runs add OFFLINE_ENV). */
   env?: NodeJS.ProcessEnv;
 }
@@ -26,6 +29,7 @@ export interface WranglerDeployOptions {
 export function wranglerDeployArgs(configPath: string, outDir: string, projectBundle: string, options: WranglerDeployOptions = {}): string[] {
   const args = ["deploy", ...(options.upload ? [] : ["--dry-run"]), "--outdir", outDir, "-c", configPath, "--alias", `ktsu-project:${projectBundle}`];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  if (options.secretsFile) args.push("--secrets-file", options.secretsFile);
   return args;
 }
 
@@ -39,9 +43,14 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
   const args = wranglerDeployArgs(configPath, outDir, projectBundle, options);
   const what = path.relative(REPO_ROOT, configPath);
   if (options.upload) {
-    // Real deploys talk to the user (login, progress, the deployed URL): show wrangler as it runs.
+    // Real deploys show wrangler as it runs (progress, bindings, the deployed URL). stdin is closed:
+    // wrangler takes its non-interactive answers, so a deploy never waits for input.
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [binScript("wrangler"), ...args], { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "inherit" });
+      const child = spawn(process.execPath, [binScript("wrangler"), ...args], {
+        cwd: REPO_ROOT,
+        env: options.env ?? process.env,
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       child.once("error", reject);
       child.once("exit", (status) => resolve(status));
     });
@@ -59,6 +68,8 @@ export async function buildWorker(configPath: string, outDir: string, projectBun
 
 /** Bundles the four Workers into `<outDir>/<worker>/index.js`. */
 export async function buildWorkers(outDir: string, projectBundle: string): Promise<BuiltWorkers> {
-  const entries = await Promise.all(WORKERS.map((w) => buildWorker(wranglerConfigPath(w), path.join(outDir, w), projectBundle)));
+  const entries = await Promise.all(
+    WORKERS.map(async (w) => buildWorker(await bundlingConfigPath(w, path.join(outDir, "config")), path.join(outDir, w), projectBundle)),
+  );
   return { entry: Object.fromEntries(WORKERS.map((w, i) => [w, entries[i]!])) as Record<WorkerName, string> };
 }

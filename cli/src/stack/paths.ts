@@ -23,8 +23,13 @@ export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url
 export const WORKERS = ["orchestrator", "runtime", "gateway", "tools"] as const;
 export type WorkerName = (typeof WORKERS)[number];
 
+/**
+ * A Worker's wrangler config: the orchestrator's is the repository's top-level
+ * `wrangler.toml` (so plain `wrangler deploy` there deploys it), the others sit
+ * next to their code.
+ */
 export function wranglerConfigPath(worker: WorkerName): string {
-  return path.join(REPO_ROOT, `wrangler.${worker}.jsonc`);
+  return worker === "orchestrator" ? path.join(REPO_ROOT, "wrangler.toml") : path.join(REPO_ROOT, "workers", worker, "wrangler.toml");
 }
 
 /**

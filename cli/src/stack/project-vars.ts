@@ -37,7 +37,7 @@ export function workerVars(project: ProjectBundle, source: Source) {
 }
 
 /** The host of a URL written in the project, when it is static (not `param:` and no unresolved template in the host). */
-function staticHost(url: string): string | null {
+export function staticHost(url: string): string | null {
   if (url.includes("{{") && /^[a-z]+:\/\/[^/]*\{\{/i.test(url)) return null;
   try {
     const host = new URL(url).host;
@@ -52,7 +52,7 @@ function staticHost(url: string): string | null {
  * declared defaults): a legacy `env:NAME`, and each placeholder that reads
  * only env. Placeholders that read params or steps stay as written.
  */
-function withEnv(url: string, declarations: EnvDeclaration[], source: Source): string {
+export function withEnv(url: string, declarations: EnvDeclaration[], source: Source): string {
   const env: Record<string, string> = {};
   for (const decl of declarations) env[decl.name] = source[decl.name] ?? decl.default ?? "";
   const resolved = (text: string): string | undefined => {

@@ -72,6 +72,18 @@ describe("ktsu validate", () => {
     );
   });
 
+  it("warns about each webhook whose host the egress allowlist cannot know, naming the step and how to allow it", () => {
+    const project = resolve(root, "test/fixtures/cli-project");
+    const run = ktsu("validate", project);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: webhook step "notify" of workflow greet: its URL is built from SINK_URL (no value here: give it one with --env) ({{ env.SINK_URL }}/notify), so its host cannot be known before it runs and the gateway refuses it unless allowed: list its host in KTSU_EGRESS_ALLOW',
+    );
+    // With the env file's value the host is known.
+    const withEnv = ktsu("validate", project, "--env", join(project, "environments/dev.env.yaml"));
+    expect(withEnv.stderr).not.toContain('webhook step "notify"');
+  });
+
   it("prints Mermaid with --graph", () => {
     const hello = ktsu("validate", "examples/hello", "--graph");
     expect(hello.status).toBe(0);

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { declaredVariables } from "../../../cli/src/commands/deploy.ts";
+import { declaredVariables } from "../../../cli/src/deploy/plan.ts";
 import { nodeProjectFs } from "../../../cli/src/fs.ts";
 import { egressHosts, workerVars } from "../../../cli/src/stack/project-vars.ts";
 import type { ProjectBundle } from "../../../shared/bundle.ts";

@@ -16,7 +16,7 @@ export default defineConfig({
   resolve: { alias: { "ktsu-project": PROJECT_BUNDLE } },
   plugins: [
     cloudflareTest(async ({ inject }) => ({
-      wrangler: { configPath: path.join(REPO, "wrangler.gateway.jsonc") },
+      wrangler: { configPath: path.join(REPO, "workers", "gateway", "wrangler.toml") },
       miniflare: {
         bindings: {
           FAKE_PROVIDER_URL: inject<string>("fakeProviderUrl"),

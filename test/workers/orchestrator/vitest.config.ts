@@ -15,7 +15,7 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => {
       const sinkUrl = inject<string>("sinkUrl");
       return {
-        wrangler: { configPath: path.join(REPO, "wrangler.orchestrator.jsonc") },
+        wrangler: { configPath: path.join(REPO, "wrangler.toml") },
         // The runtime binds to this named entrypoint of the orchestrator.
         additionalExports: { RuntimeApi: "WorkerEntrypoint" },
         miniflare: {

@@ -35,7 +35,7 @@ export default defineConfig({
       const sinkUrl = inject<string>("sinkUrl");
       const legacyMcpUrl = inject<string>("legacyMcpUrl");
       return {
-        wrangler: { configPath: path.join(REPO, "wrangler.runtime.jsonc") },
+        wrangler: { configPath: path.join(REPO, "workers", "runtime", "wrangler.toml") },
         miniflare: {
           bindings: {
             KTSU_HEARTBEAT_INTERVAL_MS: "200",

@@ -5,7 +5,7 @@ import type { BudgetDO } from "./budget-do.ts";
  * after the gateway config's `env:` declarations, so the set is open-ended.
  */
 export interface GatewayEnv {
-  /** One BudgetDO per budget run (wrangler.gateway.jsonc). */
+  /** One BudgetDO per budget run (workers/gateway/wrangler.toml). */
   BUDGET: DurableObjectNamespace<BudgetDO>;
   /** Hosts the egress endpoint may reach (JSON array or comma list). */
   KTSU_EGRESS_ALLOW?: string;

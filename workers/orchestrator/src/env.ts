@@ -1,4 +1,4 @@
-/** Bindings of the orchestrator Worker (see wrangler.orchestrator.jsonc). */
+/** Bindings of the orchestrator Worker (see wrangler.toml). */
 export interface OrchestratorEnv {
   DB: D1Database;
   /** Run Durable Objects (RunDO); `run/stub.ts` gives them their class type: naming RunDO here would make an import cycle. */

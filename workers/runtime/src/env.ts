@@ -1,6 +1,6 @@
 import type { StepHost } from "./host/step-host.ts";
 
-/** Bindings and vars of the runtime Worker (see wrangler.runtime.jsonc). */
+/** Bindings and vars of the runtime Worker (see workers/runtime/wrangler.toml). */
 export interface RuntimeEnv {
   GATEWAY: Fetcher;
   TOOLS: Fetcher;

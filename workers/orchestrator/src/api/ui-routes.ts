@@ -1,6 +1,6 @@
 // Read-only routes for the web run viewer (docs/ui.md): the project's workflows and
 // each one's DAG, which the run API does not carry. The UI's own files are static
-// assets (wrangler.orchestrator.jsonc `assets`), served at /ui before this Worker runs.
+// assets (wrangler.toml `assets`), served at /ui before this Worker runs.
 import { project } from "ktsu-project";
 import { bundleEntry, type CompiledStep, type CompiledWorkflow } from "../../../../shared/bundle.ts";
 import type { GraphNode, WorkflowGraph } from "../../../../shared/contracts/workflows.ts";
