@@ -8,15 +8,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../../cli/src/stack/migrations.ts";
-import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startStack, WORKER_SERVICE_NAME, type LocalStack } from "../../cli/src/stack/stack.ts";
+import { PROJECT_BUNDLE } from "../support/workerd-projects.ts";
 
 let stack: LocalStack;
 let stateDir: string;
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-secure-"));
-  stack = await startStack({ projectBundle: path.join(REPO_ROOT, "dist", "project", "bundle.js"), stateDir, secure: true, migrate: false });
+  stack = await startStack({ projectBundle: PROJECT_BUNDLE, stateDir, secure: true, migrate: false });
 });
 
 afterAll(async () => {
