@@ -12,6 +12,7 @@ import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
 import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
 import { launchBrowser, startHoldingServer, type HoldingServer } from "./support.ts";
+import { waitFor } from "../support/poll.ts";
 
 let started: StartedProject;
 let stateDir: string;
@@ -37,14 +38,6 @@ async function runStatus(id: string): Promise<string> {
   return ((await (await fetch(`${base}/runs/${encodeURIComponent(id)}`)).json()) as { run: { status: string } }).run.status;
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The browser got an answer but kept it from the page (the API's Cross-Origin-Resource-Policy: same-origin). */
 const WITHHELD = "withheld";
 
@@ -66,7 +59,7 @@ async function attack(script: string, expected: number): Promise<Array<number | 
   page.on("requestfailed", onFailed);
   try {
     await page.goto(`${attackerOrigin}/?script=${encodeURIComponent(script)}`);
-    await until(async () => answers.length >= expected, `${expected} answer(s) to the attacker's requests`);
+    await waitFor(async () => answers.length >= expected, `${expected} answer(s) to the attacker's requests`);
   } finally {
     page.off("response", onResponse);
     page.off("requestfailed", onFailed);
@@ -143,7 +136,7 @@ describe("a page on another origin", () => {
   it("cannot decide an approval", async () => {
     const res = await fetch(`${base}/invoke/review`, { method: "POST", body: '{"topic":"launch"}' });
     const { run_id: runId } = (await res.json()) as { run_id: string };
-    await until(async () => (await runStatus(runId)) === "needs_human", "the review to wait for a human");
+    await waitFor(async () => (await runStatus(runId)) === "needs_human", "the review to wait for a human");
     const decide = `${base}/runs/${encodeURIComponent(runId)}/steps/draft/approval/decide`;
     expect(await attack(noCorsPost(decide, '{"decision":"approved"}'), 1)).toEqual([WITHHELD]);
     expect(await attack(formPost(decide, { decision: "approved" }), 2)).toEqual([403, WITHHELD]);

@@ -9,6 +9,7 @@ import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
 import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
 import { launchBrowser, startHoldingServer, type HoldingServer } from "./support.ts";
+import { waitFor } from "../support/poll.ts";
 
 const ADMIN_TOKEN = "admin-token-e2e-5c1d";
 const ARTIFACTS = path.join(REPO_ROOT, "test", "artifacts");
@@ -46,14 +47,6 @@ async function stepStatus(runId: string, stepId: string): Promise<string | undef
 async function runIds(workflow: string): Promise<string[]> {
   const res = await fetch(`${base}/runs?workflow=${workflow}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return ((await res.json()) as { runs: { id: string }[] }).runs.map((r) => r.id);
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function screenshot(name: string): Promise<void> {
@@ -196,7 +189,7 @@ describe("the web run viewer", () => {
 
   it("filters the runs list by workflow and status", async () => {
     const failedId = await invoke("strict", {});
-    await until(async () => (await runStatus(failedId)) === "failed", "the strict run to fail");
+    await waitFor(async () => (await runStatus(failedId)) === "failed", "the strict run to fail");
     await page.goto(`${base}/ui/#/runs`);
     const rows = page.locator("[data-testid=runs] tbody tr");
     const shown = () => rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute("data-run-id")} ${tr.getAttribute("data-status")}`));
@@ -232,7 +225,7 @@ describe("the web run viewer", () => {
 
   it("approves a human review on the run page: the run resumes and completes", async () => {
     const runId = await invoke("review", { topic: "launch" });
-    await until(async () => (await runStatus(runId)) === "needs_human", "the review run to halt");
+    await waitFor(async () => (await runStatus(runId)) === "needs_human", "the review run to halt");
     await page.goto(`${base}/ui/#/runs/${encodeURIComponent(runId)}`);
     await page.getByTestId("run-approvals").waitFor();
     expect(await runStatusBadge().getAttribute("data-status")).toBe("needs_human");
@@ -257,7 +250,7 @@ describe("the web run viewer", () => {
 
   it("shows a gated tool call waiting on its running run", async () => {
     const runId = await invoke("cleanup", { key: "temp-1" });
-    await until(async () => (await stepStatus(runId, "clean")) === "pending_approval", "the delete to wait for approval");
+    await waitFor(async () => (await stepStatus(runId, "clean")) === "pending_approval", "the delete to wait for approval");
     await page.goto(`${base}/ui/#/runs/${encodeURIComponent(runId)}`);
     await page.getByTestId("run-approvals").waitFor();
     // A step waiting for an approval keeps its run running.
@@ -272,7 +265,7 @@ describe("the web run viewer", () => {
   it("lists pending approvals across runs: approves the tool call, rejects a review", async () => {
     const [cleanupRun] = await runIds("cleanup");
     const reviewRun = await invoke("review", { topic: "rollback" });
-    await until(async () => (await runStatus(reviewRun)) === "needs_human", "the second review run to halt");
+    await waitFor(async () => (await runStatus(reviewRun)) === "needs_human", "the second review run to halt");
 
     await page.goto(`${base}/ui/#/approvals`);
     const row = (runId: string) => page.locator(`[data-testid=approvals] tr[data-run-id="${runId}"]`);
@@ -290,8 +283,8 @@ describe("the web run viewer", () => {
     await row(reviewRun).getByTestId("reject").click();
     await page.getByTestId("no-approvals").waitFor();
     expect(await page.getByTestId("decided").allTextContents()).toEqual([`${reviewRun}/draft: rejected`, `${cleanupRun}/clean: approved`]);
-    await until(async () => (await runStatus(reviewRun)) === "failed", "the rejected review to fail its run");
-    await until(async () => (await runStatus(cleanupRun!)) === "complete", "the approved delete to complete its run");
+    await waitFor(async () => (await runStatus(reviewRun)) === "failed", "the rejected review to fail its run");
+    await waitFor(async () => (await runStatus(cleanupRun!)) === "complete", "the approved delete to complete its run");
   });
 
   it("ran every page above under its Content-Security-Policy without a violation", async () => {

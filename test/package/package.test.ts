@@ -16,6 +16,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { type FakeProvider, startFakeProvider } from "../fake-provider/server.ts";
+import { waitFor } from "../support/poll.ts";
 
 const VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 const TARBALL = path.join(REPO_ROOT, "dist", `ktsu-${VERSION}.tgz`);
@@ -141,11 +142,15 @@ describe("the installed package", () => {
       const runId = /^run_id: (\S+)$/m.exec(enqueue.stdout)?.[1];
       expect(runId).toBeDefined();
       let status: string | undefined;
-      while (status !== "complete" && status !== "failed") {
-        const res = await fetch(`${url}/runs/${runId}`);
-        status = res.status === 200 ? ((await res.json()) as { run: { status: string } }).run.status : undefined;
-        if (status !== "complete" && status !== "failed") await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        async () => {
+          const res = await fetch(`${url}/runs/${runId}`);
+          status = res.status === 200 ? ((await res.json()) as { run: { status: string } }).run.status : undefined;
+          return status === "complete" || status === "failed";
+        },
+        "the enqueued run to end",
+        120_000,
+      );
       expect(status).toBe("complete");
     } finally {
       child.kill("SIGTERM");

@@ -10,6 +10,7 @@ import type { RunRecord } from "../../shared/contracts/records.ts";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
 import { startHttpSink, type HttpSink } from "../support/http-sink.ts";
+import { waitFor } from "../support/poll.ts";
 
 const PROJECT = path.join(REPO_ROOT, "test", "fixtures", "cli-project");
 const TOKEN = "sink-token-7f3a";
@@ -175,11 +176,15 @@ describe("ktsu enqueue", () => {
     expect(r.stdout).toContain(`idempotency_key: ${key}`);
     // The run exists only once the queue message is consumed: poll for it to finish.
     let status: string | undefined;
-    while (status !== "complete" && status !== "failed") {
-      const res = await fetch(`${url}/runs/${runId}`, { headers: admin });
-      status = res.status === 200 ? ((await res.json()) as { run: RunRecord }).run.status : undefined;
-      if (status !== "complete" && status !== "failed") await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      async () => {
+        const res = await fetch(`${url}/runs/${runId}`, { headers: admin });
+        status = res.status === 200 ? ((await res.json()) as { run: RunRecord }).run.status : undefined;
+        return status === "complete" || status === "failed";
+      },
+      "the enqueued run to end",
+      120_000,
+    );
     expect(status).toBe("complete");
     const again = await ktsu(["enqueue", "gated", "--input", '{"flag":true}', "--idempotency-key", key, "--orchestrator", url]);
     expect(runIdOf(again.stdout)).toBe(runId);

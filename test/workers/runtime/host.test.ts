@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { stepHostName } from "../../../workers/runtime/src/host/step-host.ts";
 import worker from "../../../workers/runtime/src/index.ts";
+import { waitFor } from "../../support/poll.ts";
 import { callbackFor, invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
 
 beforeEach(resetProvider);
@@ -15,14 +16,6 @@ const WAIT_UNTIL_CUT_MS = 1000;
 
 function hostOf(request: InvokeRequest) {
   return env.STEP_HOSTS.get(env.STEP_HOSTS.idFromName(stepHostName({ request, received: request })));
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Kills the host as an eviction does: the instance and everything in flight in it are gone; storage and alarm stay. */
@@ -82,7 +75,7 @@ describe("a host evicted mid-loop", () => {
     const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: `ns-${runId}` })] });
     expect((await invoke(request)).status).toBe(202);
     // The second LLM call is in flight: the tool's result was recorded before it.
-    await until(async () => (await providerCalls()).length >= 2, "the second LLM call");
+    await waitFor(async () => (await providerCalls()).length >= 2, "the second LLM call", 60_000, 20);
     await killHost(request);
 
     const callback = await callbackFor(runId);
@@ -104,9 +97,9 @@ describe("a host evicted mid-loop", () => {
     );
     const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: `ns-${runId}` })] });
     expect((await invoke(request)).status).toBe(202);
-    await until(async () => (await providerCalls()).length >= 1, "the first LLM call");
+    await waitFor(async () => (await providerCalls()).length >= 1, "the first LLM call", 60_000, 20);
     // A step still running after a moment is made durable (request and alarm); only then can its host resume it.
-    await until(async () => (await hostKeys(request)).includes("step"), "the step to be made durable");
+    await waitFor(async () => (await hostKeys(request)).includes("step"), "the step to be made durable", 60_000, 20);
     await killHost(request);
 
     const callback = await callbackFor(runId);
@@ -128,7 +121,7 @@ describe("the host's lifecycle", () => {
     await scriptProvider({ tool_calls: [{ id: "call_inc", name: "increment", arguments: { key: "k" } }] });
     const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: ns })] });
     expect((await invoke(request)).status).toBe(202);
-    await until(async () => (await hostKeys(request)).includes("finished"), "the host to stop");
+    await waitFor(async () => (await hostKeys(request)).includes("finished"), "the host to stop", 60_000, 20);
     expect(await hostKeys(request)).toEqual(["finished"]);
     expect((await records(runId)).filter((r) => r.kind === "callback")).toEqual([]);
 
@@ -154,7 +147,7 @@ describe("the host's lifecycle", () => {
     await scriptProvider({ text: '{"answer": "once"}', delay_ms: 1000 });
     const request = invokeRequest(runId);
     await runAgent(request);
-    await until(async () => (await hostKeys(request)).includes("finished"), "the host to finish");
+    await waitFor(async () => (await hostKeys(request)).includes("finished"), "the host to finish", 60_000, 20);
     expect(await hostKeys(request)).toEqual(["finished"]);
     // start() stores the step before it answers, so a start that ran the step again would show it here.
     expect((await invoke(request)).status).toBe(202);
