@@ -68,6 +68,11 @@ export const InvokeRequestSchema = z.object({
   budget_run_id: z.string().optional(),
   /** Incremented on every dispatch of the same step; callbacks of older attempts are ignored. */
   attempt: z.number().int().optional(),
+  /**
+   * Steps of one run with the same host key run in one shared host (a fanout's items, a few
+   * items per key); absent, the step attempt has a host of its own. See shared/contracts/step-host.ts.
+   */
+  host_key: z.string().optional(),
   messages: z.array(ChatMessageSchema).optional(),
   approved_tool_calls: z.array(z.string()).optional(),
   is_resume: z.boolean().optional(),

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
-import { stepHostName } from "../../../workers/runtime/src/host/step-host.ts";
+import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import worker from "../../../workers/runtime/src/index.ts";
 import { waitFor } from "../../support/poll.ts";
 import { callbackFor, invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
@@ -15,7 +15,7 @@ beforeEach(resetProvider);
 const WAIT_UNTIL_CUT_MS = 1000;
 
 function hostOf(request: InvokeRequest) {
-  return env.STEP_HOSTS.get(env.STEP_HOSTS.idFromName(stepHostName({ request, received: request })));
+  return env.STEP_HOSTS.get(env.STEP_HOSTS.idFromName(stepHostName(request)));
 }
 
 /** Kills the host as an eviction does: the instance and everything in flight in it are gone; storage and alarm stay. */

@@ -1,7 +1,7 @@
 import type { InvokeAccepted } from "../../../shared/contracts/runtime.ts";
+import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import type { RuntimeEnv } from "./env.ts";
-import { stepHostName } from "./host/step-host.ts";
 import { parseInvokeRequest } from "./invoke-request.ts";
 
 export { StepHost } from "./host/step-host.ts";
@@ -17,7 +17,7 @@ app.post("/invoke", async (c) => {
   const { request, received } = parsed;
   const step = { request, received };
   const hosts = c.env.STEP_HOSTS;
-  await hosts.get(hosts.idFromName(stepHostName(step))).start(step);
+  await hosts.get(hosts.idFromName(stepHostName(request))).start(step);
   return c.json<InvokeAccepted>({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, 202);
 });
 

@@ -36,11 +36,6 @@ const DURABLE_AFTER_INTERVALS = 0.5;
 /** The callback could not be delivered; the next alarm sends it again. */
 class CallbackUndelivered extends Error {}
 
-/** The name of the host for one attempt of one step: a new attempt gets a new host. */
-export function stepHostName(step: AcceptedStep): string {
-  return JSON.stringify([step.request.run_id, step.request.step_id, step.request.attempt ?? 0]);
-}
-
 export class StepHost extends DurableObject<RuntimeEnv> {
   /** The loop running in this instance; lost with the instance, which is how the alarm tells an eviction. */
   private driving: Promise<void> | undefined;
