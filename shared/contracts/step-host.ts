@@ -18,3 +18,12 @@ export function stepHostName(address: StepHostAddress): string {
   if (address.host_key !== undefined) return JSON.stringify([address.run_id, "host", address.host_key]);
   return JSON.stringify([address.run_id, address.step_id, address.attempt ?? 0]);
 }
+
+/**
+ * The host key of a fanout item: the items of one fanout step share `slots` hosts, item `index`
+ * running in host `index mod slots`. With as many slots as the step's concurrency, a host runs
+ * about one item at a time, and a fanout of any width creates no more objects than that.
+ */
+export function fanoutHostKey(stepId: string, index: number, slots: number): string {
+  return `${stepId}#${index % Math.max(1, slots)}`;
+}

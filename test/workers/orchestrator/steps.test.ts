@@ -121,6 +121,20 @@ describe("fanout (for_each)", () => {
     expect(view.run.status).toBe("complete");
   });
 
+  it("sends the items to as many shared runtime hosts as the step's concurrency, item i to host i mod concurrency", async () => {
+    const items = Array.from({ length: 5 }, () => ({ script: { echo: true } }));
+    const view = await settled(await start("fanout", { items }));
+    expect(view.run.status).toBe("complete");
+    const requests = (step(view, "each").output as { results: Array<{ request: { step_id: string; host_key: string } }> }).results.map((r) => r.request);
+    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual([
+      ["each.0", "each#0"],
+      ["each.1", "each#1"],
+      ["each.2", "each#0"],
+      ["each.3", "each#1"],
+      ["each.4", "each#0"],
+    ]);
+  });
+
   it("a from that is not an array fails with the type named", async () => {
     const view = await settled(await start("fanout", {}));
     expect(view.run.error).toBe('for_each from "params.items": expected array, got <nil>');

@@ -5,9 +5,22 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
+import { stepKey, stepKeys } from "../../../workers/runtime/src/host/step-keys.ts";
 import worker from "../../../workers/runtime/src/index.ts";
 import { waitFor } from "../../support/poll.ts";
-import { callbackFor, invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
+import {
+  callbackFor,
+  heartbeats,
+  invoke,
+  invokeRequest,
+  kvServer,
+  newRunId,
+  providerCalls,
+  records,
+  resetProvider,
+  runAgent,
+  scriptProvider,
+} from "./helpers.ts";
 
 beforeEach(resetProvider);
 
@@ -25,6 +38,12 @@ async function killHost(request: InvokeRequest): Promise<void> {
 
 async function hostKeys(request: InvokeRequest): Promise<string[]> {
   return runInDurableObject(hostOf(request), async (_instance, state) => [...(await state.storage.list()).keys()]);
+}
+
+/** The storage keys under which a host keeps the step of this request. */
+function keysOf(request: InvokeRequest) {
+  const key = stepKey({ request, received: request });
+  return { stored: stepKeys.step(key), finished: stepKeys.finished(key) };
 }
 
 describe("where the loop runs", () => {
@@ -99,7 +118,7 @@ describe("a host evicted mid-loop", () => {
     expect((await invoke(request)).status).toBe(202);
     await waitFor(async () => (await providerCalls()).length >= 1, "the first LLM call", 60_000, 20);
     // A step still running after a moment is made durable (request and alarm); only then can its host resume it.
-    await waitFor(async () => (await hostKeys(request)).includes("step"), "the step to be made durable", 60_000, 20);
+    await waitFor(async () => (await hostKeys(request)).includes(keysOf(request).stored), "the step to be made durable", 60_000, 20);
     await killHost(request);
 
     const callback = await callbackFor(runId);
@@ -121,8 +140,8 @@ describe("the host's lifecycle", () => {
     await scriptProvider({ tool_calls: [{ id: "call_inc", name: "increment", arguments: { key: "k" } }] });
     const request = invokeRequest(runId, { tool_servers: [kvServer({ persistent_id: ns })] });
     expect((await invoke(request)).status).toBe(202);
-    await waitFor(async () => (await hostKeys(request)).includes("finished"), "the host to stop", 60_000, 20);
-    expect(await hostKeys(request)).toEqual(["finished"]);
+    await waitFor(async () => (await hostKeys(request)).includes(keysOf(request).finished), "the host to stop", 60_000, 20);
+    expect(await hostKeys(request)).toEqual([keysOf(request).finished]);
     expect((await records(runId)).filter((r) => r.kind === "callback")).toEqual([]);
 
     // The tool never ran: a later step on the same namespace counts from zero.
@@ -147,12 +166,73 @@ describe("the host's lifecycle", () => {
     await scriptProvider({ text: '{"answer": "once"}', delay_ms: 1000 });
     const request = invokeRequest(runId);
     await runAgent(request);
-    await waitFor(async () => (await hostKeys(request)).includes("finished"), "the host to finish", 60_000, 20);
-    expect(await hostKeys(request)).toEqual(["finished"]);
+    await waitFor(async () => (await hostKeys(request)).includes(keysOf(request).finished), "the host to finish", 60_000, 20);
+    expect(await hostKeys(request)).toEqual([keysOf(request).finished]);
     // start() stores the step before it answers, so a start that ran the step again would show it here.
     expect((await invoke(request)).status).toBe(202);
-    expect(await hostKeys(request)).toEqual(["finished"]);
+    expect(await hostKeys(request)).toEqual([keysOf(request).finished]);
     expect(await providerCalls()).toHaveLength(1);
     expect((await records(runId)).filter((r) => r.kind === "callback")).toHaveLength(1);
+  });
+});
+
+describe("steps sharing a host", () => {
+  /** Two items of one fanout step sent to the same host, as the orchestrator does for a wide fanout. */
+  function sharedHostRequests(runId: string): [InvokeRequest, InvokeRequest] {
+    const item = (index: number) =>
+      invokeRequest(runId, {
+        step_id: `fan.${index}`,
+        host_key: "fan#0",
+        attempt: 1,
+        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
+      });
+    return [item(0), item(1)];
+  }
+
+  async function callbacksOf(runId: string) {
+    return (await records(runId)).filter((r) => r.kind === "callback").map((r) => r.body as { step_id: string; output: unknown });
+  }
+
+  it("runs each step to its own callback, beats for both in one heartbeat, resumes both after an eviction and then stops its alarm", async () => {
+    const runId = newRunId("shared");
+    const [first, second] = sharedHostRequests(runId);
+    expect(stepHostName(first)).toBe(stepHostName(second));
+    // Both first turns are slow enough to make both steps durable; both are asked again after the eviction.
+    const slow = { text: '{"answer": "never delivered"}', delay_ms: 4000 };
+    const resumed = { text: '{"answer": "resumed"}' };
+    await scriptProvider(slow, slow, resumed, resumed);
+    expect((await invoke(first)).status).toBe(202);
+    expect((await invoke(second)).status).toBe(202);
+    await waitFor(
+      async () => {
+        const keys = await hostKeys(first);
+        return keys.includes(keysOf(first).stored) && keys.includes(keysOf(second).stored);
+      },
+      "both steps to be made durable",
+      60_000,
+      20,
+    );
+    await killHost(first);
+
+    await waitFor(async () => (await callbacksOf(runId)).length === 2, "both callbacks", 60_000, 50);
+    const callbacks = await callbacksOf(runId);
+    expect(callbacks.map((c) => c.step_id).sort()).toEqual(["fan.0", "fan.1"]);
+    expect(callbacks.map((c) => c.output)).toEqual([{ answer: "resumed" }, { answer: "resumed" }]);
+    expect(await providerCalls()).toHaveLength(4);
+    // One host, one alarm: a beat names every step it runs.
+    const beats = await heartbeats(runId);
+    expect(
+      beats.some(
+        (beat) =>
+          beat.active
+            .map((a) => a.step_id)
+            .sort()
+            .join() === "fan.0,fan.1",
+      ),
+    ).toBe(true);
+
+    await waitFor(async () => (await hostKeys(first)).length === 2, "both steps to be erased", 60_000, 20);
+    expect((await hostKeys(first)).sort()).toEqual([keysOf(first).finished, keysOf(second).finished].sort());
+    expect(await runInDurableObject(hostOf(first), (_instance, state) => state.storage.getAlarm())).toBeNull();
   });
 });

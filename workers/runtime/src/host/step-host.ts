@@ -1,200 +1,104 @@
-// The step's host: one Durable Object per step attempt runs that step's agent loop.
+// The host agent steps run in: a Durable Object runs the agent loops of the steps the
+// orchestrator sends it. A step attempt has a host of its own unless its request names a
+// host key; a fanout's items share a few hosts that way, so a wide fanout does not create
+// an object per item (shared/contracts/step-host.ts names them).
 //
 // A Worker's `waitUntil` work is cut 30 s after its response, so the loop cannot run
 // there. A Durable Object runs as long as it has work: pending binding calls keep it
 // alive (compatibility date 2026-10-01 and later), and its alarm, which fires once per
-// heartbeat interval, both beats for the step and keeps the object from going idle.
-// The object keeps only this step: the accepted request (stored before the loop starts, it
-// is the step's checkpoint before its first LLM call), its last checkpoint and a log of the
-// tool calls it started. After an eviction the next alarm finds the loop gone and continues
-// it from the checkpoint. Once the callback is delivered the storage is erased.
+// heartbeat interval, both beats for the host's steps and keeps the object from going idle.
+// The object keeps, per step, only that step: the accepted request, its last checkpoint and
+// a log of the tool calls it started (step-keys.ts). After an eviction the next alarm finds
+// the loops gone and continues each from its checkpoint. Once a step's callback is delivered
+// its storage is erased.
 import { DurableObject } from "cloudflare:workers";
-import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
-import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
-import { errorMessage } from "../../../../shared/util/errors.ts";
-import { countedFetcher, SubrequestTally } from "../../../../shared/util/subrequests.ts";
-import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
-import { postCallback, postHeartbeat } from "../orchestrator-client.ts";
-import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
-
-const STEP_KEY = "step";
-const CHECKPOINT_KEY = "checkpoint";
-const RESULT_KEY = "result";
-const STARTED_PREFIX = "started:";
-/** Left behind when the step is done, so a repeated start of the same attempt does not run it again. */
-const FINISHED_KEY = "finished";
-
-/**
- * A step still running after half a heartbeat interval becomes durable (its request stored, its
- * alarm set, so its first beat comes 1.5 intervals after the dispatch, well inside the heartbeat
- * timeout); one that ends sooner never writes. A tool call or a checkpoint makes it durable at once.
- */
-const DURABLE_AFTER_INTERVALS = 0.5;
-
-/** The callback could not be delivered; the next alarm sends it again. */
-class CallbackUndelivered extends Error {}
+import { postHeartbeat } from "../orchestrator-client.ts";
+import type { AcceptedStep } from "../step.ts";
+import { HostedStep, type StepHostServices } from "./hosted-step.ts";
+import { RESULT_PREFIX, STEP_PREFIX, type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 
 export class StepHost extends DurableObject<RuntimeEnv> {
-  /** The loop running in this instance; lost with the instance, which is how the alarm tells an eviction. */
-  private driving: Promise<void> | undefined;
-  /** The step's result exists (it is being delivered): heartbeats stop. */
-  private resultReady = false;
-  /** Set once the step has been made durable (or was found stored). */
-  private durable: Promise<void> | undefined;
+  /** The steps this instance knows: running, or stored and waiting for the alarm to resume them. */
+  private readonly steps = new Map<StepKey, HostedStep>();
+  /** When the alarm is due: `null` none, `undefined` not yet read in this instance. */
+  private alarmAt: number | null | undefined;
   /** Alarms this instance has handled: each is an invocation of its own, with its heartbeat post. */
-  private alarms = 0;
+  private alarmCount = 0;
+
+  private readonly services: StepHostServices = {
+    storage: this.ctx.storage,
+    env: this.env,
+    interval: () => heartbeatInterval(this.env.KTSU_HEARTBEAT_INTERVAL_MS),
+    persist: (step) => this.persist(step),
+    released: (step) => this.released(step),
+    alarms: () => this.alarmCount,
+  };
 
   /**
-   * Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt
+   * Accepts a step and starts its loop. Idempotent: a repeated start of the same attempt
    * changes nothing while the host holds the step, or once it finished durably.
    */
   async start(step: AcceptedStep): Promise<void> {
-    if (this.driving) return;
-    const known = await this.ctx.storage.get([STEP_KEY, FINISHED_KEY]);
-    if (known.has(FINISHED_KEY)) return;
-    if (known.has(STEP_KEY)) {
-      this.durable = Promise.resolve();
-      this.drive(known.get(STEP_KEY) as AcceptedStep, "resume");
-      return;
-    }
-    this.drive(step, "fresh");
+    const key = stepKey(step);
+    if (this.steps.has(key)) return;
+    const known = await this.ctx.storage.get([stepKeys.step(key), stepKeys.finished(key)]);
+    if (known.has(stepKeys.finished(key)) || this.steps.has(key)) return;
+    const stored = known.get(stepKeys.step(key)) as AcceptedStep | undefined;
+    const hosted = new HostedStep(stored ?? step, this.services, stored !== undefined);
+    this.steps.set(key, hosted);
+    hosted.drive(stored ? "resume" : "fresh");
   }
 
   /**
-   * Stores the request and arms the alarm, once. From then on the alarm beats for the step and
-   * resumes it after an eviction. Until then a lost host leaves nothing behind: it has run no
-   * tool (a tool call makes it durable first), and the orchestrator dispatches the step again.
+   * Stores a step's request and arms the alarm if none is due. The request and the alarm are
+   * written in one turn, so they are committed together: a stored step always has an alarm.
    */
-  private makeDurable(step: AcceptedStep): Promise<void> {
-    this.durable ??= (async () => {
-      const storage = this.ctx.storage;
-      // Issued in one turn, so the two writes are committed together.
-      void storage.put(STEP_KEY, step);
-      await storage.setAlarm(Date.now() + this.interval());
-    })();
-    return this.durable;
+  private async persist(step: AcceptedStep): Promise<void> {
+    if (this.alarmAt === undefined) {
+      const due = await this.ctx.storage.getAlarm();
+      this.alarmAt ??= due;
+    }
+    const written = this.ctx.storage.put(stepKeys.step(stepKey(step)), step);
+    if (this.alarmAt === null) {
+      this.alarmAt = Date.now() + this.services.interval();
+      await this.ctx.storage.setAlarm(this.alarmAt);
+    }
+    await written;
   }
 
-  /** The heartbeat, the keep-alive and, after an eviction, the resume. */
+  /** A step is done: forgotten here, and the alarm stops once no step is left stored. */
+  private async released(step: HostedStep): Promise<void> {
+    this.steps.delete(step.key);
+    if (!step.isDurable) return;
+    const left = await this.ctx.storage.list({ prefix: STEP_PREFIX, limit: 1 });
+    // A step made durable while the list was read keeps the alarm.
+    if (left.size > 0 || [...this.steps.values()].some((other) => other.isDurable)) return;
+    this.alarmAt = null;
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  /** The heartbeat for every step the host runs, the keep-alive and, after an eviction, the resume. */
   override async alarm(): Promise<void> {
-    this.alarms += 1;
+    this.alarmCount += 1;
+    this.alarmAt = null;
     const storage = this.ctx.storage;
-    const step = await storage.get<AcceptedStep>(STEP_KEY);
-    if (!step) return;
-    if (!this.resultReady && !(await storage.get(RESULT_KEY))) {
-      await postHeartbeat(this.env.ORCHESTRATOR, {
-        runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID),
-        active: [{ run_id: step.request.run_id, step_id: step.request.step_id }],
-      });
+    const stored = await storage.list<AcceptedStep>({ prefix: STEP_PREFIX });
+    for (const step of stored.values()) {
+      const key = stepKey(step);
+      if (!this.steps.has(key)) this.steps.set(key, new HostedStep(step, this.services, true));
     }
-    await storage.setAlarm(Date.now() + this.interval());
-    this.durable ??= Promise.resolve();
-    this.drive(step, "resume");
-  }
-
-  private interval(): number {
-    return heartbeatInterval(this.env.KTSU_HEARTBEAT_INTERVAL_MS);
-  }
-
-  /**
-   * Runs the step in this instance unless it already runs here. `fresh`: nothing of the
-   * step is stored beyond the request, so the loop starts without reading its storage.
-   */
-  private drive(step: AcceptedStep, from: "fresh" | "resume"): void {
-    if (this.driving) return;
-    const scrub = stepScrubber(step.request);
-    this.driving = this.runToCallback(step, scrub, from).catch(async (err: unknown) => {
-      // Logged masked: the error may quote the step's credentials. The next alarm tries again.
-      console.error(scrub.text(`runtime: step ${step.request.run_id}/${step.request.step_id}: ${errorMessage(err)}`));
-      // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
-      if (!(err instanceof CallbackUndelivered)) {
-        const crashed = crashedPayload(step.request, scrub, err);
-        await this.makeDurable(step)
-          .then(() => this.ctx.storage.put(RESULT_KEY, crashed))
-          .catch(() => {});
-      }
-      this.driving = undefined;
-    });
-  }
-
-  private async runToCallback(step: AcceptedStep, scrub: Scrubber, from: "fresh" | "resume"): Promise<void> {
-    const storage = this.ctx.storage;
-    const { run_id, step_id } = step.request;
-    const tally = new SubrequestTally();
-    const bindings: StepBindings = {
-      gateway: countedFetcher(this.env.GATEWAY, "gateway", tally),
-      tools: countedFetcher(this.env.TOOLS, "tools", tally),
-      orchestrator: countedFetcher(this.env.ORCHESTRATOR, "orchestrator", tally),
-    };
-    let result = from === "resume" ? await storage.get<CallbackPayload>(RESULT_KEY) : undefined;
-    if (!result) {
-      const durableTimer = setTimeout(() => {
-        this.makeDurable(step).catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not be made durable: ${errorMessage(err)}`));
-      }, this.interval() * DURABLE_AFTER_INTERVALS);
-      try {
-        result = await executeStep(bindings, step, scrub, await this.hooks(step, from));
-      } catch (err) {
-        if (!(err instanceof StaleAttempt)) throw err;
-        console.log(`runtime: step ${run_id}/${step_id} attempt ${step.request.attempt ?? 0} is no longer current; stopped`);
-        await this.erase();
-        return;
-      } finally {
-        clearTimeout(durableTimer);
-      }
+    const hosted = [...this.steps.values()];
+    const delivering = await storage.list({ prefix: RESULT_PREFIX });
+    const active = hosted
+      .filter((step) => !step.resultReady && !delivering.has(stepKeys.result(step.key)))
+      .map(({ step }) => ({ run_id: step.request.run_id, step_id: step.request.step_id }));
+    if (active.length > 0) await postHeartbeat(this.env.ORCHESTRATOR, { runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID), active });
+    if (stored.size > 0) {
+      this.alarmAt = Date.now() + this.services.interval();
+      await storage.setAlarm(this.alarmAt);
     }
-    this.resultReady = true;
-    if (!(await postCallback(bindings.orchestrator, step.request.callback_url, result))) {
-      // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
-      await this.makeDurable(step);
-      await storage.put(RESULT_KEY, result);
-      throw new CallbackUndelivered("the callback was not delivered; it is sent again at the next alarm");
-    }
-    console.log(
-      JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary(), alarms: this.alarms }),
-    );
-    await this.erase();
-  }
-
-  /** The checkpoint store and call log this host lends the loop; a resume starts from the stored checkpoint. */
-  private async hooks(step: AcceptedStep, from: "fresh" | "resume") {
-    const storage = this.ctx.storage;
-    const resumeFrom = from === "resume" ? await storage.get<StepCheckpoint>(CHECKPOINT_KEY) : undefined;
-    const started = new Set(from === "resume" ? (await storage.list({ prefix: STARTED_PREFIX })).keys() : []);
-    const inherited = new Set((step.request.messages ?? []).flatMap((m) => (m.tool_calls ?? []).map((call) => call.id)));
-    const callLog: CallLog = {
-      started: (id) => started.has(STARTED_PREFIX + id),
-      askedHere: (id) => !inherited.has(id),
-      recordStart: async (id) => {
-        started.add(STARTED_PREFIX + id);
-        await this.makeDurable(step);
-        await storage.put(STARTED_PREFIX + id, true);
-      },
-    };
-    return {
-      ...(resumeFrom ? { resumeFrom } : {}),
-      callLog,
-      saveCheckpoint: async (checkpoint: StepCheckpoint) => {
-        try {
-          await this.makeDurable(step);
-          await storage.put(CHECKPOINT_KEY, checkpoint);
-        } catch (err) {
-          // Too large for one stored value: a resume continues from the previous checkpoint.
-          console.warn(`runtime: step ${step.request.run_id}/${step.request.step_id} checkpoint at turn ${checkpoint.turn} not kept: ${errorMessage(err)}`);
-        }
-      },
-    };
-  }
-
-  /** The step is done here: nothing of it stays behind but, if it had been made durable, the mark that it finished. */
-  private async erase(): Promise<void> {
-    if (!this.durable) return;
-    await this.durable;
-    const storage = this.ctx.storage;
-    // Issued in one turn: committed together.
-    void storage.deleteAlarm();
-    void storage.deleteAll();
-    await storage.put(FINISHED_KEY, Date.now());
+    for (const step of hosted) if (step.isDurable) step.drive("resume");
   }
 }

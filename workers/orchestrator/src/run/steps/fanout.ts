@@ -5,6 +5,7 @@
 import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../../shared/contracts/runtime.ts";
+import { fanoutHostKey } from "../../../../../shared/contracts/step-host.ts";
 import { evaluate, type JsonObject, type JsonValue } from "../../../../../shared/expr/index.ts";
 import { aggregateFanout, fanoutConcurrency, processReservedFields, selectFanoutItems } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
@@ -46,7 +47,9 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
     item.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
     try {
       const scope = ctx.scope.valueScope({ item: { item: item.item, index: item.index } });
-      batch.push({ item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope) });
+      const request = invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope);
+      request.host_key = fanoutHostKey(step.id, item.index, fanout.concurrency);
+      batch.push({ item, request });
     } catch (err) {
       finishItem(ctx, step, state, item, { error: errorMessage(err) });
     }

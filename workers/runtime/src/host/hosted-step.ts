@@ -1,0 +1,181 @@
+// One step attempt running in a host: its loop, its checkpoint and call log in the host's
+// storage (under its own keys, see step-keys.ts), its callback, and erasing it once delivered.
+import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
+import { errorMessage } from "../../../../shared/util/errors.ts";
+import { countedFetcher, SubrequestTally } from "../../../../shared/util/subrequests.ts";
+import type { CallLog } from "../agent/tool-calls.ts";
+import type { RuntimeEnv } from "../env.ts";
+import { postCallback } from "../orchestrator-client.ts";
+import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
+import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
+
+/**
+ * A step still running after half a heartbeat interval becomes durable (its request stored, the
+ * host's alarm set, so its first beat comes at most 1.5 intervals after the dispatch, well inside
+ * the heartbeat timeout); one that ends sooner never writes. A tool call or a checkpoint makes it
+ * durable at once.
+ */
+const DURABLE_AFTER_INTERVALS = 0.5;
+
+/** The storage API's limit on keys in one `delete`. */
+const MAX_KEYS_PER_DELETE = 128;
+
+/** What a step needs from the host it runs in. */
+export interface StepHostServices {
+  readonly storage: DurableObjectStorage;
+  readonly env: RuntimeEnv;
+  interval(): number;
+  /** Stores the step's request and makes sure the host's alarm is armed: from then on the step is beaten for and resumed. */
+  persist(step: AcceptedStep): Promise<void>;
+  /** The step left nothing in storage but its finished mark. */
+  released(step: HostedStep): Promise<void>;
+  /** Alarms the host instance has handled, for the step's closing log line. */
+  alarms(): number;
+}
+
+/** The callback could not be delivered; the next alarm sends it again. */
+class CallbackUndelivered extends Error {}
+
+export class HostedStep {
+  readonly key: StepKey;
+  /** The loop running in this instance; lost with the instance, which is how the alarm tells an eviction. */
+  private driving: Promise<void> | undefined;
+  /** The step's result exists (it is being delivered): heartbeats stop. */
+  resultReady = false;
+  /** Set once the step has been made durable (or was found stored). */
+  private durable: Promise<void> | undefined;
+  /** Tool-call log keys written for this step, deleted with it. */
+  private readonly startedKeys = new Set<string>();
+
+  readonly step: AcceptedStep;
+  private readonly host: StepHostServices;
+
+  constructor(step: AcceptedStep, host: StepHostServices, stored: boolean) {
+    this.step = step;
+    this.host = host;
+    this.key = stepKey(step);
+    if (stored) this.durable = Promise.resolve();
+  }
+
+  get isDriving(): boolean {
+    return this.driving !== undefined;
+  }
+
+  get isDurable(): boolean {
+    return this.durable !== undefined;
+  }
+
+  /** Stores the request and arms the host's alarm, once. */
+  makeDurable(): Promise<void> {
+    this.durable ??= this.host.persist(this.step);
+    return this.durable;
+  }
+
+  /**
+   * Runs the step in this instance unless it already runs here. `fresh`: the step has stored
+   * nothing, so the loop starts without reading storage; `resume`: it continues from what it stored.
+   */
+  drive(from: "fresh" | "resume"): void {
+    if (this.driving) return;
+    const { request } = this.step;
+    const scrub = stepScrubber(request);
+    this.driving = this.runToCallback(scrub, from).catch(async (err: unknown) => {
+      // Logged masked: the error may quote the step's credentials. The next alarm tries again.
+      console.error(scrub.text(`runtime: step ${request.run_id}/${request.step_id}: ${errorMessage(err)}`));
+      // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
+      if (!(err instanceof CallbackUndelivered)) {
+        const crashed = crashedPayload(request, scrub, err);
+        await this.makeDurable()
+          .then(() => this.host.storage.put(stepKeys.result(this.key), crashed))
+          .catch(() => {});
+      }
+      this.driving = undefined;
+    });
+  }
+
+  private async runToCallback(scrub: Scrubber, from: "fresh" | "resume"): Promise<void> {
+    const { storage, env } = this.host;
+    const { request } = this.step;
+    const { run_id, step_id } = request;
+    const tally = new SubrequestTally();
+    const bindings: StepBindings = {
+      gateway: countedFetcher(env.GATEWAY, "gateway", tally),
+      tools: countedFetcher(env.TOOLS, "tools", tally),
+      orchestrator: countedFetcher(env.ORCHESTRATOR, "orchestrator", tally),
+    };
+    let result = from === "resume" ? await storage.get<CallbackPayload>(stepKeys.result(this.key)) : undefined;
+    if (!result) {
+      const durableTimer = setTimeout(() => {
+        this.makeDurable().catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not be made durable: ${errorMessage(err)}`));
+      }, this.host.interval() * DURABLE_AFTER_INTERVALS);
+      try {
+        result = await executeStep(bindings, this.step, scrub, await this.hooks(from));
+      } catch (err) {
+        if (!(err instanceof StaleAttempt)) throw err;
+        console.log(`runtime: step ${run_id}/${step_id} attempt ${request.attempt ?? 0} is no longer current; stopped`);
+        await this.erase();
+        return;
+      } finally {
+        clearTimeout(durableTimer);
+      }
+    }
+    this.resultReady = true;
+    if (!(await postCallback(bindings.orchestrator, request.callback_url, result))) {
+      // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
+      await this.makeDurable();
+      await storage.put(stepKeys.result(this.key), result);
+      throw new CallbackUndelivered("the callback was not delivered; it is sent again at the next alarm");
+    }
+    console.log(
+      JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary(), alarms: this.host.alarms() }),
+    );
+    await this.erase();
+  }
+
+  /** The checkpoint store and call log the host lends the loop; a resume starts from the stored checkpoint. */
+  private async hooks(from: "fresh" | "resume") {
+    const storage = this.host.storage;
+    const { request } = this.step;
+    const startedPrefix = stepKeys.startedPrefix(this.key);
+    const resumeFrom = from === "resume" ? await storage.get<StepCheckpoint>(stepKeys.checkpoint(this.key)) : undefined;
+    if (from === "resume") for (const key of (await storage.list({ prefix: startedPrefix })).keys()) this.startedKeys.add(key);
+    const inherited = new Set((request.messages ?? []).flatMap((m) => (m.tool_calls ?? []).map((call) => call.id)));
+    const callLog: CallLog = {
+      started: (id) => this.startedKeys.has(startedPrefix + id),
+      askedHere: (id) => !inherited.has(id),
+      recordStart: async (id) => {
+        this.startedKeys.add(startedPrefix + id);
+        await this.makeDurable();
+        await storage.put(startedPrefix + id, true);
+      },
+    };
+    return {
+      ...(resumeFrom ? { resumeFrom } : {}),
+      callLog,
+      saveCheckpoint: async (checkpoint: StepCheckpoint) => {
+        try {
+          await this.makeDurable();
+          await storage.put(stepKeys.checkpoint(this.key), checkpoint);
+        } catch (err) {
+          // Too large for one stored value: a resume continues from the previous checkpoint.
+          console.warn(`runtime: step ${request.run_id}/${request.step_id} checkpoint at turn ${checkpoint.turn} not kept: ${errorMessage(err)}`);
+        }
+      },
+    };
+  }
+
+  /** The step is done here: nothing of it stays behind but, if it had been made durable, the mark that it finished. */
+  private async erase(): Promise<void> {
+    if (this.durable) {
+      await this.durable;
+      const storage = this.host.storage;
+      const key = this.key;
+      const keys = [stepKeys.step(key), stepKeys.checkpoint(key), stepKeys.result(key), ...this.startedKeys];
+      // Issued in one turn: committed together. One delete takes at most 128 keys.
+      for (let i = 0; i < keys.length; i += MAX_KEYS_PER_DELETE) void storage.delete(keys.slice(i, i + MAX_KEYS_PER_DELETE));
+      await storage.put(stepKeys.finished(key), Date.now());
+    }
+    await this.host.released(this);
+  }
+}
