@@ -17,6 +17,7 @@ import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
 import { postCallback, postHeartbeat } from "../orchestrator-client.ts";
+import { abortableFetcher, StepCancelled } from "./abortable.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
 
 const STEP_KEY = "step";
@@ -45,13 +46,17 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   private durable: Promise<void> | undefined;
   /** Alarms this instance has handled: each is an invocation of its own, with its heartbeat post. */
   private alarms = 0;
+  /** Per step driven here: aborts its calls in flight when the step is cancelled. */
+  private readonly aborts = new Map<string, AbortController>();
+  /** Set by `cancel`: nothing more starts here, nothing is written or posted. */
+  private cancelled = false;
 
   /**
    * Accepts the step and starts its loop. Idempotent: a repeated start of the same attempt
    * changes nothing while the host holds the step, or once it finished durably.
    */
   async start(step: AcceptedStep): Promise<void> {
-    if (this.driving) return;
+    if (this.driving || this.cancelled) return;
     const known = await this.ctx.storage.get([STEP_KEY, FINISHED_KEY]);
     if (known.has(FINISHED_KEY)) return;
     if (known.has(STEP_KEY)) {
@@ -68,6 +73,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
    * tool (a tool call makes it durable first), and the orchestrator dispatches the step again.
    */
   private makeDurable(step: AcceptedStep): Promise<void> {
+    if (this.cancelled) return Promise.reject(new StepCancelled());
     this.durable ??= (async () => {
       const storage = this.ctx.storage;
       // Issued in one turn, so the two writes are committed together.
@@ -103,9 +109,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
    * step is stored beyond the request, so the loop starts without reading its storage.
    */
   private drive(step: AcceptedStep, from: "fresh" | "resume"): void {
-    if (this.driving) return;
+    if (this.driving || this.cancelled) return;
     const scrub = stepScrubber(step.request);
     this.driving = this.runToCallback(step, scrub, from).catch(async (err: unknown) => {
+      if (this.cancelled) return;
       // Logged masked: the error may quote the step's credentials. The next alarm tries again.
       console.error(scrub.text(`runtime: step ${step.request.run_id}/${step.request.step_id}: ${errorMessage(err)}`));
       // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
@@ -123,10 +130,12 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     const storage = this.ctx.storage;
     const { run_id, step_id } = step.request;
     const tally = new SubrequestTally();
+    const abort = new AbortController();
+    this.aborts.set(step_id, abort);
     const bindings: StepBindings = {
-      gateway: countedFetcher(this.env.GATEWAY, "gateway", tally),
-      tools: countedFetcher(this.env.TOOLS, "tools", tally),
-      orchestrator: countedFetcher(this.env.ORCHESTRATOR, "orchestrator", tally),
+      gateway: abortableFetcher(countedFetcher(this.env.GATEWAY, "gateway", tally), abort.signal),
+      tools: abortableFetcher(countedFetcher(this.env.TOOLS, "tools", tally), abort.signal),
+      orchestrator: abortableFetcher(countedFetcher(this.env.ORCHESTRATOR, "orchestrator", tally), abort.signal),
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(RESULT_KEY) : undefined;
     if (!result) {
@@ -142,7 +151,13 @@ export class StepHost extends DurableObject<RuntimeEnv> {
         return;
       } finally {
         clearTimeout(durableTimer);
+        this.aborts.delete(step_id);
       }
+    }
+    // A cancelled step's result (its aborted call's failure) is never posted: the run has ended.
+    if (this.cancelled) {
+      console.log(`runtime: step ${run_id}/${step_id} cancelled; stopped`);
+      return;
     }
     this.resultReady = true;
     if (!(await postCallback(bindings.orchestrator, step.request.callback_url, result))) {
@@ -185,6 +200,23 @@ export class StepHost extends DurableObject<RuntimeEnv> {
         }
       },
     };
+  }
+
+  /**
+   * The run was cancelled: every step driven here has its LLM or tool call in flight aborted,
+   * and no other call starts, nothing is posted back and nothing more is stored. What the host
+   * kept is erased, with the mark that the step finished, so neither a repeated start nor an
+   * alarm after an eviction runs it again.
+   */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    for (const abort of this.aborts.values()) abort.abort(new StepCancelled());
+    this.aborts.clear();
+    const storage = this.ctx.storage;
+    // Issued in one turn: committed together.
+    void storage.deleteAlarm();
+    void storage.deleteAll();
+    await storage.put(FINISHED_KEY, Date.now());
   }
 
   /** The step is done here: nothing of it stays behind but, if it had been made durable, the mark that it finished. */
