@@ -53,10 +53,7 @@ const SCRIPTS: Record<string, Scripted> = {
   },
   cancelled: {
     now: [ev(1, "run_started"), ev(2, "step_started", "think")],
-    later: [
-      ev(3, "step_cancelled", "think"),
-      ev(4, "run_cancelled", undefined, { status: "cancelled", error: "cancelled by request" }),
-    ],
+    later: [ev(3, "step_cancelled", "think"), ev(4, "run_cancelled", undefined, { status: "cancelled", error: "cancelled by request" })],
   },
   human: {
     now: [
