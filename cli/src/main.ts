@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import * as approvals from "./commands/approvals.ts";
 import * as build from "./commands/build.ts";
+import * as cancel from "./commands/cancel.ts";
 import * as deploy from "./commands/deploy.ts";
 import * as enqueue from "./commands/enqueue.ts";
 import * as init from "./commands/init.ts";
@@ -19,7 +20,7 @@ import { buildInfo, renderVersion } from "./version.ts";
 const program = new Command("ktsu").description("Kimitsu agent pipelines on Cloudflare Workers");
 program.version(renderVersion(buildInfo()).trimEnd(), "--version", "print version information");
 
-for (const command of [init, validate, workflow, build, start, invoke, enqueue, runs, approvals, deploy, version]) command.register(program);
+for (const command of [init, validate, workflow, build, start, invoke, enqueue, runs, cancel, approvals, deploy, version]) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

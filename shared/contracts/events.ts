@@ -19,6 +19,7 @@ export const RUN_EVENT_TYPES = [
   "run_needs_human",
   "run_completed",
   "run_failed",
+  "run_cancelled",
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

@@ -32,10 +32,14 @@ export class SubrequestTally implements SubrequestCounter {
  * anything else the binding has is passed through, bound to the binding itself.
  */
 export function countedFetcher<B extends object & { fetch(...args: never[]): unknown }>(binding: B, name: string, counter: SubrequestCounter): B {
-  const fetch = (...args: Parameters<B["fetch"]>): unknown => {
+  return withFetch(binding, (...args: Parameters<B["fetch"]>): unknown => {
     counter.add(name);
     return binding.fetch(...args);
-  };
+  });
+}
+
+/** The binding with its `fetch` replaced; anything else it has is passed through, bound to the binding itself. */
+export function withFetch<B extends object & { fetch(...args: never[]): unknown }>(binding: B, fetch: (...args: Parameters<B["fetch"]>) => unknown): B {
   return new Proxy(binding, {
     get(target, prop) {
       if (prop === "fetch") return fetch;

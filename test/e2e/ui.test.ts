@@ -287,6 +287,24 @@ describe("the web run viewer", () => {
     await waitFor(async () => (await runStatus(cleanupRun!)) === "complete", "the approved delete to complete its run");
   });
 
+  it("cancels a running run from its page: the run and its running step turn cancelled, the steps after it never start", async () => {
+    hooks.hold();
+    const runId = await invoke("pipeline", { order: "C-1", notify: true });
+    await page.goto(`${base}/ui/#/runs/${encodeURIComponent(runId)}`);
+    await node("fetch").and(page.locator("[data-status=running]")).waitFor();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByTestId("cancel-run").click();
+    // No reload: the run_cancelled event recolours the run, and the button goes with the running state.
+    await runStatusBadge().and(page.locator("[data-status=cancelled]")).waitFor();
+    await expect.poll(() => node("fetch").getAttribute("data-status")).toBe("failed");
+    await expect.poll(() => page.getByTestId("cancel-run").count()).toBe(0);
+    await expect.poll(() => page.getByTestId("event-log").locator("li[data-type=run_cancelled]").count()).toBe(1);
+    await screenshot("run-cancelled");
+    hooks.release();
+    expect(await runStatus(runId)).toBe("cancelled");
+    expect(await stepStatus(runId, "shape")).toBeUndefined();
+  });
+
   it("ran every page above under its Content-Security-Policy without a violation", async () => {
     const html = await fetch(`${base}/ui/`);
     expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
@@ -303,6 +321,7 @@ describe("the web run viewer", () => {
       "ui-needs-human.png",
       "ui-tool-approval.png",
       "ui-approvals.png",
+      "ui-run-cancelled.png",
     ]);
     for (const file of shots) {
       expect((await stat(file)).size).toBeGreaterThan(5_000);

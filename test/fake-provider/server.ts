@@ -82,7 +82,12 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     } catch {
       validJson = false;
     }
-    calls.push({ api: adapter.api, path, headers, body });
+    const call: RecordedCall = { api: adapter.api, path, headers, body };
+    calls.push(call);
+    // The client closed the connection before the reply was sent (e.g. an aborted call).
+    res.on("close", () => {
+      if (!res.writableFinished) call.aborted = true;
+    });
 
     const fail = (status: number, error: FakeError, extra: Record<string, string> = {}) => sendJson(res, status, adapter.errorBody(status, error), extra);
 

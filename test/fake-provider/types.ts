@@ -42,6 +42,8 @@ export interface RecordedCall {
   headers: Record<string, string>;
   /** Parsed JSON body, or the raw text when it was not valid JSON. */
   body: unknown;
+  /** Set when the client closed the connection before the reply was sent (the call was aborted). */
+  aborted?: true;
 }
 
 /** What an API adapter extracts from a request, so reply logic stays API-neutral. */

@@ -17,6 +17,12 @@ interface Scripted {
 
 const RUN = "run_00000000000000aa";
 const decisions: { run: string; step: string; body: string }[] = [];
+const cancels: string[] = [];
+/** What the stand-in answers a cancel of these runs (else 200). */
+const CANCEL_REFUSALS: Record<string, [number, object]> = {
+  run_done: [409, { error: "conflict", message: "run already ended (complete)" }],
+  run_nope: [404, { error: "not_found", message: "run not found" }],
+};
 
 function ev(seq: number, type: string, step_id?: string, data?: Record<string, unknown>) {
   return {
@@ -44,6 +50,10 @@ const SCRIPTS: Record<string, Scripted> = {
   },
   waiting: {
     now: [ev(1, "run_started"), ev(2, "step_started", "write"), ev(3, "approval_pending", "write", { tool_name: "kv_set", arguments: { key: "k" } })],
+  },
+  cancelled: {
+    now: [ev(1, "run_started"), ev(2, "step_started", "think")],
+    later: [ev(3, "step_cancelled", "think"), ev(4, "run_cancelled", undefined, { status: "cancelled", error: "cancelled by request" })],
   },
   human: {
     now: [
@@ -105,6 +115,13 @@ beforeAll(async () => {
       if (u.pathname === `/runs/${RUN}/envelope`) {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(JSON.stringify({ ...ENVELOPE, workflow: workflowOfRun }));
+      }
+      const cancel = /^\/runs\/([^/]+)\/cancel$/.exec(u.pathname);
+      if (req.method === "POST" && cancel) {
+        const runId = decodeURIComponent(cancel[1]!);
+        cancels.push(runId);
+        const [status, answer] = CANCEL_REFUSALS[runId] ?? [200, { run_id: runId, status: "cancelled" }];
+        return res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer));
       }
       const decide = /^\/runs\/([^/]+)\/steps\/([^/]+)\/approval\/decide$/.exec(u.pathname);
       if (req.method === "POST" && decide) {
@@ -205,5 +222,25 @@ describe("ktsu invoke --wait and approvals", () => {
       { run: "run_a/child", step: "step one", body: '{"decision":"approved"}' },
       { run: RUN, step: "write", body: '{"decision":"rejected"}' },
     ]);
+  });
+});
+
+describe("ktsu cancel", () => {
+  it("posts to the cancel route and says so; a run that ended or is unknown is refused with exit 1", async () => {
+    cancels.length = 0;
+    const ok = await ktsu(["cancel", "run_a/child", "--orchestrator", url]);
+    expect([ok.code, ok.stdout, ok.stderr]).toEqual([0, "cancelled: run run_a/child\n", ""]);
+    const ended = await ktsu(["cancel", "run_done", "--orchestrator", url]);
+    expect([ended.code, ended.stderr]).toEqual([1, "cancel: run run_done cannot be cancelled: run already ended (complete) (status 409)\n"]);
+    const unknown = await ktsu(["cancel", "run_nope", "--orchestrator", url]);
+    expect([unknown.code, unknown.stderr]).toEqual([1, "cancel: run run_nope not found (status 404); ktsu runs lists the runs\n"]);
+    expect(cancels).toEqual(["run_a/child", "run_done", "run_nope"]);
+  });
+
+  it("invoke --wait following a run that gets cancelled reports it and exits 1", async () => {
+    const r = await ktsu(["invoke", "cancelled", "--wait", "--orchestrator", url]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("step think             cancelled");
+    expect(r.stdout).toContain("run cancelled in 300ms (1 step, $0.000000): cancelled by request\n");
   });
 });

@@ -77,6 +77,12 @@ export async function listApprovals(): Promise<ApprovalRecord[]> {
   return Array.isArray(body) ? body : body.approvals;
 }
 
+/** `POST /runs/:id/cancel`; a run that has ended answers 409 (thrown as an ApiError with its message). */
+export async function cancelRun(runId: string): Promise<void> {
+  const res = await fetch(`/runs/${enc(runId)}/cancel`, { method: "POST", headers: authHeaders() });
+  await checked(res);
+}
+
 export async function decide(runId: string, stepId: string, decision: "approved" | "rejected"): Promise<void> {
   const res = await fetch(`/runs/${enc(runId)}/steps/${enc(stepId)}/approval/decide`, {
     method: "POST",

@@ -21,7 +21,7 @@ export interface CostSeries {
   total: number;
 }
 
-const RUN_ENDS = new Set(["run_completed", "run_failed", "run_needs_human"]);
+const RUN_ENDS = new Set(["run_completed", "run_failed", "run_needs_human", "run_cancelled"]);
 
 export function costSeries(events: readonly RunEvent[]): CostSeries {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);

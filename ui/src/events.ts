@@ -6,8 +6,8 @@ import type { RunEvent } from "./types.ts";
 import { decodeRunEvent } from "../../shared/contracts/run-event-message.ts";
 
 /** Events after which the orchestrator closes the stream for good. */
-const FINAL = new Set(["run_completed", "run_failed"]);
-const ENDED = new Set(["complete", "failed"]);
+const FINAL = new Set(["run_completed", "run_failed", "run_cancelled"]);
+const ENDED = new Set(["complete", "failed", "cancelled"]);
 
 export interface FollowHandlers {
   onEvent(event: RunEvent): void;

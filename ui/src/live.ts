@@ -30,6 +30,7 @@ const ANNOUNCES: Readonly<Record<RunEventType, Announces>> = {
   run_needs_human: { run: "needs_human" },
   run_completed: { run: "complete" },
   run_failed: { run: "failed" },
+  run_cancelled: { run: "cancelled" },
 };
 
 export interface LiveStatuses {

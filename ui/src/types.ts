@@ -12,4 +12,4 @@ export type { GraphNode, WorkflowGraph, WorkflowSummary } from "../../shared/con
 /** `budget` of `GET /runs/:id/envelope` (the gateway's breaker), when it knows the run. */
 export type Budget = Pick<BudgetReport, "budget_usd" | "spent_usd" | "calls" | "by_step">;
 
-export const RUN_STATUSES = ["running", "complete", "failed", "needs_human"] as const;
+export const RUN_STATUSES = ["running", "complete", "failed", "needs_human", "cancelled"] as const;

@@ -115,7 +115,7 @@ export interface FollowRunOptions {
 }
 
 /** Run events after which the stream ends (the orchestrator closes it there too). */
-export const FINAL_EVENTS: ReadonlySet<string> = new Set(["run_completed", "run_failed"]);
+export const FINAL_EVENTS: ReadonlySet<string> = new Set(["run_completed", "run_failed", "run_cancelled"]);
 
 const seg = (id: string) => encodeURIComponent(id);
 
@@ -215,6 +215,12 @@ export class OrchestratorClient {
     return this.json<ApprovalRecord>("GET", `/runs/${seg(runId)}/steps/${seg(stepId)}/approval`);
   }
 
+  /** `POST /runs/:id/cancel`: 409 when the run has ended (or was cancelled already), 404 when unknown. */
+  async cancel(runId: string): Promise<void> {
+    const res = await this.request("POST", `/runs/${seg(runId)}/cancel`);
+    await res.body?.cancel().catch(() => {});
+  }
+
   async decide(runId: string, stepId: string, decision: Decision): Promise<void> {
     const res = await this.request("POST", `/runs/${seg(runId)}/steps/${seg(stepId)}/approval/decide`, JSON.stringify({ decision }));
     await res.body?.cancel().catch(() => {});
@@ -223,7 +229,7 @@ export class OrchestratorClient {
   /**
    * The run's events, live (`GET /runs/:id/events`), each exactly once, in
    * order, resuming with `Last-Event-ID` after a dropped connection; ends after
-   * `run_completed` or `run_failed`.
+   * `run_completed`, `run_failed` or `run_cancelled`.
    */
   async *events(runId: string, options: FollowRunOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
     const url = this.url(`/runs/${seg(runId)}/events`);

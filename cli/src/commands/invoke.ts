@@ -143,7 +143,7 @@ async function follow(client: OrchestratorClient, runId: string, flags: InvokeFl
         await envelopeOut();
         return EXIT.human;
       }
-      if (progress.outcome === "complete" || progress.outcome === "failed") break;
+      if (progress.outcome === "complete" || progress.outcome === "failed" || progress.outcome === "cancelled") break;
     }
   } catch (error) {
     spinner.stop();
@@ -177,6 +177,11 @@ async function follow(client: OrchestratorClient, runId: string, flags: InvokeFl
   const summary = `(${progress.settledSteps} step${progress.settledSteps === 1 ? "" : "s"}, ${usd(progress.costUsd)})`;
   if (progress.outcome === "failed") {
     out.write(`${style.paint("red", "run failed")}${took} ${summary}: ${progress.error ?? "(no error message)"}\n`);
+    await envelopeOut();
+    return EXIT.failed;
+  }
+  if (progress.outcome === "cancelled") {
+    out.write(`${style.paint("yellow", "run cancelled")}${took} ${summary}: ${progress.error ?? "(no reason given)"}\n`);
     await envelopeOut();
     return EXIT.failed;
   }

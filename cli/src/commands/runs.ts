@@ -18,10 +18,10 @@ interface RunsFlags {
 
 const ORCHESTRATOR_HELP = "orchestrator URL (env: KTSU_ORCHESTRATOR_URL; default http://localhost:5050)";
 
-/** The original's table: duration is `updated − created` (rounded to the second) for complete or failed runs, else `-`. */
+/** The original's table: duration is `updated − created` (rounded to the second) for runs that ended, else `-`. */
 export function runsTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((run) => {
-    const ended = run.status === "complete" || run.status === "failed";
+    const ended = run.status === "complete" || run.status === "failed" || run.status === "cancelled";
     const ms = ended ? between(run.created_at, run.updated_at) : undefined;
     return [run.id, run.workflow_name, run.status, localTime(run.created_at), ms === undefined ? "-" : goSeconds(ms)];
   });
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .command("runs")
     .description("list runs, newest first (see also: ktsu runs get ID)")
     .option("--workflow <name>", "only runs of this workflow")
-    .option("--status <status>", "only runs with this status (running, complete, failed, needs_human)")
+    .option("--status <status>", "only runs with this status (running, complete, failed, needs_human, cancelled)")
     .option("--limit <n>", `at most this many runs, 1 to ${MAX_RUN_LIST_LIMIT} (default 50)`)
     .option("--json", "print the runs as JSON instead of a table")
     .option("--orchestrator <url>", ORCHESTRATOR_HELP)

@@ -7,7 +7,7 @@ import type { RunEvent } from "../../../shared/contracts/records.ts";
 import { compactJson, shellQuote, shortDuration, usd } from "./format.ts";
 import { plain, type Style } from "./style.ts";
 
-export type RunOutcome = "complete" | "failed" | "needs_human";
+export type RunOutcome = "complete" | "failed" | "needs_human" | "cancelled";
 
 export interface PendingDecision {
   stepId: string;
@@ -47,6 +47,7 @@ const SETTLES: Readonly<Record<RunEventType, SettledStatus | null>> = {
   run_needs_human: null,
   run_completed: null,
   run_failed: null,
+  run_cancelled: null,
 };
 
 const SYMBOL: Record<SettledStatus, [string, "green" | "red" | "yellow" | "gray"]> = {
@@ -163,6 +164,11 @@ export class RunProgress {
         return [];
       case "run_failed":
         this.outcome = "failed";
+        this.error = str(data.error);
+        this.endedAt = event.created_at;
+        return [];
+      case "run_cancelled":
+        this.outcome = "cancelled";
         this.error = str(data.error);
         this.endedAt = event.created_at;
         return [];

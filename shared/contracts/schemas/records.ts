@@ -10,7 +10,8 @@ const jsonObject = z.record(z.string(), z.unknown());
 /** RFC 3339 timestamps, as the Store writes them. */
 const timestamp = z.string().meta({ format: "date-time" });
 
-export const RunStatusSchema = z.enum(["pending", "running", "complete", "failed", "needs_human"]);
+/** `cancelled`: stopped by `POST /runs/{id}/cancel` (or a cancelled parent run), a terminal status like complete and failed. */
+export const RunStatusSchema = z.enum(["pending", "running", "complete", "failed", "needs_human", "cancelled"]);
 export const StepStatusSchema = z.enum(["pending", "running", "complete", "failed", "skipped", "pending_approval", "needs_human"]);
 export const StepTypeSchema = z.enum(["agent", "transform", "webhook", "workflow"]);
 
@@ -69,7 +70,8 @@ export const StepRecordSchema = z
   })
   .meta({ description: "A step of a run" });
 
-export const ApprovalStatusSchema = z.enum(["pending", "approved", "rejected", "timeout"]);
+/** `cancelled`: the run ended (cancelled or failed) while the approval was still pending; it can no longer be decided. */
+export const ApprovalStatusSchema = z.enum(["pending", "approved", "rejected", "timeout", "cancelled"]);
 
 /** A human decision a step waits for; a step may ask again after a resume, so there can be several over time. */
 export const ApprovalRecordSchema = z

@@ -97,6 +97,13 @@ describe("live statuses from events", () => {
     expect(live.steps.get("b")).toBe("complete");
     expect(live.run).toBe("complete");
   });
+
+  it("paints a cancelled run cancelled and its stopped step failed, the moment the events arrive", () => {
+    const cancelled = [...events, event(6, 5, "step_cancelled", "b"), event(7, 5, "run_cancelled", undefined, { status: "cancelled" })];
+    const live = liveStatuses(cancelled, { run: at(0), steps: new Map([["b", at(3)]]) });
+    expect(live.steps.get("b")).toBe("failed");
+    expect(live.run).toBe("cancelled");
+  });
 });
 
 describe("live statuses for every event type", () => {

@@ -205,6 +205,7 @@ describe("every route answers as documented", () => {
         ["get", "/runs/{run_id}/events", `/runs/${runId}/events`],
         ["get", "/runs/{run_id}/steps/{step_id}/approval", `/runs/${approvalRun}/steps/a/approval`],
         ["post", "/runs/{run_id}/steps/{step_id}/approval/decide", `/runs/${approvalRun}/steps/a/approval/decide`, json({ decision: "maybe" })],
+        ["post", "/runs/{run_id}/cancel", `/runs/${MISSING_RUN}/cancel`],
         ["get", "/approvals", "/approvals"],
         ["get", "/workflows", "/workflows"],
         ["get", "/workflows/{name}/graph", "/workflows/conditions/graph"],
@@ -289,6 +290,15 @@ describe("every route answers as documented", () => {
         error: "internal_error",
         message: "failed to dispatch resume",
       });
+    });
+
+    it("POST /runs/{run_id}/cancel: 200, then 409; 409 for a run that completed; 404", async () => {
+      const template = "/runs/{run_id}/cancel";
+      const hanging = await start("agent-free", { script: script({ hang: true }) });
+      expect(await call("post", template, `/runs/${hanging}/cancel`)).toEqual({ run_id: hanging, status: "cancelled" });
+      expect(await call("post", template, `/runs/${hanging}/cancel`)).toEqual({ error: "conflict", message: "run already cancelled" });
+      expect(await call("post", template, `/runs/${runId}/cancel`)).toEqual({ error: "conflict", message: "run already ended (complete)" });
+      expect(await call("post", template, `/runs/${MISSING_RUN}/cancel`)).toEqual({ error: "not_found", message: "run not found" });
     });
 
     it("GET /workflows and a workflow's graph: 200 and 404", async () => {

@@ -1,6 +1,6 @@
 // Pieces several views use: status badges, JSON blocks, approve/reject buttons.
 import { useState } from "preact/hooks";
-import { decide } from "../api.ts";
+import { cancelRun, decide } from "../api.ts";
 import { html } from "../html.ts";
 
 export function StatusBadge({ status }: { status: string }) {
@@ -42,6 +42,29 @@ export function DecisionButtons({ runId, stepId, onDone }: { runId: string; step
   return html`<span class="decision">
     <button class="approve" data-testid="approve" disabled=${busy} onClick=${() => act("approved")}>Approve</button>
     <button class="reject" data-testid="reject" disabled=${busy} onClick=${() => act("rejected")}>Reject</button>
+    ${error ? html`<span class="error-inline">${error.message}</span>` : null}
+  </span>`;
+}
+
+/** Cancels a run that is still going, after the user confirms; `onDone` refreshes the page. */
+export function CancelButton({ runId, onDone }: { runId: string; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const act = async () => {
+    if (!confirm(`Cancel run ${runId}? Its LLM and tool calls in flight are aborted and it cannot be resumed.`)) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await cancelRun(runId);
+      onDone();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<span class="cancel-run">
+    <button data-testid="cancel-run" disabled=${busy} onClick=${act}>Cancel run</button>
     ${error ? html`<span class="error-inline">${error.message}</span>` : null}
   </span>`;
 }

@@ -10,7 +10,7 @@ import { html } from "../html.ts";
 import { ATTENTION, liveStatuses } from "../live.ts";
 import { runHref, runsHref } from "../route.ts";
 import type { Budget, GraphNode, RunEvent, RunRecord, StepView, WorkflowGraph } from "../types.ts";
-import { DecisionButtons, ErrorBox, Json, StatusBadge } from "./common.ts";
+import { CancelButton, DecisionButtons, ErrorBox, Json, StatusBadge } from "./common.ts";
 import { CostChart } from "./cost-chart.ts";
 import { Dag } from "./dag.ts";
 import { StepDetail } from "./step-detail.ts";
@@ -149,6 +149,7 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
       <h1 class="mono">${run.id}</h1>
       <span data-testid="run-status"><${StatusBadge} status=${runStatus} /></span>
       ${streaming ? html`<span class="live" title="following /runs/${run.id}/events">● live</span>` : null}
+      ${running || runStatus === "needs_human" ? html`<${CancelButton} runId=${run.id} onDone=${() => void refresh()} />` : null}
     </header>
     <dl class="facts run-facts">
       <dt>Workflow</dt><dd><a href=${runsHref({ workflow: run.workflow_name })}>${run.workflow_name}</a></dd>

@@ -75,6 +75,8 @@ export function createGatewayApp(options: GatewayAppOptions) {
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         defer: (work) => c.executionCtx.waitUntil(work),
         warn: (message) => console.warn(scrub(message)),
+        // Aborted when the runtime's call ends early (a cancelled step): needs the `enable_request_signal` flag.
+        signal: c.req.raw.signal,
       });
       // A provider could echo a credential in its reply too; the rest of the response is the gateway's own.
       return c.json({ ...response, content: scrub.text(response.content), ...(response.tool_calls ? { tool_calls: scrub.value(response.tool_calls) } : {}) });

@@ -29,3 +29,8 @@ export function asGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   return new GatewayError("internal_error", errorMessage(err), { cause: err });
 }
+
+/** The caller's request ended (its step was cancelled): the call in flight is abandoned and none is retried. */
+export function callerGone(): GatewayError {
+  return new GatewayError("provider_error", "the caller went away: the request was aborted", { retryable: false });
+}

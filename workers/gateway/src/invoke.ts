@@ -5,7 +5,7 @@ import type { CompiledModelGroup } from "../../../shared/config/types.ts";
 import type { GatewayInvokeRequest, GatewayInvokeResponse } from "../../../shared/contracts/gateway.ts";
 import { estimateInputTokens, type BudgetLedger } from "./budget.ts";
 import type { ResolvedGateway, ResolvedProvider } from "./config.ts";
-import { asGatewayError, GatewayError } from "./errors.ts";
+import { asGatewayError, callerGone, GatewayError } from "./errors.ts";
 import { costOf, lookupPrice, maxCostOf } from "./pricing.ts";
 import type { CompletionResult, ProviderClient } from "./providers/index.ts";
 import { candidateOrder, findGroup, resolveTarget, type ModelTarget } from "./routing.ts";
@@ -23,6 +23,8 @@ export interface InvokeDeps {
   defer(work: Promise<unknown>): void;
   /** Receives already-scrubbed text. */
   warn(message: string): void;
+  /** The caller's request: once it is aborted (its step was cancelled) no provider call starts and the one in flight is aborted. */
+  signal?: AbortSignal;
 }
 
 export async function invoke(req: GatewayInvokeRequest, deps: InvokeDeps): Promise<GatewayInvokeResponse> {
@@ -35,11 +37,13 @@ export async function invoke(req: GatewayInvokeRequest, deps: InvokeDeps): Promi
   // backing off before each round.
   let last: GatewayError | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (deps.signal?.aborted) throw callerGone();
     const round = Math.floor(attempt / candidates.length);
     if (round > 0 && attempt % candidates.length === 0) {
       const wait = last ? retryWait(round, last, deps.settings) : 0;
       if (wait === null) break;
       await deps.sleep(wait);
+      if (deps.signal?.aborted) throw callerGone();
     }
     const target = resolveTarget(deps.config, candidates[attempt % candidates.length] as string);
     try {
@@ -84,6 +88,7 @@ async function callOnce(req: GatewayInvokeRequest, group: CompiledModelGroup, ta
       maxTokens: req.max_tokens,
       temperature: req.temperature ?? group.default_temperature,
       ...(req.tools ? { tools: req.tools } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
   } catch (err) {
     if (reservation && ledger)

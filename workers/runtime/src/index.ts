@@ -1,4 +1,5 @@
 import type { InvokeAccepted } from "../../../shared/contracts/runtime.ts";
+import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import type { RuntimeEnv } from "./env.ts";
@@ -19,6 +20,23 @@ app.post("/invoke", async (c) => {
   const hosts = c.env.STEP_HOSTS;
   await hosts.get(hosts.idFromName(stepHostName(request))).start(step);
   return c.json<InvokeAccepted>({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, 202);
+});
+
+// A cancelled run's running steps (orchestrator only, over the service binding like /invoke): each
+// host aborts its call in flight and starts no other. Answered once every host has stopped.
+app.post("/cancel", async (c) => {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    body = undefined;
+  }
+  const parsed = CancelStepsRequestSchema.safeParse(body);
+  if (!parsed.success) return c.json({ error: "invalid_request", message: "body must be {hosts: [{run_id, step_id, attempt?, host_key?}]}" }, 400);
+  const hosts = c.env.STEP_HOSTS;
+  const names = new Set(parsed.data.hosts.map((address) => stepHostName(address)));
+  await Promise.all([...names].map((name) => hosts.get(hosts.idFromName(name)).cancel()));
+  return c.json({ cancelled: names.size }, 200);
 });
 
 export default app;

@@ -37,6 +37,9 @@ interface Script {
 
 const HEARTBEAT_MS = 200;
 
+/** The hosts the orchestrator asked to cancel (`POST /cancel`), as sent; read back with `GET /__cancels?run_id=`. */
+const cancels: Array<{ run_id: string; step_id: string; attempt?: number; host_key?: string }> = [];
+
 function parseScript(message: string): Script {
   try {
     const value = JSON.parse(message);
@@ -87,6 +90,14 @@ export default {
   async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(req.url);
     if (url.pathname === "/health") return Response.json({ status: "ok" });
+    if (req.method === "POST" && url.pathname === "/cancel") {
+      const { hosts } = (await req.json()) as { hosts: typeof cancels };
+      cancels.push(...hosts);
+      return Response.json({ cancelled: hosts.length });
+    }
+    if (req.method === "GET" && url.pathname === "/__cancels") {
+      return Response.json({ hosts: cancels.filter((h) => h.run_id === url.searchParams.get("run_id")) });
+    }
     if (req.method !== "POST" || url.pathname !== "/invoke") return new Response("not found", { status: 404 });
     const request = (await req.json()) as InvokeRequest;
     const first = parseScript(request.user_message);

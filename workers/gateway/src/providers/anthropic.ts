@@ -131,7 +131,7 @@ export function anthropicClient(provider: ResolvedProvider, timeoutMs: number): 
     type: "anthropic",
     async complete(req) {
       const body = toAnthropicBody(req);
-      const reply = await postJson(url, { "x-api-key": provider.apiKey, "anthropic-version": ANTHROPIC_VERSION }, body, timeoutMs);
+      const reply = await postJson(url, { "x-api-key": provider.apiKey, "anthropic-version": ANTHROPIC_VERSION }, body, timeoutMs, req.signal);
       return parseAnthropicReply(reply);
     },
   };

@@ -1,7 +1,7 @@
 // The HTTP plumbing both adapters share: one JSON POST with a timeout, and the
 // pieces of an upstream error reply that decide what the gateway does next.
 
-import { GatewayError } from "../errors.ts";
+import { callerGone, GatewayError } from "../errors.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export interface UpstreamReply {
@@ -12,24 +12,28 @@ export interface UpstreamReply {
 
 export type JsonRecord = Record<string, unknown>;
 
-/** POSTs JSON; transport failures and timeouts are retryable `provider_error`s. */
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<UpstreamReply> {
+/**
+ * POSTs JSON; transport failures and timeouts are retryable `provider_error`s. `caller` is the
+ * incoming request's signal: when the caller goes away the provider's request is aborted too.
+ */
+export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number, caller?: AbortSignal): Promise<UpstreamReply> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   let res: Response;
   try {
     res = await fetch(url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: caller ? AbortSignal.any([caller, timeout]) : timeout,
     });
   } catch (err) {
-    throw transportError(err, timeoutMs);
+    throw caller?.aborted ? callerGone() : transportError(err, timeoutMs);
   }
   try {
     return { status: res.status, headers: res.headers, text: await res.text() };
   } catch (err) {
     // The connection dropped or stalled mid-body.
-    throw transportError(err, timeoutMs);
+    throw caller?.aborted ? callerGone() : transportError(err, timeoutMs);
   }
 }
 

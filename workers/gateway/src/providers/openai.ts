@@ -126,7 +126,7 @@ export function openaiClient(provider: ResolvedProvider, timeoutMs: number): Pro
   return {
     type: "openai",
     async complete(req) {
-      const reply = await postJson(url, { authorization: `Bearer ${provider.apiKey}` }, toOpenAIBody(req), timeoutMs);
+      const reply = await postJson(url, { authorization: `Bearer ${provider.apiKey}` }, toOpenAIBody(req), timeoutMs, req.signal);
       return parseOpenAIReply(reply);
     },
   };

@@ -10,6 +10,8 @@ export interface CompletionRequest {
   maxTokens: number;
   temperature: number;
   tools?: GatewayTool[];
+  /** The caller's request: aborted when the caller goes away, which aborts the provider's request. */
+  signal?: AbortSignal;
 }
 
 export interface CompletionResult {

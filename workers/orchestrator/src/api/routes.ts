@@ -18,6 +18,7 @@ import { checkInvokeAuth, presentedToken } from "./invoke-auth.ts";
 import { DEFAULT_RUN_LIST_LIMIT, DecisionSchema, InvokeParamsSchema } from "./schemas.ts";
 import {
   approvalRoute,
+  cancelRunRoute,
   decideRoute,
   documentRoute,
   enqueueRoute,
@@ -102,6 +103,9 @@ export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promi
   return budget ? { ...envelope, budget } : envelope;
 }
 
+/** The run's error once a cancel stopped it. */
+const CANCELLED_BY_REQUEST = "cancelled by request";
+
 const runNotFound = { error: "not_found", message: "run not found" };
 
 /** The public API. Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
@@ -172,6 +176,15 @@ export function registerRoutes(app: OrchestratorApp): void {
     if (!(await new Store(c.env.DB).getRun(runId))) return c.json(runNotFound, 404);
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after ?? "0";
     return retryDurableObjectCall(() => runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`));
+  });
+
+  // Idempotent in effect (a second cancel finds the run ended and answers 409), so a transient failure is retried.
+  app.openapi(cancelRunRoute, async (c) => {
+    const { run_id: runId } = c.req.valid("param");
+    const result = await retryDurableObjectCall(() => runStub(c.env, runId).cancel(CANCELLED_BY_REQUEST, "cancelled"));
+    if (result.status === 200) return c.json({ run_id: runId, status: "cancelled" as const }, 200);
+    if (result.status === 404) return c.json(runNotFound, 404);
+    return c.json({ error: "conflict", message: result.message ?? "run already ended" }, 409);
   });
 
   app.openapi(approvalRoute, async (c) => {

@@ -68,6 +68,7 @@ export const EnqueueHeadersSchema = z.object({
 });
 
 export const InvokeAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("accepted") });
+export const CancelledSchema = z.object({ run_id: z.string(), status: z.literal("cancelled") });
 export const EnqueueAcceptedSchema = z.object({ run_id: z.string(), status: z.literal("queued"), idempotency_key: z.string() });
 
 const firstValue = (value: unknown) => (Array.isArray(value) ? value[0] : value);

@@ -7,6 +7,7 @@ import { ApprovalRecordSchema, ServedEnvelopeSchema } from "../../../../shared/c
 import { WorkflowGraphSchema } from "../../../../shared/contracts/schemas/workflows.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import {
+  CancelledSchema,
   DecisionSchema,
   EnqueueAcceptedSchema,
   EnqueueHeadersSchema,
@@ -159,6 +160,23 @@ export const eventsRoute = createRoute({
   },
 });
 
+export const cancelRunRoute = createRoute({
+  method: "post",
+  path: "/runs/{run_id}/cancel",
+  operationId: "cancelRun",
+  tags: ["runs"],
+  summary:
+    "Cancels a run that is running or waiting on a human: its agent steps' LLM and tool calls in flight are aborted and no other starts, its sub-runs are cancelled, its pending approvals close, its unsent webhooks are never sent; the run ends `cancelled` (event `run_cancelled`)",
+  security: ADMIN,
+  request: { params: RunParamSchema },
+  responses: {
+    200: { description: "Cancelled: every step that was still running has been stopped", content: json(CancelledSchema) },
+    401: unauthorized,
+    404: error("run not found"),
+    409: error("The run already ended: `run already cancelled`, or `run already ended (complete)` (or `failed`)"),
+  },
+});
+
 export const approvalRoute = createRoute({
   method: "get",
   path: "/runs/{run_id}/steps/{step_id}/approval",
@@ -287,6 +305,7 @@ export const API_ROUTES = [
   getRunRoute,
   envelopeRoute,
   eventsRoute,
+  cancelRunRoute,
   approvalRoute,
   decideRoute,
   pendingApprovalsRoute,

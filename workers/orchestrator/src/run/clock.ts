@@ -34,7 +34,8 @@ export function nextWakeUp(state: RunState, at: number): number | null {
     const approval = step.approval;
     if (approval?.status === "pending" && approval.timeout_at) next = Math.min(next, approval.timeout_at);
   }
-  for (const item of state.runningItems()) {
+  // Items a run that ended left running are never checked again: their deadlines wake nothing.
+  for (const item of state.ended() ? [] : state.runningItems()) {
     if (item.status === "running" && item.heartbeat_deadline_at) next = Math.min(next, item.heartbeat_deadline_at);
   }
   if (working) next = Math.min(next, at + WATCHDOG_MS);

@@ -12,7 +12,8 @@ import type { RunState } from "./run-state.ts";
 /** Another run's Durable Object, as a run calls it (its sub-runs, or its parent). */
 export interface ChildRun {
   start(input: StartRun): Promise<unknown>;
-  cancel(reason: string): Promise<unknown>;
+  /** Stops the run: it ends `failed` (its parent failed) or `cancelled` (its parent was cancelled). */
+  cancel(reason: string, status?: "failed" | "cancelled"): Promise<unknown>;
   childEvent(stepId: string, event: { type: RunEventType; run_id: string; step_id: string; data: Record<string, unknown> }): Promise<unknown>;
   childFinished(result: ChildResult): Promise<unknown>;
 }

@@ -18,6 +18,7 @@ import { allSettled, readySteps } from "./scheduler.ts";
 import { expireApproval } from "./steps/approvals.ts";
 import { checkLiveness, resumeLost, startStepWork } from "./steps/step-kinds.ts";
 import { cancelChildren, subRunResult, totalMetrics } from "./steps/sub-workflow.ts";
+import { runningHosts, stopHosts } from "./stop-hosts.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
@@ -159,7 +160,7 @@ export class RunEngine implements RunContext {
   private async afterEnd(): Promise<void> {
     const run = this.state.run;
     if (run.status === "needs_human") return;
-    if (run.status === "failed") await cancelChildren(this);
+    if (run.status === "failed" || run.status === "cancelled") await cancelChildren(this);
     if (!run.parent || run.parent_notified) return;
     const metrics = totalMetrics(this);
     const result: ChildResult =
@@ -187,6 +188,20 @@ export class RunEngine implements RunContext {
     const run = this.state.run;
     const parent = run.parent!;
     this.keepAlive(this.childRun(parent.run_id).childEvent(parent.step_id, { type, run_id: run.run_id, step_id: stepId, data }));
+  }
+
+  /**
+   * Stops the run from outside (a cancel, or a parent that ended): what runs is cancelled and
+   * the run ends with `status`, written before anything else hears of it (so a late checkpoint
+   * or callback is refused as stale), then the runtime hosts of its running agent steps are
+   * told to abort their calls, and its sub-runs are stopped.
+   */
+  async stop(status: "cancelled" | "failed", reason: string): Promise<void> {
+    const hosts = runningHosts(this.state);
+    this.transitions.endRun(status, reason);
+    await this.commit();
+    await stopHosts(this.deps.runtime, this.state.run.run_id, hosts);
+    await this.advance();
   }
 
   /** The alarm: deadlines, approval timeouts, liveness and lost work, then whatever became ready. */

@@ -96,7 +96,7 @@ export function countedChildRun(run: ChildRun, counter: SubrequestCounter): Chil
     };
   return {
     start: counted((input) => run.start(input)),
-    cancel: counted((reason) => run.cancel(reason)),
+    cancel: counted((reason, status) => run.cancel(reason, status)),
     childEvent: counted((stepId, event) => run.childEvent(stepId, event)),
     childFinished: counted((result) => run.childFinished(result)),
   };

@@ -19,6 +19,11 @@ import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
 
 export type { ChildResult } from "./model.ts";
 
+export interface CancelResult {
+  status: 200 | 404 | 409;
+  message?: string;
+}
+
 /**
  * One Durable Object per run: the RPC face of the run engine (run/engine.ts).
  * Every change is written to this object's storage before it acts, and its
@@ -109,11 +114,18 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     await this.engine.advance();
   }
 
-  /** The parent run failed: stop this sub-run. */
-  async cancel(reason: string): Promise<void> {
-    if (!this.started || this.engine.state.run.status !== "running") return;
-    this.engine.endRun("failed", reason);
-    await this.engine.commit();
+  /**
+   * Stops the run: `POST /runs/{id}/cancel` (status `cancelled`), or its parent run ended
+   * (`failed` or `cancelled`, as the parent). A run that is running or halted for a human can
+   * be stopped; one that ended answers 409, so a second cancel is a 409 too.
+   */
+  async cancel(reason: string, status: "failed" | "cancelled" = "failed"): Promise<CancelResult> {
+    if (!this.started) return { status: 404, message: "run not found" };
+    const current = this.engine.state.run.status;
+    if (current === "cancelled") return { status: 409, message: "run already cancelled" };
+    if (current !== "running" && current !== "needs_human") return { status: 409, message: `run already ended (${current})` };
+    await this.engine.stop(status, reason);
+    return { status: 200 };
   }
 
   /**

@@ -119,9 +119,9 @@ export class RunState {
     return this.running.values();
   }
 
-  /** Ended for good: complete or failed (a needs_human halt can resume). */
+  /** Ended for good: complete, failed or cancelled (a needs_human halt can resume). */
   ended(): boolean {
-    return this.run.status === "complete" || this.run.status === "failed";
+    return this.run.status === "complete" || this.run.status === "failed" || this.run.status === "cancelled";
   }
 
   /** Whether D1 is behind this state (a mirror batch failed and waits for a retry). */

@@ -7,6 +7,7 @@
 // is stored, and storage never holds a secret unmasked.
 
 import type { CompiledStep } from "../../../../shared/bundle.ts";
+import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { ReservedSignalField } from "../../../../shared/contracts/records.ts";
 import type { StepState } from "./model.ts";
 import type { FailureDetails, OutputVerdict, StepOutcome } from "./outcome.ts";
@@ -20,7 +21,7 @@ export interface TransitionHooks {
   subRunResult(): Record<string, unknown>;
 }
 
-export type EndStatus = "complete" | "failed" | "needs_human";
+export type EndStatus = "complete" | "failed" | "needs_human" | "cancelled";
 
 export class Transitions {
   private readonly state: RunState;
@@ -164,39 +165,44 @@ export class Transitions {
   }
 
   /**
-   * Ends the run. Complete and failed end it for good: steps still running or
-   * waiting for an approval are cancelled (their late results are ignored). A
-   * needs_human halt only stops new steps: running ones finish, and the run can resume.
+   * Ends the run. Complete, failed and cancelled end it for good: steps still running or
+   * waiting for an approval are cancelled (their late results are ignored) and a pending
+   * approval closes (`cancelled`: it can no longer be decided). A cancel also closes a
+   * step halted for a human. A needs_human halt only stops new steps: running ones
+   * finish, and the run can resume.
    */
   endRun(status: EndStatus, error?: string): void {
     const run = this.state.run;
     for (const state of status === "needs_human" ? [] : this.state.stepStates().values()) {
-      if (state.status === "running" || state.status === "pending_approval") {
-        state.status = "cancelled";
-        state.error = `cancelled: the run ended (${status})`;
-        state.cancelled = { run_status: status };
-        state.ended_at = now();
-        this.state.touchStep(state);
-        this.state.event("step_cancelled", state.id);
-      }
+      const stopped = state.status === "running" || state.status === "pending_approval" || (status === "cancelled" && state.status === "needs_human");
+      if (!stopped) continue;
+      if (state.approval?.status === "pending") this.state.putApproval(state, { ...state.approval, status: "cancelled", decided_at: now() });
+      state.status = "cancelled";
+      state.error = `cancelled: the run ended (${status})`;
+      state.cancelled = { run_status: status };
+      state.ended_at = now();
+      this.state.touchStep(state);
+      this.state.event("step_cancelled", state.id);
     }
     const scrub = this.state.scrubber();
     const masked = error ? scrub.text(error) : undefined;
     run.status = status;
     if (masked) run.error = masked;
     else delete run.error;
-    if (status === "complete") {
-      run.completed_at = now();
-      // A sub-run's result is read from its params too, which may carry a secret of the parent's in a plain param.
-      if (run.parent) run.result = scrub.value(this.hooks.subRunResult());
-    }
+    if (status === "complete") run.completed_at = now();
+    // A sub-run's result is read from its params too, which may carry a secret of the parent's in a plain param.
+    if (status === "complete" && run.parent) run.result = scrub.value(this.hooks.subRunResult());
     this.state.touchRun();
-    this.state.event(status === "complete" ? "run_completed" : status === "failed" ? "run_failed" : "run_needs_human", undefined, {
-      status,
-      ...(masked ? { error: masked } : {}),
-    });
+    this.state.event(END_EVENTS[status], undefined, { status, ...(masked ? { error: masked } : {}) });
   }
 }
+
+const END_EVENTS = {
+  complete: "run_completed",
+  failed: "run_failed",
+  needs_human: "run_needs_human",
+  cancelled: "run_cancelled",
+} as const satisfies Record<EndStatus, RunEventType>;
 
 function stepSummary(state: StepState): Record<string, unknown> {
   return { status: state.status, duration_ms: durationMs(state), cost_usd: state.metrics.cost_usd, ...(state.error ? { error: state.error } : {}) };

@@ -8,6 +8,7 @@ import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { postCallback } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
+import { abortableFetcher, StepCancelled } from "./abortable.ts";
 import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 
 /**
@@ -47,6 +48,8 @@ export class HostedStep {
   private durable: Promise<void> | undefined;
   /** Tool-call log keys written for this step, deleted with it. */
   private readonly startedKeys = new Set<string>();
+  /** Aborts the step's calls in flight when its run is cancelled; every later call fails before it is sent. */
+  private readonly abort = new AbortController();
 
   readonly step: AcceptedStep;
   private readonly host: StepHostServices;
@@ -62,12 +65,30 @@ export class HostedStep {
     return this.driving !== undefined;
   }
 
+  /** Settles when the loop running in this instance (if any) has ended. */
+  settled(): Promise<void> {
+    return this.driving ?? Promise.resolve();
+  }
+
   get isDurable(): boolean {
     return this.durable !== undefined;
   }
 
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * The step's run was cancelled: the LLM or tool call in flight is aborted, no other starts,
+   * nothing more is stored and no result is posted.
+   */
+  cancel(): void {
+    this.abort.abort(new StepCancelled());
+  }
+
   /** Stores the request and arms the host's alarm, once. */
   makeDurable(): Promise<void> {
+    if (this.cancelled) return Promise.reject(new StepCancelled());
     this.durable ??= this.host.persist(this.step);
     return this.durable;
   }
@@ -77,10 +98,11 @@ export class HostedStep {
    * nothing, so the loop starts without reading storage; `resume`: it continues from what it stored.
    */
   drive(from: "fresh" | "resume"): void {
-    if (this.driving) return;
+    if (this.driving || this.cancelled) return;
     const { request } = this.step;
     const scrub = stepScrubber(request);
     this.driving = this.runToCallback(scrub, from).catch(async (err: unknown) => {
+      if (this.cancelled) return;
       // Logged masked: the error may quote the step's credentials. The next alarm tries again.
       console.error(scrub.text(`runtime: step ${request.run_id}/${request.step_id}: ${errorMessage(err)}`));
       // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
@@ -99,10 +121,11 @@ export class HostedStep {
     const { request } = this.step;
     const { run_id, step_id } = request;
     const tally = new SubrequestTally();
+    const signal = this.abort.signal;
     const bindings: StepBindings = {
-      gateway: countedFetcher(env.GATEWAY, "gateway", tally),
-      tools: countedFetcher(env.TOOLS, "tools", tally),
-      orchestrator: countedFetcher(env.ORCHESTRATOR, "orchestrator", tally),
+      gateway: abortableFetcher(countedFetcher(env.GATEWAY, "gateway", tally), signal),
+      tools: abortableFetcher(countedFetcher(env.TOOLS, "tools", tally), signal),
+      orchestrator: abortableFetcher(countedFetcher(env.ORCHESTRATOR, "orchestrator", tally), signal),
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(stepKeys.result(this.key)) : undefined;
     if (!result) {
@@ -119,6 +142,11 @@ export class HostedStep {
       } finally {
         clearTimeout(durableTimer);
       }
+    }
+    // A cancelled step's result (its aborted call's failure) is never posted: the run has ended.
+    if (this.cancelled) {
+      console.log(`runtime: step ${run_id}/${step_id} cancelled; stopped`);
+      return;
     }
     this.resultReady = true;
     if (!(await postCallback(bindings.orchestrator, request.callback_url, result))) {

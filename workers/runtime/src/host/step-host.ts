@@ -16,8 +16,9 @@ import type { RuntimeEnv } from "../env.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
 import { postHeartbeat } from "../orchestrator-client.ts";
 import type { AcceptedStep } from "../step.ts";
+import { StepCancelled } from "./abortable.ts";
 import { HostedStep, type StepHostServices } from "./hosted-step.ts";
-import { RESULT_PREFIX, STEP_PREFIX, type StepKey, stepKey, stepKeys } from "./step-keys.ts";
+import { CANCELLED_KEY, RESULT_PREFIX, STEP_PREFIX, type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 
 export class StepHost extends DurableObject<RuntimeEnv> {
   /** The steps this instance knows: running, or stored and waiting for the alarm to resume them. */
@@ -26,6 +27,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   private alarmAt: number | null | undefined;
   /** Alarms this instance has handled: each is an invocation of its own, with its heartbeat post. */
   private alarmCount = 0;
+  /** Set by `cancel`: nothing more starts, is stored or is posted here. */
+  private cancelled = false;
+  /** Steps that ended in this instance: a repeated start of one is ignored even if it never stored anything. */
+  private readonly ended = new Set<StepKey>();
 
   private readonly services: StepHostServices = {
     storage: this.ctx.storage,
@@ -42,9 +47,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
    */
   async start(step: AcceptedStep): Promise<void> {
     const key = stepKey(step);
-    if (this.steps.has(key)) return;
-    const known = await this.ctx.storage.get([stepKeys.step(key), stepKeys.finished(key)]);
-    if (known.has(stepKeys.finished(key)) || this.steps.has(key)) return;
+    if (this.steps.has(key) || this.ended.has(key) || this.cancelled) return;
+    const known = await this.ctx.storage.get([stepKeys.step(key), stepKeys.finished(key), CANCELLED_KEY]);
+    if (known.has(CANCELLED_KEY)) this.cancelled = true;
+    if (known.has(stepKeys.finished(key)) || this.steps.has(key) || this.cancelled) return;
     const stored = known.get(stepKeys.step(key)) as AcceptedStep | undefined;
     const hosted = new HostedStep(stored ?? step, this.services, stored !== undefined);
     this.steps.set(key, hosted);
@@ -56,6 +62,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
    * written in one turn, so they are committed together: a stored step always has an alarm.
    */
   private async persist(step: AcceptedStep): Promise<void> {
+    if (this.cancelled) throw new StepCancelled();
     if (this.alarmAt === undefined) {
       const due = await this.ctx.storage.getAlarm();
       this.alarmAt ??= due;
@@ -71,6 +78,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   /** A step is done: forgotten here, and the alarm stops once no step is left stored. */
   private async released(step: HostedStep): Promise<void> {
     this.steps.delete(step.key);
+    this.ended.add(step.key);
     if (!step.isDurable) return;
     const left = await this.ctx.storage.list({ prefix: STEP_PREFIX, limit: 1 });
     // A step made durable while the list was read keeps the alarm.
@@ -79,10 +87,37 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     await this.ctx.storage.deleteAlarm();
   }
 
+  /**
+   * The run was cancelled: every step here has its LLM or tool call in flight aborted and starts no
+   * other; nothing is posted back. The host's storage and alarm are erased, and a mark is kept so
+   * that neither a start arriving after the cancel nor an alarm after an eviction runs anything.
+   * A host runs steps of one run only, so a cancel of the run is a cancel of all of them.
+   */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    const steps = [...this.steps.values()];
+    for (const step of steps) step.cancel();
+    this.alarmAt = null;
+    const storage = this.ctx.storage;
+    // Issued in one turn: committed together.
+    void storage.deleteAlarm();
+    void storage.deleteAll();
+    await storage.put(CANCELLED_KEY, Date.now());
+    // Answered once every loop has ended: the caller knows nothing runs here any more.
+    await Promise.allSettled(steps.map((step) => step.settled()));
+    this.steps.clear();
+  }
+
+  /** How many steps have a loop running in this instance. */
+  running(): number {
+    return [...this.steps.values()].filter((step) => step.isDriving).length;
+  }
+
   /** The heartbeat for every step the host runs, the keep-alive and, after an eviction, the resume. */
   override async alarm(): Promise<void> {
     this.alarmCount += 1;
     this.alarmAt = null;
+    if (this.cancelled) return;
     const storage = this.ctx.storage;
     const stored = await storage.list<AcceptedStep>({ prefix: STEP_PREFIX });
     for (const step of stored.values()) {

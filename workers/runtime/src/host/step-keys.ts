@@ -15,6 +15,9 @@ export const STEP_PREFIX = "step:";
 
 export const RESULT_PREFIX = "result:";
 
+/** The host's steps were cancelled with their run: nothing runs here any more. */
+export const CANCELLED_KEY = "cancelled";
+
 export const stepKeys = {
   step: (key: StepKey) => `${STEP_PREFIX}${key}`,
   checkpoint: (key: StepKey) => `checkpoint:${key}`,

@@ -143,15 +143,16 @@ export function totalMetrics(ctx: RunContext): StepMetrics {
   return sumMetrics([...ctx.state.stepStates().values()].map((s) => s.metrics));
 }
 
-/** After the run failed: the sub-runs of its cancelled workflow steps are cancelled too (best effort, logged). */
+/** After the run failed or was cancelled: the sub-runs of its cancelled workflow steps end the same way (best effort, logged). */
 export async function cancelChildren(ctx: RunContext): Promise<void> {
   const run = ctx.state.run;
-  if (run.status === "complete") return;
+  if (run.status !== "failed" && run.status !== "cancelled") return;
+  const status = run.status;
   const cancelled = ctx.state.workflow.pipeline.filter((s) => s.type === "workflow" && ctx.state.stepState(s.id).status === "cancelled");
   await Promise.all(
     cancelled.map((s) =>
       // Cancelling is idempotent (an ended sub-run ignores it), so a transient failure is retried.
-      retryDurableObjectCall(() => ctx.childRun(subRunId(run.run_id, s.id)).cancel(`cancelled: the parent run ${run.run_id} ended (${run.status})`)).catch(
+      retryDurableObjectCall(() => ctx.childRun(subRunId(run.run_id, s.id)).cancel(`cancelled: the parent run ${run.run_id} ended (${status})`, status)).catch(
         (err: unknown) => console.error(`run ${run.run_id}: cancelling sub-run of step "${s.id}" failed`, err),
       ),
     ),
