@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import type { ApprovalRecord, RunEvent, RunRecord, RunStatus, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
 import type { KeyClaim } from "../idempotency.ts";
@@ -70,6 +71,18 @@ const runReader = rowReader(runs);
 const stepReader = rowReader(steps);
 const SELECT_RUN = `${runReader.select} where "${runs.id.name}" = ? limit 1`;
 const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order by "${steps.seq.name}" asc`;
+
+/** Statuses of a run that has ended for good (a needs_human run waits on a person and may resume). */
+const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed"];
+
+/** Root runs per delete statement: each takes three bound parameters, and D1 binds at most 100. */
+const RUNS_PER_DELETE = 30;
+
+/** A run and its sub-runs (`<root>/<step>`, nested deeper the same way): a key range, so an index serves it in any dialect. */
+function runAndSubRuns(column: SQLiteColumn, rootIds: string[]): SQL | undefined {
+  // "0" is the character after "/", so the range holds exactly the ids that start with `<root>/`.
+  return or(...rootIds.map((id) => or(eq(column, id), and(gte(column, `${id}/`), lt(column, `${id}0`)))));
+}
 
 export interface RunFilter {
   workflow?: string;
@@ -156,6 +169,47 @@ export class Store {
       .orderBy(asc(runs.updatedAt))
       .limit(limit);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Root runs that ended and last changed before `before`, oldest first: retention's candidates.
+   * Sub-runs go with their root. The `created_at` bound lets the status index serve the query.
+   */
+  async expiredRootRuns(before: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(inArray(runs.status, ENDED_RUN_STATUSES), isNull(runs.parentRunId), lt(runs.createdAt, before), lt(runs.updatedAt, before)))
+      .orderBy(asc(runs.updatedAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes the rows of root runs and their sub-runs from every table, in one batch. The run
+   * rows go last, so a failure part-way leaves them for the next attempt to find.
+   */
+  async deleteRuns(rootIds: string[]): Promise<void> {
+    const statements = [];
+    for (let i = 0; i < rootIds.length; i += RUNS_PER_DELETE) {
+      const chunk = rootIds.slice(i, i + RUNS_PER_DELETE);
+      statements.push(
+        this.db.delete(events).where(runAndSubRuns(events.runId, chunk)),
+        this.db.delete(approvals).where(runAndSubRuns(approvals.runId, chunk)),
+        this.db.delete(steps).where(runAndSubRuns(steps.runId, chunk)),
+      );
+    }
+    for (let i = 0; i < rootIds.length; i += RUNS_PER_DELETE)
+      statements.push(this.db.delete(runs).where(runAndSubRuns(runs.id, rootIds.slice(i, i + RUNS_PER_DELETE))));
+    const [first, ...rest] = statements;
+    if (first) await this.db.batch([first, ...rest]);
+  }
+
+  /** Deletes up to `limit` idempotency keys claimed before `before`; returns how many went. */
+  async deleteIdempotencyKeysBefore(before: string, limit: number): Promise<number> {
+    const expired = this.db.select({ scope: idempotencyKeys.scope }).from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).limit(limit);
+    const deleted = await this.db.delete(idempotencyKeys).where(inArray(idempotencyKeys.scope, expired)).returning({ scope: idempotencyKeys.scope });
+    return deleted.length;
   }
 
   async countRuns(): Promise<number> {
