@@ -1,5 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApprovalRecord, RunEvent, RunRecord, RunStatus, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
@@ -79,7 +78,7 @@ const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed"];
 const RUNS_PER_DELETE = 30;
 
 /** A run and its sub-runs (`<root>/<step>`, nested deeper the same way): a key range, so an index serves it in any dialect. */
-function runAndSubRuns(column: SQLiteColumn, rootIds: string[]): SQL | undefined {
+function runAndSubRuns(column: AnyColumn, rootIds: string[]): SQL | undefined {
   // "0" is the character after "/", so the range holds exactly the ids that start with `<root>/`.
   return or(...rootIds.map((id) => or(eq(column, id), and(gte(column, `${id}/`), lt(column, `${id}0`)))));
 }
