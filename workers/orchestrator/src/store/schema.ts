@@ -44,6 +44,8 @@ export const runs = sqliteTable(
     index("idx_runs_created_at").on(t.createdAt),
     index("idx_runs_workflow_created").on(t.workflowName, t.createdAt),
     index("idx_runs_status_created").on(t.status, t.createdAt),
+    // Retention finds a run's sub-runs through it.
+    index("idx_runs_parent").on(t.parentRunId),
   ],
 );
 

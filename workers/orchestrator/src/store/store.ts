@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApprovalRecord, RunEvent, RunRecord, RunStatus, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
@@ -74,13 +74,13 @@ const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order
 /** Statuses of a run that has ended for good (a needs_human run waits on a person and may resume). */
 const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed"];
 
-/** Root runs per delete statement: each takes three bound parameters, and D1 binds at most 100. */
-const RUNS_PER_DELETE = 30;
+/** Run ids per statement of retention's deletes: D1 binds at most 100 parameters. */
+const IDS_PER_STATEMENT = 90;
 
-/** A run and its sub-runs (`<root>/<step>`, nested deeper the same way): a key range, so an index serves it in any dialect. */
-function runAndSubRuns(column: AnyColumn, rootIds: string[]): SQL | undefined {
-  // "0" is the character after "/", so the range holds exactly the ids that start with `<root>/`.
-  return or(...rootIds.map((id) => or(eq(column, id), and(gte(column, `${id}/`), lt(column, `${id}0`)))));
+function chunks<T>(items: T[], size = IDS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 export interface RunFilter {
@@ -184,22 +184,35 @@ export class Store {
     return rows.map((r) => r.id);
   }
 
+  /** Root runs with all their sub-runs, found level by level through `parent_run_id` (indexed). */
+  async runTrees(rootIds: string[]): Promise<string[]> {
+    const all = [...rootIds];
+    for (let level = rootIds; level.length > 0; ) {
+      const next: string[] = [];
+      for (const chunk of chunks(level)) {
+        const rows = await this.db.select({ id: runs.id }).from(runs).where(inArray(runs.parentRunId, chunk));
+        next.push(...rows.map((r) => r.id));
+      }
+      all.push(...next);
+      level = next;
+    }
+    return all;
+  }
+
   /**
    * Deletes the rows of root runs and their sub-runs from every table, in one batch. The run
    * rows go last, so a failure part-way leaves them for the next attempt to find.
    */
   async deleteRuns(rootIds: string[]): Promise<void> {
-    const statements = [];
-    for (let i = 0; i < rootIds.length; i += RUNS_PER_DELETE) {
-      const chunk = rootIds.slice(i, i + RUNS_PER_DELETE);
-      statements.push(
-        this.db.delete(events).where(runAndSubRuns(events.runId, chunk)),
-        this.db.delete(approvals).where(runAndSubRuns(approvals.runId, chunk)),
-        this.db.delete(steps).where(runAndSubRuns(steps.runId, chunk)),
-      );
-    }
-    for (let i = 0; i < rootIds.length; i += RUNS_PER_DELETE)
-      statements.push(this.db.delete(runs).where(runAndSubRuns(runs.id, rootIds.slice(i, i + RUNS_PER_DELETE))));
+    const ids = chunks(await this.runTrees(rootIds));
+    const statements = [
+      ...ids.flatMap((chunk) => [
+        this.db.delete(events).where(inArray(events.runId, chunk)),
+        this.db.delete(approvals).where(inArray(approvals.runId, chunk)),
+        this.db.delete(steps).where(inArray(steps.runId, chunk)),
+      ]),
+      ...ids.map((chunk) => this.db.delete(runs).where(inArray(runs.id, chunk))),
+    ];
     const [first, ...rest] = statements;
     if (first) await this.db.batch([first, ...rest]);
   }

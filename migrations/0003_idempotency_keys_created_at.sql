@@ -1,1 +1,0 @@
-CREATE INDEX `idx_idempotency_keys_created_at` ON `idempotency_keys` (`created_at`);
