@@ -1,9 +1,10 @@
-// Retention on the local stack, end to end with the real runtime: a run whose agent step ran long
-// enough for its StepHost to keep a finished mark is made old (its D1 row's timestamps written
-// back), and one trigger of the orchestrator's cron deletes it everywhere it was stored: its D1
-// rows, its RunDO storage, and its step host's storage, read from workerd's own files.
+// Retention on the local stack, end to end with the real runtime: an agent step and a fanout
+// whose items share hosts by host key, each slow enough for its StepHost to keep a finished mark,
+// are made old (their D1 rows' timestamps written back), and one trigger of the orchestrator's
+// cron deletes them everywhere they were stored: D1 rows, RunDO storage, and the step hosts'
+// storage and alarms, read from workerd's own files.
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -49,6 +50,29 @@ function stored(className: string): { keys: number; alarms: number } {
 beforeAll(async () => {
   fake = await startFakeProvider();
   projectDir = await makeProject({ liarUrl: "http://127.0.0.1:9" });
+  // Three items at concurrency 2: they run in two shared hosts.
+  await writeFile(
+    path.join(projectDir, "workflows", "spread.workflow.yaml"),
+    [
+      "name: spread",
+      "params:",
+      "  schema:",
+      "    type: object",
+      "    required: [items]",
+      "    properties:",
+      "      items: { type: array }",
+      "pipeline:",
+      "  - id: each",
+      "    agent: agents/echo.agent.yaml",
+      "    for_each:",
+      "      from: params.items",
+      "      concurrency: 2",
+      "    params:",
+      "      label: item",
+      '      text: "{{ item }}"',
+      "",
+    ].join("\n"),
+  );
   stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-rel-retention-"));
 });
 
@@ -60,7 +84,7 @@ afterAll(async () => {
 });
 
 describe("retention on the local stack", () => {
-  it("deletes an old run from D1, its run object and its step host at one cron trigger", async () => {
+  it("deletes old runs from D1, their run objects and their step hosts (shared ones too) at one cron trigger", async () => {
     stack = await startInProcess({
       projectDir,
       stateDir,
@@ -76,11 +100,14 @@ describe("retention on the local stack", () => {
     });
     const api = new Api(stack.url, SECRETS.adminToken);
     fake.reset();
-    fake.script({ delay_ms: 2000, text: '{"answer": "kept for a while"}' });
+    const reply = { delay_ms: 2000, text: '{"answer": "kept for a while"}' };
+    fake.script(reply, reply, reply, reply);
     const runId = await api.invoke("quick", { text: "retention" });
+    const spread = await api.invoke("spread", { items: ["a", "b", "c"] });
     expect((await api.waitForRun(runId, RUN_WAIT_MS)).run.status).toBe("complete");
-    // The host keeps only its finished mark once the callback is delivered.
-    expect(await pollUntil(() => stored("ktsu-runtime-StepHost").keys > 0, RUN_WAIT_MS, 50)).toBe(true);
+    expect((await api.waitForRun(spread, RUN_WAIT_MS)).run.status).toBe("complete");
+    // Each host keeps only finished marks once its callbacks are delivered: one for the agent step, three in the fanout's two hosts.
+    expect(await pollUntil(() => stored("ktsu-runtime-StepHost").keys >= 4, RUN_WAIT_MS, 50)).toBe(true);
     expect(stored("ktsu-orchestrator-RunDO").keys).toBeGreaterThan(0);
 
     const db = await stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
@@ -97,18 +124,21 @@ describe("retention on the local stack", () => {
     };
     expect((await rows()).every((n) => n > 0)).toBe(true);
     const orchestrator = await stack.worker("orchestrator");
-    // Six days after its end it is kept.
-    const sixDaysAgo = new Date(Date.now() - 6 * 24 * 60 * 60_000).toISOString();
-    await db.prepare("UPDATE runs SET created_at = ?1, updated_at = ?1, completed_at = ?1 WHERE id = ?2").bind(sixDaysAgo, runId).run();
+    // Six days after their end they are kept.
+    const setEnded = async (at: string) => {
+      for (const id of [runId, spread])
+        await db.prepare("UPDATE runs SET created_at = ?1, updated_at = ?1, completed_at = ?1 WHERE id = ?2").bind(at, id).run();
+    };
+    await setEnded(new Date(Date.now() - 6 * 24 * 60 * 60_000).toISOString());
     expect((await orchestrator.scheduled({ cron: "*/5 * * * *" })).outcome).toBe("ok");
-    expect((await api.json("GET", `/runs/${runId}`)).status).toBe(200);
+    for (const id of [runId, spread]) expect((await api.json("GET", `/runs/${id}`)).status).toBe(200);
 
-    // Eight days after, one trigger deletes it everywhere.
-    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 60 * 60_000).toISOString();
-    await db.prepare("UPDATE runs SET created_at = ?1, updated_at = ?1, completed_at = ?1 WHERE id = ?2").bind(eightDaysAgo, runId).run();
+    // Eight days after, one trigger deletes them everywhere.
+    await setEnded(new Date(Date.now() - 8 * 24 * 60 * 60_000).toISOString());
     expect((await orchestrator.scheduled({ cron: "*/5 * * * *" })).outcome).toBe("ok");
     expect(await rows()).toEqual([0, 0, 0]);
     expect((await api.json("GET", `/runs/${runId}`)).status).toBe(404);
+    expect((await api.json("GET", `/runs/${spread}`)).status).toBe(404);
 
     // Read with the stack stopped, so nothing is held in workerd's memory.
     await stack.dispose();

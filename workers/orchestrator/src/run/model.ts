@@ -96,8 +96,6 @@ export interface StepState {
   messages?: ChatMessage[];
   /** Dispatch attempt; callbacks for older attempts are ignored. */
   attempt: number;
-  /** The host key the last dispatch named (its shared host), so retention can erase that host. */
-  host_key?: string;
   /** Epoch ms: the step fails when still running (model_policy.timeout_s). */
   deadline_at?: number;
   /** Epoch ms: agent steps fail when no heartbeat arrived by then. */
@@ -150,8 +148,6 @@ export interface ItemState {
   error?: string;
   metrics?: StepMetrics;
   attempt: number;
-  /** The host key the last dispatch named (its shared host), so retention can erase that host. */
-  host_key?: string;
   heartbeat_deadline_at?: number;
 }
 

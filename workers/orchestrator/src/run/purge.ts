@@ -4,7 +4,7 @@
 // takes several calls: each call does a bounded share and remembers where it stopped.
 
 import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
-import { stepHostName } from "../../../../shared/contracts/step-host.ts";
+import { fanoutHostKey, stepHostName } from "../../../../shared/contracts/step-host.ts";
 import type { RunState } from "./run-state.ts";
 import { subRunId } from "./steps/sub-workflow.ts";
 
@@ -33,25 +33,24 @@ export interface PurgeDeps {
 }
 
 /**
- * Every host this run dispatched a step attempt to: a request that named a host key went to the
- * key's shared host, any other to the attempt's own host (shared/contracts/step-host.ts).
+ * Every host this run dispatched a step attempt to, named as the dispatch named it: an agent
+ * step's attempts each had a host of their own; a fanout's items ran in the host of their host
+ * key (fanout.ts), whichever attempt it was.
  */
 export function dispatchedHostNames(state: RunState): string[] {
   const runId = state.run.run_id;
   const names = new Set<string>();
-  const add = (stepId: string, dispatched: { attempt: number; host_key?: string | undefined }) => {
-    if (dispatched.host_key !== undefined) names.add(stepHostName({ run_id: runId, step_id: stepId, host_key: dispatched.host_key }));
-    else for (let attempt = 1; attempt <= dispatched.attempt; attempt++) names.add(stepHostName({ run_id: runId, step_id: stepId, attempt }));
-  };
   for (const step of state.stepStates().values()) {
     if (step.type !== "agent") continue;
-    if (!step.fanout) {
-      add(step.id, step);
+    const fanout = step.fanout;
+    if (!fanout) {
+      for (let attempt = 1; attempt <= step.attempt; attempt++) names.add(stepHostName({ run_id: runId, step_id: step.id, attempt }));
       continue;
     }
-    for (let index = 0; index < step.fanout.total; index++) {
-      const item = state.item(step.id, index);
-      if (item) add(`${step.id}.${index}`, item);
+    for (let index = 0; index < fanout.total; index++) {
+      if ((state.item(step.id, index)?.attempt ?? 0) === 0) continue; // never dispatched
+      const hostKey = fanoutHostKey(step.id, index, fanout.concurrency);
+      names.add(stepHostName({ run_id: runId, step_id: `${step.id}.${index}`, host_key: hostKey }));
     }
   }
   return [...names];

@@ -75,7 +75,6 @@ export async function dispatchAgent(ctx: RunContext, step: CompiledAgentStep, st
     if (resume.approved_tool_calls) request.approved_tool_calls = resume.approved_tool_calls;
     if (resume.resume_turn !== undefined) request.resume_turn = resume.resume_turn;
   }
-  if (request.host_key !== undefined) state.host_key = request.host_key; // stored before the dispatch
   state.status = "running";
   state.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
   ctx.state.touchStep(state);
