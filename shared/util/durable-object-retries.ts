@@ -22,6 +22,7 @@
 //                    the alarm also retries it until acknowledged
 //     cancel         retried: ignored once the sub-run is no longer running
 //     sweep          retried: re-mirroring and re-arming an alarm are idempotent
+//     purge          retried: retention's deletion can be repeated from any point (run/purge.ts)
 //     fetch /events  retried: a read
 //     decide         NOT retried: a second decision on a decided approval is refused with
 //                    409, so the reviewer would see a conflict for a decision that worked

@@ -368,6 +368,23 @@ describe("ktsu deploy", () => {
     }
   });
 
+  it("passes KTSU_RUN_RETENTION_DAYS to the orchestrator, and refuses one that is not a whole number of days before building anything", async () => {
+    const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
+    try {
+      const r = await ktsu(["deploy", PROJECT, "--dry-run", "--outdir", outdir], { KTSU_RUN_RETENTION_DAYS: "90" });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ktsu deploy: \S+-orchestrator: bundled .* \(vars: [^)]*KTSU_RUN_RETENTION_DAYS[^)]*\) \(dry run: not uploaded\)$/m);
+      expect(r.stdout).toContain("ktsu deploy: retention: runs are deleted 90 day(s) after they end (KTSU_RUN_RETENTION_DAYS)");
+      const refused = await ktsu(["deploy", PROJECT, "--dry-run", "--outdir", outdir], { KTSU_RUN_RETENTION_DAYS: "-1" });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        'ktsu deploy: KTSU_RUN_RETENTION_DAYS must be a whole number of days from 0 to 36500 (0 or unset keeps runs forever), got "-1"; nothing was deployed\n',
+      );
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  });
+
   it("a real deploy of an environment with no recorded resources refuses before building anything, naming --bootstrap", async () => {
     const outdir = await mkdtemp(path.join(tmpdir(), "ktsu-deploy-"));
     try {

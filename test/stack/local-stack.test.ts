@@ -18,7 +18,7 @@ beforeAll(async () => {
     stateDir,
     port: 0,
     // The heartbeat pair as a user sets it: in the environment ktsu start reads.
-    environment: { ...process.env, KTSU_HEARTBEAT_INTERVAL_MS: "2500", KTSU_HEARTBEAT_TIMEOUT_MS: "20000" },
+    environment: { ...process.env, KTSU_HEARTBEAT_INTERVAL_MS: "2500", KTSU_HEARTBEAT_TIMEOUT_MS: "20000", KTSU_RUN_RETENTION_DAYS: "30" },
   });
 });
 
@@ -62,6 +62,24 @@ describe("the local stack ktsu start runs", () => {
     // Each setting reaches only the Worker that reads it.
     expect(runtime.KTSU_HEARTBEAT_TIMEOUT_MS).toBeUndefined();
     expect(orchestrator.KTSU_HEARTBEAT_INTERVAL_MS).toBeUndefined();
+  });
+
+  it("passes KTSU_RUN_RETENTION_DAYS from the environment to the orchestrator only", async () => {
+    const runtime = await started.stack.miniflare.getBindings<Record<string, unknown>>("ktsu-runtime");
+    const orchestrator = await started.stack.miniflare.getBindings<Record<string, unknown>>("ktsu-orchestrator");
+    expect(orchestrator.KTSU_RUN_RETENTION_DAYS).toBe("30");
+    expect(runtime.KTSU_RUN_RETENTION_DAYS).toBeUndefined();
+  });
+
+  it("refuses a retention that is not a whole number of days before building anything", async () => {
+    const refused = startLocalProject({
+      projectDir: path.join(REPO_ROOT, "examples", "hello"),
+      stateDir: path.join(stateDir, "never"),
+      port: 0,
+      environment: { KTSU_RUN_RETENTION_DAYS: "30d" },
+    });
+    await expect(refused).rejects.toThrow('KTSU_RUN_RETENTION_DAYS must be a whole number of days from 0 to 36500 (0 or unset keeps runs forever), got "30d"');
+    expect(existsSync(path.join(stateDir, "never"))).toBe(false);
   });
 
   it("refuses a heartbeat interval that is not below the timeout before building anything", async () => {

@@ -12,6 +12,7 @@ import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
 import { renderUnknownHosts, unknownEgressHosts } from "../stack/egress-warnings.ts";
 import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, type HeartbeatVars, heartbeatVars } from "../stack/heartbeat-vars.ts";
+import { type RetentionVars, retentionSummary, retentionVars } from "../stack/retention-vars.ts";
 import { type WorkerName, wranglerConfigPath } from "../stack/paths.ts";
 import { envFileVariables } from "../stack/project-vars.ts";
 import { rawConfig } from "../stack/worker-config.ts";
@@ -69,6 +70,7 @@ export async function deploy(options: DeployOptions): Promise<number> {
   const upload = !options.dryRun;
   let names: DeployNames;
   let heartbeat: HeartbeatVars;
+  let retention: RetentionVars;
   let envFileVars: Record<string, string>;
   let fromSecretsFile: Record<string, string>;
   try {
@@ -76,6 +78,7 @@ export async function deploy(options: DeployOptions): Promise<number> {
     // The heartbeat pair, like `ktsu start`: the environment over the env file; checked before anything is built.
     envFileVars = options.envFile ? envFileVariables(options.envFile) : {};
     heartbeat = heartbeatVars({ ...envFileVars, ...process.env });
+    retention = retentionVars({ ...envFileVars, ...process.env });
     fromSecretsFile = options.secretsFile ? parseSecretsFile(options.secretsFile) : {};
   } catch (error) {
     err(`${errorMessage(error)}; nothing was deployed`);
@@ -119,10 +122,11 @@ export async function deploy(options: DeployOptions): Promise<number> {
   out(`project bundle: ${shown(bundleFile)}`);
 
   const egressExtra = [process.env.KTSU_EGRESS_ALLOW, ...options.egressAllow].filter((v): v is string => !!v).join(",");
-  const plan = deployPlan(built.bundle, envFileVars, egressExtra, heartbeat);
+  const plan = deployPlan(built.bundle, envFileVars, egressExtra, { ...heartbeat, orchestrator: { ...heartbeat.orchestrator, ...retention.orchestrator } });
   out(
     `heartbeat: the runtime beats every ${heartbeat.intervalMs} ms (${HEARTBEAT_INTERVAL}), the orchestrator fails a step after ${heartbeat.timeoutMs} ms without one (${HEARTBEAT_TIMEOUT})`,
   );
+  out(retentionSummary(retention.days));
   out(plan.egressAllow.length > 0 ? `gateway egress allowlist (KTSU_EGRESS_ALLOW): ${plan.egressAllow.join(", ")}` : "gateway egress allowlist: empty");
   for (const line of renderUnknownHosts(unknownEgressHosts(built.bundle, envFileVars), plan.egressAllow)) err(line);
   for (const v of plan.secretsInEnvFile) {

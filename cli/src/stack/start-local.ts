@@ -6,6 +6,7 @@ import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
+import { retentionVars } from "./retention-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
 import { checkProviderVars } from "./provider-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
@@ -78,6 +79,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
   // Before the build: a heartbeat pair that cannot work is refused at once.
   const heartbeat = heartbeatVars(environment);
+  const retention = retentionVars(environment);
   const projectDir = path.resolve(options.projectDir);
   const stateDir = path.resolve(options.stateDir ?? path.join(projectDir, ".ktsu"));
   const built = await buildProject({
@@ -94,7 +96,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   const base = workerVars(built.bundle, environment);
   // As the original does: a provider whose variables are unset fails the start, not the first LLM call.
   checkProviderVars(built.bundle.gateway, base.gateway);
-  const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator }, runtime: heartbeat.runtime };
+  const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator, ...retention.orchestrator }, runtime: heartbeat.runtime };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
     const value = environment[name];

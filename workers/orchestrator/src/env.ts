@@ -17,6 +17,8 @@ export interface OrchestratorEnv {
   KTSU_ALLOWED_HOSTS?: string;
   /** Milliseconds without a heartbeat after which an agent step fails (default 15000). */
   KTSU_HEARTBEAT_TIMEOUT_MS?: string;
+  /** Whole days after its end that a run is deleted by the cron (retention.ts); unset or 0, runs are kept forever. */
+  KTSU_RUN_RETENTION_DAYS?: string;
   /**
    * Test-only fault injection (see run/test-faults.ts), e.g. `mirror_fails_once_at_end:<run id prefix>`.
    * Never set in a deployment; inert when unset.

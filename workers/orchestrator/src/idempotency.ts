@@ -26,6 +26,14 @@ async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
+ * How long a claimed key is kept: as long as a queue message can wait for delivery (a queue keeps
+ * messages at most 14 days), so a redelivered message is always checked against its key. After
+ * that the cron deletes it (retention.ts); the run id still derives from the key, so the same key
+ * never starts a second run while its run exists, but a reuse with another body is no longer refused.
+ */
+export const KEY_LIFETIME_DAYS = 14;
+
+/**
  * The key space's name: a SHA-256 over the workflow, a SHA-256 of the credential and the key,
  * so what is stored reveals neither the key nor the credential.
  */

@@ -1,3 +1,4 @@
+import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH } from "../../../shared/contracts/retention.ts";
 import type { InvokeAccepted } from "../../../shared/contracts/runtime.ts";
 import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
@@ -38,5 +39,21 @@ app.post("/cancel", async (c) => {
   await Promise.all([...names].map((name) => hosts.get(hosts.idFromName(name)).cancel()));
   return c.json({ cancelled: names.size }, 200);
 });
+
+// Retention: the orchestrator deleted a run and names the hosts of its step attempts; each is erased.
+// Erasing a host that never existed (an attempt that ended without storing anything) changes nothing.
+app.post(PURGE_HOSTS_PATH, async (c) => {
+  const hosts = purgeHostNames(await c.req.json().catch(() => null));
+  if (!hosts) return c.json({ error: "invalid_request", message: `body must be {"hosts": [string…]} with at most ${MAX_HOSTS_PER_PURGE} names` }, 400);
+  const namespace = c.env.STEP_HOSTS;
+  await Promise.all(hosts.map((name) => namespace.get(namespace.idFromName(name)).purge()));
+  return c.json({ purged: hosts.length }, 200);
+});
+
+function purgeHostNames(body: unknown): string[] | null {
+  const hosts = typeof body === "object" && body !== null ? (body as { hosts?: unknown }).hosts : undefined;
+  if (!Array.isArray(hosts) || hosts.length > MAX_HOSTS_PER_PURGE || !hosts.every((h) => typeof h === "string" && h !== "")) return null;
+  return hosts as string[];
+}
 
 export default app;

@@ -11,7 +11,14 @@
 //   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
 // }
+import { PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+
+/**
+ * Host names the orchestrator asked to erase (`POST /hosts/purge`), in order; `GET /hosts/purged`
+ * lists them. This double keeps no hosts: the real route is tested in the runtime's own tests.
+ */
+const purgedHosts: string[] = [];
 
 interface Env {
   ORCHESTRATOR: Fetcher;
@@ -97,6 +104,12 @@ export default {
     }
     if (req.method === "GET" && url.pathname === "/__cancels") {
       return Response.json({ hosts: cancels.filter((h) => h.run_id === url.searchParams.get("run_id")) });
+    }
+    if (req.method === "GET" && url.pathname === "/hosts/purged") return Response.json({ hosts: purgedHosts });
+    if (req.method === "POST" && url.pathname === PURGE_HOSTS_PATH) {
+      const { hosts } = (await req.json()) as PurgeHostsRequest;
+      purgedHosts.push(...hosts);
+      return Response.json({ purged: hosts.length });
     }
     if (req.method !== "POST" || url.pathname !== "/invoke") return new Response("not found", { status: 404 });
     const request = (await req.json()) as InvokeRequest;

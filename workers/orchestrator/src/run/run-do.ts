@@ -11,6 +11,7 @@ import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
 import { countedChildRun, countedMirror, countInvocations, InvocationCounter } from "./invocations.ts";
 import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
+import { type PurgeLimits, type PurgeOutcome, purgeRun } from "./purge.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
 import { isCurrentAttempt, onCallback, onHeartbeat } from "./steps/step-kinds.ts";
@@ -34,6 +35,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   private readonly hub = new EventHub();
   /** Subrequests per invocation of this object (invocations.ts); not exposed over RPC (only methods are). */
   readonly invocations = new InvocationCounter();
+  /** Set once retention deleted this run: the state still in memory no longer exists. */
+  private purged = false;
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
@@ -61,7 +64,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   private get started(): boolean {
-    return this.engine.state.exists;
+    return !this.purged && this.engine.state.exists;
   }
 
   /** `GET /events?after=N`: the run's events after N as Server-Sent Events, live until the run ends. */
@@ -171,7 +174,29 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return result;
   }
 
+  /**
+   * Retention: deletes this run's state here, in its step hosts and in its sub-runs' objects.
+   * A root run that has not ended is kept; `force` (a sub-run, whose root has ended) is not.
+   * Answers `more` when the run's hosts take another call (run/purge.ts; `limits` sizes a call).
+   */
+  async purge(options: { force?: boolean; limits?: PurgeLimits } = {}): Promise<PurgeOutcome> {
+    if (this.purged) return "done";
+    const runs = this.env.RUNS as unknown as DurableObjectNamespace<RunDO>;
+    const outcome = await purgeRun(
+      this.engine.state,
+      {
+        storage: this.ctx.storage,
+        runtime: this.env.RUNTIME,
+        purgeChild: (runId) => runs.get(runs.idFromName(runId)).purge({ force: true }),
+      },
+      { force: options.force === true, ...(options.limits ? { limits: options.limits } : {}) },
+    );
+    if (outcome === "done") this.purged = true;
+    return outcome;
+  }
+
   override async alarm(): Promise<void> {
+    if (this.purged) return;
     await this.engine.alarm();
   }
 }

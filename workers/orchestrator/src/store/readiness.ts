@@ -2,7 +2,7 @@
  * The newest file in migrations/: the Store is ready once it is recorded as applied.
  * A unit test (test/unit/store-readiness.test.ts) keeps it equal to the newest file there.
  */
-export const LATEST_MIGRATION = "0002_idempotency_key_scopes.sql";
+export const LATEST_MIGRATION = "0003_retention_indexes.sql";
 
 /** ok: migrated and answering; not_migrated: the newest migration is not applied; down: D1 did not answer a query. */
 export type StoreReadiness = "ok" | "not_migrated" | "down";

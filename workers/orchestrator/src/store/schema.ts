@@ -44,6 +44,8 @@ export const runs = sqliteTable(
     index("idx_runs_created_at").on(t.createdAt),
     index("idx_runs_workflow_created").on(t.workflowName, t.createdAt),
     index("idx_runs_status_created").on(t.status, t.createdAt),
+    // Retention finds a run's sub-runs through it.
+    index("idx_runs_parent").on(t.parentRunId),
   ],
 );
 
@@ -53,12 +55,17 @@ export const runs = sqliteTable(
  * remembers the run the key names and a SHA-256 of the request body: the same key with the
  * same body names that run again; with another body it is refused.
  */
-export const idempotencyKeys = sqliteTable("idempotency_keys", {
-  scope: text("scope").primaryKey(),
-  runId: text("run_id").notNull(),
-  bodyHash: text("body_hash").notNull(),
-  createdAt: text("created_at").notNull(),
-});
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").primaryKey(),
+    runId: text("run_id").notNull(),
+    bodyHash: text("body_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  // The cron deletes expired keys by age (idempotency.ts KEY_LIFETIME_DAYS).
+  (t) => [index("idx_idempotency_keys_created_at").on(t.createdAt)],
+);
 
 export const steps = sqliteTable(
   "steps",

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import type { ApprovalRecord, RunEvent, RunRecord, RunStatus, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
 import type { KeyClaim } from "../idempotency.ts";
@@ -70,6 +70,18 @@ const runReader = rowReader(runs);
 const stepReader = rowReader(steps);
 const SELECT_RUN = `${runReader.select} where "${runs.id.name}" = ? limit 1`;
 const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order by "${steps.seq.name}" asc`;
+
+/** Statuses of a run that has ended for good (a needs_human run waits on a person and may resume). */
+const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed"];
+
+/** Run ids per statement of retention's deletes: D1 binds at most 100 parameters. */
+const IDS_PER_STATEMENT = 90;
+
+function chunks<T>(items: T[], size = IDS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 export interface RunFilter {
   workflow?: string;
@@ -156,6 +168,60 @@ export class Store {
       .orderBy(asc(runs.updatedAt))
       .limit(limit);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Root runs that ended and last changed before `before`, oldest first: retention's candidates.
+   * Sub-runs go with their root. The `created_at` bound lets the status index serve the query.
+   */
+  async expiredRootRuns(before: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(inArray(runs.status, ENDED_RUN_STATUSES), isNull(runs.parentRunId), lt(runs.createdAt, before), lt(runs.updatedAt, before)))
+      .orderBy(asc(runs.updatedAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  /** Root runs with all their sub-runs, found level by level through `parent_run_id` (indexed). */
+  async runTrees(rootIds: string[]): Promise<string[]> {
+    const all = [...rootIds];
+    for (let level = rootIds; level.length > 0; ) {
+      const next: string[] = [];
+      for (const chunk of chunks(level)) {
+        const rows = await this.db.select({ id: runs.id }).from(runs).where(inArray(runs.parentRunId, chunk));
+        next.push(...rows.map((r) => r.id));
+      }
+      all.push(...next);
+      level = next;
+    }
+    return all;
+  }
+
+  /**
+   * Deletes the rows of root runs and their sub-runs from every table, in one batch. The run
+   * rows go last, so a failure part-way leaves them for the next attempt to find.
+   */
+  async deleteRuns(rootIds: string[]): Promise<void> {
+    const ids = chunks(await this.runTrees(rootIds));
+    const statements = [
+      ...ids.flatMap((chunk) => [
+        this.db.delete(events).where(inArray(events.runId, chunk)),
+        this.db.delete(approvals).where(inArray(approvals.runId, chunk)),
+        this.db.delete(steps).where(inArray(steps.runId, chunk)),
+      ]),
+      ...ids.map((chunk) => this.db.delete(runs).where(inArray(runs.id, chunk))),
+    ];
+    const [first, ...rest] = statements;
+    if (first) await this.db.batch([first, ...rest]);
+  }
+
+  /** Deletes up to `limit` idempotency keys claimed before `before`; returns how many went. */
+  async deleteIdempotencyKeysBefore(before: string, limit: number): Promise<number> {
+    const expired = this.db.select({ scope: idempotencyKeys.scope }).from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).limit(limit);
+    const deleted = await this.db.delete(idempotencyKeys).where(inArray(idempotencyKeys.scope, expired)).returning({ scope: idempotencyKeys.scope });
+    return deleted.length;
   }
 
   async countRuns(): Promise<number> {

@@ -113,6 +113,16 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     return [...this.steps.values()].filter((step) => step.isDriving).length;
   }
 
+  /**
+   * Retention: the run this host served was deleted, so everything the host keeps goes (its
+   * steps' requests, checkpoints, undelivered results, finished marks) and its alarm with it.
+   */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmAt = null;
+  }
+
   /** The heartbeat for every step the host runs, the keep-alive and, after an eviction, the resume. */
   override async alarm(): Promise<void> {
     this.alarmCount += 1;
