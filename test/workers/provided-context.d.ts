@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** test/workers/orchestrator: the loopback webhook receiver. */
     sinkUrl: string;
+    /** test/workers/orchestrator: the connection string of the test Postgres (test/support/postgres.ts). */
+    postgresUrl: string;
     /** The fake LLM provider (test/fake-provider). */
     fakeProviderUrl: string;
   }

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { ProviderSettingError } from "../stack/provider-vars.ts";
+import { checkStoreUrl, describeStoreUrl } from "../stack/store-url.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
@@ -21,6 +22,7 @@ interface StartFlags extends WorkspaceFlags {
   orchestratorPort?: string;
   workflowDir?: string;
   secure?: boolean;
+  storeUrl?: string;
 }
 
 /** What the banner says about the admin routes (/runs*, events, approvals, /workflows, the viewer's data). */
@@ -55,6 +57,7 @@ export function register(program: Command): void {
     .option("--orchestrator-port <port>", "the original's name for --port")
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--secure", "behave as deployed: without KTSU_ADMIN_TOKEN every admin request is refused")
+    .option("--store-url <url>", "keep the Store in this Postgres database (postgres://…) instead of D1 (default: KTSU_STORE_URL)")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
@@ -63,6 +66,13 @@ export function register(program: Command): void {
         return;
       }
       const projectDir = projectDirFrom(undefined, flags.projectDir);
+      const storeUrl = flags.storeUrl ?? process.env.KTSU_STORE_URL;
+      const badStoreUrl = storeUrl ? checkStoreUrl(storeUrl) : null;
+      if (badStoreUrl) {
+        process.stderr.write(`ktsu start: ${badStoreUrl}; nothing was started\n`);
+        process.exitCode = 1;
+        return;
+      }
       let started: Awaited<ReturnType<typeof startLocalProject>>;
       try {
         started = await startLocalProject({
@@ -75,6 +85,7 @@ export function register(program: Command): void {
           host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
           port: port(flags.port ?? flags.orchestratorPort),
           ...(flags.secure ? { secure: true } : {}),
+          ...(storeUrl ? { storeUrl } : {}),
         });
       } catch (err) {
         if (err instanceof ProviderSettingError) {
@@ -112,6 +123,7 @@ export function register(program: Command): void {
         `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
         accessLine(flags.secure === true, adminTokenSet),
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
+        ...(storeUrl ? [`ktsu: the Store is in Postgres at ${describeStoreUrl(storeUrl)} (through a local Hyperdrive binding)`] : []),
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
         `ktsu: press Ctrl+C to stop`,
       ];
