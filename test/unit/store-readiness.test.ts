@@ -6,7 +6,10 @@ import { POSTGRES_MIGRATIONS_DIR } from "../../cli/src/stack/postgres-migrations
 import { LATEST_MIGRATION, LATEST_POSTGRES_MIGRATION } from "../../workers/orchestrator/src/store/readiness.ts";
 
 async function newest(dir: string): Promise<string | undefined> {
-  return (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort().at(-1);
+  return (await readdir(dir))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .at(-1);
 }
 
 describe("the newest migrations", () => {
