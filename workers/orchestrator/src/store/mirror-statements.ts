@@ -4,7 +4,7 @@ import { type RowWriter, rowWriter } from "./row-writer.ts";
 import type { SqlStyle } from "./sql-style.ts";
 import type { StoreTables } from "./store-tables.ts";
 
-export const RUN_COLUMNS = [
+const RUN_COLUMNS = [
   "id",
   "workflowName",
   "status",

@@ -5,7 +5,11 @@ import type { StoreDriver } from "./driver.ts";
 import { mirrorStatements } from "./mirror-statements.ts";
 import { LATEST_POSTGRES_MIGRATION, MIGRATIONS_TABLE, readiness } from "./readiness.ts";
 import { postgresTables, runInsertionOrder } from "./schema-pg.ts";
+import type { SqlStatement } from "./sql-style.ts";
 import type { StoreDb } from "./store-tables.ts";
+
+/** The values as postgres.js takes them: already encoded by their columns (row-writer.ts). */
+const params = (statement: SqlStatement) => statement.params as postgres.ParameterOrJSON<never>[];
 
 /** Postgres's protocol caps a statement's parameters at 65535. */
 const STATEMENTS = mirrorStatements(postgresTables, { placeholder: (n) => `$${n}`, maxParameters: 65_535 });
@@ -32,11 +36,12 @@ export function postgresDriver(connectionString: string): StoreDriver {
     statements: STATEMENTS,
     runInsertionOrder: sql`${runInsertionOrder}`,
     async batch(statements) {
-      if (statements.length === 1) await client.unsafe(statements[0]!.text, statements[0]!.params as postgres.ParameterOrJSON<never>[]);
-      else if (statements.length > 1) await client.begin((tx) => statements.map((s) => tx.unsafe(s.text, s.params as postgres.ParameterOrJSON<never>[])));
+      if (statements.length === 1) await client.unsafe(statements[0]!.text, params(statements[0]!));
+      // One transaction; the statements are sent together rather than each after the last's answer.
+      else if (statements.length > 1) await client.begin((tx) => statements.map((s) => tx.unsafe(s.text, params(s))));
     },
     async rows(statement) {
-      return (await client.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[]).values()) as unknown[][];
+      return (await client.unsafe(statement.text, params(statement)).values()) as unknown[][];
     },
     readiness: () =>
       readiness(async () => (await client.unsafe(`SELECT name FROM ${MIGRATIONS_TABLE.postgres} WHERE name = $1`, [LATEST_POSTGRES_MIGRATION])).length > 0),

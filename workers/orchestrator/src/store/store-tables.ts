@@ -8,7 +8,11 @@
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type * as d1 from "./schema.ts";
 
-/** The tables every dialect provides, typed as the D1 schema's. */
+/**
+ * The tables every dialect provides, typed as the D1 schema's. A new table: declare it in
+ * schema.ts, derive its Postgres twin in schema-pg.ts (one line), list it here and in
+ * `postgresTables`, then `npm run db:generate` writes both dialects' migrations.
+ */
 export interface StoreTables {
   runs: typeof d1.runs;
   steps: typeof d1.steps;
