@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { ProviderSettingError } from "../stack/provider-vars.ts";
-import { checkStoreUrl, describeStoreUrl } from "../stack/store-url.ts";
+import { checkStoreUrl, describeStoreUrl, StoreUrlError } from "../stack/store-url.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
@@ -95,7 +95,7 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (err instanceof HeartbeatSettingError) {
+        if (err instanceof HeartbeatSettingError || err instanceof StoreUrlError) {
           process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
           process.exitCode = 1;
           return;

@@ -1,10 +1,12 @@
 import { mkdir } from "node:fs/promises";
+import { errorMessage } from "../../../shared/util/errors.ts";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { buildWorkers } from "./build-workers.ts";
 import { applyMigrations } from "./migrations.ts";
 import { applyPostgresMigrations } from "./postgres-migrations.ts";
+import { describeStoreUrl, StoreUrlError } from "./store-url.ts";
 import { WORKERS, wranglerConfigPath, type WorkerName } from "./paths.ts";
 
 export interface StackOptions {
@@ -95,6 +97,15 @@ function withStoreUrl(worker: WorkerName, options: LegacyWorkerOptions, storeUrl
   return worker === "orchestrator" && storeUrl ? { ...options, hyperdrives: { HYPERDRIVE: storeUrl } } : options;
 }
 
+/** The Postgres migrations, failing with a message that names the database (never its password). */
+async function migratePostgresStore(storeUrl: string): Promise<void> {
+  try {
+    await applyPostgresMigrations(storeUrl);
+  } catch (err) {
+    throw new StoreUrlError(`the Store's Postgres at ${describeStoreUrl(storeUrl)} could not be migrated: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 /** The names a browser on this machine reaches the local stack by. */
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -143,7 +154,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     const url = await miniflare.ready;
     if (options.migrate !== false) {
       await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
-      if (options.storeUrl) await applyPostgresMigrations(options.storeUrl);
+      if (options.storeUrl) await migratePostgresStore(options.storeUrl);
     }
     return {
       url,

@@ -20,3 +20,6 @@ export function checkStoreUrl(storeUrl: string): string | null {
   if (!url.hostname) return "--store-url names no host";
   return null;
 }
+
+/** The Postgres a `--store-url` names could not be reached or migrated; the message names it without its password. */
+export class StoreUrlError extends Error {}
