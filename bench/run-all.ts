@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { REPO_ROOT, binPath } from "../cli/src/stack/paths.ts";
 
-const benches = ["orchestration", "gateway", "fanout", "throughput", "invocations"];
+const benches = ["orchestration", "gateway", "fanout", "throughput", "invocations", "store"];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of only.length > 0 ? only : benches) {

@@ -1,6 +1,6 @@
 // A local stand-in for the Cloudflare API (api.cloudflare.com/client/v4) that
 // `wrangler` talks to when CLOUDFLARE_API_BASE_URL points here. It keeps just
-// enough state (D1 databases, queues, Worker scripts with their bindings and
+// enough state (D1 databases, queues, Hyperdrive configs, Worker scripts with their bindings and
 // secrets) to answer what `ktsu deploy` makes wrangler ask, and records every
 // request in order, so a test can check what a deploy would have sent.
 // Requests it does not know get a Cloudflare-style 404 and are listed in `unhandled`.
@@ -45,6 +45,8 @@ export interface CloudflareApi {
   databases: Map<string, { uuid: string; name: string; queries: { seq: number; sql: string }[] }>;
   queues: Map<string, { queue_id: string; queue_name: string; consumers: Record<string, unknown>[] }>;
   scripts: Map<string, ScriptState>;
+  /** Hyperdrive configs by id: `origin` as created, password included (the API keeps it and never returns it). */
+  hyperdrives: Map<string, { id: string; name: string; origin: Record<string, unknown>; caching?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
     databases: new Map(),
     queues: new Map(),
     scripts: new Map(),
+    hyperdrives: new Map(),
   };
   const script = (name: string): ScriptState => {
     let state = api.scripts.get(name);
@@ -128,6 +131,28 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       db.queries.push({ seq: r.seq, sql: body.sql });
       const results = x[2] === "raw" ? { columns: [], rows: [] } : [];
       return [200, ok([{ results, success: true, meta: { changed_db: true, changes: 0, duration: 1, rows_read: 0, rows_written: 0 } }])];
+    }
+
+    // Hyperdrive: the API answers with the origin without its password.
+    const hyperdriveView = ({ origin, ...rest }: { id: string; name: string; origin: Record<string, unknown>; caching?: unknown }) => {
+      const { password: _password, ...shown } = origin;
+      return { ...rest, origin: shown, caching: rest.caching ?? { disabled: false } };
+    };
+    if (p === "/hyperdrive/configs" && r.method === "GET") {
+      const list = [...api.hyperdrives.values()].map(hyperdriveView);
+      return [200, ok(list, { result_info: { page: 1, per_page: 20, count: list.length, total_count: list.length } })];
+    }
+    if (p === "/hyperdrive/configs" && r.method === "POST") {
+      const body = r.body as { name: string; origin: Record<string, unknown>; caching?: unknown };
+      if ([...api.hyperdrives.values()].some((h) => h.name === body.name)) return [409, fail(2017, "A Hyperdrive config with that name already exists")];
+      const config = { id: randomUUID().replaceAll("-", ""), name: body.name, origin: body.origin, caching: body.caching };
+      api.hyperdrives.set(config.id, config);
+      return [200, ok(hyperdriveView(config))];
+    }
+    x = r.method === "GET" ? m(/^\/hyperdrive\/configs\/([^/]+)$/) : null;
+    if (x) {
+      const config = api.hyperdrives.get(x[1]!);
+      return config ? [200, ok(hyperdriveView(config))] : [404, fail(2008, "Hyperdrive config not found")];
     }
 
     // Queues

@@ -79,7 +79,9 @@ describe("the original's ktsu start", () => {
     try {
       const r = await ktsu(["start", "orchestrator", "--project-dir", dir, "--store-type", "sqlite"]);
       expect(r.stderr).toContain("ktsu start orchestrator: orchestrator, runtime and gateway run together");
-      expect(r.stderr).toContain("ktsu start orchestrator: --store-type has no effect here: the store is always D1");
+      expect(r.stderr).toContain(
+        "ktsu start orchestrator: --store-type has no effect here: the store is D1 (persisted under --state-dir), or Postgres with --store-url",
+      );
       expect(r.code).toBe(1);
       const top = await ktsu([
         "start",

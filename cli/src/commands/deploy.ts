@@ -24,6 +24,8 @@ interface DeployFlags extends WorkspaceFlags {
   bootstrap?: boolean;
   public?: string[];
   egressAllow?: string[];
+  storeUrl?: string;
+  hyperdriveId?: string;
 }
 
 /** Repeatable, comma-separated list options. */
@@ -50,6 +52,8 @@ export function register(program: Command): void {
     .option("--bootstrap", "first deploy of an environment: create the D1 database and the queues, then upload without service bindings first")
     .option("--public <workflows>", "state that these workflows without invoke.auth may be invoked by anyone (repeatable, comma-separated)", list)
     .option("--egress-allow <hosts>", "more hosts webhooks and MCP servers may reach (repeatable, comma-separated)", list)
+    .option("--store-url <url>", "keep the Store in this Postgres database (postgres://…) through Hyperdrive instead of D1 (default: KTSU_STORE_URL)")
+    .option("--hyperdrive-id <id>", "with --store-url: bind this existing Hyperdrive config instead of creating one")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (dir: string | undefined, flags: DeployFlags) => {
@@ -57,6 +61,7 @@ export function register(program: Command): void {
       const envFile = resolveOptional(flags.env);
       const secretsFile = resolveOptional(flags.secretsFile);
       const gatewayConfig = resolveOptional(flags.gatewayConfig);
+      const storeUrl = flags.storeUrl ?? (process.env.KTSU_STORE_URL || undefined);
       process.exitCode = await deploy({
         projectDir: projectDirFrom(dir, flags.projectDir),
         environment: flags.environment,
@@ -70,6 +75,8 @@ export function register(program: Command): void {
         egressAllow: flags.egressAllow ?? [],
         workspaces,
         hubLock,
+        ...(storeUrl ? { storeUrl } : {}),
+        ...(flags.hyperdriveId ? { hyperdriveId: flags.hyperdriveId } : {}),
       });
     });
 }

@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 /** The original's flags that mean nothing here, and why (shown in --help and when one is given). */
 const NO_EFFECT: Record<string, { value: string; why: string }> = {
   "own-url": { value: "url", why: "the Workers call each other through service bindings, not URLs" },
-  "store-type": { value: "type", why: "the store is always D1 (persisted under --state-dir)" },
+  "store-type": { value: "type", why: "the store is D1 (persisted under --state-dir), or Postgres with --store-url" },
   "db-path": { value: "path", why: "D1 persists under --state-dir (default <project>/.ktsu)" },
   "runtime-url": { value: "url", why: "the runtime is a service binding of the orchestrator" },
   "gateway-url": { value: "url", why: "the gateway is a service binding of the orchestrator and runtime" },

@@ -6,6 +6,7 @@ import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { ProviderSettingError } from "../stack/provider-vars.ts";
 import { RetentionSettingError } from "../stack/retention-vars.ts";
+import { checkStoreUrl, describeStoreUrl, StoreUrlError } from "../stack/store-url.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
@@ -22,6 +23,7 @@ interface StartFlags extends WorkspaceFlags {
   orchestratorPort?: string;
   workflowDir?: string;
   secure?: boolean;
+  storeUrl?: string;
 }
 
 /** What the banner says about the admin routes (/runs*, events, approvals, /workflows, the viewer's data). */
@@ -56,6 +58,7 @@ export function register(program: Command): void {
     .option("--orchestrator-port <port>", "the original's name for --port")
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--secure", "behave as deployed: without KTSU_ADMIN_TOKEN every admin request is refused")
+    .option("--store-url <url>", "keep the Store in this Postgres database (postgres://…) instead of D1 (default: KTSU_STORE_URL)")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
@@ -64,6 +67,13 @@ export function register(program: Command): void {
         return;
       }
       const projectDir = projectDirFrom(undefined, flags.projectDir);
+      const storeUrl = flags.storeUrl ?? process.env.KTSU_STORE_URL;
+      const badStoreUrl = storeUrl ? checkStoreUrl(storeUrl) : null;
+      if (badStoreUrl) {
+        process.stderr.write(`ktsu start: ${badStoreUrl}; nothing was started\n`);
+        process.exitCode = 1;
+        return;
+      }
       let started: Awaited<ReturnType<typeof startLocalProject>>;
       try {
         started = await startLocalProject({
@@ -76,6 +86,7 @@ export function register(program: Command): void {
           host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
           port: port(flags.port ?? flags.orchestratorPort),
           ...(flags.secure ? { secure: true } : {}),
+          ...(storeUrl ? { storeUrl } : {}),
         });
       } catch (err) {
         if (err instanceof ProviderSettingError) {
@@ -85,7 +96,7 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (err instanceof HeartbeatSettingError || err instanceof RetentionSettingError) {
+        if (err instanceof HeartbeatSettingError || err instanceof RetentionSettingError || err instanceof StoreUrlError) {
           process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
           process.exitCode = 1;
           return;
@@ -113,6 +124,7 @@ export function register(program: Command): void {
         `ktsu: runtime, gateway and tools run in the same workerd, reachable only through service bindings`,
         accessLine(flags.secure === true, adminTokenSet),
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
+        ...(storeUrl ? [`ktsu: the Store is in Postgres at ${describeStoreUrl(storeUrl)} (through a local Hyperdrive binding)`] : []),
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
         `ktsu: press Ctrl+C to stop`,
       ];

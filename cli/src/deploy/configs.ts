@@ -7,6 +7,7 @@ import path from "node:path";
 import { WORKERS, type WorkerName, wranglerConfigPath } from "../stack/paths.ts";
 import { portableConfig, type RawConfig, rawConfig, writeConfig } from "../stack/worker-config.ts";
 import type { DeployNames } from "./names.ts";
+import { hyperdriveBinding } from "./postgres-store.ts";
 
 /** Shown where no database exists yet (a dry run before the first `--bootstrap`). */
 export const UNCREATED_D1_ID = "00000000-0000-0000-0000-000000000000";
@@ -16,8 +17,11 @@ export interface DeployConfig {
   config: RawConfig;
 }
 
-/** The four configs for `names`, in memory. `databaseId` is the D1 id recorded by `--bootstrap`. */
-export async function deployConfigs(names: DeployNames, databaseId: string, projectBundle: string): Promise<DeployConfig[]> {
+/**
+ * The four configs for `names`, in memory. `databaseId` is the D1 id recorded by `--bootstrap`;
+ * with `hyperdriveId` the orchestrator keeps its Store in Postgres through that Hyperdrive config.
+ */
+export async function deployConfigs(names: DeployNames, databaseId: string, projectBundle: string, hyperdriveId?: string): Promise<DeployConfig[]> {
   const templates = await Promise.all(WORKERS.map(async (worker) => ({ worker, config: await rawConfig(worker) })));
   // The templates' Worker names, as their service bindings spell them.
   const renamed = new Map(templates.map(({ worker, config }) => [config.name ?? `ktsu-${worker}`, names.workers[worker]]));
@@ -26,6 +30,7 @@ export async function deployConfigs(names: DeployNames, databaseId: string, proj
     config.name = names.workers[worker];
     if (config.alias?.["ktsu-project"]) config.alias["ktsu-project"] = projectBundle;
     for (const service of config.services ?? []) service.service = renamed.get(service.service) ?? service.service;
+    if (worker === "orchestrator" && hyperdriveId) config.hyperdrive = [hyperdriveBinding(hyperdriveId)];
     for (const db of config.d1_databases ?? []) {
       db.database_name = names.database;
       db.database_id = databaseId;

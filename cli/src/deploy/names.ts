@@ -22,6 +22,8 @@ export interface DeployNames {
   database: string;
   queue: string;
   deadLetterQueue: string;
+  /** The Hyperdrive config of a deployment that keeps its Store in Postgres (`--store-url`). */
+  hyperdrive: string;
 }
 
 /** Lower case, `[a-z0-9-]` only, no leading or trailing dash; "" when nothing is left. */
@@ -62,5 +64,6 @@ export function deployNames(projectDir: string, environment: string): DeployName
     database: prefix,
     queue: `${prefix}-runs`,
     deadLetterQueue: `${prefix}-runs-dlq`,
+    hyperdrive: `${prefix}-store`,
   };
 }

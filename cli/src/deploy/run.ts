@@ -14,12 +14,15 @@ import { renderUnknownHosts, unknownEgressHosts } from "../stack/egress-warnings
 import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, type HeartbeatVars, heartbeatVars } from "../stack/heartbeat-vars.ts";
 import { type RetentionVars, retentionSummary, retentionVars } from "../stack/retention-vars.ts";
 import { type WorkerName, wranglerConfigPath } from "../stack/paths.ts";
+import { applyPostgresMigrations } from "../stack/postgres-migrations.ts";
 import { envFileVariables } from "../stack/project-vars.ts";
+import { checkStoreUrl, describeStoreUrl } from "../stack/store-url.ts";
 import { rawConfig } from "../stack/worker-config.ts";
 import { resolveSecrets, strayPublicNames, unstatedPublicWorkflows } from "./checks.ts";
 import { deployConfigs, UNCREATED_D1_ID, withoutServices, writeConfigs } from "./configs.ts";
 import { type DeployNames, deployNames } from "./names.ts";
 import { deployPlan } from "./plan.ts";
+import { storeHyperdriveId } from "./postgres-store.ts";
 import { applyRemoteMigrations, ensureResources } from "./resources.ts";
 import { existingSecrets, parseSecretsFile, secretFiles } from "./secrets.ts";
 import { readState, recordEnvironment, STATE_FILE } from "./state.ts";
@@ -42,6 +45,10 @@ export interface DeployOptions {
   egressAllow: string[];
   workspaces: string[];
   hubLock: boolean;
+  /** `--store-url`: keep the Store in this Postgres database, through a Hyperdrive config. */
+  storeUrl?: string;
+  /** `--hyperdrive-id`: an existing Hyperdrive config for it, instead of creating one. */
+  hyperdriveId?: string;
 }
 
 const out = (text: string) => process.stdout.write(`ktsu deploy: ${text}\n`);
@@ -91,6 +98,11 @@ export async function deploy(options: DeployOptions): Promise<number> {
       `${STATE_FILE} in ${shown(options.projectDir)} records nothing for environment ${names.environment}: ` +
         `the first deploy of an environment is \`ktsu deploy --bootstrap --environment ${names.environment}\` (it creates the D1 database and the queues); nothing was deployed`,
     );
+    return 1;
+  }
+  const storeRefusal = postgresStoreRefusal(options, upload, recorded?.hyperdrive);
+  if (storeRefusal) {
+    err(`${storeRefusal}; nothing was deployed`);
     return 1;
   }
   if ((await missingAssets()).length > 0) {
@@ -183,14 +195,22 @@ export async function deploy(options: DeployOptions): Promise<number> {
         d1: { name: names.database, id: databaseId },
         queues: { runs: names.queue, dead_letter: names.deadLetterQueue },
         workers: { ...names.workers },
+        ...(recorded?.hyperdrive ? { hyperdrive: recorded.hyperdrive } : {}),
       });
       out(`recorded the ${names.environment} resources in ${shown(path.join(options.projectDir, STATE_FILE))} (ids only: commit it)`);
     }
-    const configs = await deployConfigs(names, databaseId, bundleFile);
+    const { storeUrl } = options;
+    const hyperdriveId = storeUrl ? await storeHyperdriveId(options.projectDir, names, { ...options, storeUrl, upload }, out) : undefined;
+    const configs = await deployConfigs(names, databaseId, bundleFile, hyperdriveId);
     const files = await writeConfigs(configs, path.join(outdir, "config"));
     if (upload) {
       out(`applying the D1 migrations to ${names.database} (remote) before any Worker is uploaded`);
       await applyRemoteMigrations(files.orchestrator);
+      if (storeUrl) {
+        out(`applying the Postgres migrations to ${describeStoreUrl(storeUrl)} before any Worker is uploaded`);
+        const applied = await applyPostgresMigrations(storeUrl);
+        out(applied.length > 0 ? `applied ${applied.join(", ")}` : "the Postgres Store is up to date");
+      }
     }
     const secretFileSet = await secretFiles(upload ? secrets.upload : {});
     try {
@@ -239,6 +259,16 @@ export async function deploy(options: DeployOptions): Promise<number> {
   if (upload)
     out(`the API is ${names.workers.orchestrator} (https://${names.workers.orchestrator}.<your-subdomain>.workers.dev; wrangler printed the URL above)`);
   return 0;
+}
+
+/** Why a deploy's Postgres settings cannot work, checked before anything is built. */
+function postgresStoreRefusal(options: DeployOptions, upload: boolean, recorded: { id: string } | undefined): string | null {
+  if (options.storeUrl) return checkStoreUrl(options.storeUrl);
+  if (options.hyperdriveId) return "--hyperdrive-id needs --store-url (or KTSU_STORE_URL): the Postgres migrations are applied with it";
+  if (upload && recorded) {
+    return `this environment keeps its Store in Postgres (Hyperdrive config ${recorded.id}): give --store-url (or KTSU_STORE_URL) so its migrations are applied`;
+  }
+  return null;
 }
 
 function printAdminToken(token: string, where: string): void {

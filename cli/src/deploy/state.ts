@@ -12,6 +12,8 @@ export interface EnvironmentState {
   d1: { name: string; id: string };
   queues: { runs: string; dead_letter: string };
   workers: Record<string, string>;
+  /** Set once the environment keeps its Store in Postgres: the Hyperdrive config (never the connection string). */
+  hyperdrive?: { name: string; id: string };
 }
 
 export interface DeployState {

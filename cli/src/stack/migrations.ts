@@ -22,14 +22,20 @@ export async function applyMigrations(db: D1Like, dir = MIGRATIONS_DIR): Promise
     ),
   ]);
   const { results } = await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>();
-  const done = new Set(results.map((r) => r.name));
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  const applied: string[] = [];
-  for (const file of files) {
-    if (done.has(file)) continue;
-    const statements = splitSqlQuery(await readFile(path.join(dir, file), "utf8"));
+  const pending = await pendingMigrations(
+    dir,
+    results.map((r) => r.name),
+  );
+  for (const { file, text } of pending) {
+    const statements = splitSqlQuery(text);
     await db.batch([...statements.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file)]);
-    applied.push(file);
   }
-  return applied;
+  return pending.map((m) => m.file);
+}
+
+/** The SQL files of `dir` not among `applied`, in order, with their text. */
+export async function pendingMigrations(dir: string, applied: Iterable<string>): Promise<Array<{ file: string; text: string }>> {
+  const done = new Set(applied);
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql") && !done.has(f)).sort();
+  return Promise.all(files.map(async (file) => ({ file, text: await readFile(path.join(dir, file), "utf8") })));
 }

@@ -1,9 +1,12 @@
 import { mkdir } from "node:fs/promises";
+import { errorMessage } from "../../../shared/util/errors.ts";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { buildWorkers } from "./build-workers.ts";
 import { applyMigrations } from "./migrations.ts";
+import { applyPostgresMigrations } from "./postgres-migrations.ts";
+import { describeStoreUrl, StoreUrlError } from "./store-url.ts";
 import { WORKERS, wranglerConfigPath, type WorkerName } from "./paths.ts";
 
 export interface StackOptions {
@@ -28,6 +31,11 @@ export interface StackOptions {
   logLevel?: LogLevel;
   /** More Workers in the same workerd (benchmarks put a comparison Worker beside the stack). */
   extraWorkers?: LegacyWorkerOptions[];
+  /**
+   * Keep the Store in this Postgres database (`postgres://…`) instead of D1: the orchestrator gets a
+   * Hyperdrive binding (HYPERDRIVE) whose local connection string is this, and its migrations are applied.
+   */
+  storeUrl?: string;
 }
 
 export interface LocalStack {
@@ -80,6 +88,24 @@ export function localWorkerOptions(worker: WorkerName, entry: string, options: P
   };
 }
 
+/**
+ * The orchestrator's Hyperdrive binding when the Store is in Postgres: Miniflare connects it
+ * to the database directly (locally there is no pool in between), as `wrangler dev` does with a
+ * local connection string.
+ */
+function withStoreUrl(worker: WorkerName, options: LegacyWorkerOptions, storeUrl: string | undefined): LegacyWorkerOptions {
+  return worker === "orchestrator" && storeUrl ? { ...options, hyperdrives: { HYPERDRIVE: storeUrl } } : options;
+}
+
+/** The Postgres migrations, failing with a message that names the database (never its password). */
+async function migratePostgresStore(storeUrl: string): Promise<void> {
+  try {
+    await applyPostgresMigrations(storeUrl);
+  } catch (err) {
+    throw new StoreUrlError(`the Store's Postgres at ${describeStoreUrl(storeUrl)} could not be migrated: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 /** The names a browser on this machine reaches the local stack by. */
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -118,12 +144,18 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       resourcePersistencePath: persistDir,
       log: new Log(options.logLevel ?? LogLevel.WARN),
       ...(process.env.KTSU_INSPECTOR_PORT ? { inspectorPort: Number(process.env.KTSU_INSPECTOR_PORT) } : {}),
-      workers: [...WORKERS.map((w) => localWorkerOptions(w, entry[w], { ...options, vars })), ...(options.extraWorkers ?? [])],
+      workers: [
+        ...WORKERS.map((w) => withStoreUrl(w, localWorkerOptions(w, entry[w], { ...options, vars }), options.storeUrl)),
+        ...(options.extraWorkers ?? []),
+      ],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   try {
     const url = await miniflare.ready;
-    if (options.migrate !== false) await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
+    if (options.migrate !== false) {
+      await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
+      if (options.storeUrl) await migratePostgresStore(options.storeUrl);
+    }
     return {
       url,
       miniflare,

@@ -33,6 +33,8 @@ export interface StartLocalOptions {
   environment?: Record<string, string | undefined>;
   /** Passed through to the stack (benchmarks). */
   extraWorkers?: StackOptions["extraWorkers"];
+  /** `--store-url`: keep the Store in this Postgres database instead of D1. */
+  storeUrl?: string;
 }
 
 export interface StartedProject {
@@ -113,6 +115,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     vars,
     egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
+    ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
   });
   const adminTokenSet = Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN);
   return { stack, bundle: built.bundle, report: built.report, stateDir, adminTokenSet, warnings: heartbeat.warnings };

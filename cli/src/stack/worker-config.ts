@@ -17,6 +17,7 @@ export type RawConfig = Record<string, unknown> & {
     consumers?: { queue: string; dead_letter_queue?: string }[];
   };
   services?: { binding: string; service: string; entrypoint?: string }[];
+  hyperdrive?: { binding: string; id: string }[];
   durable_objects?: { bindings?: { name: string; class_name: string; script_name?: string }[] };
   assets?: { directory?: string };
   site?: { bucket?: string };

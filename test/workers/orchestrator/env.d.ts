@@ -7,6 +7,10 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       UNMIGRATED_DB: D1Database;
       BROKEN_DB: D1Database;
+      /** A real Postgres, migrated (global-setup.ts): the Store suite runs on it and on DB. */
+      POSTGRES_STORE: Hyperdrive;
+      /** An empty database on the same server (readiness.test.ts). */
+      POSTGRES_UNMIGRATED: Hyperdrive;
     }
   }
 }

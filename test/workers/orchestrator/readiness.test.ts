@@ -10,6 +10,9 @@ import { LATEST_MIGRATION } from "../../../workers/orchestrator/src/store/readin
 const BASE = "https://ktsu.test";
 const UNMIGRATED = { ...env, DB: env.UNMIGRATED_DB };
 const BROKEN = { ...env, DB: env.BROKEN_DB };
+/** The Store in Postgres, migrated (global-setup.ts) and not. */
+const POSTGRES = { ...env, HYPERDRIVE: env.POSTGRES_STORE };
+const POSTGRES_UNMIGRATED = { ...env, HYPERDRIVE: env.POSTGRES_UNMIGRATED };
 
 /** Text that would show the Store's internals. */
 const INTERNAL = /select|insert|failed query|no such table|from "runs"|sqlite|d1_/i;
@@ -40,6 +43,25 @@ describe("GET /health and the Store", () => {
     const res = await request("/health", {}, UNMIGRATED);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: "error", services: { store: "not_migrated", orchestrator: "ok" } });
+  });
+});
+
+describe("GET /health and the Store in Postgres", () => {
+  it("is ok with the migrated database", async () => {
+    const res = await request("/health", {}, POSTGRES);
+    expect(await res.json()).toMatchObject({ status: "ok", services: { store: "ok" } });
+  });
+
+  it("is not ok before its migrations, and requests say so without SQL", async () => {
+    const health = await request("/health", {}, POSTGRES_UNMIGRATED);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "error", services: { store: "not_migrated" } });
+    const res = await request("/runs", {}, POSTGRES_UNMIGRATED);
+    const text = await res.text();
+    expect(res.status, text).toBe(503);
+    expect(JSON.parse(text)).toMatchObject({ error: "not_ready" });
+    expect(text).toContain("Postgres migrations are not applied");
+    expect(text).not.toMatch(/select|relation|ktsu_migrations/i);
   });
 });
 

@@ -10,7 +10,7 @@ import { fanoutHostKey, stepHostName } from "../../../shared/contracts/step-host
 import type { OrchestratorEnv } from "../../../workers/orchestrator/src/env.ts";
 import { type RetentionOptions, purgeExpiredRuns } from "../../../workers/orchestrator/src/retention.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
-import { Store } from "../../../workers/orchestrator/src/store/store.ts";
+import { openStore } from "../../../workers/orchestrator/src/store/open-store.ts";
 import { eventually, get, script, settled, start, type RunView } from "./helpers.ts";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -181,7 +181,7 @@ describe("retention", () => {
   });
 
   it("deletes expired idempotency keys and keeps live ones; without the setting no run is deleted", async () => {
-    const store = new Store(env.DB);
+    const store = openStore(env);
     const expired = { scope: `scope-old-${crypto.randomUUID()}`, runId: "run_0000000000000001", bodyHash: "h" };
     const live = { scope: `scope-live-${crypto.randomUUID()}`, runId: "run_0000000000000002", bodyHash: "h" };
     await store.claimIdempotencyKey(expired);

@@ -14,6 +14,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => {
       const sinkUrl = inject<string>("sinkUrl");
+      const postgresUrl = inject<string>("postgresUrl");
+      const unmigratedPostgresUrl = inject<string>("unmigratedPostgresUrl");
       return {
         wrangler: { configPath: path.join(REPO, "wrangler.toml") },
         // The runtime binds to this named entrypoint of the orchestrator.
@@ -40,6 +42,9 @@ export default defineConfig({
           // D1 databases no migration has touched (readiness.test.ts): the window before
           // `wrangler d1 migrations apply`, and a Store whose tables are missing though migrated.
           d1Databases: { UNMIGRATED_DB: "unmigrated-db", BROKEN_DB: "broken-db" },
+          // The Store suite's Postgres (global-setup.ts), under another name than HYPERDRIVE so
+          // the other tests keep the default D1 Store.
+          hyperdrives: { POSTGRES_STORE: postgresUrl, POSTGRES_UNMIGRATED: unmigratedPostgresUrl },
           workers: [
             auxWorker("runtime", main, { entry: path.join(DIST, "fake-runtime", "index.js") }),
             auxWorker("gateway", main, { egressAllow: [new URL(sinkUrl).host] }),

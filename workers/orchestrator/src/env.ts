@@ -1,6 +1,8 @@
 /** Bindings of the orchestrator Worker (see wrangler.toml). */
 export interface OrchestratorEnv {
   DB: D1Database;
+  /** Set when the deploy keeps the Store in Postgres (`--store-url`): then the Store uses it instead of DB. */
+  HYPERDRIVE?: Hyperdrive;
   /** Run Durable Objects (RunDO); `run/stub.ts` gives them their class type: naming RunDO here would make an import cycle. */
   RUNS: DurableObjectNamespace<Rpc.DurableObjectBranded>;
   RUN_QUEUE: Queue<unknown>;

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { HealthSchema } from "./api/schemas.ts";
 import type { OrchestratorEnv } from "./env.ts";
-import { storeReadiness } from "./store/readiness.ts";
+import { openStore } from "./store/open-store.ts";
 
 type Health = z.infer<typeof HealthSchema>;
 export type ServiceHealth = Health["services"]["runtime"];
@@ -24,7 +24,7 @@ async function probe(service: Fetcher): Promise<ServiceHealth> {
  * or the Store (D1) is not migrated and answering: a new deploy is not ready before its migrations.
  */
 export async function aggregateHealth(env: OrchestratorEnv): Promise<{ body: Health; code: 200 | 503 }> {
-  const [runtime, gateway, tools, store] = await Promise.all([probe(env.RUNTIME), probe(env.GATEWAY), probe(env.TOOLS), storeReadiness(env.DB)]);
+  const [runtime, gateway, tools, store] = await Promise.all([probe(env.RUNTIME), probe(env.GATEWAY), probe(env.TOOLS), openStore(env).readiness()]);
   const services = { orchestrator: "ok" as const, store, runtime, gateway, tools };
   const healthy = [runtime, gateway, tools, store].every((s) => s === "ok");
   return { body: { status: healthy ? "ok" : "error", services }, code: healthy ? 200 : 503 };

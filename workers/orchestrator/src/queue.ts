@@ -5,7 +5,8 @@ import { claimFor, keyReusedMessage, runIdForKey } from "./idempotency.ts";
 import { checkParams, findInvocable, isRefusal, rootRun } from "./run/admission.ts";
 import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
-import { Store } from "./store/store.ts";
+import { openStore } from "./store/open-store.ts";
+import type { Store } from "./store/store.ts";
 
 /** A queue message that starts a run. */
 export interface RunMessage {
@@ -27,7 +28,7 @@ const RUN_ID = /^run_[0-9a-f]{16}$/;
  * recorded as a failed run, never retried.
  */
 export async function consumeRunMessages(batch: MessageBatch<unknown>, env: OrchestratorEnv): Promise<void> {
-  const store = new Store(env.DB);
+  const store = openStore(env);
   for (const message of batch.messages) {
     try {
       await startFromMessage(message, env, store);

@@ -4,7 +4,7 @@ import { errorMessage } from "../../../shared/util/errors.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { KEY_LIFETIME_DAYS } from "./idempotency.ts";
 import { runStub } from "./run/stub.ts";
-import { Store } from "./store/store.ts";
+import { openStore } from "./store/open-store.ts";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -43,7 +43,7 @@ export interface RetentionOptions {
  */
 export async function purgeExpiredRuns(env: OrchestratorEnv, options: RetentionOptions = {}): Promise<RetentionResult> {
   const now = options.now ?? Date.now();
-  const store = new Store(env.DB);
+  const store = openStore(env);
   const result: RetentionResult = { deleted: 0, unfinished: 0, kept: 0, keys: 0 };
   const setting = parseRetentionDays(typeof env[RUN_RETENTION_DAYS] === "string" ? (env[RUN_RETENTION_DAYS] as string) : undefined);
   if (!setting.ok) console.error(`retention: ${setting.error}; no run is deleted until it is fixed`);

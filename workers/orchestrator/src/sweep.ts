@@ -1,7 +1,7 @@
 import type { OrchestratorEnv } from "./env.ts";
 import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
-import { Store } from "./store/store.ts";
+import { openStore } from "./store/open-store.ts";
 
 /** A run unchanged for this long while `running` is checked for a lost alarm. */
 const STALE_AFTER_MS = 2 * 60_000;
@@ -15,7 +15,7 @@ const STALE_AFTER_MS = 2 * 60_000;
  * `rearmed` counts the runs repaired either way.
  */
 export async function sweepStaleRuns(env: OrchestratorEnv, now = Date.now()): Promise<{ checked: number; rearmed: number }> {
-  const ids = await new Store(env.DB).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());
+  const ids = await openStore(env).staleRunningRuns(new Date(now - STALE_AFTER_MS).toISOString());
   const rearmed = await Promise.all(
     ids.map((id) =>
       // Re-mirroring and re-arming are idempotent, so a transient failure is retried.

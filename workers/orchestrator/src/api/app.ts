@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { withServiceConventions } from "../../../../shared/http/service-app.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { aggregateHealth } from "../health.ts";
-import { storeReadiness } from "../store/readiness.ts";
+import { openStore } from "../store/open-store.ts";
 import type { OrchestratorApp } from "./app-type.ts";
 import { apiSecurityHeaders, checkHost, refuseCrossSite } from "./request-guards.ts";
 import { registerRoutes } from "./routes.ts";
@@ -13,12 +13,15 @@ import { validationHook } from "./validation.ts";
 
 /** A failed request while the Store is not migrated is a 503 that says so, not a 500. */
 async function storeNotReady(c: Context<{ Bindings: OrchestratorEnv }>): Promise<Response | null> {
-  const readiness = await storeReadiness(c.env.DB);
+  const store = openStore(c.env);
+  const readiness = await store.readiness();
   if (readiness === "ok") return null;
+  const howToMigrate =
+    store.dialect === "D1" ? "`ktsu deploy --bootstrap`, or `wrangler d1 migrations apply`" : "`ktsu deploy --store-url`, which applies them";
   const message =
     readiness === "not_migrated"
-      ? "the Store is not ready: its D1 migrations are not applied (`ktsu deploy --bootstrap`, or `wrangler d1 migrations apply`)"
-      : "the Store (D1) is not answering; try again later";
+      ? `the Store is not ready: its ${store.dialect} migrations are not applied (${howToMigrate})`
+      : `the Store (${store.dialect}) is not answering; try again later`;
   return c.json({ error: "not_ready", message }, 503);
 }
 

@@ -9,7 +9,7 @@ import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal 
 import { assembleEnvelope } from "../run/envelope.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { runStub } from "../run/stub.ts";
-import { Store } from "../store/store.ts";
+import { openStore } from "../store/open-store.ts";
 import type { OrchestratorApp } from "./app-type.ts";
 import { bodyReadByHandler, readJsonBody } from "./body.ts";
 import { requireAdminToken } from "./admin-auth.ts";
@@ -95,7 +95,7 @@ async function admit(c: Ctx, name: string): Promise<Refused | Admitted> {
 
 /** The envelope of a run with the gateway's spend record, or null for an unknown run (also served to the tools Worker internally). */
 export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promise<(Envelope & { budget?: BudgetReport }) | null> {
-  const store = new Store(env.DB);
+  const store = openStore(env);
   const run = await store.getRun(runId);
   if (!run) return null;
   const envelope = assembleEnvelope(run, await store.listSteps(run.id));
@@ -135,7 +135,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const key = c.req.valid("header")["idempotency-key"] || crypto.randomUUID();
     const claim = await claimFor({ workflow, credential: admitted.credential, key }, admitted.params);
-    const stored = await new Store(c.env.DB).claimIdempotencyKey(claim);
+    const stored = await openStore(c.env).claimIdempotencyKey(claim);
     if (stored.bodyHash !== claim.bodyHash) return c.json({ error: "conflict", message: keyReusedMessage(key) }, 409);
     await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key, run_id: stored.runId });
     return c.json({ run_id: stored.runId, status: "queued" as const, idempotency_key: key }, 202);
@@ -143,7 +143,7 @@ export function registerRoutes(app: OrchestratorApp): void {
 
   app.openapi(listRunsRoute, async (c) => {
     const query = c.req.valid("query");
-    const runs = await new Store(c.env.DB).listRuns({
+    const runs = await openStore(c.env).listRuns({
       workflow: query.workflow,
       status: query.status,
       limit: query.limit === undefined ? DEFAULT_RUN_LIST_LIMIT : Number(query.limit),
@@ -152,7 +152,7 @@ export function registerRoutes(app: OrchestratorApp): void {
   });
 
   app.openapi(getRunRoute, async (c) => {
-    const store = new Store(c.env.DB);
+    const store = openStore(c.env);
     const run = await store.getRun(c.req.valid("param").run_id);
     if (!run) return c.json(runNotFound, 404);
     const steps = await store.listSteps(run.id);
@@ -173,7 +173,7 @@ export function registerRoutes(app: OrchestratorApp): void {
   // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.
   app.openapi(eventsRoute, async (c) => {
     const { run_id: runId } = c.req.valid("param");
-    if (!(await new Store(c.env.DB).getRun(runId))) return c.json(runNotFound, 404);
+    if (!(await openStore(c.env).getRun(runId))) return c.json(runNotFound, 404);
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after ?? "0";
     return retryDurableObjectCall(() => runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`));
   });
@@ -189,7 +189,7 @@ export function registerRoutes(app: OrchestratorApp): void {
 
   app.openapi(approvalRoute, async (c) => {
     const { run_id, step_id } = c.req.valid("param");
-    const approval = await new Store(c.env.DB).latestApproval(run_id, step_id);
+    const approval = await openStore(c.env).latestApproval(run_id, step_id);
     return approval ? c.json(approval, 200) : c.json({ error: "not_found", message: "approval not found" }, 404);
   });
 
@@ -205,5 +205,5 @@ export function registerRoutes(app: OrchestratorApp): void {
     return c.json({ error, message: result.message ?? "" }, result.status);
   });
 
-  app.openapi(pendingApprovalsRoute, async (c) => c.json(await new Store(c.env.DB).pendingApprovals(), 200));
+  app.openapi(pendingApprovalsRoute, async (c) => c.json(await openStore(c.env).pendingApprovals(), 200));
 }

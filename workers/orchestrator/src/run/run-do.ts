@@ -5,7 +5,7 @@ import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import { countedFetcher } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
-import { Store } from "../store/store.ts";
+import { openStore } from "../store/open-store.ts";
 import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
@@ -45,7 +45,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     const stateKey = typeof env.KTSU_STATE_KEY === "string" && env.KTSU_STATE_KEY !== "" ? env.KTSU_STATE_KEY : undefined;
     this.engine = new RunEngine({
       storage: doStorage(ctx.storage),
-      mirror: countedMirror(withMirrorFaults(new Store(env.DB), env.KTSU_TEST_FAULTS), this.invocations),
+      mirror: countedMirror(withMirrorFaults(openStore(env), env.KTSU_TEST_FAULTS), this.invocations),
       alarms: ctx.storage,
       workflowOf: (key) => bundleEntry(project.workflows, key),
       envValue: (name) => env[name],

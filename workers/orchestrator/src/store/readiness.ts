@@ -1,27 +1,30 @@
 /**
- * The newest file in migrations/: the Store is ready once it is recorded as applied.
- * A unit test (test/unit/store-readiness.test.ts) keeps it equal to the newest file there.
+ * The newest file in migrations/ (D1) and migrations/postgres/: the Store is ready once it is
+ * recorded as applied. A unit test (test/unit/store-readiness.test.ts) keeps them equal to the
+ * newest files there.
  */
 export const LATEST_MIGRATION = "0003_retention_indexes.sql";
-
-/** ok: migrated and answering; not_migrated: the newest migration is not applied; down: D1 did not answer a query. */
-export type StoreReadiness = "ok" | "not_migrated" | "down";
-
-/** The part of a D1 binding this reads (unit tests import LATEST_MIGRATION outside workerd). */
-interface D1Reader {
-  prepare(sql: string): { bind(...values: unknown[]): { first<T>(): Promise<T | null> } };
-}
+export const LATEST_POSTGRES_MIGRATION = "0001_retention_indexes.sql";
 
 /**
- * Whether the Store can serve: one read of `d1_migrations`, the table both `wrangler d1
- * migrations apply` and `ktsu start` record applied migrations in.
+ * Where applied migrations are recorded: D1 in `d1_migrations`, the table both `wrangler d1
+ * migrations apply` and `ktsu start` keep; Postgres in a table of the same shape that `ktsu start
+ * --store-url` and `ktsu deploy --store-url` keep (cli/src/stack/postgres-migrations.ts).
  */
-export async function storeReadiness(db: D1Reader): Promise<StoreReadiness> {
+export const MIGRATIONS_TABLE = { d1: "d1_migrations", postgres: "ktsu_migrations" } as const;
+
+/** ok: migrated and answering; not_migrated: the newest migration is not applied; down: the database did not answer a query. */
+export type StoreReadiness = "ok" | "not_migrated" | "down";
+
+/**
+ * Whether the Store can serve, from one read of the migrations table: `found` looks the newest
+ * migration up. Before any migration the table itself is missing, which each database says in
+ * its own words ("no such table", "relation … does not exist").
+ */
+export async function readiness(found: () => Promise<boolean>): Promise<StoreReadiness> {
   try {
-    const row = await db.prepare("SELECT name FROM d1_migrations WHERE name = ?").bind(LATEST_MIGRATION).first<{ name: string }>();
-    return row ? "ok" : "not_migrated";
+    return (await found()) ? "ok" : "not_migrated";
   } catch (err) {
-    // Before any migration the table itself is missing.
-    return /no such table/i.test(String(err)) ? "not_migrated" : "down";
+    return /no such table|does not exist/i.test(String(err)) ? "not_migrated" : "down";
   }
 }

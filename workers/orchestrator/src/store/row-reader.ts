@@ -1,20 +1,20 @@
 // Reading whole rows of a table the way drizzle's `select().from(table)` does (every
 // column in the schema's order, each value decoded by its column, null kept), from a
-// plain D1 statement. The run view is polled while a run works; building the query and
+// plain statement. The run view is polled while a run works; building the query and
 // mapping its rows through drizzle cost more than the read itself.
 
-import { getTableColumns, getTableName } from "drizzle-orm";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { type Column, getTableColumns, getTableName, type Table } from "drizzle-orm";
 
-export interface RowReader<T extends SQLiteTable> {
+export interface RowReader<Row> {
   /** `select <every column> from <table>`, to which the caller adds its clauses. */
   readonly select: string;
-  /** One row of `raw()` results (values in `select` order) as drizzle would return it. */
-  read(values: readonly unknown[]): T["$inferSelect"];
+  /** One row of raw results (values in `select` order) as drizzle would return it. */
+  read(values: readonly unknown[]): Row;
 }
 
-export function rowReader<T extends SQLiteTable>(table: T): RowReader<T> {
-  const columns = Object.entries(getTableColumns(table));
+/** `Row` is the row type the Store works with (the D1 schema's; the Postgres one agrees: store-tables.ts). */
+export function rowReader<Row>(table: Table): RowReader<Row> {
+  const columns = Object.entries(getTableColumns(table) as Record<string, Column>);
   return {
     select: `select ${columns.map(([, column]) => `"${column.name}"`).join(", ")} from "${getTableName(table)}"`,
     read(values) {
@@ -23,7 +23,7 @@ export function rowReader<T extends SQLiteTable>(table: T): RowReader<T> {
         const value = values[i];
         row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
       });
-      return row as T["$inferSelect"];
+      return row as Row;
     },
   };
 }

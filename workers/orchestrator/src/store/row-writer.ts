@@ -1,61 +1,60 @@
-// Multi-row inserts for the D1 mirror, written as plain D1 statements. A run's
-// Durable Object mirrors every change, so these run on every commit: building
-// them with drizzle's query builder cost more CPU than the rest of a transform
-// step, while the statement text depends only on the table and the row count.
-// The text is generated from the drizzle schema (column names, and each column's
-// own encoding of its value, e.g. JSON columns as text) and cached per row count.
+// Multi-row inserts for the Store's mirror, as plain SQL statements. A run's Durable Object
+// mirrors every change, so these run on every commit: building them with drizzle's query
+// builder cost more CPU than the rest of a transform step, while the statement text depends
+// only on the table, the dialect and the row count. The text is generated from the drizzle
+// schema (column names, and each column's own encoding of its value, e.g. JSON as text) and
+// cached per row count. Both dialects take the same text but for their placeholders.
 
-import { getTableName } from "drizzle-orm";
-import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-
-/** D1 binds at most 100 parameters per statement. */
-const MAX_PARAMETERS = 100;
+import { type Column, getTableColumns, getTableName, type Table } from "drizzle-orm";
+import type { SqlStatement, SqlStyle } from "./sql-style.ts";
 
 /** What happens to a row whose key exists: nothing, or these columns take the new row's values. */
 export type OnConflict = { doNothing: true } | { target: readonly string[]; update: readonly string[] };
 
-/** Turns rows (keyed by the table's property names) into as few insert statements as D1 allows. */
-export type RowWriter<Row> = (d1: D1Database, rows: readonly Row[]) => D1PreparedStatement[];
+/** Turns rows (keyed by the table's property names) into as few insert statements as the dialect allows. */
+export type RowWriter<Row> = (rows: readonly Row[]) => SqlStatement[];
 
-export function rowWriter<T extends SQLiteTable, K extends keyof T["$inferInsert"] & string>(
+export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & string>(
   table: T,
   keys: readonly K[],
   onConflict: OnConflict,
+  style: SqlStyle,
 ): RowWriter<Record<K, unknown>> {
-  const columns = keys.map((key) => (table as unknown as Record<string, SQLiteColumn>)[key]!);
+  const byKey = getTableColumns(table) as Record<string, Column>;
+  const columns = keys.map((key) => byKey[key]!);
   const quote = (name: string) => `"${name}"`;
-  const columnName = (key: string) => quote((table as unknown as Record<string, SQLiteColumn>)[key]!.name);
+  const columnName = (key: string) => quote(byKey[key]!.name);
   const head = `insert into ${quote(getTableName(table))} (${columns.map((c) => quote(c.name)).join(", ")}) values `;
-  const tuple = `(${columns.map(() => "?").join(", ")})`;
   const tail =
     "doNothing" in onConflict
       ? " on conflict do nothing"
       : ` on conflict (${onConflict.target.map(columnName).join(", ")}) do update set ${onConflict.update
           .map((key) => `${columnName(key)} = excluded.${columnName(key)}`)
           .join(", ")}`;
-  const rowsPerStatement = Math.floor(MAX_PARAMETERS / columns.length);
+  const rowsPerStatement = Math.floor(style.maxParameters / columns.length);
   const texts = new Map<number, string>();
   const textFor = (count: number): string => {
     let text = texts.get(count);
     if (text === undefined) {
-      text = head + Array.from({ length: count }, () => tuple).join(", ") + tail;
+      const tuples = Array.from({ length: count }, (_, row) => `(${columns.map((_, i) => style.placeholder(row * columns.length + i + 1)).join(", ")})`);
+      text = head + tuples.join(", ") + tail;
       texts.set(count, text);
     }
     return text;
   };
-  return (d1, rows) => {
-    const statements: D1PreparedStatement[] = [];
+  return (rows) => {
+    const statements: SqlStatement[] = [];
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);
-      const values: unknown[] = [];
+      const params: unknown[] = [];
       for (const row of chunk) {
         for (let i = 0; i < keys.length; i++) {
           const value = row[keys[i]!];
           // As drizzle binds them: null stays null, anything else is encoded by its column.
-          values.push(value === null || value === undefined ? null : columns[i]!.mapToDriverValue(value));
+          params.push(value === null || value === undefined ? null : columns[i]!.mapToDriverValue(value));
         }
       }
-      statements.push(d1.prepare(textFor(chunk.length)).bind(...values));
+      statements.push({ text: textFor(chunk.length), params });
     }
     return statements;
   };

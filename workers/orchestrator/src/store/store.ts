@@ -1,78 +1,17 @@
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApprovalRecord, RunEvent, RunRecord, RunStatus, StepRecord } from "../../../../shared/contracts/records.ts";
 import { RunStatusSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { zeroMetrics } from "../engine/metrics.ts";
 import type { KeyClaim } from "../idempotency.ts";
-import { rowReader } from "./row-reader.ts";
-import { rowWriter } from "./row-writer.ts";
-import { approvals, events, idempotencyKeys, runs, steps } from "./schema.ts";
+import type { StoreDriver } from "./driver.ts";
+import type { StoreReadiness } from "./readiness.ts";
+import type { approvals, runs, steps } from "./schema.ts";
+import type { StoreDb, StoreTables } from "./store-tables.ts";
 
 const MICRO = 1_000_000;
 
-const RUN_COLUMNS = [
-  "id",
-  "workflowName",
-  "status",
-  "error",
-  "metadata",
-  "payload",
-  "parentRunId",
-  "costMicroUsd",
-  "createdAt",
-  "updatedAt",
-  "completedAt",
-] as const;
-const STEP_COLUMNS = [
-  "runId",
-  "id",
-  "name",
-  "type",
-  "status",
-  "seq",
-  "error",
-  "output",
-  "rawOutput",
-  "validationErrors",
-  "metrics",
-  "reflected",
-  "messages",
-  "startedAt",
-  "endedAt",
-  "signal",
-  "cancelled",
-] as const;
-const EVENT_COLUMNS = ["runId", "seq", "type", "stepId", "data", "createdAt"] as const;
-const APPROVAL_COLUMNS = [
-  "runId",
-  "stepId",
-  "seq",
-  "toolName",
-  "toolUseId",
-  "arguments",
-  "onReject",
-  "timeoutMs",
-  "timeoutBehavior",
-  "status",
-  "partialMetrics",
-  "createdAt",
-  "decidedAt",
-] as const;
-
-/** The mirror's upserts: a run or step row takes every column of the new row; events are written once. */
-const writeRuns = rowWriter(runs, RUN_COLUMNS, { target: ["id"], update: RUN_COLUMNS.filter((c) => c !== "id") });
-const writeSteps = rowWriter(steps, STEP_COLUMNS, { target: ["runId", "id"], update: STEP_COLUMNS.filter((c) => c !== "runId" && c !== "id") });
-const writeEvents = rowWriter(events, EVENT_COLUMNS, { doNothing: true });
-const writeApprovals = rowWriter(approvals, APPROVAL_COLUMNS, { target: ["runId", "stepId", "seq"], update: ["status", "decidedAt"] });
-
-/** The run view's reads, polled while a run works. */
-const runReader = rowReader(runs);
-const stepReader = rowReader(steps);
-const SELECT_RUN = `${runReader.select} where "${runs.id.name}" = ? limit 1`;
-const SELECT_STEPS = `${stepReader.select} where "${steps.runId.name}" = ? order by "${steps.seq.name}" asc`;
-
 /** Statuses of a run that has ended for good (a needs_human run waits on a person and may resume). */
-const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed"];
+const ENDED_RUN_STATUSES: RunStatus[] = ["complete", "failed", "cancelled"];
 
 /** Run ids per statement of retention's deletes: D1 binds at most 100 parameters. */
 const IDS_PER_STATEMENT = 90;
@@ -90,20 +29,35 @@ export interface RunFilter {
 }
 
 /**
- * The D1 Store: the queryable mirror of what the run Durable Objects own.
+ * The Store: the queryable mirror of what the run Durable Objects own, in D1 or Postgres
+ * (open-store.ts picks). Its queries are written once, with drizzle's query builder over
+ * `this.t`, the driver's tables (store-tables.ts says how both dialects take them).
  * Writes are upserts so a Durable Object can replay them after a restart.
  */
 export class Store {
-  readonly db: DrizzleD1Database;
-  private readonly d1: D1Database;
+  readonly db: StoreDb;
+  /** The tables of the driver's dialect; query them through `this.db`, never a schema module's tables. */
+  readonly t: StoreTables;
+  private readonly driver: StoreDriver;
 
-  constructor(d1: D1Database) {
-    this.d1 = d1;
-    this.db = drizzle(d1);
+  constructor(driver: StoreDriver) {
+    this.driver = driver;
+    this.db = driver.db;
+    this.t = driver.tables;
+  }
+
+  /** Named in messages: "D1" or "Postgres". */
+  get dialect(): string {
+    return this.driver.name;
+  }
+
+  readiness(): Promise<StoreReadiness> {
+    return this.driver.readiness();
   }
 
   /** Creates the run row; a second call with the same id changes nothing. Returns whether it was created. */
   async createRun(run: RunRecord, idempotencyKey?: string): Promise<boolean> {
+    const { runs } = this.t;
     const rows = await this.db
       .insert(runs)
       .values({ ...runRow(run), idempotencyKey: idempotencyKey ?? null })
@@ -117,6 +71,7 @@ export class Store {
    * claim answers with the stored one (the caller compares its body hash with its own).
    */
   async claimIdempotencyKey(claim: KeyClaim): Promise<KeyClaim> {
+    const { idempotencyKeys } = this.t;
     await this.db
       .insert(idempotencyKeys)
       .values({ ...claim, createdAt: new Date().toISOString() })
@@ -128,20 +83,21 @@ export class Store {
 
   /**
    * One batch: the run row, changed steps, new events and changed approvals of a run,
-   * written together. Multi-row statements sized under D1's 100 bound parameters per
-   * statement: a 100-step fan-in costs a handful of statements instead of hundreds.
+   * written together. Multi-row statements sized under the dialect's bound parameters per
+   * statement (D1: 100): a 100-step fan-in costs a handful of statements instead of hundreds.
    */
   async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[]; approvals?: ApprovalRecord[] }): Promise<void> {
-    const statements = [
-      ...(change.run ? writeRuns(this.d1, [runRow(change.run)]) : []),
-      ...writeSteps(this.d1, (change.steps ?? []).map(stepRow)),
-      ...writeEvents(this.d1, (change.events ?? []).map(eventRow)),
-      ...writeApprovals(this.d1, (change.approvals ?? []).map(approvalRow)),
-    ];
-    if (statements.length > 0) await this.d1.batch(statements);
+    const s = this.driver.statements;
+    await this.driver.batch([
+      ...(change.run ? s.writeRuns([runRow(change.run)]) : []),
+      ...s.writeSteps((change.steps ?? []).map(stepRow)),
+      ...s.writeEvents((change.events ?? []).map(eventRow)),
+      ...s.writeApprovals((change.approvals ?? []).map(approvalRow)),
+    ]);
   }
 
   async listRuns(filter: RunFilter): Promise<RunRecord[]> {
+    const { runs } = this.t;
     const conditions = [];
     if (filter.workflow !== undefined) conditions.push(eq(runs.workflowName, filter.workflow));
     if (filter.status !== undefined) {
@@ -154,13 +110,14 @@ export class Store {
       .select()
       .from(runs)
       .where(conditions.length ? and(...conditions) : undefined)
-      .orderBy(desc(runs.createdAt), desc(sql`rowid`))
+      .orderBy(desc(runs.createdAt), desc(this.driver.runInsertionOrder))
       .limit(filter.limit);
     return rows.map(runRecord);
   }
 
   /** Runs still `running` whose last change is older than `before` (the cron sweep's candidates). */
   async staleRunningRuns(before: string, limit = 100): Promise<string[]> {
+    const { runs } = this.t;
     const rows = await this.db
       .select({ id: runs.id })
       .from(runs)
@@ -175,6 +132,7 @@ export class Store {
    * Sub-runs go with their root. The `created_at` bound lets the status index serve the query.
    */
   async expiredRootRuns(before: string, limit: number): Promise<string[]> {
+    const { runs } = this.t;
     const rows = await this.db
       .select({ id: runs.id })
       .from(runs)
@@ -186,6 +144,7 @@ export class Store {
 
   /** Root runs with all their sub-runs, found level by level through `parent_run_id` (indexed). */
   async runTrees(rootIds: string[]): Promise<string[]> {
+    const { runs } = this.t;
     const all = [...rootIds];
     for (let level = rootIds; level.length > 0; ) {
       const next: string[] = [];
@@ -204,8 +163,9 @@ export class Store {
    * rows go last, so a failure part-way leaves them for the next attempt to find.
    */
   async deleteRuns(rootIds: string[]): Promise<void> {
+    const { runs, events, approvals, steps } = this.t;
     const ids = chunks(await this.runTrees(rootIds));
-    const statements = [
+    const queries = [
       ...ids.flatMap((chunk) => [
         this.db.delete(events).where(inArray(events.runId, chunk)),
         this.db.delete(approvals).where(inArray(approvals.runId, chunk)),
@@ -213,34 +173,44 @@ export class Store {
       ]),
       ...ids.map((chunk) => this.db.delete(runs).where(inArray(runs.id, chunk))),
     ];
-    const [first, ...rest] = statements;
-    if (first) await this.db.batch([first, ...rest]);
+    // As plain statements in the dialect's own text, so the driver runs them atomically (a D1 batch, a Postgres transaction).
+    await this.driver.batch(
+      queries.map((query) => {
+        const { sql: text, params } = query.toSQL();
+        return { text, params };
+      }),
+    );
   }
 
   /** Deletes up to `limit` idempotency keys claimed before `before`; returns how many went. */
   async deleteIdempotencyKeysBefore(before: string, limit: number): Promise<number> {
+    const { idempotencyKeys } = this.t;
     const expired = this.db.select({ scope: idempotencyKeys.scope }).from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).limit(limit);
     const deleted = await this.db.delete(idempotencyKeys).where(inArray(idempotencyKeys.scope, expired)).returning({ scope: idempotencyKeys.scope });
     return deleted.length;
   }
 
   async countRuns(): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)` }).from(runs);
+    // Postgres counts in bigint, which its driver returns as text.
+    const [row] = await this.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(this.t.runs);
     return row?.n ?? 0;
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
-    const [row] = await this.d1.prepare(SELECT_RUN).bind(id).raw();
-    return row ? runRecord(runReader.read(row)) : null;
+    const s = this.driver.statements;
+    const [row] = await this.driver.rows({ text: s.selectRun, params: [id] });
+    return row ? runRecord(s.runReader.read(row)) : null;
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    const rows = await this.d1.prepare(SELECT_STEPS).bind(runId).raw();
-    return rows.map((row) => stepRecord(stepReader.read(row)));
+    const s = this.driver.statements;
+    const rows = await this.driver.rows({ text: s.selectSteps, params: [runId] });
+    return rows.map((row) => stepRecord(s.stepReader.read(row)));
   }
 
   /** The newest approval of a step. */
   async latestApproval(runId: string, stepId: string): Promise<ApprovalRecord | null> {
+    const { approvals } = this.t;
     const [row] = await this.db
       .select()
       .from(approvals)
@@ -251,11 +221,13 @@ export class Store {
   }
 
   async pendingApprovals(limit = 500): Promise<ApprovalRecord[]> {
+    const { approvals } = this.t;
     const rows = await this.db.select().from(approvals).where(eq(approvals.status, "pending")).orderBy(asc(approvals.createdAt)).limit(limit);
     return rows.map(approvalRecord);
   }
 
   async listEvents(runId: string, afterSeq: number, limit = 500): Promise<RunEvent[]> {
+    const { events } = this.t;
     const rows = await this.db
       .select()
       .from(events)
