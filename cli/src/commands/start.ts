@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
-import { ProviderSettingError } from "../stack/provider-vars.ts";
+import { ProviderSettingError, WorkersAiOfflineError } from "../stack/provider-vars.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
@@ -81,6 +81,11 @@ export function register(program: Command): void {
           process.stderr.write(
             `ktsu start: the gateway's providers cannot start:\n${err.problems.map((p) => `  ${p}\n`).join("")}ktsu start: set them (or --env FILE); nothing was started\n`,
           );
+          process.exitCode = 1;
+          return;
+        }
+        if (err instanceof WorkersAiOfflineError) {
+          process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
           process.exitCode = 1;
           return;
         }

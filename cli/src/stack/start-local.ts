@@ -7,7 +7,7 @@ import { ensureUi } from "../../../ui/build.ts";
 import { buildProject } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
-import { checkProviderVars } from "./provider-vars.ts";
+import { checkProviderVars, checkWorkersAi } from "./provider-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
 export interface StartLocalOptions {
@@ -32,6 +32,8 @@ export interface StartLocalOptions {
   environment?: Record<string, string | undefined>;
   /** Passed through to the stack (benchmarks). */
   extraWorkers?: StackOptions["extraWorkers"];
+  /** A local Worker (one of `extraWorkers`) bound as the gateway's `AI`; without it a Workers AI provider refuses the start. */
+  aiStandIn?: StackOptions["aiStandIn"];
 }
 
 export interface StartedProject {
@@ -94,6 +96,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   const base = workerVars(built.bundle, environment);
   // As the original does: a provider whose variables are unset fails the start, not the first LLM call.
   checkProviderVars(built.bundle.gateway, base.gateway);
+  checkWorkersAi(built.bundle.gateway, options.aiStandIn !== undefined);
   const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator }, runtime: heartbeat.runtime };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
@@ -111,6 +114,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     vars,
     egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
+    ...(options.aiStandIn ? { aiStandIn: options.aiStandIn } : {}),
   });
   const adminTokenSet = Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN);
   return { stack, bundle: built.bundle, report: built.report, stateDir, adminTokenSet, warnings: heartbeat.warnings };

@@ -84,6 +84,7 @@ async function callOnce(req: GatewayInvokeRequest, group: CompiledModelGroup, ta
       maxTokens: req.max_tokens,
       temperature: req.temperature ?? group.default_temperature,
       ...(req.tools ? { tools: req.tools } : {}),
+      ...(req.run_id ? { tags: { runId: req.run_id, stepId: req.step_id } } : {}),
     });
   } catch (err) {
     if (reservation && ledger)

@@ -10,6 +10,8 @@ export interface CompletionRequest {
   maxTokens: number;
   temperature: number;
   tools?: GatewayTool[];
+  /** The run and step the call is for, tagged on the call where the route keeps them (AI Gateway's logs). */
+  tags?: { runId: string; stepId: string };
 }
 
 export interface CompletionResult {
