@@ -38,10 +38,10 @@ export function toWorkersAiInputs(req: CompletionRequest): Record<string, unknow
   return inputs;
 }
 
-/** A thrown binding error as a gateway error: the code in its message decides the kind. */
+/** A thrown binding error as a gateway error: the code in its message (`<code>: <text>`) decides the kind. */
 export function workersAiError(err: unknown): GatewayError {
   const message = errorMessage(err);
-  const code = /\b([35]\d{3})\b/.exec(message)?.[1] ?? "";
+  const code = /\b([35]\d{3}):/.exec(message)?.[1] ?? "";
   const text = `workers ai returned an error: ${message}`;
   if (code === ACCOUNT_LIMITED) return new GatewayError("budget_exceeded", text);
   return new GatewayError("provider_error", text, { retryable: !PERMANENT_CODES.has(code), cause: err });
