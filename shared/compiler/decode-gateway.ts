@@ -34,6 +34,8 @@ export function decodeGateway(value: unknown, d: Decoder): GatewayFile {
             output_per_million: d.number(price.output_per_million, [...q, "output_per_million"]),
             cache_read_per_million: d.number(price.cache_read_per_million, [...q, "cache_read_per_million"]),
             cache_write_per_million: d.number(price.cache_write_per_million, [...q, "cache_write_per_million"]),
+            input_neurons_per_million: d.number(price.input_neurons_per_million, [...q, "input_neurons_per_million"]),
+            output_neurons_per_million: d.number(price.output_neurons_per_million, [...q, "output_neurons_per_million"]),
           });
         }),
       });

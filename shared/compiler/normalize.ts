@@ -7,7 +7,9 @@ import type {
   ApprovalRule,
   CompiledAgent,
   CompiledGateway,
+  CompiledModelGroup,
   CompiledParams,
+  CompiledProvider,
   CompiledServer,
   CompiledStep,
   CompiledWorkflow,
@@ -15,6 +17,7 @@ import type {
   EnvVarConfig,
   GatewayFile,
   JsonSchema,
+  PricingConfig,
   ProjectBundle,
   SchemaRef,
   ServerFile,
@@ -31,6 +34,7 @@ import type { LoadedFile, Project, StepLinks } from "./load-project.ts";
 import { basename } from "./paths.ts";
 import { paramSpecs, requiredNames, serverParamSpecs } from "./params.ts";
 import { invokeName } from "./resolve.ts";
+import { neuronPrice } from "../pricing/prices.ts";
 import { parsed, stepType, steps } from "./rules/common.ts";
 import { validatorKey } from "./rules/schemas.ts";
 
@@ -298,9 +302,7 @@ function compileGateway(path: string, gateway: GatewayFile): CompiledGateway {
   return {
     path,
     env: envDeclarations(gateway.env),
-    providers: (gateway.providers ?? [])
-      .filter((p) => !isBroken(p))
-      .map((p) => ({ name: p.name ?? "", type: p.type === "anthropic" ? "anthropic" : "openai", config: p.config ?? {} })),
+    providers: (gateway.providers ?? []).filter((p) => !isBroken(p)).map((p) => ({ name: p.name ?? "", type: providerType(p.type), config: p.config ?? {} })),
     model_groups: (gateway.model_groups ?? [])
       .filter((g) => !isBroken(g))
       .map((g) => ({
@@ -308,16 +310,27 @@ function compileGateway(path: string, gateway: GatewayFile): CompiledGateway {
         models: g.models ?? [],
         strategy: g.strategy === "cost_optimized" || g.strategy === "fallback" ? g.strategy : "round_robin",
         default_temperature: g.default_temperature ?? 0,
-        pricing: (g.pricing ?? [])
-          .filter((p) => !isBroken(p))
-          .map((p) => ({
-            model: p.model ?? "",
-            input_per_million: p.input_per_million ?? 0,
-            output_per_million: p.output_per_million ?? 0,
-            ...(p.cache_read_per_million !== undefined ? { cache_read_per_million: p.cache_read_per_million } : {}),
-            ...(p.cache_write_per_million !== undefined ? { cache_write_per_million: p.cache_write_per_million } : {}),
-          })),
+        pricing: (g.pricing ?? []).filter((p) => !isBroken(p)).map(compilePrice),
       })),
+  };
+}
+
+function providerType(type: string | undefined): CompiledProvider["type"] {
+  return type === "anthropic" || type === "workers_ai" ? type : "openai";
+}
+
+/** A pricing entry in USD; a Workers AI entry given in neurons is converted at the neuron price. */
+function compilePrice(p: PricingConfig): CompiledModelGroup["pricing"][number] {
+  const neurons = p.input_neurons_per_million !== undefined || p.output_neurons_per_million !== undefined;
+  const usd = neurons
+    ? neuronPrice(p.input_neurons_per_million ?? 0, p.output_neurons_per_million ?? 0)
+    : { input_per_million: p.input_per_million ?? 0, output_per_million: p.output_per_million ?? 0 };
+  return {
+    model: p.model ?? "",
+    ...usd,
+    ...(p.cache_read_per_million !== undefined ? { cache_read_per_million: p.cache_read_per_million } : {}),
+    ...(p.cache_write_per_million !== undefined ? { cache_write_per_million: p.cache_write_per_million } : {}),
+    ...(neurons ? { input_neurons_per_million: p.input_neurons_per_million ?? 0, output_neurons_per_million: p.output_neurons_per_million ?? 0 } : {}),
   };
 }
 

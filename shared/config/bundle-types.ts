@@ -232,7 +232,7 @@ export interface CompiledGateway {
 
 export interface CompiledProvider {
   name: string;
-  type: "anthropic" | "openai";
+  type: "anthropic" | "openai" | "workers_ai";
   /** Values may contain `{{ env.X }}`, resolved by the gateway at runtime. */
   config: Record<string, string>;
 }
@@ -248,5 +248,8 @@ export interface CompiledModelGroup {
     output_per_million: number;
     cache_read_per_million?: number;
     cache_write_per_million?: number;
+    /** Workers AI: the model's neuron rates the USD prices above were computed from. */
+    input_neurons_per_million?: number;
+    output_neurons_per_million?: number;
   }[];
 }

@@ -168,6 +168,10 @@ export interface PricingConfig {
   cache_read_per_million?: number;
   /** Optional: price of cache-write input tokens. */
   cache_write_per_million?: number;
+  /** Workers AI: neurons per million input tokens (Cloudflare's per-model rate); priced at the neuron price. */
+  input_neurons_per_million?: number;
+  /** Workers AI: neurons per million output tokens. */
+  output_neurons_per_million?: number;
 }
 
 /** `environments/*.env.yaml`. */

@@ -16,6 +16,21 @@ export interface ModelPrice {
 /** A group's `pricing[]` entry; `model` is the bare model id. */
 export interface PriceEntry extends ModelPrice {
   model: string;
+  /** Workers AI: the neuron rates `input_per_million`/`output_per_million` were computed from. */
+  input_neurons_per_million?: number;
+  output_neurons_per_million?: number;
+}
+
+/**
+ * Workers AI bills neurons at $0.011 per 1,000 (Cloudflare's published rate). A model's
+ * neurons per million input and output tokens are its own (Cloudflare's pricing table),
+ * so a neuron rate becomes a token price by this factor.
+ */
+export const USD_PER_NEURON = 0.011 / 1000;
+
+/** The token prices of a Workers AI model given as neurons per million tokens. */
+export function neuronPrice(inputNeuronsPerMillion: number, outputNeuronsPerMillion: number): ModelPrice {
+  return { input_per_million: inputNeuronsPerMillion * USD_PER_NEURON, output_per_million: outputNeuronsPerMillion * USD_PER_NEURON };
 }
 
 /** The original's built-in table. */

@@ -223,6 +223,8 @@ describe("a first deploy of a user's project, staging and production side by sid
         name: "ANTHROPIC_API_KEY",
         text: env === "staging" ? API_KEY : PROD_KEY,
       });
+      // Workers AI (type workers_ai providers) is the gateway's AI binding, declared in its wrangler.toml.
+      expect(bindingsOf(gatewayFirst)).toContainEqual(expect.objectContaining({ type: "ai", name: "AI" }));
       // The workers.dev route (traffic) is switched on only after the upload that carries the secrets.
       const enabled = api.requests.find((r) => r.path.endsWith(`/workers/scripts/${name(env, "orchestrator")}/subdomain`) && r.method === "POST");
       expect(enabled!.seq).toBeGreaterThan(first.seq);

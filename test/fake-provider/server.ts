@@ -43,6 +43,16 @@ const ROUTES: Record<string, ApiAdapter> = {
   "/chat/completions": openai,
 };
 
+/** Cloudflare AI Gateway's endpoints for the two APIs: `/v1/<account>/<gateway>/<provider>/…`. */
+const AI_GATEWAY_ROUTES: Array<[RegExp, ApiAdapter]> = [
+  [/^\/v1\/[^/]+\/[^/]+\/anthropic\/v1\/messages$/, anthropic],
+  [/^\/v1\/[^/]+\/[^/]+\/[a-z0-9-]+\/chat\/completions$/, openai],
+];
+
+function routeOf(path: string): ApiAdapter | undefined {
+  return ROUTES[path] ?? AI_GATEWAY_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+}
+
 export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
   const queue: FakeReply[] = [];
   const plans: FakePlan[] = [...(opts.plans ?? [])];
@@ -161,7 +171,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
-    const adapter = ROUTES[path];
+    const adapter = routeOf(path);
     const work = adapter && req.method === "POST" ? handleApi(adapter, req, res, path) : handleControl(req, res, path);
     work.catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: String(err) });

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
-import { ProviderSettingError } from "../stack/provider-vars.ts";
+import { ProviderSettingError, WorkersAiOfflineError } from "../stack/provider-vars.ts";
 import { RetentionSettingError } from "../stack/retention-vars.ts";
 import { checkStoreUrl, describeStoreUrl, StoreUrlError } from "../stack/store-url.ts";
 import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
@@ -96,7 +96,12 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (err instanceof HeartbeatSettingError || err instanceof RetentionSettingError || err instanceof StoreUrlError) {
+        if (
+          err instanceof WorkersAiOfflineError ||
+          err instanceof HeartbeatSettingError ||
+          err instanceof RetentionSettingError ||
+          err instanceof StoreUrlError
+        ) {
           process.stderr.write(`ktsu start: ${err.message}; nothing was started\n`);
           process.exitCode = 1;
           return;

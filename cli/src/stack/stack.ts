@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { errorMessage } from "../../../shared/util/errors.ts";
 import path from "node:path";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions, type V4ServiceDesignator } from "miniflare";
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { buildWorkers } from "./build-workers.ts";
 import { applyMigrations } from "./migrations.ts";
@@ -36,6 +36,11 @@ export interface StackOptions {
    * Hyperdrive binding (HYPERDRIVE) whose local connection string is this, and its migrations are applied.
    */
   storeUrl?: string;
+  /**
+   * A local Worker bound as the gateway's `AI` (tests: one implementing the binding's `run()`).
+   * Without it the gateway has no `AI` binding: Workers AI has no local simulation.
+   */
+  aiStandIn?: { name: string; entrypoint?: string };
 }
 
 export interface LocalStack {
@@ -71,9 +76,15 @@ export function blockEgress(worker: WorkerName) {
  * entry module, extra vars, and egress blocked unless it is the gateway.
  * Shared by the local stack and the workerd test projects.
  */
-export function localWorkerOptions(worker: WorkerName, entry: string, options: Pick<StackOptions, "vars" | "egressAllow"> = {}): LegacyWorkerOptions {
-  // The bundle is already a single module, so wrangler's module rules do not apply.
-  const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(wranglerConfigPath(worker)).workerOptions;
+export function localWorkerOptions(
+  worker: WorkerName,
+  entry: string,
+  options: Pick<StackOptions, "vars" | "egressAllow" | "aiStandIn"> = {},
+): LegacyWorkerOptions {
+  // The bundle is already a single module, so wrangler's module rules do not apply. The AI
+  // binding is Cloudflare's alone (a local one would call Cloudflare): left out, or a stand-in.
+  const { modulesRules: _rules, ai: _ai, ...fromConfig } = getMiniflareWorkerOptions(wranglerConfigPath(worker)).workerOptions;
+  const aiStandIn: Record<string, V4ServiceDesignator> = worker === "gateway" && options.aiStandIn ? { AI: options.aiStandIn } : {};
   const vars: Record<string, string> = { ...(options.vars?.[worker] ?? {}) };
   if (worker === "gateway" && options.egressAllow) vars.KTSU_EGRESS_ALLOW = JSON.stringify(options.egressAllow);
   return {
@@ -84,6 +95,7 @@ export function localWorkerOptions(worker: WorkerName, entry: string, options: P
     // Module names must not climb out of the root ("../"), or workerd refuses the script.
     modulesRoot: path.dirname(entry),
     bindings: { ...(fromConfig.bindings ?? {}), ...vars },
+    serviceBindings: { ...(fromConfig.serviceBindings ?? {}), ...aiStandIn },
     ...(worker === "gateway" ? {} : { outboundService: blockEgress(worker) }),
   };
 }

@@ -8,7 +8,7 @@ import { buildProject } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
 import { retentionVars } from "./retention-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
-import { checkProviderVars } from "./provider-vars.ts";
+import { checkProviderVars, checkWorkersAi } from "./provider-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
 
 export interface StartLocalOptions {
@@ -35,6 +35,8 @@ export interface StartLocalOptions {
   extraWorkers?: StackOptions["extraWorkers"];
   /** `--store-url`: keep the Store in this Postgres database instead of D1. */
   storeUrl?: string;
+  /** A local Worker (one of `extraWorkers`) bound as the gateway's `AI`; without it a Workers AI provider refuses the start. */
+  aiStandIn?: StackOptions["aiStandIn"];
 }
 
 export interface StartedProject {
@@ -98,6 +100,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
   const base = workerVars(built.bundle, environment);
   // As the original does: a provider whose variables are unset fails the start, not the first LLM call.
   checkProviderVars(built.bundle.gateway, base.gateway);
+  checkWorkersAi(built.bundle.gateway, options.aiStandIn !== undefined);
   const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator, ...retention.orchestrator }, runtime: heartbeat.runtime };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
@@ -116,6 +119,7 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
     ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
+    ...(options.aiStandIn ? { aiStandIn: options.aiStandIn } : {}),
   });
   const adminTokenSet = Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN);
   return { stack, bundle: built.bundle, report: built.report, stateDir, adminTokenSet, warnings: heartbeat.warnings };

@@ -5,9 +5,10 @@ import type { GatewayFile } from "../../config/types.ts";
 import { isBroken } from "../decode.ts";
 import type { FileIssues } from "../diagnostics.ts";
 import type { Project } from "../load-project.ts";
+import { checkPricingUnits, checkProviderRoute } from "./gateway-providers.ts";
 import { checkEnvDeclarations } from "./workflow-shape.ts";
 
-export const PROVIDER_TYPES = ["anthropic", "openai"] as const;
+export const PROVIDER_TYPES = ["anthropic", "openai", "workers_ai"] as const;
 export const STRATEGIES = ["round_robin", "cost_optimized", "fallback"] as const;
 
 /** The gateway's own pattern for env placeholders in provider config. */
@@ -22,23 +23,22 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
   checkEnvDeclarations(gateway.env, ["env"], issues);
   const declaredEnv = new Set((gateway.env ?? []).map((e) => e.name));
 
-  const providers = new Set<string>();
+  const providers = new Map<string, string | undefined>();
   gateway.providers?.forEach((provider, i) => {
     if (isBroken(provider)) return;
     const at = ["providers", i] as const;
     const name = provider.name ?? "";
     if (name === "") issues.error([...at, "name"], "provider has no name");
     else if (providers.has(name)) issues.error([...at, "name"], `provider "${name}" is declared twice`);
-    else providers.add(name);
+    else providers.set(name, provider.type);
 
-    if (provider.type === undefined) issues.error([...at, "type"], `provider "${name}": type is required ("anthropic" or "openai")`);
+    if (provider.type === undefined) issues.error([...at, "type"], `provider "${name}": type is required ("anthropic", "openai" or "workers_ai")`);
     else if (!(PROVIDER_TYPES as readonly string[]).includes(provider.type)) {
       issues.error([...at, "type"], `provider "${name}": unknown provider type "${provider.type}"`);
     }
 
     const config = provider.config ?? {};
-    if (!config.api_key) issues.error([...at, "config"], `provider "${name}": missing api_key`);
-    if (provider.type === "openai" && !config.base_url) issues.error([...at, "config"], `provider "${name}": missing base_url`);
+    checkProviderRoute(name, provider.type, config, at, issues);
     for (const [key, value] of Object.entries(config)) {
       const missing = [...value.matchAll(GATEWAY_ENV_REF)].map((m) => m[1] ?? "").filter((v) => !declaredEnv.has(v));
       if (missing.length > 0) {
@@ -64,7 +64,8 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
     else if (groups.has(name)) issues.error([...at, "name"], `model group "${name}" is declared twice`);
     else groups.add(name);
 
-    const bareModels = new Set<string>();
+    // Bare model id → the type of the provider serving it in this group.
+    const bareModels = new Map<string, string | undefined>();
     if (!group.models || group.models.length === 0) issues.error([...at, "models"], `model group "${name}" has no models`);
     group.models?.forEach((model, j) => {
       const slash = model.indexOf("/");
@@ -73,7 +74,7 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
         return;
       }
       const provider = model.slice(0, slash);
-      bareModels.add(model.slice(slash + 1));
+      bareModels.set(model.slice(slash + 1), providers.get(provider));
       if (!providers.has(provider)) issues.error([...at, "models", j], `model "${model}": provider "${provider}" is not declared in providers`);
     });
 
@@ -93,11 +94,7 @@ function checkGatewayFile(gateway: GatewayFile, issues: FileIssues): void {
       } else if (!bareModels.has(price.model)) {
         issues.warn([...p, "model"], `pricing model "${price.model}" is not one of this group's models`);
       }
-      for (const field of ["input_per_million", "output_per_million"] as const) {
-        const value = price[field];
-        if (value === undefined) issues.error([...p, field], `pricing entry needs ${field}`);
-        else if (value < 0) issues.error([...p, field], `${field} must not be negative`);
-      }
+      checkPricingUnits(price, price.model ? bareModels.get(price.model) : undefined, p, issues);
       for (const field of ["cache_read_per_million", "cache_write_per_million"] as const) {
         const value = price[field];
         if (value !== undefined && value < 0) issues.error([...p, field], `${field} must not be negative`);

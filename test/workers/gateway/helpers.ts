@@ -4,13 +4,18 @@ import type { BudgetReport, GatewayErrorBody, GatewayInvokeRequest, GatewayInvok
 import type { GatewayEnv } from "../../../workers/gateway/src/env.ts";
 import type { FakeReply, RecordedCall } from "../../fake-provider/types.ts";
 
-export const gatewayEnv = env as unknown as GatewayEnv & { FAKE_API_KEY: string; FAKE_ANTHROPIC_KEY: string; FAKE_PROVIDER_URL: string };
+export const gatewayEnv = env as unknown as GatewayEnv & {
+  FAKE_API_KEY: string;
+  FAKE_ANTHROPIC_KEY: string;
+  FAKE_AIG_TOKEN: string;
+  FAKE_PROVIDER_URL: string;
+};
 
 /** Every body the gateway answered with, for the credential scan. */
 const responses: string[] = [];
 
 export function secrets(): string[] {
-  return [gatewayEnv.FAKE_API_KEY, gatewayEnv.FAKE_ANTHROPIC_KEY];
+  return [gatewayEnv.FAKE_API_KEY, gatewayEnv.FAKE_ANTHROPIC_KEY, gatewayEnv.FAKE_AIG_TOKEN];
 }
 
 export interface Reply<T> {

@@ -428,6 +428,10 @@ describe("credentials", () => {
     expect(reply.body.providers).toEqual([
       { name: "fake", type: "openai" },
       { name: "claude", type: "anthropic" },
+      { name: "cfai", type: "workers_ai" },
+      { name: "cfai-aig", type: "workers_ai" },
+      { name: "claude-aig", type: "anthropic" },
+      { name: "openai-aig", type: "openai" },
     ]);
   });
 

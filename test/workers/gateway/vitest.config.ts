@@ -1,13 +1,24 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { portableConfig, rawConfig, writeConfig } from "../../../cli/src/stack/worker-config.ts";
 import { GROUP } from "../../support/project-order.ts";
-import { PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
+import { DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-projects.ts";
+
+const WORKERS_AI_STANDIN = "ktsu-workers-ai-standin";
+
+/** The gateway's wrangler config without its AI binding, which is Cloudflare's (remote) and replaced here by a stand-in. */
+async function configWithoutAi(): Promise<string> {
+  const config = portableConfig(await rawConfig("gateway"), path.join(REPO, "workers", "gateway"));
+  delete config.ai;
+  return writeConfig("gateway", config, path.join(DIST, "gateway-test-config"));
+}
 
 /** Credentials the tests give the gateway; no response or log line may contain them. */
 const TEST_SECRETS = {
   FAKE_API_KEY: "sk-test-openai-7c1d9e44",
   FAKE_ANTHROPIC_KEY: "sk-ant-test-3f8a21b0",
+  FAKE_AIG_TOKEN: "aig-test-token-52c0e9d7",
 } as const;
 
 // The gateway runs as the main Worker against the fake provider
@@ -16,8 +27,20 @@ export default defineConfig({
   resolve: { alias: { "ktsu-project": PROJECT_BUNDLE } },
   plugins: [
     cloudflareTest(async ({ inject }) => ({
-      wrangler: { configPath: path.join(REPO, "workers", "gateway", "wrangler.toml") },
+      wrangler: { configPath: await configWithoutAi() },
+      remoteBindings: false,
       miniflare: {
+        // Workers AI has no local simulation: AI is a local Worker implementing the binding's run().
+        serviceBindings: { AI: { name: WORKERS_AI_STANDIN, entrypoint: "FakeWorkersAi" } },
+        workers: [
+          {
+            name: WORKERS_AI_STANDIN,
+            modules: true,
+            scriptPath: path.join(DIST, "workers-ai", "index.js"),
+            modulesRoot: path.join(DIST, "workers-ai"),
+            compatibilityDate: "2026-10-01",
+          },
+        ],
         bindings: {
           FAKE_PROVIDER_URL: inject<string>("fakeProviderUrl"),
           STREAMS_URL: inject<string>("streamsUrl"),

@@ -10,7 +10,7 @@ import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.t
 import type { GatewayEnv } from "./env.ts";
 import { asGatewayError, GatewayError } from "./errors.ts";
 import { invoke } from "./invoke.ts";
-import { providerClient } from "./providers/index.ts";
+import { providerClient, workersAiBinding } from "./providers/index.ts";
 import { parseInvokeRequest } from "./request.ts";
 import { readSettings } from "./settings.ts";
 
@@ -71,7 +71,7 @@ export function createGatewayApp(options: GatewayAppOptions) {
         config: result.config,
         settings,
         ledger,
-        client: (provider) => providerClient(provider, settings.providerTimeoutMs),
+        client: (provider) => providerClient(provider, settings.providerTimeoutMs, workersAiBinding(c.env)),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         defer: (work) => c.executionCtx.waitUntil(work),
         warn: (message) => console.warn(scrub(message)),

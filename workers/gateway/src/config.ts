@@ -5,14 +5,19 @@
 
 import type { CompiledGateway, CompiledModelGroup } from "../../../shared/config/types.ts";
 
-export type ProviderType = "anthropic" | "openai";
+export type ProviderType = "anthropic" | "openai" | "workers_ai";
 
 export interface ResolvedProvider {
   name: string;
   type: ProviderType;
+  /** Empty for `workers_ai`, which the AI binding authenticates. */
   apiKey: string;
-  /** Without a trailing slash. */
+  /** Without a trailing slash; empty for `workers_ai`. */
   baseUrl: string;
+  /** Routed through Cloudflare AI Gateway: calls carry its metadata (and token) headers. */
+  aiGateway?: { token?: string };
+  /** `workers_ai`: the AI Gateway the binding routes the calls through. */
+  aiGatewayId?: string;
 }
 
 export interface ResolvedGateway {
@@ -71,6 +76,11 @@ export function resolveGatewayConfig(gateway: CompiledGateway | null, env: Recor
   const buildErrors: string[] = [];
   for (const { name, type, config } of substituted) {
     const fail = (reason: string) => buildErrors.push(`build providers: provider "${name}": ${reason}`);
+    if (type === "workers_ai") {
+      // No key and no URL: the gateway's AI binding is both.
+      providers.set(name, { name, type, apiKey: "", baseUrl: "", ...(config.ai_gateway_id ? { aiGatewayId: config.ai_gateway_id } : {}) });
+      continue;
+    }
     if (type !== "anthropic" && type !== "openai") {
       fail(`unknown provider type "${type}"`);
       continue;
@@ -80,23 +90,38 @@ export function resolveGatewayConfig(gateway: CompiledGateway | null, env: Recor
       fail("missing api_key");
       continue;
     }
-    // The original ignores base_url for anthropic; accepting it is an additive extension.
-    const baseUrl = (config.base_url ?? (type === "anthropic" ? DEFAULT_ANTHROPIC_BASE_URL : "")).replace(/\/+$/, "");
-    if (baseUrl === "") {
-      fail("missing base_url");
+    const route = providerRoute(type, config);
+    if (typeof route === "string") {
+      fail(route);
       continue;
     }
-    if (!URL.canParse(baseUrl)) {
-      // The value itself is not echoed: a base URL may carry a token.
-      fail("base_url is not a valid URL");
-      continue;
-    }
-    providers.set(name, { name, type, apiKey, baseUrl });
+    providers.set(name, { name, type, apiKey, ...route });
     secrets.push(apiKey);
+    if (route.aiGateway?.token) secrets.push(route.aiGateway.token);
   }
   if (buildErrors.length > 0) return { ok: false, errors: buildErrors };
 
   const groups = new Map<string, CompiledModelGroup>();
   for (const group of gateway.model_groups) groups.set(group.name, group);
   return { ok: true, config: { providers, groups, secrets } };
+}
+
+/**
+ * Where an Anthropic or OpenAI-compatible provider is reached: its base_url, or, with
+ * `ai_gateway`, AI Gateway's endpoint for it (`<ai_gateway>/<anthropic|openai|ai_gateway_provider>`).
+ * A string is the reason it cannot be.
+ */
+function providerRoute(type: "anthropic" | "openai", config: Record<string, string>): Pick<ResolvedProvider, "baseUrl" | "aiGateway"> | string {
+  const gateway = config.ai_gateway?.replace(/\/+$/, "");
+  if (gateway !== undefined) {
+    // The values themselves are not echoed: a URL may carry a token.
+    if (gateway === "" || !URL.canParse(gateway)) return "ai_gateway is not a valid URL";
+    const token = config.ai_gateway_token ?? "";
+    return { baseUrl: `${gateway}/${config.ai_gateway_provider || type}`, aiGateway: token ? { token } : {} };
+  }
+  // The original ignores base_url for anthropic; accepting it is an additive extension.
+  const baseUrl = (config.base_url ?? (type === "anthropic" ? DEFAULT_ANTHROPIC_BASE_URL : "")).replace(/\/+$/, "");
+  if (baseUrl === "") return "missing base_url";
+  if (!URL.canParse(baseUrl)) return "base_url is not a valid URL";
+  return { baseUrl };
 }

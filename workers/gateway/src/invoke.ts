@@ -89,6 +89,7 @@ async function callOnce(req: GatewayInvokeRequest, group: CompiledModelGroup, ta
       temperature: req.temperature ?? group.default_temperature,
       ...(req.tools ? { tools: req.tools } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(req.run_id ? { tags: { runId: req.run_id, stepId: req.step_id } } : {}),
     });
   } catch (err) {
     if (reservation && ledger)

@@ -9,11 +9,14 @@ export { BUILTIN_PRICES, lookupPrice, type ModelPrice, type PriceEntry } from ".
 /**
  * Cache prices relative to the input price, as the providers bill them:
  * Anthropic charges 1.25× for writing the cache and 0.1× for reading it;
- * OpenAI bills cached input at 0.5× and has no separate write charge.
+ * OpenAI bills cached input at 0.5× and has no separate write charge. A Workers AI
+ * model's price is its neuron rate at the neuron price (shared/pricing/prices.ts).
  */
 export const CACHE_MULTIPLIERS: Readonly<Record<ProviderType, { read: number; write: number }>> = {
   anthropic: { read: 0.1, write: 1.25 },
   openai: { read: 0.5, write: 1 },
+  // Workers AI reports no cache tokens: every input token is billed at the input rate.
+  workers_ai: { read: 1, write: 1 },
 };
 
 /** Token counts of one call. `input` excludes the cache reads and writes. */

@@ -3,6 +3,7 @@
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
+import { aiGatewayHeaders } from "./ai-gateway.ts";
 import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
 import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
@@ -131,7 +132,13 @@ export function anthropicClient(provider: ResolvedProvider, timeoutMs: number): 
     type: "anthropic",
     async complete(req) {
       const body = toAnthropicBody(req);
-      const reply = await postJson(url, { "x-api-key": provider.apiKey, "anthropic-version": ANTHROPIC_VERSION }, body, timeoutMs, req.signal);
+      const reply = await postJson(
+        url,
+        { "x-api-key": provider.apiKey, "anthropic-version": ANTHROPIC_VERSION, ...aiGatewayHeaders(provider, req) },
+        body,
+        timeoutMs,
+        req.signal,
+      );
       return parseAnthropicReply(reply);
     },
   };

@@ -4,6 +4,7 @@
 import type { GatewayMessage, GatewayTool, GatewayToolCall } from "../../../../shared/contracts/gateway.ts";
 import type { ResolvedProvider } from "../config.ts";
 import { GatewayError } from "../errors.ts";
+import { aiGatewayHeaders } from "./ai-gateway.ts";
 import { asNumber, asString, parseJson, providerReplyError, postJson, upstreamMessage, type JsonRecord, type UpstreamReply } from "./http.ts";
 import { isPlainObject } from "../../../../shared/util/objects.ts";
 import type { CompletionRequest, CompletionResult, ProviderClient } from "./types.ts";
@@ -28,12 +29,13 @@ function fail(message: string): GatewayError {
 }
 
 export function toOpenAIBody(req: CompletionRequest): OpenAIBody {
-  const body: OpenAIBody = { model: req.model, messages: req.messages.map(toMessage), max_tokens: req.maxTokens, temperature: req.temperature };
-  if (req.tools && req.tools.length > 0) body.tools = req.tools.map(toTool);
+  const body: OpenAIBody = { model: req.model, messages: req.messages.map(toOpenAIMessage), max_tokens: req.maxTokens, temperature: req.temperature };
+  if (req.tools && req.tools.length > 0) body.tools = req.tools.map(toOpenAITool);
   return body;
 }
 
-function toMessage(m: GatewayMessage): OpenAIMessage {
+/** One message in Chat Completions form (also what Workers AI's function-calling models take). */
+export function toOpenAIMessage(m: GatewayMessage): OpenAIMessage {
   if (m.role === "tool") return { role: "tool", content: m.content ?? "", tool_call_id: m.tool_call_id ?? "" };
   if (m.tool_calls && m.tool_calls.length > 0) {
     const out: OpenAIMessage = {
@@ -46,7 +48,7 @@ function toMessage(m: GatewayMessage): OpenAIMessage {
   return { role: m.role, content: m.content ?? "" };
 }
 
-function toTool(t: GatewayTool) {
+export function toOpenAITool(t: GatewayTool) {
   return { type: "function" as const, function: { name: t.name, description: t.description, parameters: t.input_schema } };
 }
 
@@ -80,11 +82,11 @@ function toolCallOf(raw: unknown, index: number): GatewayToolCall {
   const fn = isPlainObject(raw) && isPlainObject(raw.function) ? raw.function : undefined;
   if (!fn || typeof fn.name !== "string") throw fail("decode response: tool call without a function name");
   const id = isPlainObject(raw) && typeof raw.id === "string" && raw.id !== "" ? raw.id : `call_${index}`;
-  return { id, name: fn.name, arguments: argumentsOf(fn.arguments) };
+  return { id, name: fn.name, arguments: toolArguments(fn.arguments) };
 }
 
 /** Arguments arrive as a JSON string; what does not parse into an object is kept as `{_raw}`. */
-function argumentsOf(raw: unknown): Record<string, unknown> {
+export function toolArguments(raw: unknown): Record<string, unknown> {
   if (isPlainObject(raw)) return raw; // some compatible servers send the object itself
   const text = typeof raw === "string" ? raw : JSON.stringify(raw ?? null);
   if (text.trim() === "") return {};
@@ -126,7 +128,13 @@ export function openaiClient(provider: ResolvedProvider, timeoutMs: number): Pro
   return {
     type: "openai",
     async complete(req) {
-      const reply = await postJson(url, { authorization: `Bearer ${provider.apiKey}` }, toOpenAIBody(req), timeoutMs, req.signal);
+      const reply = await postJson(
+        url,
+        { authorization: `Bearer ${provider.apiKey}`, ...aiGatewayHeaders(provider, req) },
+        toOpenAIBody(req),
+        timeoutMs,
+        req.signal,
+      );
       return parseOpenAIReply(reply);
     },
   };

@@ -12,6 +12,8 @@ export interface CompletionRequest {
   tools?: GatewayTool[];
   /** The caller's request: aborted when the caller goes away, which aborts the provider's request. */
   signal?: AbortSignal;
+  /** The run and step the call is for, tagged on the call where the route keeps them (AI Gateway's logs). */
+  tags?: { runId: string; stepId: string };
 }
 
 export interface CompletionResult {
