@@ -88,8 +88,11 @@ export function workersAiClient(provider: ResolvedProvider, timeoutMs: number, b
       const options: Record<string, unknown> = {};
       if (provider.aiGatewayId) options.gateway = { id: provider.aiGatewayId, ...(req.tags ? { metadata: aiGatewayMetadata(req.tags) } : {}) };
       let timer: ReturnType<typeof setTimeout> | null = null;
+      // The binding's run() takes no signal: a timeout, or the caller going away, ends the wait for it.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new GatewayError("provider_error", `workers ai call timed out after ${timeoutMs} ms`, { retryable: true })), timeoutMs);
+        if (req.signal?.aborted) reject(callerGone());
+        req.signal?.addEventListener("abort", () => reject(callerGone()), { once: true });
       });
       let reply: unknown;
       try {
