@@ -6,13 +6,12 @@
 // CPU is the workerd process's utime+stime across the scenario: all four Workers, the
 // Durable Objects, SQLite and workerd's own I/O share that one process, so CPU per
 // invocation is an upper-bound estimate, not a per-invocation measurement.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
 import { type ChildStack, startChild } from "../test/reliability/support/stacks.ts";
+import { CLOCK_TICKS, cpuMs } from "./lib/cpu.ts";
 import { ITEM_PROMPT, writeFanoutProject } from "./lib/fanout-project.ts";
 import { invokeAndWait } from "./lib/runs.ts";
 import { fmt, median, printTable, sleep, writeResults } from "./lib/stats.ts";
@@ -90,17 +89,6 @@ async function waitForLogs(stack: ChildStack, runId: string, steps: number): Pro
     if (Date.now() > deadline) throw new Error(`run ${runId}: ${hosts.length}/${steps} step lines, run line ${run ? "seen" : "missing"}`);
     await sleep(50);
   }
-}
-
-// ------------------------------------------------------------ CPU of the workerd process
-
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
 }
 
 // ------------------------------------------------------------ one scenario

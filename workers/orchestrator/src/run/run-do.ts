@@ -10,6 +10,7 @@ import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
 import { countedChildRun, countedMirror, countInvocations, InvocationCounter } from "./invocations.ts";
+import { itemPage, type ItemPageAnswer } from "./item-pages.ts";
 import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
@@ -157,6 +158,17 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     const result = await decideApproval(this.engine, stepId, decision);
     await this.engine.advance();
     return result;
+  }
+
+  /** A page of a fanout step's items from index `from` (the items route and streamed envelopes). */
+  async items(stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+    if (!this.started) return { status: 404, message: "run not found" };
+    const state = this.engine.state;
+    const isFanoutStep = (id: string) => {
+      const step = state.workflow.pipeline.find((s) => s.id === id);
+      return step ? step.type === "agent" && step.for_each !== undefined : undefined;
+    };
+    return itemPage({ isFanoutStep, stepState: (id) => state.stepState(id), item: (id, i) => state.item(id, i) }, stepId, from, limit);
   }
 
   override async alarm(): Promise<void> {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { pagedResultsOutput, resultEntry, resultsBytes } from "../../../workers/orchestrator/src/engine/fanout-result.ts";
+import { itemPage, MAX_PAGE_BYTES } from "../../../workers/orchestrator/src/run/item-pages.ts";
+import type { ItemState, StepState } from "../../../workers/orchestrator/src/run/model.ts";
+import { ZERO_METRICS } from "../../../workers/orchestrator/src/run/model.ts";
+
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
+
+describe("fanout results sizes", () => {
+  it("resultsBytes is the serialized size of {results: [...]} from its entries' sizes", () => {
+    const entries = [{ a: 1 }, resultEntry({ ok: false, error: "boom é" }, 1), { b: "ü".repeat(5) }];
+    expect(resultsBytes(entries.map(bytes))).toBe(bytes({ results: entries }));
+    expect(resultsBytes([])).toBe(bytes({ results: [] }));
+    expect(pagedResultsOutput({ items: 3, bytes: 99 })).toEqual({ results_paged: { items: 3, bytes: 99 } });
+  });
+});
+
+describe("itemPage", () => {
+  const step: StepState = { id: "each", type: "agent", status: "complete", seq: 0, metrics: ZERO_METRICS, attempt: 1 };
+  const items = (count: number, size: number): ItemState[] =>
+    Array.from({ length: count }, (_, index) => ({ index, status: "ok", item: index, attempt: 1, output: { i: index }, bytes: size }));
+  const source = (list: ItemState[]) => ({
+    isFanoutStep: (id: string) => (id === "each" ? true : id === "plain" ? false : undefined),
+    stepState: () => ({ ...step, fanout: { total: list.length, concurrency: 1, max_failures: 0, next: list.length, running: 0, finished: list.length } }),
+    item: (_: string, index: number) => list[index],
+  });
+
+  it("pages by count, then by bytes, always at least one item", () => {
+    const small = source(items(5, 10));
+    expect(itemPage(small, "each", 0, 2)).toMatchObject({ status: 200, page: { total: 5, next_cursor: "2", items: [{ index: 0 }, { index: 1 }] } });
+    expect(itemPage(small, "each", 4, 2)).toMatchObject({ status: 200, page: { next_cursor: null, items: [{ index: 4, output: { i: 4 } }] } });
+    expect(itemPage(small, "each", 5, 2)).toMatchObject({ status: 200, page: { next_cursor: null, items: [] } });
+    const large = source(items(5, MAX_PAGE_BYTES / 2));
+    expect(itemPage(large, "each", 0, 100)).toMatchObject({ page: { next_cursor: "2" } });
+    const huge = source(items(2, MAX_PAGE_BYTES * 2));
+    expect(itemPage(huge, "each", 0, 100)).toMatchObject({ page: { next_cursor: "1", items: [{ index: 0 }] } });
+  });
+
+  it("404 for an unknown step or one without items, 400 past the last item", () => {
+    const list = source(items(3, 10));
+    expect(itemPage(list, "nope", 0, 10)).toEqual({ status: 404, message: 'step "nope" not found in this run' });
+    expect(itemPage(list, "plain", 0, 10)).toMatchObject({ status: 404 });
+    expect(itemPage(list, "each", 4, 10)).toEqual({ status: 400, message: "cursor 4 is past the last item (the step has 3 items)" });
+  });
+});
