@@ -3,7 +3,8 @@
 // For each point: wall time (the run's created_at to completed_at) against the ideal
 // (items / concurrency × latency), and workerd's CPU (utime+stime of the workerd process and
 // its children, from /proc) per item. All four Workers, their Durable Objects and SQLite share
-// that process, so CPU per item is everything one item costs, an upper bound.
+// that process, so CPU per item is everything one item costs, an upper bound. After each run
+// (outside the measured window) every item is read back through GET /runs/{id}/steps/each/items.
 //
 //   npm run bench -- fanout                       the full curve: 1,000 / 5,000 / 10,000 × 50 / 100 / 200
 //   BENCH_ITEMS=200 BENCH_CONCURRENCY=50 npm run bench -- fanout     one quick point
@@ -16,7 +17,7 @@ import { startFakeProvider } from "../test/fake-provider/server.ts";
 import { startChild } from "../test/reliability/support/stacks.ts";
 import { treeCpuMs } from "./lib/cpu.ts";
 import { fanoutWorkflow, ITEM_PROMPT, itemReply, writeFanoutProject } from "./lib/fanout-project.ts";
-import { invokeAndWait, runDurationMs } from "./lib/runs.ts";
+import { invokeAndWait, pageAllItems, runDurationMs } from "./lib/runs.ts";
 import { fmt, median, printTable, sleep, writeResults } from "./lib/stats.ts";
 
 const list = (value: string | undefined, fallback: number[]) => (value ? value.split(",").map(Number) : fallback);
@@ -36,6 +37,8 @@ interface Point {
   ideal_ms: number;
   walls_ms: number[];
   cpu_ms: number[];
+  /** Pages of GET /runs/{id}/steps/each/items it took to read every item back. */
+  pages?: number;
 }
 
 async function main(): Promise<void> {
@@ -62,6 +65,10 @@ async function main(): Promise<void> {
           const elapsed = performance.now() - t0;
           point.cpu_ms.push(treeCpuMs(stack.workerdPid) - cpu0 - (idleCpuMsPerS * elapsed) / 1000);
           point.walls_ms.push(await runDurationMs(stack.url, runId));
+          // Outside the measured window: every item is read back through the items API.
+          const read = await pageAllItems(stack.url, runId, "each");
+          if (read.ok !== items) throw new Error(`run ${runId}: ${read.ok} of ${items} items read back as ok`);
+          point.pages = read.pages;
         }
         points.push(point);
         console.log(`${items} × ${concurrency}: wall ${fmt(median(point.walls_ms), 0)} ms, CPU ${fmt(median(point.cpu_ms) / items)} ms/item`);
