@@ -45,6 +45,10 @@ describe("fanout results beyond one stored value", () => {
       /^step "after" depends on fanout step "each", whose results are \d+ bytes \(1100 items\); a step may receive at most 4194304 bytes \(4 MiB\)/,
     );
     expect(after.error).toContain(`GET /runs/${runId}/steps/each/items`);
+    // The run's object keeps these outputs in storage only; the API reads them from there.
+    const first = await get<ItemPage>(`/runs/${runId}/steps/each/items?limit=1`);
+    expect(first.body.items[0]).toMatchObject({ index: 0, status: "ok", output: { step_id: "each.0" } });
+    expect(first.body.items[0]!.output!.pad).toHaveLength(4000);
   });
 
   it("a sub-workflow whose result would be paged fanout results fails, naming the fanout and the limit", async () => {

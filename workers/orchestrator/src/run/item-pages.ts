@@ -31,15 +31,19 @@ export interface ItemPage {
 
 export type ItemPageAnswer = { status: 200; page: ItemPage } | { status: 400 | 404; message: string };
 
-/** The run state calls this module makes. */
+/** What a page is read from: the run's steps, and its stored items. */
 export interface ItemSource {
   isFanoutStep(stepId: string): boolean | undefined;
   stepState(id: string): StepState;
-  item(stepId: string, index: number): ItemState | undefined;
+  /** Stored items of a step in index order from `from`, at most `limit`. */
+  items(stepId: string, from: number, limit: number): Promise<ItemState[]>;
 }
 
+/** Items read from storage at a time, so a page of large items stops reading once it is full. */
+const READ_CHUNK = 50;
+
 /** The items of `stepId` from index `from`; 404 for a step the workflow does not have, or one that is not a fanout. */
-export function itemPage(source: ItemSource, stepId: string, from: number, limit: number): ItemPageAnswer {
+export async function itemPage(source: ItemSource, stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
   const fanout = source.isFanoutStep(stepId);
   if (fanout === undefined) return { status: 404, message: `step "${stepId}" not found in this run` };
   if (!fanout) return { status: 404, message: `step "${stepId}" is not a fanout (for_each) step: it has no items` };
@@ -49,11 +53,14 @@ export function itemPage(source: ItemSource, stepId: string, from: number, limit
   let bytes = 0;
   let index = from;
   while (index < total && items.length < limit && (items.length === 0 || bytes < MAX_PAGE_BYTES)) {
-    const item = source.item(stepId, index);
-    if (!item) break;
-    items.push(itemView(item));
-    bytes += item.bytes ?? 0;
-    index += 1;
+    const chunk = await source.items(stepId, index, Math.min(READ_CHUNK, limit - items.length));
+    if (chunk.length === 0) break;
+    for (const item of chunk) {
+      if (items.length > 0 && bytes >= MAX_PAGE_BYTES) break;
+      items.push(itemView(item));
+      bytes += item.bytes ?? 0;
+      index = item.index + 1;
+    }
   }
   return { status: 200, page: { step_id: stepId, total, items, next_cursor: index < total ? String(index) : null } };
 }

@@ -75,6 +75,8 @@ export interface FanoutState {
   next: number;
   running: number;
   finished: number;
+  /** Sum of the finished items' entry sizes in `results` (their `bytes`). */
+  bytes?: number;
 }
 
 export interface StepState {

@@ -99,6 +99,7 @@ function finishItem(
     item.bytes = "bytes" in measured ? measured.bytes : 2;
   }
   delete item.heartbeat_deadline_at;
+  state.fanout!.bytes = (state.fanout!.bytes ?? 0) + item.bytes;
   state.fanout!.running -= 1;
   state.fanout!.finished += 1;
   ctx.state.putItem(step.id, item);
