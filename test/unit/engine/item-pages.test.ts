@@ -3,7 +3,8 @@ import { pagedResultsOutput, resultEntry, resultsBytes } from "../../../workers/
 import { itemPage, MAX_PAGE_BYTES } from "../../../workers/orchestrator/src/run/item-pages.ts";
 import type { ItemState, StepState } from "../../../workers/orchestrator/src/run/model.ts";
 import { itemKey, ZERO_METRICS } from "../../../workers/orchestrator/src/run/model.ts";
-import { StoredOutputs } from "../../../workers/orchestrator/src/run/item-outputs.ts";
+import { loadItemsInChunks, StoredOutputs } from "../../../workers/orchestrator/src/run/item-outputs.ts";
+import { MemoryStorage } from "./run-fakes.ts";
 import { MAX_FANOUT_INPUT_BYTES } from "../../../workers/orchestrator/src/engine/limits.ts";
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
@@ -77,5 +78,26 @@ describe("StoredOutputs", () => {
     expect(map.get(itemKey("each", 1))?.output).toEqual({ a: 2 });
     outputs.forget([state(MAX_FANOUT_INPUT_BYTES + 1)], map, [itemKey("each", 1)], new Set());
     expect(map.get(itemKey("each", 1))?.output).toBeUndefined();
+  });
+});
+
+describe("loadItemsInChunks", () => {
+  it("hands every stored item over once, in key order, in chunks", async () => {
+    const storage = new MemoryStorage();
+    const entries: Record<string, unknown> = { "step:each": {}, meta: {} };
+    for (let i = 0; i < 1203; i++) entries[itemKey(i < 700 ? "a" : "b", i)] = { index: i };
+    await storage.putAll(entries);
+    const sizes: number[] = [];
+    const keys: string[] = [];
+    await loadItemsInChunks(storage, (chunk) => {
+      sizes.push(chunk.size);
+      keys.push(...chunk.keys());
+    });
+    expect(sizes).toEqual([500, 500, 203]);
+    expect(keys).toEqual(
+      Object.keys(entries)
+        .filter((k) => k.startsWith("item:"))
+        .sort(),
+    );
   });
 });

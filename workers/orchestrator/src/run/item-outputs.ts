@@ -41,3 +41,19 @@ export class StoredOutputs {
 export async function storedItems(storage: ItemStorage, stepId: string, from: number, limit: number): Promise<ItemState[]> {
   return [...(await storage.list<ItemState>({ prefix: `item:${stepId}:`, start: itemKey(stepId, from), limit })).values()];
 }
+
+/** Items read from storage at a time when a run is loaded. */
+const LOAD_CHUNK = 500;
+
+/**
+ * Every stored item, handed to `take` chunk by chunk in key order, so the caller can forget
+ * outputs as it goes: a wide fanout's outputs are never all in memory at once.
+ */
+export async function loadItemsInChunks(storage: ItemStorage, take: (chunk: Map<string, ItemState>) => void): Promise<void> {
+  for (let start: string | undefined; ; ) {
+    const chunk = await storage.list<ItemState>({ prefix: "item:", ...(start === undefined ? {} : { start }), limit: LOAD_CHUNK });
+    take(chunk);
+    if (chunk.size < LOAD_CHUNK) return;
+    start = `${[...chunk.keys()].at(-1)}\u0000`; // the key right after the last one read
+  }
+}

@@ -21,7 +21,7 @@ import {
   type StartRun,
   type StepState,
 } from "./model.ts";
-import { StoredOutputs } from "./item-outputs.ts";
+import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
 import { seal, unseal } from "./sealed.ts";
 
@@ -67,8 +67,7 @@ export class RunState {
   private readonly items = new Map<string, ItemState>();
   /** The fanout items now running, so the clock looks at these rather than every item on every commit. */
   private readonly running = new Map<string, ItemState>();
-  /** Which fanouts' item outputs are kept in storage only (item-outputs.ts). */
-  private readonly storedOutputs = new StoredOutputs();
+  private readonly storedOutputs = new StoredOutputs(); // fanouts whose item outputs live in storage only
   /** Storage keys changed since the last commit. */
   private readonly dirty = new Set<string>();
   /** Events not yet written to storage. */
@@ -145,8 +144,10 @@ export class RunState {
     }
     this.meta = meta;
     for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
-    for (const [key, value] of await this.deps.storage.list<ItemState>({ prefix: "item:" })) this.setItem(key, value);
-    this.storedOutputs.forget(this.steps.values(), this.items, [], this.dirty);
+    await loadItemsInChunks(this.deps.storage, (chunk) => {
+      for (const [key, value] of chunk) this.setItem(key, value);
+      this.storedOutputs.forget(this.steps.values(), this.items, [...chunk.keys()], this.dirty);
+    });
     // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
     for (const holder of [...this.steps.values(), ...this.running.values()]) {
       if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined)
