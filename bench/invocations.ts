@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
 import { type ChildStack, startChild } from "../test/reliability/support/stacks.ts";
-import { processCpuMs } from "./lib/cpu.ts";
+import { CLOCK_TICKS, cpuMs } from "./lib/cpu.ts";
 import { ITEM_PROMPT, writeFanoutProject } from "./lib/fanout-project.ts";
 import { invokeAndWait } from "./lib/runs.ts";
 import { fmt, median, printTable, sleep, writeResults } from "./lib/stats.ts";
@@ -91,8 +91,6 @@ async function waitForLogs(stack: ChildStack, runId: string, steps: number): Pro
   }
 }
 
-// ------------------------------------------------------------ CPU of the workerd process
-
 // ------------------------------------------------------------ one scenario
 
 interface Measured {
@@ -122,12 +120,12 @@ function summarize(values: number[]): Summary {
 }
 
 async function measure(stack: ChildStack, scenario: string, workflow: string, params: unknown, steps: number): Promise<Measured> {
-  const cpu0 = processCpuMs(stack.workerdPid);
+  const cpu0 = cpuMs(stack.workerdPid);
   const t0 = performance.now();
   const runId = await invokeAndWait(stack.url, workflow, params, POLL_MS);
   const { hosts, run } = await waitForLogs(stack, runId, steps);
   const wall = performance.now() - t0;
-  const cpu = processCpuMs(stack.workerdPid) - cpu0;
+  const cpu = cpuMs(stack.workerdPid) - cpu0;
   const of = (binding: string) => summarize(hosts.map((h) => h.subrequests[binding] ?? 0));
   const alarms = hosts.map((h) => h.alarms);
   const hostInvocations = hosts.length + alarms.reduce((a, b) => a + b, 0);
@@ -169,9 +167,9 @@ async function main(): Promise<void> {
   const results: Measured[] = [];
   let idleCpuMsPerS = Number.NaN;
   try {
-    const idle0 = processCpuMs(stack.workerdPid);
+    const idle0 = cpuMs(stack.workerdPid);
     await sleep(IDLE_MS);
-    idleCpuMsPerS = ((processCpuMs(stack.workerdPid) - idle0) / IDLE_MS) * 1000;
+    idleCpuMsPerS = ((cpuMs(stack.workerdPid) - idle0) / IDLE_MS) * 1000;
     for (let rep = 0; rep < REPS; rep++) {
       results.push(await measure(stack, `agent step, ${TURNS} turns + ${TURNS} tool calls`, "turns", {}, 1));
       const items = Array.from({ length: ITEMS }, (_, i) => String(i));
@@ -222,6 +220,7 @@ function report(results: Measured[], idleCpuMsPerS: number): void {
     items: ITEMS,
     concurrency: CONCURRENCY,
     latency_ms: LATENCY_MS,
+    clock_ticks_per_s: CLOCK_TICKS,
     idle_cpu_ms_per_s: idleCpuMsPerS,
     cpu_note: "workerd process utime+stime across the scenario; all Workers share the process: an upper bound",
     results,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 import { startLocalProject } from "../cli/src/stack/start-local.ts";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
-import { childWorkerdCpuMs } from "./lib/cpu.ts";
+import { childrenCpuMs } from "./lib/cpu.ts";
 import { fmt, percentile, printTable, sleep, writeResults } from "./lib/stats.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -52,7 +52,7 @@ async function cpuPerRun(baseUrl: URL): Promise<CpuPerRun> {
   };
   const ids: string[] = [];
   let started = 0;
-  const cpu0 = childWorkerdCpuMs();
+  const cpu0 = childrenCpuMs();
   await Promise.all(
     Array.from({ length: CPU_CLIENTS }, async () => {
       while (started < CPU_RUNS) {
@@ -61,10 +61,10 @@ async function cpuPerRun(baseUrl: URL): Promise<CpuPerRun> {
       }
     }),
   );
-  const perRun = (childWorkerdCpuMs() - cpu0) / ids.length;
-  const read0 = childWorkerdCpuMs();
+  const perRun = (childrenCpuMs() - cpu0) / ids.length;
+  const read0 = childrenCpuMs();
   for (const id of ids) await (await fetch(new URL(`/runs/${id}`, baseUrl))).text();
-  return { per_run_ms: perRun, per_status_read_ms: (childWorkerdCpuMs() - read0) / ids.length, runs: ids.length };
+  return { per_run_ms: perRun, per_status_read_ms: (childrenCpuMs() - read0) / ids.length, runs: ids.length };
 }
 
 async function main(): Promise<void> {

@@ -25,7 +25,7 @@ output:
       ok: { type: boolean }
 `;
 
-const workflow = (concurrency: number) => `name: fan
+const workflow = (name: string, concurrency: number) => `name: ${name}
 params:
   schema:
     type: object
@@ -59,11 +59,25 @@ model_groups:
         output_per_million: 2
 `;
 
-/** Writes the `fan` workflow, its agent and the gateway config into `projectDir`. */
-export async function writeFanoutProject(projectDir: string, concurrency: number): Promise<void> {
+/**
+ * Writes the `fan` workflow at one concurrency, or a `fan-<c>` workflow for each of several,
+ * with their agent and the gateway config, into `projectDir`.
+ */
+export async function writeFanoutProject(projectDir: string, concurrency: number | readonly number[]): Promise<void> {
   await mkdir(path.join(projectDir, "workflows"), { recursive: true });
   await mkdir(path.join(projectDir, "agents"), { recursive: true });
   await writeFile(path.join(projectDir, "agents", "worker.agent.yaml"), agent);
-  await writeFile(path.join(projectDir, "workflows", "fan.workflow.yaml"), workflow(concurrency));
+  const named = typeof concurrency === "number" ? [{ name: "fan", concurrency }] : concurrency.map((c) => ({ name: fanoutWorkflow(c), concurrency: c }));
+  for (const { name, concurrency: c } of named) await writeFile(path.join(projectDir, "workflows", `${name}.workflow.yaml`), workflow(name, c));
   await writeFile(path.join(projectDir, "gateway.yaml"), FAKE_GATEWAY);
+}
+
+/** The workflow of one concurrency in a project written with several. */
+export function fanoutWorkflow(concurrency: number): string {
+  return `fan-${concurrency}`;
+}
+
+/** The item agent's reply: `{"ok": true}`, padded to about `bytes` bytes when asked. */
+export function itemReply(bytes = 0): string {
+  return bytes > 0 ? JSON.stringify({ ok: true, pad: "x".repeat(Math.max(0, bytes - 20)) }) : '{"ok": true}';
 }

@@ -15,8 +15,11 @@ export class MemoryStorage implements RunStorage {
     return structuredClone(this.data.get(key)) as T | undefined;
   }
 
-  async list<T>(options: { prefix: string; start?: string }): Promise<Map<string, T>> {
-    const keys = [...this.data.keys()].filter((k) => k.startsWith(options.prefix) && (options.start === undefined || k >= options.start)).sort();
+  async list<T>(options: { prefix: string; start?: string; limit?: number }): Promise<Map<string, T>> {
+    const keys = [...this.data.keys()]
+      .filter((k) => k.startsWith(options.prefix) && (options.start === undefined || k >= options.start))
+      .sort()
+      .slice(0, options.limit);
     return new Map(keys.map((k) => [k, structuredClone(this.data.get(k)) as T]));
   }
 

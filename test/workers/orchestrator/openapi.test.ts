@@ -203,6 +203,7 @@ describe("every route answers as documented", () => {
         ["get", "/runs/{run_id}", `/runs/${runId}`],
         ["get", "/runs/{run_id}/envelope", `/runs/${runId}/envelope`],
         ["get", "/runs/{run_id}/events", `/runs/${runId}/events`],
+        ["get", "/runs/{run_id}/steps/{step_id}/items", `/runs/${runId}/steps/each/items`],
         ["get", "/runs/{run_id}/steps/{step_id}/approval", `/runs/${approvalRun}/steps/a/approval`],
         ["post", "/runs/{run_id}/steps/{step_id}/approval/decide", `/runs/${approvalRun}/steps/a/approval/decide`, json({ decision: "maybe" })],
         ["post", "/runs/{run_id}/cancel", `/runs/${MISSING_RUN}/cancel`],
@@ -237,6 +238,26 @@ describe("every route answers as documented", () => {
       expect(await call("get", "/runs/{run_id}", `/runs/${MISSING_RUN}`)).toEqual({ error: "not_found", message: "run not found" });
       expect(await call("get", "/runs/{run_id}/envelope", `/runs/${runId}/envelope`)).toMatchObject({ run_id: runId, workflow: "conditions" });
       expect(await call("get", "/runs/{run_id}/envelope", `/runs/${MISSING_RUN}/envelope`)).toEqual({ error: "not_found", message: "run not found" });
+    });
+
+    it("GET /runs/{run_id}/steps/{step_id}/items: 200, 400 and 404", async () => {
+      const template = "/runs/{run_id}/steps/{step_id}/items";
+      const fan = await start("fanout", { items: [{ script: { output: { i: 0 } } }, { script: { output: { i: 1 } } }] });
+      await settled(fan);
+      expect(await call("get", template, `/runs/${fan}/steps/each/items?limit=1`)).toMatchObject({
+        step_id: "each",
+        total: 2,
+        items: [{ index: 0, status: "ok", output: { i: 0 } }],
+        next_cursor: "1",
+      });
+      expect(await call("get", template, `/runs/${fan}/steps/each/items?cursor=1`)).toMatchObject({
+        items: [{ index: 1, output: { i: 1 } }],
+        next_cursor: null,
+      });
+      expect(await call("get", template, `/runs/${fan}/steps/each/items?cursor=x`)).toMatchObject({ error: "invalid_request", field: "cursor" });
+      expect(await call("get", template, `/runs/${fan}/steps/each/items?cursor=3`)).toMatchObject({ error: "invalid_request" });
+      expect(await call("get", template, `/runs/${fan}/steps/nope/items`)).toEqual({ error: "not_found", message: 'step "nope" not found in this run' });
+      expect(await call("get", template, `/runs/${MISSING_RUN}/steps/each/items`)).toEqual({ error: "not_found", message: "run not found" });
     });
 
     it("GET /runs/{run_id}/events: every event is a RunEvent; Last-Event-ID and ?after= resume after it; 400; 404", async () => {

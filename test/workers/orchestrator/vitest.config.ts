@@ -6,6 +6,8 @@ import { auxWorker, DIST, PROJECT_BUNDLE, REPO } from "../../support/workerd-pro
 
 const main = { worker: "orchestrator", project: "orchestrator" } as const;
 const HEARTBEAT_TIMEOUT_MS = 4000;
+/** `*.large.test.ts` (minutes of work, e.g. a 10,000-item fanout) run only with KTSU_TEST_LARGE=1: `npm run test:large`. */
+const large = process.env.KTSU_TEST_LARGE === "1";
 
 // The orchestrator runs as the main Worker; the runtime is the scripted test double
 // (the runtime contract, no LLM); gateway and tools are the real bundles.
@@ -57,7 +59,8 @@ export default defineConfig({
   test: {
     name: "orchestrator",
     sequence: { groupOrder: GROUP.orchestrator },
-    include: ["**/*.test.ts"],
+    include: large ? ["**/*.large.test.ts"] : ["**/*.test.ts"],
+    exclude: large ? ["**/node_modules/**"] : ["**/node_modules/**", "**/*.large.test.ts"],
     setupFiles: ["./setup.ts"],
     globalSetup: ["./global-setup.ts"],
     // A bound for a stuck test (waits inside are bounded by helpers.ts WAIT_MS), not a speed limit.

@@ -9,8 +9,10 @@ export const internal = createServiceApp<{ Bindings: OrchestratorEnv }>("orchest
 registerRuntimeRoutes(internal);
 // The tools Worker's `envelope` MCP server reads run data here, never through the public API.
 internal.get("/runs/:run/envelope", async (c) => {
-  const envelope = await servedEnvelope(c.env, c.req.param("run"));
-  return envelope ? c.json(envelope) : c.json({ error: "not_found", message: "run not found" }, 404);
+  const served = await servedEnvelope(c.env, c.req.param("run"));
+  if (!served) return c.json({ error: "not_found", message: "run not found" }, 404);
+  const { paged: _paged, ...envelope } = served;
+  return c.json(envelope);
 });
 
 /**

@@ -10,6 +10,7 @@
 //   checkpoint_turns?: number,                       // post checkpoints for turns 1..n first
 //   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
+//   pad_bytes?: number                               // output also gets step_id and a pad of this many "x"
 // }
 import { PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
@@ -40,6 +41,7 @@ interface Script {
   checkpoint_turns?: number;
   checkpoint_metrics?: Partial<CallbackPayload["metrics"]>;
   on_resume?: Script;
+  pad_bytes?: number;
 }
 
 const HEARTBEAT_MS = 200;
@@ -54,6 +56,11 @@ function parseScript(message: string): Script {
   } catch {
     return {};
   }
+}
+
+/** Large outputs without a large script: fanout items of a set size, told apart by their step id. */
+function padded(script: Script, stepId: string): Record<string, unknown> {
+  return { ...script.output, step_id: stepId, pad: "x".repeat(script.pad_bytes ?? 0) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +89,7 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     run_id: request.run_id,
     step_id: request.step_id,
     status: script.status ?? "ok",
-    output: script.echo ? { request: echoed } : (script.output ?? null),
+    output: script.echo ? { request: echoed } : script.pad_bytes ? padded(script, request.step_id) : (script.output ?? null),
     ...(script.pending_approval ? { pending_approval: script.pending_approval } : {}),
     ...(script.messages ? { messages: script.messages } : {}),
     error: script.error ?? "",

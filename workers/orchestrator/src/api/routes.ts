@@ -7,6 +7,8 @@ import type { OrchestratorEnv } from "../env.ts";
 import { claimFor, keyReusedMessage } from "../idempotency.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
+import { DEFAULT_ITEM_PAGE_LIMIT, type ItemPageAnswer } from "../run/item-pages.ts";
+import { envelopeStream, isPagedOutput } from "./envelope-stream.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { runStub } from "../run/stub.ts";
 import { openStore } from "../store/open-store.ts";
@@ -26,6 +28,7 @@ import {
   eventsRoute,
   getRunRoute,
   invokeRoute,
+  itemsRoute,
   listRunsRoute,
   pendingApprovalsRoute,
 } from "./spec.ts";
@@ -93,14 +96,26 @@ async function admit(c: Ctx, name: string): Promise<Refused | Admitted> {
   return { workflow, params: params.data, credential };
 }
 
-/** The envelope of a run with the gateway's spend record, or null for an unknown run (also served to the tools Worker internally). */
-export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promise<(Envelope & { budget?: BudgetReport }) | null> {
+/**
+ * The envelope of a run with the gateway's spend record, or null for an unknown run (also served
+ * to the tools Worker internally, where paged fanout results stay `{"results_paged": …}`), and the
+ * agent steps whose results are paged.
+ */
+export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promise<(Envelope & { budget?: BudgetReport; paged: Set<string> }) | null> {
   const store = openStore(env);
   const run = await store.getRun(runId);
   if (!run) return null;
-  const envelope = assembleEnvelope(run, await store.listSteps(run.id));
+  const steps = await store.listSteps(run.id);
+  const paged = new Set(steps.filter((step) => step.type === "agent" && step.output && isPagedOutput(step.output)).map((step) => step.id));
+  const envelope = assembleEnvelope(run, steps);
   const budget = await gatewaySpend(env, run.id.split("/")[0]!);
-  return budget ? { ...envelope, budget } : envelope;
+  return { ...envelope, ...(budget ? { budget } : {}), paged };
+}
+
+/** A page of a fanout step's items from the run's object (a read, so retried). */
+async function itemPageOf(env: OrchestratorEnv, runId: string, stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+  // The RPC types cannot express `unknown` outputs: the object answers an ItemPageAnswer.
+  return (await retryDurableObjectCall(() => runStub(env, runId).items(stepId, from, limit))) as ItemPageAnswer;
 }
 
 /** The run's error once a cancel stopped it. */
@@ -166,8 +181,24 @@ export function registerRoutes(app: OrchestratorApp): void {
   });
 
   app.openapi(envelopeRoute, async (c) => {
-    const envelope = await servedEnvelope(c.env, c.req.valid("param").run_id);
-    return envelope ? c.json(envelope, 200) : c.json(runNotFound, 404);
+    const runId = c.req.valid("param").run_id;
+    const served = await servedEnvelope(c.env, runId);
+    if (!served) return c.json(runNotFound, 404);
+    // Streamed: paged fanout results are read from the run's object page by page, never held whole.
+    const { paged, ...envelope } = served;
+    const pages = (stepId: string, from: number, limit: number) => itemPageOf(c.env, runId, stepId, from, limit);
+    return c.body(envelopeStream(envelope, paged, pages), 200, { "content-type": "application/json" }) as never;
+  });
+
+  app.openapi(itemsRoute, async (c) => {
+    const { run_id: runId, step_id: stepId } = c.req.valid("param");
+    const query = c.req.valid("query");
+    if (!(await openStore(c.env).getRun(runId))) return c.json(runNotFound, 404);
+    const from = Number(query.cursor ?? 0);
+    const limit = query.limit === undefined ? DEFAULT_ITEM_PAGE_LIMIT : Number(query.limit);
+    const answer = await itemPageOf(c.env, runId, stepId, from, limit);
+    if (answer.status === 200) return c.json(answer.page, 200);
+    return c.json({ error: answer.status === 404 ? "not_found" : "invalid_request", message: answer.message }, answer.status);
   });
 
   // Live progress: Server-Sent Events from the run's Durable Object, resumable with Last-Event-ID.

@@ -5,6 +5,8 @@ import { z } from "@hono/zod-openapi";
 import { ApprovalRecordSchema, RunRecordSchema, StepRecordSchema } from "../../../../shared/contracts/schemas/records.ts";
 import { WorkflowSummarySchema } from "../../../../shared/contracts/schemas/workflows.ts";
 import { MAX_RUN_LIST_LIMIT } from "../../../../shared/contracts/run-list.ts";
+import { StepMetricsSchema } from "../../../../shared/contracts/schemas/metrics.ts";
+import { DEFAULT_ITEM_PAGE_LIMIT, MAX_ITEM_PAGE_LIMIT } from "../run/item-pages.ts";
 
 /** Every error answer: `error` is a word, `message` the text; 422 also names the `field`; invoke's 401 is `{"error":"unauthorized"}` alone. */
 export const ErrorSchema = z
@@ -125,6 +127,49 @@ export const EventsHeadersSchema = z.object({
     .optional()
     .openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (an event's `seq`); anything but digits is a 400" }),
 });
+
+/** A fanout item page's cursor: the index of its first item, as a previous page's `next_cursor` gave it. */
+const ITEM_CURSOR = /^\d{1,9}$/;
+
+export const ItemsQuerySchema = z.object({
+  cursor: z.preprocess(firstValue, z.string().regex(ITEM_CURSOR, "must be a next_cursor from a previous page").optional()).openapi({
+    param: { name: "cursor", in: "query" },
+    description: "The `next_cursor` of the previous page; absent for the first page. Anything else, or a cursor past the last item, is a 400",
+  }),
+  limit: z
+    .preprocess(
+      firstValue,
+      z
+        .string()
+        .regex(/^[1-9]\d{0,3}$/, `must be an integer from 1 to ${MAX_ITEM_PAGE_LIMIT}`)
+        .refine((value) => Number(value) <= MAX_ITEM_PAGE_LIMIT, `must be an integer from 1 to ${MAX_ITEM_PAGE_LIMIT}`)
+        .optional(),
+    )
+    .openapi({
+      param: { name: "limit", in: "query" },
+      description: `At most this many items: 1 to ${MAX_ITEM_PAGE_LIMIT}, default ${DEFAULT_ITEM_PAGE_LIMIT}. A page also ends after about 1 MiB of outputs`,
+      example: "100",
+    }),
+});
+
+export const FanoutItemSchema = z
+  .object({
+    index: z.number().int().describe("The item's position in the `for_each.from` array"),
+    status: z.enum(["pending", "running", "ok", "failed"]),
+    output: z.record(z.string(), z.unknown()).optional().describe("An `ok` item's output: its entry in the step's `results`"),
+    error: z.string().optional().describe("A `failed` item's error"),
+    metrics: StepMetricsSchema.optional(),
+  })
+  .meta({ id: "FanoutItem" });
+
+export const ItemPageSchema = z
+  .object({
+    step_id: z.string(),
+    total: z.number().int().describe("Items of the fanout; 0 before it started"),
+    items: z.array(FanoutItemSchema).describe("In index order"),
+    next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null after the last item"),
+  })
+  .meta({ id: "FanoutItemPage" });
 
 export const DecisionSchema = z.object({ decision: z.enum(["approved", "rejected"]) });
 

@@ -17,6 +17,8 @@ import {
   HealthSchema,
   InvokeAcceptedSchema,
   InvokeParamsSchema,
+  ItemPageSchema,
+  ItemsQuerySchema,
   MAX_RUN_LIST_LIMIT,
   NameParamSchema,
   RunListQuerySchema,
@@ -136,6 +138,25 @@ export const envelopeRoute = createRoute({
   security: ADMIN,
   request: { params: RunParamSchema },
   responses: { 200: { description: "The envelope", content: json(ServedEnvelopeSchema) }, 401: unauthorized, 404: error("run not found") },
+});
+
+export const itemsRoute = createRoute({
+  method: "get",
+  path: "/runs/{run_id}/steps/{step_id}/items",
+  operationId: "listFanoutItems",
+  tags: ["runs"],
+  summary: "A fanout step's items, page by page",
+  description:
+    "Each item's status and output (or error) in index order, from the run's own state: the way to read fanout results " +
+    'too large for the step\'s record (its output is then `{"results_paged": {"items", "bytes"}}`). Follow `next_cursor` until it is null.',
+  security: ADMIN,
+  request: { params: StepParamSchema, query: ItemsQuerySchema },
+  responses: {
+    200: { description: "A page of items", content: json(ItemPageSchema) },
+    400: error("A cursor that no page gave (not digits, or past the last item), or a limit out of range"),
+    401: unauthorized,
+    404: error("Unknown run, a step the run's workflow does not have, or a step that is not a fanout"),
+  },
 });
 
 export const eventsRoute = createRoute({
@@ -304,6 +325,7 @@ export const API_ROUTES = [
   listRunsRoute,
   getRunRoute,
   envelopeRoute,
+  itemsRoute,
   eventsRoute,
   cancelRunRoute,
   approvalRoute,

@@ -34,7 +34,7 @@ export function fanoutConcurrency(concurrency: number, count: number): number {
 /** `{"results": [...]}` in input order; a failed item is `{"ktsu_error": <error>, "item_index": <i>}`. */
 export function fanoutResults(outcomes: readonly FanoutItemOutcome[]): { results: JsonValue[] } {
   return {
-    results: outcomes.map((outcome, index) => (outcome.ok ? outcome.output : { ktsu_error: outcome.error, item_index: index })),
+    results: outcomes.map(resultEntry),
   };
 }
 
@@ -68,4 +68,37 @@ export function aggregateFanout(outcomes: readonly FanoutItemOutcome[], maxFailu
   const error = fanoutFailure(outcomes, maxFailures);
   if (error !== null) return { kind: "fail", error, metrics, failed };
   return { kind: "ok", output: fanoutResults(outcomes), metrics, failed };
+}
+
+/** One entry of `results`: the item's output, or the failure marker of the item at `index`. */
+export function resultEntry(outcome: FanoutItemOutcome, index: number): JsonValue {
+  return outcome.ok ? outcome.output : { ktsu_error: outcome.error, item_index: index };
+}
+
+/** Serialized size of `{"results":[…]}` whose entries serialize to `entryBytes` each (commas included). */
+export function resultsBytes(entryBytes: Iterable<number>): number {
+  let bytes = '{"results":[]}'.length;
+  let count = 0;
+  for (const entry of entryBytes) {
+    bytes += entry;
+    count += 1;
+  }
+  return bytes + Math.max(0, count - 1);
+}
+
+/**
+ * Results too large for the step's own record are kept per item and paged
+ * (`GET /runs/{id}/steps/{step}/items`); the step's output then says so instead.
+ */
+export interface PagedResults {
+  items: number;
+  /** Serialized size of the whole `{"results": [...]}`. */
+  bytes: number;
+}
+
+/** The output field that stands in for paged results on the step's record and in the run view. */
+export const PAGED_RESULTS_FIELD = "results_paged";
+
+export function pagedResultsOutput(paged: PagedResults): Record<string, JsonValue> {
+  return { [PAGED_RESULTS_FIELD]: { items: paged.items, bytes: paged.bytes } };
 }

@@ -3,8 +3,13 @@
 
 /** How deep params and step outputs may nest (objects and arrays); far beyond any real payload. */
 export const MAX_DEPTH = 100;
-/** Largest step output (serialized) a run keeps. */
+/** Largest step output (serialized) a run keeps; also the largest fanout results kept on the step itself (larger ones are paged). */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
+/**
+ * Most fanout results (serialized `{"results": [...]}`) a step may receive from a fanout it
+ * depends on: the run's object assembles them in memory for that step's expressions.
+ */
+export const MAX_FANOUT_INPUT_BYTES = 4 * 1024 * 1024;
 /** Largest conversation kept on a step record (larger ones are left out of it). */
 export const MAX_MESSAGES_BYTES = 256 * 1024;
 /** Largest conversation a suspended step keeps (one Durable Object value). */
@@ -37,23 +42,33 @@ export function jsonBytes(value: unknown): number {
   }
 }
 
-function utf8Bytes(text: string | undefined): number {
+export function utf8Bytes(text: string | undefined): number {
   return new TextEncoder().encode(text).byteLength;
 }
 
 /** Why an output cannot be kept in a run's state, or null. */
 export function outputLimitError(output: unknown): string | null {
-  if (nestedDeeperThan(output, MAX_DEPTH)) return `output nests deeper than ${MAX_DEPTH} levels`;
+  const measured = measureOutput(output, false);
+  return "error" in measured ? measured.error : null;
+}
+
+/**
+ * An output's serialized size in bytes, or why it cannot be kept. `exact: false` skips the
+ * encoding when the text surely fits (the size is then an upper bound).
+ */
+export function measureOutput(output: unknown, exact = true): { bytes: number } | { error: string } {
+  if (nestedDeeperThan(output, MAX_DEPTH)) return { error: `output nests deeper than ${MAX_DEPTH} levels` };
   let text: string | undefined;
   try {
     text = JSON.stringify(output);
   } catch {
-    return `output is not serializable; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes`;
+    return { error: `output is not serializable; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes` };
   }
+  if (text === undefined) return { bytes: 0 };
   // UTF-8 takes at most 3 bytes per UTF-16 code unit: most outputs fit without being encoded.
-  if (text === undefined || text.length * 3 <= MAX_OUTPUT_BYTES) return null;
+  if (!exact && text.length * 3 <= MAX_OUTPUT_BYTES) return { bytes: text.length * 3 };
   const bytes = utf8Bytes(text);
-  return bytes > MAX_OUTPUT_BYTES ? `output is ${bytes} bytes; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes` : null;
+  return bytes > MAX_OUTPUT_BYTES ? { error: `output is ${bytes} bytes; step outputs are limited to ${MAX_OUTPUT_BYTES} bytes` } : { bytes };
 }
 
 export function truncate(text: string, max: number): string {

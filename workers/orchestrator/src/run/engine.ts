@@ -17,7 +17,7 @@ import { RunState, type RunStateDeps } from "./run-state.ts";
 import { allSettled, readySteps } from "./scheduler.ts";
 import { expireApproval } from "./steps/approvals.ts";
 import { checkLiveness, resumeLost, startStepWork } from "./steps/step-kinds.ts";
-import { cancelChildren, subRunResult, totalMetrics } from "./steps/sub-workflow.ts";
+import { cancelChildren, subRunResult, subRunResultError, totalMetrics } from "./steps/sub-workflow.ts";
 import { runningHosts, stopHosts } from "./stop-hosts.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
@@ -141,7 +141,11 @@ export class RunEngine implements RunContext {
       if (ready.length === 0) break;
       await Promise.all(ready.map((step) => this.startStep(step)));
     }
-    if (this.state.run.status === "running" && allSettled(pipeline, this.state.stepStates())) this.transitions.endRun("complete");
+    if (this.state.run.status === "running" && allSettled(pipeline, this.state.stepStates())) {
+      const unsendable = this.state.run.parent ? subRunResultError(this) : null;
+      if (unsendable) this.transitions.endRun("failed", unsendable);
+      else this.transitions.endRun("complete");
+    }
     await this.commit();
     if (this.state.run.status !== "running") await this.afterEnd();
   }

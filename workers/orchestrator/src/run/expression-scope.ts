@@ -4,11 +4,15 @@
 import type { JsonObject, JsonValue } from "../../../../shared/expr/index.ts";
 import type { ValueScope } from "../../../../shared/values/index.ts";
 import { buildExprContext, buildFanoutItemContext, type ExprContextSources } from "../engine/semantics.ts";
+import { assemblePagedResults, tooLargeToReceive } from "./fanout-input.ts";
+import type { StepState } from "./model.ts";
 import type { RunState } from "./run-state.ts";
 
 export class ExpressionScope {
   private readonly state: RunState;
   private readonly envValue: (name: string) => unknown;
+  /** Paged fanout results as assembled for expressions; a settled step's results never change. */
+  private readonly pagedResults = new Map<string, JsonObject>();
 
   constructor(state: RunState, envValue: (name: string) => unknown) {
     this.state = state;
@@ -38,12 +42,26 @@ export class ExpressionScope {
     return declared;
   }
 
-  /** Context outputs of the settled steps, in start order. */
+  /**
+   * Context outputs of the settled steps, in start order. Paged fanout results are assembled
+   * from their items (once per instance) when a step may receive them; larger ones are left
+   * out, and a step that depends on them fails before it starts (fanout-input.ts).
+   */
   stepOutputs(): Map<string, JsonObject> {
     const settled = [...this.state.stepStates().values()]
-      .filter((state) => state.status === "complete" || state.status === "skipped")
+      .filter((state) => (state.status === "complete" || state.status === "skipped") && !tooLargeToReceive(state))
       .sort((a, b) => a.seq - b.seq);
-    return new Map(settled.map((state) => [state.id, (state.context ?? {}) as JsonObject]));
+    return new Map(settled.map((state) => [state.id, this.contextOutput(state)]));
+  }
+
+  private contextOutput(state: StepState): JsonObject {
+    if (!state.paged || state.status !== "complete") return (state.context ?? {}) as JsonObject;
+    let results = this.pagedResults.get(state.id);
+    if (!results) {
+      results = assemblePagedResults(this.state, state.id, state.paged.items);
+      this.pagedResults.set(state.id, results);
+    }
+    return results;
   }
 
   /**

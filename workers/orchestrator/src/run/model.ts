@@ -6,6 +6,7 @@ import type { StepType } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
+import type { PagedResults } from "../engine/fanout-result.ts";
 
 /** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
 export interface StartRun {
@@ -74,6 +75,8 @@ export interface FanoutState {
   next: number;
   running: number;
   finished: number;
+  /** Sum of the finished items' entry sizes in `results` (their `bytes`). */
+  bytes?: number;
 }
 
 export interface StepState {
@@ -101,6 +104,8 @@ export interface StepState {
   /** Epoch ms: agent steps fail when no heartbeat arrived by then. */
   heartbeat_deadline_at?: number;
   fanout?: FanoutState;
+  /** A fanout whose results are too large for this record: they are read from its items. */
+  paged?: PagedResults;
   /** Metrics of the step's earlier legs (before approvals, before re-dispatches), added to every result. */
   partial_metrics?: StepMetrics;
   /** The step's current (newest) approval. */
@@ -147,6 +152,8 @@ export interface ItemState {
   output?: Record<string, unknown>;
   error?: string;
   metrics?: StepMetrics;
+  /** Once finished: the serialized size of this item's entry in the step's `results`. */
+  bytes?: number;
   attempt: number;
   heartbeat_deadline_at?: number;
 }

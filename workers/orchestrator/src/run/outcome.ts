@@ -2,6 +2,7 @@
 // flows from the step handlers into the run's transitions.
 
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import type { PagedResults } from "../engine/fanout-result.ts";
 import type { ReservedSignalField, ValidationFailure } from "../../../../shared/contracts/records.ts";
 
 export interface FailureDetails {
@@ -11,7 +12,7 @@ export interface FailureDetails {
 
 /** What executing a step produced. `waiting` means the result arrives later (callback, child run, webhook). */
 export type StepOutcome =
-  | { kind: "output"; output: Record<string, unknown> | null; metrics?: StepMetrics; reflected?: boolean }
+  | { kind: "output"; output: Record<string, unknown> | null; metrics?: StepMetrics; reflected?: boolean; paged?: PagedResults }
   | { kind: "skipped"; context: unknown; metrics?: StepMetrics }
   | { kind: "failed"; error: string; metrics?: StepMetrics; details?: FailureDetails }
   | { kind: "waiting"; metrics?: StepMetrics };

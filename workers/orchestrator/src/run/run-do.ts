@@ -10,6 +10,8 @@ import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
 import { countedChildRun, countedMirror, countInvocations, InvocationCounter } from "./invocations.ts";
+import { storedItems } from "./item-outputs.ts";
+import { itemPage, type ItemPageAnswer } from "./item-pages.ts";
 import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import { type PurgeLimits, type PurgeOutcome, purgeRun } from "./purge.ts";
 import type { RunStorage } from "./run-state.ts";
@@ -33,6 +35,7 @@ export interface CancelResult {
 export class RunDO extends DurableObject<OrchestratorEnv> {
   private readonly engine: RunEngine;
   private readonly hub = new EventHub();
+  private readonly storage: RunStorage;
   /** Subrequests per invocation of this object (invocations.ts); not exposed over RPC (only methods are). */
   readonly invocations = new InvocationCounter();
   /** Set once retention deleted this run: the state still in memory no longer exists. */
@@ -43,8 +46,9 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     // The same stub as run/stub.ts `runStub` (importing it here would make an import cycle: it names this class).
     const runs = env.RUNS as unknown as DurableObjectNamespace<RunDO>; // declared without the class in env.ts
     const stateKey = typeof env.KTSU_STATE_KEY === "string" && env.KTSU_STATE_KEY !== "" ? env.KTSU_STATE_KEY : undefined;
+    this.storage = doStorage(ctx.storage);
     this.engine = new RunEngine({
-      storage: doStorage(ctx.storage),
+      storage: this.storage,
       mirror: countedMirror(withMirrorFaults(openStore(env), env.KTSU_TEST_FAULTS), this.invocations),
       alarms: ctx.storage,
       workflowOf: (key) => bundleEntry(project.workflows, key),
@@ -193,6 +197,19 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     );
     if (outcome === "done") this.purged = true;
     return outcome;
+  }
+
+  /** A page of a fanout step's items from index `from` (the items route and streamed envelopes). */
+  async items(stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+    if (!this.started) return { status: 404, message: "run not found" };
+    const state = this.engine.state;
+    const isFanoutStep = (id: string) => {
+      const step = state.workflow.pipeline.find((s) => s.id === id);
+      return step ? step.type === "agent" && step.for_each !== undefined : undefined;
+    };
+    // From storage: a wide fanout's outputs are not all kept in memory (item-outputs.ts).
+    const items = (id: string, start: number, count: number) => storedItems(this.storage, id, start, count);
+    return itemPage({ isFanoutStep, stepState: (id) => state.stepState(id), items }, stepId, from, limit);
   }
 
   override async alarm(): Promise<void> {

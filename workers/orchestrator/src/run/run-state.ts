@@ -21,14 +21,15 @@ import {
   type StartRun,
   type StepState,
 } from "./model.ts";
+import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
 import { seal, unseal } from "./sealed.ts";
 
 /** The Durable Object storage calls the run state makes. */
 export interface RunStorage {
   get<T>(key: string): Promise<T | undefined>;
-  /** Entries whose key starts with `prefix`, in key order, from `start` on. */
-  list<T>(options: { prefix: string; start?: string }): Promise<Map<string, T>>;
+  /** Entries whose key starts with `prefix`, in key order, from `start` on, at most `limit` of them. */
+  list<T>(options: { prefix: string; start?: string; limit?: number }): Promise<Map<string, T>>;
   /** Writes all entries in one atomic write. */
   putAll(entries: Record<string, unknown>): Promise<void>;
 }
@@ -66,6 +67,7 @@ export class RunState {
   private readonly items = new Map<string, ItemState>();
   /** The fanout items now running, so the clock looks at these rather than every item on every commit. */
   private readonly running = new Map<string, ItemState>();
+  private readonly storedOutputs = new StoredOutputs(); // fanouts whose item outputs live in storage only
   /** Storage keys changed since the last commit. */
   private readonly dirty = new Set<string>();
   /** Events not yet written to storage. */
@@ -142,7 +144,10 @@ export class RunState {
     }
     this.meta = meta;
     for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
-    for (const [key, value] of await this.deps.storage.list<ItemState>({ prefix: "item:" })) this.setItem(key, value);
+    await loadItemsInChunks(this.deps.storage, (chunk) => {
+      for (const [key, value] of chunk) this.setItem(key, value);
+      this.storedOutputs.forget(this.steps.values(), this.items, [...chunk.keys()], this.dirty);
+    });
     // Heartbeats live in memory; whatever was in flight gets a full window to show it is alive.
     for (const holder of [...this.steps.values(), ...this.running.values()]) {
       if (holder.status === "running" && holder.heartbeat_deadline_at !== undefined)
@@ -334,6 +339,7 @@ export class RunState {
         this.pendingEvents = [...events, ...this.pendingEvents];
         throw err;
       }
+      this.storedOutputs.forget(this.steps.values(), this.items, keys, this.dirty);
     }
     this.unmirroredEvents.push(...events);
     await this.mirror();

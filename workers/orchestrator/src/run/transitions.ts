@@ -81,6 +81,7 @@ export class Transitions {
         state.status = "complete";
         state.output = output;
         state.context = output;
+        if (outcome.paged) state.paged = outcome.paged;
         state.ended_at = now();
         if (step.type === "agent" && outcome.reflected !== undefined) state.reflected = outcome.reflected;
         this.state.touchStep(state);

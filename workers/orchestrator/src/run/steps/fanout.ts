@@ -6,12 +6,22 @@ import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../../shared/contracts/runtime.ts";
 import { fanoutHostKey } from "../../../../../shared/contracts/step-host.ts";
-import { evaluate, type JsonObject, type JsonValue } from "../../../../../shared/expr/index.ts";
-import { aggregateFanout, fanoutConcurrency, processReservedFields, selectFanoutItems } from "../../engine/semantics.ts";
+import { evaluate, type JsonValue } from "../../../../../shared/expr/index.ts";
+import {
+  aggregateFanout,
+  fanoutConcurrency,
+  pagedResultsOutput,
+  processReservedFields,
+  resultEntry,
+  resultsBytes,
+  selectFanoutItems,
+} from "../../engine/semantics.ts";
+import { jsonBytes, MAX_OUTPUT_BYTES, measureOutput } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { invokeRequest } from "./agent-dispatch.ts";
+import { itemOutcome } from "../item-outcome.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export async function startFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
@@ -75,37 +85,47 @@ function finishItem(
   result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics },
 ): void {
   if (item.status !== "running") return;
-  item.status = result.error !== undefined ? "failed" : "ok";
   // Masked before it is kept: an item's output is stored on its own, before the step's aggregate is.
   const scrub = ctx.state.scrubber();
-  if (result.output) item.output = scrub.value(result.output);
-  if (result.error !== undefined) item.error = scrub.text(result.error);
+  const output = result.output ? scrub.value(result.output) : undefined;
+  // Each item is one stored value, so an item's output has the step output's limit.
+  const measured = output ? measureOutput(output) : { bytes: 2 };
+  const error = "error" in measured ? `item ${item.index}: ${measured.error}` : result.error;
   if (result.metrics) item.metrics = result.metrics;
+  if (error !== undefined) {
+    item.status = "failed";
+    item.error = scrub.text(error);
+    item.bytes = jsonBytes(resultEntry(itemOutcome(item), item.index));
+  } else {
+    item.status = "ok";
+    if (output) item.output = output;
+    item.bytes = "bytes" in measured ? measured.bytes : 2;
+  }
   delete item.heartbeat_deadline_at;
+  state.fanout!.bytes = (state.fanout!.bytes ?? 0) + item.bytes;
   state.fanout!.running -= 1;
   state.fanout!.finished += 1;
   ctx.state.putItem(step.id, item);
   ctx.state.persistStep(state);
 }
 
-/** When every item has finished: the `{"results": [...]}` output or the policy failure, metrics summed. */
+/**
+ * When every item has finished: the `{"results": [...]}` output or the policy failure, metrics
+ * summed. Results larger than a step output stay with the items and are paged.
+ */
 function fanoutDone(ctx: RunContext, step: CompiledAgentStep, state: StepState): StepOutcome | null {
   const fanout = state.fanout!;
   if (fanout.finished < fanout.total) return { kind: "waiting" };
   const items: ItemState[] = [];
   for (let i = 0; i < fanout.total; i++) items.push(ctx.state.item(step.id, i)!);
-  const aggregate = aggregateFanout(
-    items.map((item) =>
-      item.status === "ok"
-        ? { ok: true as const, output: (item.output ?? {}) as JsonObject, metrics: item.metrics ?? null }
-        : { ok: false as const, error: item.error ?? "failed", metrics: item.metrics ?? null },
-    ),
-    fanout.max_failures,
-  );
+  const aggregate = aggregateFanout(items.map(itemOutcome), fanout.max_failures);
   const metrics = aggregate.metrics;
-  return aggregate.kind === "ok"
-    ? { kind: "output", output: aggregate.output, metrics, reflected: metrics.reflected ?? false }
-    : { kind: "failed", error: aggregate.error, metrics };
+  if (aggregate.kind !== "ok") return { kind: "failed", error: aggregate.error, metrics };
+  const reflected = metrics.reflected ?? false;
+  const bytes = resultsBytes(items.map((item) => item.bytes ?? jsonBytes(resultEntry(itemOutcome(item), item.index))));
+  if (bytes <= MAX_OUTPUT_BYTES) return { kind: "output", output: aggregate.output, metrics, reflected };
+  const paged = { items: fanout.total, bytes };
+  return { kind: "output", output: pagedResultsOutput(paged), metrics, reflected, paged };
 }
 
 /** Settles the step when the pump says every item has finished. */

@@ -7,6 +7,7 @@ import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts
 import { evaluateCondition } from "../../../../../shared/expr/index.ts";
 import type { RunContext } from "../context.ts";
 import { normalizeMetrics } from "../../engine/metrics.ts";
+import { oversizedInputError } from "../fanout-input.ts";
 import type { ItemState, StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
@@ -24,6 +25,8 @@ export async function startStepWork(ctx: RunContext, step: CompiledStep, state: 
     // A suppressed sub-workflow webhook skips without evaluating its condition.
     return { kind: "skipped", context: { suppressed: true } };
   }
+  const oversized = oversizedInputError(ctx.state, step, ctx.state.run.run_id);
+  if (oversized) return { kind: "failed", error: oversized };
   if (step.condition) {
     const outcome = evaluateCondition(step.condition, ctx.scope.context());
     if (outcome.error) console.log(`run ${ctx.state.run.run_id}: step "${step.id}" condition error, skipping: ${outcome.error.message}`);

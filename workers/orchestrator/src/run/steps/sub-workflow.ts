@@ -8,6 +8,7 @@ import { evaluate, goTypeName, stringForm, wholeTemplateExpression } from "../..
 import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.ts";
 import { DispatchError } from "../../engine/agent-request.ts";
 import { sumMetrics } from "../../engine/semantics.ts";
+import { MAX_OUTPUT_BYTES } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ChildResult, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
@@ -132,11 +133,35 @@ export function subRunResult(ctx: RunContext): Record<string, unknown> {
     }
     return result;
   }
+  // Never paged fanout results: subRunResultError fails the sub-run first.
+  return lastCompleted(ctx)?.output ?? {};
+}
+
+function lastCompleted(ctx: RunContext): StepState | undefined {
   let last: StepState | undefined;
   for (const state of ctx.state.stepStates().values()) {
     if (state.status === "complete" && (!last || state.seq > last.seq)) last = state;
   }
-  return last?.output ?? {};
+  return last;
+}
+
+/**
+ * Why a completed sub-run cannot hand its parent its result: it would carry paged fanout results
+ * (its last step's, or ones `output.map` names), which are larger than the parent's workflow step
+ * may keep as its output. Null when it can.
+ */
+export function subRunResultError(ctx: RunContext): string | null {
+  const paged = [...ctx.state.stepStates().values()].filter((state) => state.paged !== undefined);
+  if (paged.length === 0) return null;
+  const map = ctx.state.workflow.output.map;
+  const expressions = map ? Object.values(map).filter((expr): expr is string => typeof expr === "string") : null;
+  const last = lastCompleted(ctx);
+  const read = expressions ? paged.find((state) => expressions.some((expr) => expr.includes(state.id))) : paged.find((state) => state === last);
+  if (!read) return null;
+  return (
+    `the sub-workflow's result would carry the results of fanout step "${read.id}", ${read.paged!.bytes} bytes; ` +
+    `a workflow step's output is limited to ${MAX_OUTPUT_BYTES} bytes`
+  );
 }
 
 export function totalMetrics(ctx: RunContext): StepMetrics {
