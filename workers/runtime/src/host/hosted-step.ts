@@ -19,9 +19,6 @@ import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
  */
 const DURABLE_AFTER_INTERVALS = 0.5;
 
-/** The storage API's limit on keys in one `delete`. */
-const MAX_KEYS_PER_DELETE = 128;
-
 /** What a step needs from the host it runs in. */
 export interface StepHostServices {
   readonly storage: DurableObjectStorage;
@@ -29,8 +26,8 @@ export interface StepHostServices {
   interval(): number;
   /** Stores the step's request and makes sure the host's alarm is armed: from then on the step is beaten for and resumed. */
   persist(step: AcceptedStep): Promise<void>;
-  /** The step left nothing in storage but its finished mark. */
-  released(step: HostedStep): Promise<void>;
+  /** Deletes what a finished step stored (`keys`), keeping the mark that it finished, and forgets it. */
+  erase(step: HostedStep, keys: string[]): Promise<void>;
   /** Alarms the host instance has handled, for the step's closing log line. */
   alarms(): number;
 }
@@ -195,15 +192,8 @@ export class HostedStep {
 
   /** The step is done here: nothing of it stays behind but, if it had been made durable, the mark that it finished. */
   private async erase(): Promise<void> {
-    if (this.durable) {
-      await this.durable;
-      const storage = this.host.storage;
-      const key = this.key;
-      const keys = [stepKeys.step(key), stepKeys.checkpoint(key), stepKeys.result(key), ...this.startedKeys];
-      // Issued in one turn: committed together. One delete takes at most 128 keys.
-      for (let i = 0; i < keys.length; i += MAX_KEYS_PER_DELETE) void storage.delete(keys.slice(i, i + MAX_KEYS_PER_DELETE));
-      await storage.put(stepKeys.finished(key), Date.now());
-    }
-    await this.host.released(this);
+    if (this.durable) await this.durable;
+    const key = this.key;
+    await this.host.erase(this, [stepKeys.step(key), stepKeys.checkpoint(key), stepKeys.result(key), ...this.startedKeys]);
   }
 }

@@ -20,6 +20,9 @@ import { StepCancelled } from "./abortable.ts";
 import { HostedStep, type StepHostServices } from "./hosted-step.ts";
 import { CANCELLED_KEY, RESULT_PREFIX, STEP_PREFIX, type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 
+/** The storage API's limit on keys in one `delete`. */
+const MAX_KEYS_PER_DELETE = 128;
+
 export class StepHost extends DurableObject<RuntimeEnv> {
   /** The steps this instance knows: running, or stored and waiting for the alarm to resume them. */
   private readonly steps = new Map<StepKey, HostedStep>();
@@ -37,7 +40,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     env: this.env,
     interval: () => heartbeatInterval(this.env.KTSU_HEARTBEAT_INTERVAL_MS),
     persist: (step) => this.persist(step),
-    released: (step) => this.released(step),
+    erase: (step, keys) => this.erase(step, keys),
     alarms: () => this.alarmCount,
   };
 
@@ -75,16 +78,29 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     await written;
   }
 
-  /** A step is done: forgotten here, and the alarm stops once no step is left stored. */
-  private async released(step: HostedStep): Promise<void> {
+  /**
+   * A step is done: what it stored is deleted and it is forgotten here. When no other step is
+   * stored, the whole storage goes (`deleteAll`) with the alarm: deleting single keys leaves their
+   * bytes in the database's free pages and write-ahead log, and a stored request holds its tool
+   * servers' credentials. Only the finished step's mark is kept; the marks of steps that ended
+   * earlier go with the rest (within an instance `ended` still refuses a repeated start).
+   */
+  private async erase(step: HostedStep, keys: string[]): Promise<void> {
     this.steps.delete(step.key);
     this.ended.add(step.key);
     if (!step.isDurable) return;
-    const left = await this.ctx.storage.list({ prefix: STEP_PREFIX, limit: 1 });
-    // A step made durable while the list was read keeps the alarm.
-    if (left.size > 0 || [...this.steps.values()].some((other) => other.isDurable)) return;
-    this.alarmAt = null;
-    await this.ctx.storage.deleteAlarm();
+    const storage = this.ctx.storage;
+    const stored = await storage.list({ prefix: STEP_PREFIX, limit: 2 });
+    const othersStored = [...stored.keys()].some((key) => key !== stepKeys.step(step.key)) || [...this.steps.values()].some((other) => other.isDurable);
+    // Each branch's writes are issued in one turn: committed together.
+    if (othersStored) {
+      for (let i = 0; i < keys.length; i += MAX_KEYS_PER_DELETE) void storage.delete(keys.slice(i, i + MAX_KEYS_PER_DELETE));
+    } else {
+      this.alarmAt = null;
+      void storage.deleteAlarm();
+      void storage.deleteAll();
+    }
+    await storage.put(stepKeys.finished(step.key), Date.now());
   }
 
   /**
