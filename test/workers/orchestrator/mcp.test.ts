@@ -81,6 +81,17 @@ describe("/mcp tools", () => {
     await client.close();
   });
 
+  it("answers a failed run with a tool error carrying the run's error", async () => {
+    const client = await connect();
+    const result = await call(client, "agent-free", { script: script({ status: "failed", error: "the scripted step broke" }) });
+    expect(result.isError).toBe(true);
+    const structured = result.structuredContent as { run_id: string; status: string; error: string };
+    expect(structured.status).toBe("failed");
+    expect(structured.error).toContain("the scripted step broke");
+    expect((await settled(structured.run_id)).run.status).toBe("failed");
+    await client.close();
+  });
+
   it("returns what to approve and how when the run waits on a human", async () => {
     const client = await connect();
     const approval = script({
