@@ -5,6 +5,7 @@
 //   npm run test:mcp                       # both: node test/mcp-conformance/run.ts
 //   node test/mcp-conformance/run.ts clients
 //   node test/mcp-conformance/run.ts servers [server…]   # default: kv envelope
+//   node test/mcp-conformance/run.ts orchestrator         # /mcp on the local stack (also in all, servers)
 //
 // Clients: the runtime's MCP client (workers/runtime/src/mcp) through the gateway's egress
 // handler, as test/mcp-conformance/client.ts, on the client scenarios a ktsu runtime should
@@ -15,6 +16,10 @@
 // double. Only the scenarios that apply to a tools-only server are run: the others need the
 // suite's own test tools, prompts or resources.
 //
+// The orchestrator's /mcp: the local stack `ktsu start` runs (examples/hello, the fake provider,
+// no admin token, so open as locally), reached as localhost (the DNS-rebinding scenario needs a
+// localhost URL). The tools-call scenarios are not run: they call the suite's own tools.
+//
 // Exit code 1 when any scenario fails. Results: docs/runtime.md, "MCP conformance".
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -24,7 +29,9 @@ import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerO
 import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
 import { OFFLINE_ENV, REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { localWorkerOptions } from "../../cli/src/stack/stack.ts";
-import { CLIENT_SCENARIOS, NOT_APPLICABLE_CLIENT_SCENARIOS, SERVER_SCENARIOS } from "./scenarios.ts";
+import { startLocalProject } from "../../cli/src/stack/start-local.ts";
+import { startFakeProvider } from "../fake-provider/server.ts";
+import { CLIENT_SCENARIOS, NOT_APPLICABLE_CLIENT_SCENARIOS, ORCHESTRATOR_SCENARIOS, SERVER_SCENARIOS } from "./scenarios.ts";
 
 const SUITE = path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
 const CLIENT = path.join(REPO_ROOT, "test", "mcp-conformance", "client.ts");
@@ -94,24 +101,55 @@ async function serverRuns(servers: string[], outputDir: string): Promise<Outcome
   return outcomes;
 }
 
+async function orchestratorRuns(outputDir: string): Promise<Outcome[]> {
+  const fake = await startFakeProvider();
+  const stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-stack-"));
+  const outcomes: Outcome[] = [];
+  try {
+    const { KTSU_ADMIN_TOKEN: _token, ...environment } = process.env;
+    const started = await startLocalProject({
+      projectDir: path.join(REPO_ROOT, "examples", "hello"),
+      stateDir,
+      port: 0,
+      environment: { ...environment, KTSU_FAKE_PROVIDER_URL: fake.url },
+    });
+    try {
+      const url = new URL("/mcp", started.stack.url);
+      url.hostname = "localhost";
+      for (const scenario of ORCHESTRATOR_SCENARIOS) {
+        console.log(`\n=== orchestrator /mcp: ${scenario}`);
+        const code = await runSuite(["server", "--url", url.toString(), "--scenario", scenario], outputDir);
+        outcomes.push({ target: "orchestrator /mcp", scenario, passed: code === 0 });
+      }
+    } finally {
+      await started.stack.dispose();
+    }
+  } finally {
+    await fake.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  return outcomes;
+}
+
 const [mode = "all", ...rest] = process.argv.slice(2);
-if (!["all", "clients", "servers"].includes(mode)) {
-  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]]`);
+if (!["all", "clients", "servers", "orchestrator"].includes(mode)) {
+  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator]`);
   process.exit(2);
 }
 // The suite writes a results directory per run; it is kept out of the repository.
 const outputDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-"));
 const outcomes: Outcome[] = [];
 try {
-  if (mode !== "servers") outcomes.push(...(await clientRuns(outputDir)));
-  if (mode !== "clients") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
+  if (mode === "all" || mode === "clients") outcomes.push(...(await clientRuns(outputDir)));
+  if (mode === "all" || mode === "servers") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
+  if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir)));
 } finally {
   await rm(outputDir, { recursive: true, force: true });
 }
 
 console.log("\nMCP conformance:");
 for (const { target, scenario, passed } of outcomes) console.log(`  ${passed ? "pass" : "FAIL"}  ${target}: ${scenario}`);
-if (mode !== "servers") {
+if (mode === "all" || mode === "clients") {
   for (const [scenario, why] of Object.entries(NOT_APPLICABLE_CLIENT_SCENARIOS)) console.log(`  n/a   runtime client: ${scenario} (${why})`);
 }
 const failures = outcomes.filter((o) => !o.passed).length;

@@ -13,3 +13,11 @@ export const NOT_APPLICABLE_CLIENT_SCENARIOS: Record<string, string> = {
 // Not `dns-rebinding-protection`: it targets servers listening on localhost, while the tools
 // Worker has no public URL at all (workers_dev: false) and is reached only over bindings.
 export const SERVER_SCENARIOS = ["server-initialize", "ping", "tools-list"];
+
+/**
+ * Server scenarios the orchestrator's /mcp passes. The others: the tools-call, resources and
+ * prompts scenarios call the suite's own tools, resources and prompts (a fixture project that
+ * provides them is still to come); logging, completion, sampling and elicitation are
+ * capabilities /mcp does not declare; the SSE polling scenarios need sessions (/mcp is stateless).
+ */
+export const ORCHESTRATOR_SCENARIOS = ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"];

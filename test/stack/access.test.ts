@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
 import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 
 const ADMIN = "admin-token-for-tests-31c9";
 let started: StartedProject;
@@ -90,5 +93,39 @@ describe("the hello example end to end on the local stack", () => {
     expect(envelope!.totals.llm_calls).toBe(1);
     const call = fake.calls.find((c) => JSON.stringify(c.body).includes("Say hello to Kyle"));
     expect(call?.api).toBe("openai");
+  });
+});
+
+describe("/mcp on the local stack with an admin token", () => {
+  it("lists hello as a tool and runs it for the MCP SDK's client with the token; 401 without it", async () => {
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    };
+    const refused = await fetch(url("/mcp"), {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(initialize),
+    });
+    expect(refused.status).toBe(401);
+
+    const client = new Client({ name: "stack-test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(url("/mcp"), { requestInit: { headers: bearer(ADMIN) } }));
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === "hello")).toMatchObject({
+      description: expect.stringContaining("Greets someone by name."),
+      inputSchema: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+    });
+    const progress: Progress[] = [];
+    // The SDK's 60 s default is for a quick answer; a busy machine may take longer to run the agent.
+    const result = (await client.callTool({ name: "hello", arguments: { name: "Mcp" } }, undefined, {
+      onprogress: (p) => progress.push(p),
+      timeout: 120_000,
+    })) as CallToolResult;
+    expect(result.structuredContent).toMatchObject({ status: "complete", output: { greeting: "Hello, Mcp!" } });
+    expect(progress).toEqual([{ progress: 1, total: 1, message: "step greet completed" }]);
+    await client.close();
   });
 });

@@ -6,6 +6,7 @@ import { aggregateHealth } from "../health.ts";
 import { openStore } from "../store/open-store.ts";
 import type { OrchestratorApp } from "./app-type.ts";
 import { apiSecurityHeaders, checkHost, refuseCrossSite } from "./request-guards.ts";
+import { registerMcpRoute } from "./mcp-route.ts";
 import { registerRoutes } from "./routes.ts";
 import { healthRoute } from "./spec.ts";
 import { registerUiRoutes } from "./ui-routes.ts";
@@ -42,4 +43,5 @@ app.openapi(healthRoute, async (c) => {
   return c.json(body, code);
 });
 registerRoutes(app);
+registerMcpRoute(app);
 registerUiRoutes(app);
