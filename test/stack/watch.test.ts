@@ -17,7 +17,7 @@ const CLI = path.join(REPO_ROOT, "cli", "bin", "ktsu.js");
 const PROVIDER_KEY = "fake-key-watch-91d2";
 
 const HEAD = `name: pinned
-description: An agent step gated by an approval, then (in the second version) a transform.
+description: An agent step gated by an approval, another agent step, then (in the second version) a transform.
 params:
   schema:
     type: object
@@ -27,6 +27,11 @@ params:
 pipeline:
   - id: clean
     agent: agents/janitor.agent.yaml
+    params:
+      label: "{{ params.label }}"
+  - id: think
+    depends_on: [clean]
+    agent: agents/thinker.agent.yaml
     params:
       label: "{{ params.label }}"
 `;
@@ -130,27 +135,27 @@ describe("ktsu start --watch", () => {
     const pending = async () => ((await api("GET", "/approvals")).body as unknown as ApprovalRecord[]).filter((a) => a.run_id === before);
     await waitFor(async () => (await pending()).length === 1, "the first run's approval to be pending", 180_000, 200);
 
-    // The agent's prompt changes in the same edit (one reload: the writes fall in one debounce window).
-    const agentFile = path.join(projectDir, "agents", "janitor.agent.yaml");
+    // The second step's agent changes in the same edit (one reload: the writes fall in one debounce window).
+    const agentFile = path.join(projectDir, "agents", "thinker.agent.yaml");
     const agent = await readFile(agentFile, "utf8");
-    await writeFile(agentFile, agent.replace("You delete the key", "EDITED, you delete the key"));
+    await writeFile(agentFile, agent.replace("You think about", "EDITED, you think about"));
     await edit(HEAD + TAIL, "ktsu: reloaded:");
 
     const after = await invoke("after");
     const afterView = await finished(after);
     expect(afterView.run.status).toBe("complete");
-    expect(afterView.steps.map((s) => s.id).sort()).toEqual(["clean", "tail"]);
-    expect(JSON.stringify(callsAbout("after")[0]?.body)).toContain("EDITED, you delete the key");
+    expect(afterView.steps.map((s) => s.id).sort()).toEqual(["clean", "tail", "think"]);
+    expect(callsAbout("after").some((c) => JSON.stringify(c.body).includes("EDITED, you think about"))).toBe(true);
 
     const decided = await api("POST", `/runs/${before}/steps/clean/approval/decide`, { decision: "approved" });
     expect(decided.status, JSON.stringify(decided.body)).toBeLessThan(300);
     const beforeView = await finished(before);
     expect(beforeView.run.status, JSON.stringify(beforeView.run)).toBe("complete");
-    expect(beforeView.steps.map((s) => s.id)).toEqual(["clean"]);
-    // Its turn after the approval still spoke with the prompt it started with.
-    const beforeCalls = callsAbout("before");
-    expect(beforeCalls.length).toBeGreaterThan(1);
-    expect(beforeCalls.map((c) => JSON.stringify(c.body)).filter((b) => b.includes("EDITED,"))).toEqual([]);
+    expect(beforeView.steps.map((s) => s.id).sort()).toEqual(["clean", "think"]);
+    // Its second agent step was dispatched after the reload, with the agent as it was when the run started.
+    const thinking = callsAbout("before").map((c) => JSON.stringify(c.body)).filter((b) => b.includes("think about"));
+    expect(thinking.length).toBeGreaterThan(0);
+    expect(thinking.filter((b) => b.includes("EDITED,"))).toEqual([]);
   });
 
   it("a broken edit prints the validation report and leaves the last good version serving", async () => {
@@ -160,11 +165,11 @@ describe("ktsu start --watch", () => {
 
     const run = await finished(await invoke("still"));
     expect(run.run.status).toBe("complete");
-    expect(run.steps.map((s) => s.id).sort()).toEqual(["clean", "tail"]);
+    expect(run.steps.map((s) => s.id).sort()).toEqual(["clean", "tail", "think"]);
 
     await edit(HEAD, "ktsu: reloaded:");
     const back = await finished(await invoke("back"));
-    expect(back.steps.map((s) => s.id)).toEqual(["clean"]);
+    expect(back.steps.map((s) => s.id).sort()).toEqual(["clean", "think"]);
   });
 
   it("ktsu logs prints the stack's log file, which holds the reloads and no secret", async () => {
