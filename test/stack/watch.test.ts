@@ -153,7 +153,9 @@ describe("ktsu start --watch", () => {
     expect(beforeView.run.status, JSON.stringify(beforeView.run)).toBe("complete");
     expect(beforeView.steps.map((s) => s.id).sort()).toEqual(["clean", "think"]);
     // Its second agent step was dispatched after the reload, with the agent as it was when the run started.
-    const thinking = callsAbout("before").map((c) => JSON.stringify(c.body)).filter((b) => b.includes("think about"));
+    const thinking = callsAbout("before")
+      .map((c) => JSON.stringify(c.body))
+      .filter((b) => b.includes("think about"));
     expect(thinking.length).toBeGreaterThan(0);
     expect(thinking.filter((b) => b.includes("EDITED,"))).toEqual([]);
   });
