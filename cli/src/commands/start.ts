@@ -7,7 +7,9 @@ import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { ProviderSettingError, WorkersAiOfflineError } from "../stack/provider-vars.ts";
 import { RetentionSettingError } from "../stack/retention-vars.ts";
 import { checkStoreUrl, describeStoreUrl, StoreUrlError } from "../stack/store-url.ts";
-import { InvalidProjectError, startLocalProject } from "../stack/start-local.ts";
+import { startDevLoop } from "../stack/dev-loop.ts";
+import { stackLogFile, teeWorkerLogs } from "../stack/log-file.ts";
+import { InvalidProjectError, type StartLocalOptions, startLocalProject, stateDirOf } from "../stack/start-local.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
@@ -24,6 +26,7 @@ interface StartFlags extends WorkspaceFlags {
   workflowDir?: string;
   secure?: boolean;
   storeUrl?: string;
+  watch?: boolean;
 }
 
 /** What the banner says about the admin routes (/runs*, events, approvals, /workflows, the viewer's data). */
@@ -59,6 +62,7 @@ export function register(program: Command): void {
     .option("--workflow-dir <dir>", "workflow directory (default: <project>/workflows)")
     .option("--secure", "behave as deployed: without KTSU_ADMIN_TOKEN every admin request is refused")
     .option("--store-url <url>", "keep the Store in this Postgres database (postgres://…) instead of D1 (default: KTSU_STORE_URL)")
+    .option("--watch", "rebuild and reload when the project's files change (a project with errors keeps the last good version running)")
     .addOption(workspaceOption())
     .addOption(noHubLockOption())
     .action(async (flags: StartFlags, command: Command) => {
@@ -74,20 +78,23 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const startOptions: StartLocalOptions = {
+        projectDir,
+        ...workspaceOptions(flags),
+        ...(flags.env ? { envFile: flags.env } : {}),
+        ...(flags.gatewayConfig ? { gatewayConfig: flags.gatewayConfig } : {}),
+        ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+        ...(flags.workflowDir ? { workflowDir: flags.workflowDir } : {}),
+        host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
+        port: port(flags.port ?? flags.orchestratorPort),
+        ...(flags.secure ? { secure: true } : {}),
+        ...(storeUrl ? { storeUrl } : {}),
+      };
+      // The Workers' log lines also go to a file under the state dir, for `ktsu logs`.
+      const logFile = stackLogFile(stateDirOf(startOptions));
       let started: Awaited<ReturnType<typeof startLocalProject>>;
       try {
-        started = await startLocalProject({
-          projectDir,
-          ...workspaceOptions(flags),
-          ...(flags.env ? { envFile: flags.env } : {}),
-          ...(flags.gatewayConfig ? { gatewayConfig: flags.gatewayConfig } : {}),
-          ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-          ...(flags.workflowDir ? { workflowDir: flags.workflowDir } : {}),
-          host: flags.host ?? flags.orchestratorHost ?? process.env.KTSU_ORCHESTRATOR_HOST ?? "127.0.0.1",
-          port: port(flags.port ?? flags.orchestratorPort),
-          ...(flags.secure ? { secure: true } : {}),
-          ...(storeUrl ? { storeUrl } : {}),
-        });
+        started = await startLocalProject({ ...startOptions, onLog: teeWorkerLogs(logFile) });
       } catch (err) {
         if (err instanceof ProviderSettingError) {
           process.stderr.write(
@@ -131,9 +138,12 @@ export function register(program: Command): void {
         `ktsu: state in ${path.relative(process.cwd(), stateDir) || stateDir}`,
         ...(storeUrl ? [`ktsu: the Store is in Postgres at ${describeStoreUrl(storeUrl)} (through a local Hyperdrive binding)`] : []),
         ...(names[0] ? [`ktsu: try   curl -s -X POST ${url}/invoke/${names[0]} -H 'content-type: application/json' -d '${example}'`] : []),
+        `ktsu: logs also go to ${path.relative(process.cwd(), logFile) || logFile} (follow them with: ktsu logs --follow)`,
+        ...(flags.watch ? [`ktsu: watching the project's files: a change rebuilds and reloads it`] : []),
         `ktsu: press Ctrl+C to stop`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
+      if (flags.watch) startDevLoop({ start: startOptions, stack, stateDir, logFile });
       // Miniflare's own signal handlers stop workerd and exit with the conventional 128+signal code.
       const say = () => process.stdout.write("ktsu: stopping\n");
       process.prependOnceListener("SIGINT", say);

@@ -41,6 +41,15 @@ export interface StackOptions {
    * Without it the gateway has no `AI` binding: Workers AI has no local simulation.
    */
   aiStandIn?: { name: string; entrypoint?: string };
+  /** Receives each line the Workers log (console.*) instead of Miniflare printing it (`ktsu start` tees it to a file). */
+  onLog?: (log: WorkerLog) => void;
+}
+
+/** One line a Worker logged, as workerd reports it. */
+export interface WorkerLog {
+  timestamp: number;
+  level: string;
+  message: string;
 }
 
 export interface LocalStack {
@@ -49,6 +58,11 @@ export interface LocalStack {
   miniflare: Miniflare;
   /** A bound Worker, for checks that go past the public API (tests, health). */
   worker(name: WorkerName): ReturnType<Miniflare["getWorker"]>;
+  /**
+   * Rebuilds the Workers on another project bundle (and vars) and swaps them in place: persisted
+   * state stays, the URL stays, Durable Objects restart and reload from their storage.
+   */
+  reload(options: Pick<StackOptions, "projectBundle" | "vars" | "egressAllow">): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -145,33 +159,41 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const buildDir = path.join(options.stateDir, "build");
   const persistDir = path.join(options.stateDir, "state");
   await mkdir(persistDir, { recursive: true });
-  const { entry } = await buildWorkers(buildDir, options.projectBundle);
-  const vars = { ...options.vars, orchestrator: { ...options.vars?.orchestrator, ...localAccessVars(options) } };
-
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      host: options.host ?? "127.0.0.1",
+  const miniflareOptions = async (current: StackOptions) => {
+    const { entry } = await buildWorkers(buildDir, current.projectBundle);
+    const vars = { ...current.vars, orchestrator: { ...current.vars?.orchestrator, ...localAccessVars(current) } };
+    return convertV4MiniflareOptions({
+      host: current.host ?? "127.0.0.1",
       cf: false, // no request.cf download: the stack runs offline
-      port: options.port ?? 0,
+      port: current.port ?? 0,
       resourcePersistencePath: persistDir,
-      log: new Log(options.logLevel ?? LogLevel.WARN),
+      log: new Log(current.logLevel ?? LogLevel.WARN),
+      ...(current.onLog ? { handleStructuredLogs: current.onLog } : {}),
       ...(process.env.KTSU_INSPECTOR_PORT ? { inspectorPort: Number(process.env.KTSU_INSPECTOR_PORT) } : {}),
       workers: [
-        ...WORKERS.map((w) => withStoreUrl(w, localWorkerOptions(w, entry[w], { ...options, vars }), options.storeUrl)),
-        ...(options.extraWorkers ?? []),
+        ...WORKERS.map((w) => withStoreUrl(w, localWorkerOptions(w, entry[w], { ...current, vars }), current.storeUrl)),
+        ...(current.extraWorkers ?? []),
       ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+    } as Parameters<typeof convertV4MiniflareOptions>[0]);
+  };
+
+  const miniflare = new Miniflare(await miniflareOptions(options));
   try {
     const url = await miniflare.ready;
     if (options.migrate !== false) {
       await applyMigrations(await miniflare.getD1Database("DB", WORKER_SERVICE_NAME.orchestrator));
       if (options.storeUrl) await migratePostgresStore(options.storeUrl);
     }
+    let current = options;
     return {
       url,
       miniflare,
       worker: (name) => miniflare.getWorker(WORKER_SERVICE_NAME[name]),
+      reload: async (next) => {
+        // Keep the port the stack got (port 0 picked one): clients keep their URL across reloads.
+        current = { ...current, ...next, port: Number(url.port) };
+        await miniflare.setOptions(await miniflareOptions(current));
+      },
       dispose: () => miniflare.dispose(),
     };
   } catch (err) {

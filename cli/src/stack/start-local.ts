@@ -37,6 +37,8 @@ export interface StartLocalOptions {
   storeUrl?: string;
   /** A local Worker (one of `extraWorkers`) bound as the gateway's `AI`; without it a Workers AI provider refuses the start. */
   aiStandIn?: StackOptions["aiStandIn"];
+  /** Each line the Workers log (default: Miniflare prints it). */
+  onLog?: StackOptions["onLog"];
 }
 
 export interface StartedProject {
@@ -75,17 +77,32 @@ export function stateKey(stateDir: string): string {
   return key;
 }
 
+/** Where a project's local state lives: `--state-dir`, or `<project>/.ktsu`. */
+export function stateDirOf(options: Pick<StartLocalOptions, "projectDir" | "stateDir">): string {
+  return path.resolve(options.stateDir ?? path.join(path.resolve(options.projectDir), ".ktsu"));
+}
+
+/** A project built and checked, with what each Worker is given: what a start or a reload runs on. */
+export interface PreparedProject {
+  bundle: ProjectBundle;
+  report: ValidationReport;
+  stateDir: string;
+  stackOptions: Pick<StackOptions, "projectBundle" | "vars" | "egressAllow">;
+  adminTokenSet: boolean;
+  warnings: string[];
+}
+
 /**
- * Builds the project and runs it on the local stack: what `ktsu start --all`
- * and `npm start` do, and what the stack tests use.
+ * Builds the project bundle and works out the Workers' vars; throws InvalidProjectError (and the
+ * setting errors) when the project cannot run. Nothing is started.
  */
-export async function startLocalProject(options: StartLocalOptions): Promise<StartedProject> {
+export async function prepareProject(options: StartLocalOptions): Promise<PreparedProject> {
   const environment = { ...(options.envFile ? envFileVariables(options.envFile) : {}), ...(options.environment ?? process.env) };
   // Before the build: a heartbeat pair that cannot work is refused at once.
   const heartbeat = heartbeatVars(environment);
   const retention = retentionVars(environment);
   const projectDir = path.resolve(options.projectDir);
-  const stateDir = path.resolve(options.stateDir ?? path.join(projectDir, ".ktsu"));
+  const stateDir = stateDirOf(options);
   const built = await buildProject({
     projectDir,
     outFile: path.join(stateDir, "project", "bundle.js"),
@@ -107,20 +124,35 @@ export async function startLocalProject(options: StartLocalOptions): Promise<Sta
     const value = environment[name];
     if (value !== undefined) vars.orchestrator[name] = value;
   }
+  return {
+    bundle: built.bundle,
+    report: built.report,
+    stateDir,
+    stackOptions: { projectBundle: built.outFile, vars, egressAllow: egressHosts(built.bundle, environment) },
+    adminTokenSet: Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN),
+    warnings: heartbeat.warnings,
+  };
+}
+
+/**
+ * Builds the project and runs it on the local stack: what `ktsu start --all`
+ * and `npm start` do, and what the stack tests use.
+ */
+export async function startLocalProject(options: StartLocalOptions): Promise<StartedProject> {
+  const prepared = await prepareProject(options);
   // The orchestrator serves the web run viewer from dist/assets (its wrangler `assets`); build it when stale.
   await ensureUi();
   const stack = await startStack({
-    projectBundle: built.outFile,
-    stateDir,
+    ...prepared.stackOptions,
+    stateDir: prepared.stateDir,
     ...(options.host ? { host: options.host } : {}),
     ...(options.secure ? { secure: true } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
-    vars,
-    egressAllow: egressHosts(built.bundle, environment),
     ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
     ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
     ...(options.aiStandIn ? { aiStandIn: options.aiStandIn } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
   });
-  const adminTokenSet = Boolean(vars.orchestrator.KTSU_ADMIN_TOKEN);
-  return { stack, bundle: built.bundle, report: built.report, stateDir, adminTokenSet, warnings: heartbeat.warnings };
+  const { bundle, report, stateDir, adminTokenSet, warnings } = prepared;
+  return { stack, bundle, report, stateDir, adminTokenSet, warnings };
 }

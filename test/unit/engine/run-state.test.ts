@@ -110,3 +110,30 @@ describe("run state commit", () => {
     expect(reloaded.stepState("a").heartbeat_deadline_at).toBe(5000);
   });
 });
+
+describe("the version a run started on", () => {
+  it("is kept in storage: a fresh instance reads the workflow it started with, not the current one", async () => {
+    const { state, storage, store } = await createdRun(flow);
+    await state.commit();
+    const edited = workflow([transformStep("a"), transformStep("b", ["a"]), transformStep("c", ["b"])]);
+    const { RunState } = await import("../../../workers/orchestrator/src/run/run-state.ts");
+    const reloaded = new RunState({ storage, mirror: store, workflowOf: () => edited, envValue: () => undefined });
+    await reloaded.load(0);
+    expect(reloaded.workflow.pipeline.map((s) => s.id)).toEqual(["a", "b"]);
+  });
+
+  it("pins the agents and servers of its agent steps, and overlays them on the current project", async () => {
+    const { pinVersion, withPinned } = await import("../../../workers/orchestrator/src/run/pinned-version.ts");
+    const agentFlow = workflow([{ ...transformStep("a"), type: "agent", agent: "agents/x.agent.yaml" } as never]);
+    const agent = { path: "agents/x.agent.yaml", name: "x-old", servers: [{ server: "servers/kv.server.yaml" }] } as never;
+    const server = { name: "kv-old" } as never;
+    const pinned = pinVersion(agentFlow, { agentOf: () => agent, serverOf: () => server });
+    expect(Object.keys(pinned.agents)).toEqual(["agents/x.agent.yaml"]);
+    expect(Object.keys(pinned.servers)).toEqual(["servers/kv.server.yaml"]);
+    const current = { agents: { "agents/x.agent.yaml": { name: "x-new" }, "agents/y.agent.yaml": { name: "y" } }, servers: {} } as never;
+    const seen = withPinned(current, pinned);
+    expect((seen.agents["agents/x.agent.yaml"] as { name: string }).name).toBe("x-old");
+    expect((seen.agents["agents/y.agent.yaml"] as { name: string }).name).toBe("y");
+    expect((seen.servers["servers/kv.server.yaml"] as { name: string }).name).toBe("kv-old");
+  });
+});

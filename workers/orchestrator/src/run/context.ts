@@ -27,6 +27,7 @@ export type RunStateAccess = Pick<
   RunState,
   | "run"
   | "workflow"
+  | "projectVersion"
   | "stepState"
   | "stepStates"
   | "item"

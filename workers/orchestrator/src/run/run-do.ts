@@ -52,6 +52,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       mirror: countedMirror(withMirrorFaults(openStore(env), env.KTSU_TEST_FAULTS), this.invocations),
       alarms: ctx.storage,
       workflowOf: (key) => bundleEntry(project.workflows, key),
+      agentOf: (key) => bundleEntry(project.agents, key),
+      serverOf: (key) => bundleEntry(project.servers, key),
       envValue: (name) => env[name],
       stateKey,
       runtime: countedFetcher(env.RUNTIME, "runtime", this.invocations),

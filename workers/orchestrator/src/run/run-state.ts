@@ -4,7 +4,7 @@
 // mirrors it to the D1 Store. Storage and Store sit behind small interfaces so
 // this module runs (and is tested) outside workerd.
 
-import type { CompiledWorkflow } from "../../../../shared/bundle.ts";
+import type { CompiledWorkflow, ProjectBundle } from "../../../../shared/bundle.ts";
 import { FORWARDED_EVENT_TYPES, type RunEventType } from "../../../../shared/contracts/events.ts";
 import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
 import { createScrubber, type Scrubber } from "../engine/semantics.ts";
@@ -23,7 +23,8 @@ import {
 } from "./model.ts";
 import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
-import { seal, unseal } from "./sealed.ts";
+import { PINNED_KEY, type PinnedVersion, pinVersion, type VersionLookup, withPinned } from "./pinned-version.ts";
+import { sealRunSecrets, unseal } from "./sealed.ts";
 
 /** The Durable Object storage calls the run state makes. */
 export interface RunStorage {
@@ -53,6 +54,9 @@ export interface RunStateDeps {
   mirror: RunMirror;
   /** The compiled workflow of a bundle key (undefined when the bundle has none). */
   workflowOf(key: string): CompiledWorkflow | undefined;
+  /** The current agents and servers, pinned with the workflow when a run starts. */
+  agentOf?: VersionLookup["agentOf"];
+  serverOf?: VersionLookup["serverOf"];
   /** A Worker var or secret by name (secret env values are masked everywhere). */
   envValue(name: string): unknown;
   /** KTSU_STATE_KEY: the key secret params are encrypted with in storage; undefined when not set. */
@@ -79,6 +83,8 @@ export class RunState {
   private readonly approvalDirty = new Set<string>();
   private runDirty = false;
   private cachedScrubber?: Scrubber;
+  /** The project version the run started on (pinned-version.ts); undefined for runs from before pinning. */
+  private pinnedVersion: PinnedVersion | undefined;
   private readonly deps: RunStateDeps;
 
   constructor(deps: RunStateDeps) {
@@ -97,9 +103,16 @@ export class RunState {
   }
 
   get workflow(): CompiledWorkflow {
+    if (this.pinnedVersion) return this.pinnedVersion.workflow;
+    // Runs started before workflows were pinned read theirs from the bundle.
     const workflow = this.deps.workflowOf(this.run.workflow_key);
     if (!workflow) throw new Error(`workflow ${this.run.workflow_key} is not in the project bundle`);
     return workflow;
+  }
+
+  /** `project` as this run sees it: the agents and servers it started with. */
+  projectVersion(project: ProjectBundle): ProjectBundle {
+    return withPinned(project, this.pinnedVersion);
   }
 
   stepState(id: string): StepState {
@@ -143,6 +156,7 @@ export class RunState {
       Object.assign(meta, await unseal<SealedFields>(meta.sealed, key));
     }
     this.meta = meta;
+    this.pinnedVersion = await this.deps.storage.get<PinnedVersion>(PINNED_KEY);
     for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
     await loadItemsInChunks(this.deps.storage, (chunk) => {
       for (const [key, value] of chunk) this.setItem(key, value);
@@ -162,9 +176,10 @@ export class RunState {
   async create(input: StartRun): Promise<void> {
     const at = now();
     const meta: RunMeta = { ...input, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
-    await this.sealSecrets(meta);
+    await sealRunSecrets(meta, this.deps.stateKey);
     this.meta = meta;
-    const entries: Record<string, unknown> = {};
+    this.pinnedVersion = pinVersion(this.workflow, this.deps);
+    const entries: Record<string, unknown> = { [PINNED_KEY]: this.pinnedVersion };
     for (const step of this.workflow.pipeline) {
       const state: StepState = { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 };
       this.steps.set(step.id, state);
@@ -177,28 +192,6 @@ export class RunState {
     await this.deps.mirror.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
   }
 
-  /** Encrypts the secret-bearing fields of a new run when it has secret params. */
-  private async sealSecrets(meta: RunMeta): Promise<void> {
-    if (meta.secret_params.length === 0) return;
-    const key = this.deps.stateKey;
-    if (!key) {
-      console.warn(`run ${meta.run_id}: KTSU_STATE_KEY is not set, so its secret params are stored unencrypted in the run's state`);
-      return;
-    }
-    const fields: SealedFields = {
-      params: meta.params,
-      payload: meta.payload,
-      secret_params: meta.secret_params,
-      ...(meta.param_strings ? { param_strings: meta.param_strings } : {}),
-    };
-    meta.sealed = await seal(fields, key);
-  }
-
-  /**
-   * The run as stored: its result and error masked (they are masked when set; this
-   * keeps storage free of secrets whatever set them), and with secrets sealed, only
-   * masked copies of the sealed fields.
-   */
   private storedMeta(): RunMeta {
     const meta = this.run;
     const scrub = this.scrubber();

@@ -2,6 +2,8 @@
 // everything derived from them), with a key the run's storage never holds.
 // Format: "v1.<iv base64>.<ciphertext base64>", AES-256-GCM.
 
+import type { RunMeta, SealedFields } from "./model.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** WebCrypto's key type, named through `crypto` so the module type-checks under Node's types as well as workerd's. */
@@ -41,4 +43,20 @@ export async function unseal<T>(sealed: string, secret: string): Promise<T> {
   if (version !== "v1" || !iv || !data) throw new Error("unknown sealed state format");
   const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(iv) }, await importKey(secret), unb64(data));
   return JSON.parse(decoder.decode(plain)) as T;
+}
+
+/** Encrypts the secret-bearing fields of a new run (in `meta.sealed`) when it has secret params. */
+export async function sealRunSecrets(meta: RunMeta, key: string | undefined): Promise<void> {
+  if (meta.secret_params.length === 0) return;
+  if (!key) {
+    console.warn(`run ${meta.run_id}: KTSU_STATE_KEY is not set, so its secret params are stored unencrypted in the run's state`);
+    return;
+  }
+  const fields: SealedFields = {
+    params: meta.params,
+    payload: meta.payload,
+    secret_params: meta.secret_params,
+    ...(meta.param_strings ? { param_strings: meta.param_strings } : {}),
+  };
+  meta.sealed = await seal(fields, key);
 }

@@ -49,7 +49,7 @@ function agentStepParams(params: Record<string, unknown>, scope: ValueScope): { 
 export function invokeRequest(ctx: RunContext, step: CompiledAgentStep, stepId: string, attempt: number, scope: ValueScope): InvokeRequest {
   const run = ctx.state.run;
   const params = agentStepParams(step.params, scope);
-  return buildInvokeRequest(project, step, params.values, scope.env, {
+  return buildInvokeRequest(ctx.state.projectVersion(project), step, params.values, scope.env, {
     runId: run.run_id,
     stepId,
     callbackUrl: callbackPath(run.run_id, stepId),
