@@ -27,3 +27,8 @@ export function stepHostName(address: StepHostAddress): string {
 export function fanoutHostKey(stepId: string, index: number, slots: number): string {
   return `${stepId}#${index % Math.max(1, slots)}`;
 }
+
+/** A fanout item's address as its dispatch sends it: step id `<step>.<index>`, its attempt, its shared host. */
+export function fanoutItemAddress(runId: string, stepId: string, index: number, attempt: number, slots: number): StepHostAddress {
+  return { run_id: runId, step_id: `${stepId}.${index}`, attempt, host_key: fanoutHostKey(stepId, index, slots) };
+}

@@ -4,7 +4,7 @@
 // takes several calls: each call does a bounded share and remembers where it stopped.
 
 import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
-import { fanoutHostKey, stepHostName } from "../../../../shared/contracts/step-host.ts";
+import { fanoutItemAddress, stepHostName } from "../../../../shared/contracts/step-host.ts";
 import type { RunState } from "./run-state.ts";
 import { subRunId } from "./steps/sub-workflow.ts";
 
@@ -48,9 +48,9 @@ export function dispatchedHostNames(state: RunState): string[] {
       continue;
     }
     for (let index = 0; index < fanout.total; index++) {
-      if ((state.item(step.id, index)?.attempt ?? 0) === 0) continue; // never dispatched
-      const hostKey = fanoutHostKey(step.id, index, fanout.concurrency);
-      names.add(stepHostName({ run_id: runId, step_id: `${step.id}.${index}`, host_key: hostKey }));
+      const attempt = state.item(step.id, index)?.attempt ?? 0;
+      if (attempt === 0) continue; // never dispatched
+      names.add(stepHostName(fanoutItemAddress(runId, step.id, index, attempt, fanout.concurrency)));
     }
   }
   return [...names];

@@ -4,7 +4,7 @@
 
 import type { CompiledAgentStep } from "../../../../shared/bundle.ts";
 import { type CancelStepsRequest, MAX_CANCEL_HOSTS } from "../../../../shared/contracts/step-cancel.ts";
-import { fanoutHostKey, type StepHostAddress } from "../../../../shared/contracts/step-host.ts";
+import { fanoutItemAddress, type StepHostAddress } from "../../../../shared/contracts/step-host.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 import type { RunState } from "./run-state.ts";
 
@@ -30,8 +30,7 @@ function runningItemHosts(state: RunState, step: CompiledAgentStep): StepHostAdd
   const concurrency = fanout?.concurrency ?? 1;
   for (let i = 0; i < (fanout?.total ?? 0); i++) {
     const item = state.item(step.id, i);
-    if (item?.status === "running")
-      hosts.push({ run_id: runId, step_id: `${step.id}.${i}`, attempt: item.attempt, host_key: fanoutHostKey(step.id, i, concurrency) });
+    if (item?.status === "running") hosts.push(fanoutItemAddress(runId, step.id, i, item.attempt, concurrency));
   }
   return hosts;
 }
