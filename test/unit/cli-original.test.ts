@@ -72,6 +72,8 @@ describe("the original's ktsu start", () => {
     );
     expect(startArgs("gateway", { config: "gw.yaml", port: "5052" })).toEqual(["--all", "--gateway-config", "gw.yaml"]);
     expect(startArgs("runtime", { port: "5051" })).toEqual(["--all"]);
+    expect(startArgs("orchestrator", { watch: true })).toEqual(["--all", "--watch"]);
+    expect(startArgs("gateway", { watch: false })).toEqual(["--all"]);
   });
 
   it("accepts the original's flags, says which have no effect, and refuses a project that does not validate before starting", async () => {

@@ -52,6 +52,7 @@ interface AliasFlags {
   config?: string;
   workspace?: string[];
   hubLock?: boolean;
+  watch?: boolean;
 }
 
 /** The `ktsu start --all` arguments an alias's flags stand for. */
@@ -71,6 +72,7 @@ export function startArgs(service: string, flags: AliasFlags): string[] {
   }
   for (const dir of flags.workspace ?? []) args.push("--workspace", dir);
   if (flags.hubLock === false) args.push("--no-hub-lock");
+  if (flags.watch) args.push("--watch");
   return args;
 }
 
@@ -99,6 +101,8 @@ export function registerStartAliases(start: Command): void {
   for (const [service, configure] of Object.entries(aliases)) {
     const command = start.command(service).description(`the original's start ${service}: starts the whole local stack (= ktsu start --all)`);
     configure(command);
+    // Each alias starts the whole stack, so the dev loop applies to all three alike.
+    command.option("--watch", "rebuild and reload when the project's files change (as ktsu start --watch)");
     command.action(async (flags: AliasFlags) => {
       process.stderr.write(`ktsu start ${service}: orchestrator, runtime and gateway run together in one local workerd here; starting all of them\n`);
       if (service !== "orchestrator" && (flags.host !== undefined || flags.port !== undefined)) {
