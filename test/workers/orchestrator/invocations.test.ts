@@ -77,7 +77,7 @@ describe("the run object's log line", () => {
     // The parent starts its sub-run (a call to another run's object) and mirrors to D1.
     expect(parent.by_kind.start).toBe(1);
     expect(parent.subrequests.runs).toBeGreaterThanOrEqual(1);
-    expect(parent.subrequests.d1).toBeGreaterThanOrEqual(2);
+    expect(parent.subrequests.store).toBeGreaterThanOrEqual(2);
     // The sub-run dispatches its agent step to the runtime and is told of the result by a callback.
     expect(child.by_kind.callback).toBe(1);
     expect(child.subrequests.runtime).toBe(1);

@@ -1,7 +1,7 @@
 // Subrequests per invocation of a run's Durable Object. The platform caps the subrequests
 // of one invocation (each RPC call, fetch and alarm of the object is one), and local
 // workerd does not enforce the cap, so the object counts its own: its calls to the runtime
-// and gateway bindings, to other runs' objects and to D1 (the Store mirror). Invocations
+// and gateway bindings, to other runs' objects and to the Store (D1 or Postgres: the mirror). Invocations
 // of one object overlap (the object takes the next call while one awaits), so each
 // subrequest is attributed, through AsyncLocalStorage, to the invocation whose work made it
 // (work an invocation leaves running, such as a webhook reply, stays attributed to it).
@@ -72,15 +72,15 @@ export function countInvocations<T extends object>(prototype: T, counterOf: (sel
   }
 }
 
-/** The D1 mirror with each call counted (one query or one batch each). */
+/** The Store mirror (D1 or Postgres) with each call counted (one query or one batch each). */
 export function countedMirror(mirror: RunMirror, counter: SubrequestCounter): RunMirror {
   return {
     createRun: (run, key) => {
-      counter.add("d1");
+      counter.add("store");
       return mirror.createRun(run, key);
     },
     mirror: (change) => {
-      counter.add("d1");
+      counter.add("store");
       return mirror.mirror(change);
     },
   };
