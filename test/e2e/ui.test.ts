@@ -305,6 +305,28 @@ describe("the web run viewer", () => {
     expect(await stepStatus(runId, "shape")).toBeUndefined();
   });
 
+  it("pages through a fanout step's items in its detail panel", async () => {
+    // One more item than a page holds, so the second page is read on request.
+    const words = Array.from({ length: 55 }, (_, i) => `word-${i}`);
+    const runId = await invoke("batch", { words });
+    await waitFor(async () => (await runStatus(runId)) === "complete", "the batch run to complete");
+    await page.goto(`${base}/ui/#/runs/${encodeURIComponent(runId)}`);
+    await node("tag").click();
+    const items = page.getByTestId("fanout-items");
+    const indexes = () => items.getByTestId("fanout-item").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-index"))));
+    await expect.poll(indexes).toEqual(words.slice(0, 50).map((_, i) => i));
+    expect(await items.getByTestId("fanout-items-count").textContent()).toBe("50 of 55");
+    expect(await items.locator("[data-testid=fanout-item] .badge").first().getAttribute("data-status")).toBe("complete");
+    await items.getByTestId("fanout-items-more").click();
+    await expect.poll(indexes).toEqual(words.map((_, i) => i));
+    expect(await items.getByTestId("fanout-items-count").textContent()).toBe("55 of 55");
+    expect(await items.getByTestId("fanout-items-more").count()).toBe(0);
+    // Each item's own output, as the agent answered it.
+    await items.locator('[data-testid=fanout-item][data-index="54"] summary').click();
+    expect(await items.locator('[data-testid=fanout-item][data-index="54"] pre.json').textContent()).toContain('"tag"');
+    await screenshot("fanout-items");
+  });
+
   it("ran every page above under its Content-Security-Policy without a violation", async () => {
     const html = await fetch(`${base}/ui/`);
     expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
@@ -322,6 +344,7 @@ describe("the web run viewer", () => {
       "ui-tool-approval.png",
       "ui-approvals.png",
       "ui-run-cancelled.png",
+      "ui-fanout-items.png",
     ]);
     for (const file of shots) {
       expect((await stat(file)).size).toBeGreaterThan(5_000);

@@ -1,5 +1,6 @@
 // The orchestrator's API, called from the page it serves (same origin).
 import { type RunListFilter, runListPath } from "../../shared/contracts/run-list.ts";
+import type { ItemPage } from "../../shared/contracts/item-page.ts";
 import { getToken, requireLogin } from "./auth.ts";
 import type { ApprovalRecord, Budget, RunRecord, StepView, WorkflowGraph, WorkflowSummary } from "./types.ts";
 
@@ -90,4 +91,10 @@ export async function decide(runId: string, stepId: string, decision: "approved"
     body: JSON.stringify({ decision }),
   });
   await checked(res);
+}
+
+/** One page of a fanout step's items from `cursor` (null: the first page). */
+export async function getItemPage(runId: string, stepId: string, cursor: string | null, limit: number): Promise<ItemPage> {
+  const query = `limit=${limit}${cursor === null ? "" : `&cursor=${enc(cursor)}`}`;
+  return getJson<ItemPage>(`/runs/${enc(runId)}/steps/${enc(stepId)}/items?${query}`);
 }

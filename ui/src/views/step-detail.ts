@@ -8,6 +8,7 @@ import { runHref } from "../route.ts";
 import { reservedSignal, wasCancelled } from "../signals.ts";
 import type { GraphNode, StepView } from "../types.ts";
 import { DecisionButtons, Json, StatusBadge } from "./common.ts";
+import { FanoutItems } from "./fanout-items.ts";
 
 export function StepDetail({
   runId,
@@ -34,6 +35,7 @@ export function StepDetail({
     </header>
     ${node ? html`<${Config} node=${node} />` : null}
     ${step ? html`<${Settled} runId=${runId} step=${step} status=${status} now=${now} onDecided=${onDecided} />` : html`<p class="muted">This step has not started.</p>`}
+    ${step && node?.for_each ? html`<${FanoutItems} runId=${runId} stepId=${id} running=${status === "running"} />` : null}
   </aside>`;
 }
 

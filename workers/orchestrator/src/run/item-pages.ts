@@ -3,7 +3,7 @@
 // from. A page holds at most `limit` items and stops after about MAX_PAGE_BYTES of outputs
 // (always at least one item), so one item of the largest size still fits an answer.
 
-import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
+import type { ItemPage, ItemView } from "../../../../shared/contracts/item-page.ts";
 import { MAX_OUTPUT_BYTES } from "../engine/limits.ts";
 import type { ItemState, StepState } from "./model.ts";
 
@@ -11,23 +11,7 @@ export const MAX_PAGE_BYTES = MAX_OUTPUT_BYTES;
 export const DEFAULT_ITEM_PAGE_LIMIT = 100;
 export const MAX_ITEM_PAGE_LIMIT = 1000;
 
-/** One item as the API shows it. */
-export interface ItemView {
-  index: number;
-  status: ItemState["status"];
-  output?: Record<string, unknown>;
-  error?: string;
-  metrics?: StepMetrics;
-}
-
-export interface ItemPage {
-  step_id: string;
-  /** Items of the fanout (0 before it started). */
-  total: number;
-  items: ItemView[];
-  /** Pass as `cursor` for the next page; null after the last item. */
-  next_cursor: string | null;
-}
+export type { ItemPage, ItemView };
 
 export type ItemPageAnswer = { status: 200; page: ItemPage } | { status: 400 | 404; message: string };
 

@@ -3,6 +3,7 @@
 // from exactly this state.
 
 import type { StepType } from "../../../../shared/bundle.ts";
+import type { ItemStatus } from "../../../../shared/contracts/item-page.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
@@ -147,7 +148,7 @@ export function checkpointKey(stepId: string): string {
 
 export interface ItemState {
   index: number;
-  status: "pending" | "running" | "ok" | "failed";
+  status: ItemStatus;
   item: unknown;
   output?: Record<string, unknown>;
   error?: string;
