@@ -1,6 +1,6 @@
 // `ktsu start --watch` as the real CLI on a copy of test/fixtures/cancel-project: an edited
 // workflow is picked up while a run started before the edit (suspended at an approval) finishes
-// on the workflow it started with; a broken edit prints the validation report and leaves the
+// on the workflow it started with, its sub-run too; a broken edit prints the validation report and leaves the
 // last good version serving; `ktsu logs` reads what the stack noted.
 import { type ChildProcess, spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -34,6 +34,30 @@ pipeline:
     agent: agents/thinker.agent.yaml
     params:
       label: "{{ params.label }}"
+  - id: nest
+    depends_on: [clean]
+    workflow: ./nested.workflow.yaml
+    params:
+      label: "{{ params.label }}"
+`;
+/** The sub-workflow the `nest` step starts; the edit adds a step to it. */
+const NESTED = `name: nested
+visibility: sub-workflow
+params:
+  schema:
+    type: object
+    properties:
+      label: { type: string }
+pipeline:
+  - id: deep
+    agent: agents/thinker.agent.yaml
+    params:
+      label: "{{ params.label }}"
+`;
+const NESTED_EXTRA = `${NESTED}  - id: extra
+    depends_on: [deep]
+    transform:
+      inputs: [{ from: deep }]
 `;
 const TAIL = `  - id: tail
     depends_on: [clean]
@@ -74,6 +98,7 @@ beforeAll(async () => {
   stateDir = path.join(dir, "state");
   await cp(FIXTURE, projectDir, { recursive: true });
   await writeFile(path.join(projectDir, "workflows", "pinned.workflow.yaml"), HEAD);
+  await writeFile(path.join(projectDir, "workflows", "nested.workflow.yaml"), NESTED);
   child = spawn(process.execPath, [CLI, "start", "--all", "--watch", "--project-dir", projectDir, "--state-dir", stateDir, "--port", "0"], {
     cwd: REPO_ROOT,
     env: { ...process.env, FAKE_PROVIDER_URL: fake.url, FAKE_API_KEY: PROVIDER_KEY, KTSU_ADMIN_TOKEN: "" },
@@ -114,7 +139,7 @@ async function invoke(label: string): Promise<string> {
 }
 
 async function finished(runId: string): Promise<{ run: RunRecord; steps: StepRecord[] }> {
-  const view = async () => (await api("GET", `/runs/${runId}`)).body as unknown as { run: RunRecord; steps: StepRecord[] };
+  const view = async () => (await api("GET", `/runs/${encodeURIComponent(runId)}`)).body as unknown as { run: RunRecord; steps: StepRecord[] };
   await waitFor(async () => ["complete", "failed"].includes((await view()).run.status), `run ${runId} to end`, 180_000, 200);
   return view();
 }
@@ -139,24 +164,28 @@ describe("ktsu start --watch", () => {
     const agentFile = path.join(projectDir, "agents", "thinker.agent.yaml");
     const agent = await readFile(agentFile, "utf8");
     await writeFile(agentFile, agent.replace("You think about", "EDITED, you think about"));
+    await writeFile(path.join(projectDir, "workflows", "nested.workflow.yaml"), NESTED_EXTRA);
     await edit(HEAD + TAIL, "ktsu: reloaded:");
 
     const after = await invoke("after");
     const afterView = await finished(after);
     expect(afterView.run.status).toBe("complete");
-    expect(afterView.steps.map((s) => s.id).sort()).toEqual(["clean", "tail", "think"]);
+    expect(afterView.steps.map((s) => s.id).sort()).toEqual(["clean", "nest", "tail", "think"]);
     expect(callsAbout("after").some((c) => JSON.stringify(c.body).includes("EDITED, you think about"))).toBe(true);
+    expect((await finished(`${after}/nest`)).steps.map((s) => s.id).sort()).toEqual(["deep", "extra"]);
 
     const decided = await api("POST", `/runs/${before}/steps/clean/approval/decide`, { decision: "approved" });
     expect(decided.status, JSON.stringify(decided.body)).toBeLessThan(300);
     const beforeView = await finished(before);
     expect(beforeView.run.status, JSON.stringify(beforeView.run)).toBe("complete");
-    expect(beforeView.steps.map((s) => s.id).sort()).toEqual(["clean", "think"]);
-    // Its second agent step was dispatched after the reload, with the agent as it was when the run started.
+    expect(beforeView.steps.map((s) => s.id).sort()).toEqual(["clean", "nest", "think"]);
+    // Its sub-run started after the reload, on the sub-workflow as it was when the parent started.
+    expect((await finished(`${before}/nest`)).steps.map((s) => s.id)).toEqual(["deep"]);
+    // Its agent steps (its own and its sub-run's) were dispatched after the reload, with the agent as it was when the run started.
     const thinking = callsAbout("before")
       .map((c) => JSON.stringify(c.body))
       .filter((b) => b.includes("think about"));
-    expect(thinking.length).toBeGreaterThan(0);
+    expect(thinking.length).toBeGreaterThanOrEqual(2);
     expect(thinking.filter((b) => b.includes("EDITED,"))).toEqual([]);
   });
 
@@ -167,11 +196,11 @@ describe("ktsu start --watch", () => {
 
     const run = await finished(await invoke("still"));
     expect(run.run.status).toBe("complete");
-    expect(run.steps.map((s) => s.id).sort()).toEqual(["clean", "tail", "think"]);
+    expect(run.steps.map((s) => s.id).sort()).toEqual(["clean", "nest", "tail", "think"]);
 
     await edit(HEAD, "ktsu: reloaded:");
     const back = await finished(await invoke("back"));
-    expect(back.steps.map((s) => s.id).sort()).toEqual(["clean", "think"]);
+    expect(back.steps.map((s) => s.id).sort()).toEqual(["clean", "nest", "think"]);
   });
 
   it("ktsu logs prints the stack's log file, which holds the reloads and no secret", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventKey } from "../../../workers/orchestrator/src/run/model.ts";
-import { createdRun, transformStep, workflow } from "./run-fakes.ts";
+import { createdRun, startInput, transformStep, workflow } from "./run-fakes.ts";
 
 const flow = workflow([transformStep("a"), transformStep("b", ["a"])]);
 
@@ -135,5 +135,41 @@ describe("the version a run started on", () => {
     expect((seen.agents["agents/x.agent.yaml"] as { name: string }).name).toBe("x-old");
     expect((seen.agents["agents/y.agent.yaml"] as { name: string }).name).toBe("y");
     expect((seen.servers["servers/kv.server.yaml"] as { name: string }).name).toBe("kv-old");
+  });
+
+  it("pins its sub-workflows all the way down with their agents, and hands a sub-run its parent's version", async () => {
+    const { pinVersion, subRunVersion } = await import("../../../workers/orchestrator/src/run/pinned-version.ts");
+    const sub = (id: string, key: string) => ({ ...transformStep(id), type: "workflow", workflow: key }) as never;
+    const agentStep = (id: string, key: string) => ({ ...transformStep(id), type: "agent", agent: key }) as never;
+    const workflows: Record<string, ReturnType<typeof workflow>> = {
+      "workflows/mid.workflow.yaml": workflow([sub("down", "workflows/leaf.workflow.yaml"), agentStep("think", "agents/mid.agent.yaml")]),
+      // A cycle in the lookup must not loop: each sub-workflow is pinned once.
+      "workflows/leaf.workflow.yaml": workflow([agentStep("deep", "agents/leaf.agent.yaml"), sub("again", "workflows/mid.workflow.yaml")]),
+    };
+    const root = workflow([sub("call", "workflows/mid.workflow.yaml"), sub("gone", "workflows/missing.workflow.yaml")]);
+    const pinned = pinVersion(root, {
+      workflowOf: (key) => workflows[key] as never,
+      agentOf: (key) => ({ path: key, name: key, servers: [] }) as never,
+    });
+    expect(Object.keys(pinned.workflows ?? {}).sort()).toEqual(["workflows/leaf.workflow.yaml", "workflows/mid.workflow.yaml"]);
+    expect(Object.keys(pinned.agents).sort()).toEqual(["agents/leaf.agent.yaml", "agents/mid.agent.yaml"]);
+
+    const child = subRunVersion(pinned, "workflows/mid.workflow.yaml");
+    expect(child?.workflow).toBe(workflows["workflows/mid.workflow.yaml"]);
+    expect(child?.agents).toBe(pinned.agents);
+    // A sub-workflow the run did not pin (absent from the bundle when it started; runs pinned before
+    // sub-workflows were) leaves the sub-run to pin the current version.
+    expect(subRunVersion(pinned, "workflows/missing.workflow.yaml")).toBeUndefined();
+    expect(subRunVersion({ ...pinned, workflows: undefined }, "workflows/mid.workflow.yaml")).toBeUndefined();
+  });
+
+  it("a sub-run created with its parent's version runs that, not the current bundle's, and keeps it apart from its meta", async () => {
+    const started = workflow([transformStep("old")]);
+    const pinned = { workflow: started, workflows: {}, agents: {}, servers: {} };
+    const { state, storage } = await createdRun(workflow([transformStep("new")]), startInput("run-1/call", { pinned }));
+    expect(state.workflow.pipeline.map((s) => s.id)).toEqual(["old"]);
+    expect(state.stepState("old").status).toBe("pending");
+    expect(storage.data.get("meta")).not.toHaveProperty("pinned");
+    expect((storage.data.get("pinned") as typeof pinned).workflow.pipeline.map((s) => s.id)).toEqual(["old"]);
   });
 });

@@ -28,6 +28,8 @@ export type RunStateAccess = Pick<
   | "run"
   | "workflow"
   | "projectVersion"
+  | "subWorkflow"
+  | "subRunVersion"
   | "stepState"
   | "stepStates"
   | "item"

@@ -8,6 +8,7 @@ import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
 import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
 import type { PagedResults } from "../engine/fanout-result.ts";
+import type { PinnedVersion } from "./pinned-version.ts";
 
 /** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
 export interface StartRun {
@@ -37,6 +38,8 @@ export interface StartRun {
   cost_budget_usd: number;
   /** Secret values to mask (secret params of the root run), carried to sub-runs. */
   secret_params: string[];
+  /** Sub-runs: the project version their parent started on (stored apart from the run's meta). */
+  pinned?: PinnedVersion;
 }
 
 export interface RunMeta extends StartRun {

@@ -23,7 +23,7 @@ import {
 } from "./model.ts";
 import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
-import { PINNED_KEY, type PinnedVersion, pinVersion, type VersionLookup, withPinned } from "./pinned-version.ts";
+import { PINNED_KEY, type PinnedVersion, pinnedSubWorkflow, pinVersion, subRunVersion, type VersionLookup, withPinned } from "./pinned-version.ts";
 import { sealRunSecrets, unseal } from "./sealed.ts";
 
 /** The Durable Object storage calls the run state makes. */
@@ -115,6 +115,16 @@ export class RunState {
     return withPinned(project, this.pinnedVersion);
   }
 
+  /** The sub-workflow of bundle key `key` as this run started with it (the bundle's for runs pinned before sub-workflows were). */
+  subWorkflow(key: string): CompiledWorkflow | undefined {
+    return pinnedSubWorkflow(this.pinnedVersion, key) ?? this.deps.workflowOf(key);
+  }
+
+  /** The version a sub-run of `key` starts on: this run's (undefined: the sub-run pins the current one). */
+  subRunVersion(key: string): PinnedVersion | undefined {
+    return subRunVersion(this.pinnedVersion, key);
+  }
+
   stepState(id: string): StepState {
     const state = this.steps.get(id);
     if (!state) throw new Error(`unknown step ${id}`);
@@ -175,10 +185,12 @@ export class RunState {
    */
   async create(input: StartRun): Promise<void> {
     const at = now();
-    const meta: RunMeta = { ...input, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
+    const { pinned, ...start } = input;
+    const meta: RunMeta = { ...start, status: "running", created_at: at, updated_at: at, next_seq: 0, event_seq: 0 };
     await sealRunSecrets(meta, this.deps.stateKey);
     this.meta = meta;
-    this.pinnedVersion = pinVersion(this.workflow, this.deps);
+    // A sub-run keeps the version its parent started on; a root run pins the project as it is now.
+    this.pinnedVersion = pinned ?? pinVersion(this.workflow, this.deps);
     const entries: Record<string, unknown> = { [PINNED_KEY]: this.pinnedVersion };
     for (const step of this.workflow.pipeline) {
       const state: StepState = { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 };

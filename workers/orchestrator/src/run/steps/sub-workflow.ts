@@ -1,8 +1,7 @@
 // Workflow steps: a sub-run in its own Durable Object, started with resolved
 // params and input, which reports back through `childFinished`.
 
-import { project } from "ktsu-project";
-import { bundleEntry, type CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
+import type { CompiledWorkflowStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import { evaluate, goTypeName, stringForm, wholeTemplateExpression } from "../../../../../shared/expr/index.ts";
 import { resolveValue, VALUE_FIELDS } from "../../../../../shared/values/index.ts";
@@ -21,7 +20,7 @@ export function subRunId(parentRunId: string, stepId: string): string {
 }
 
 export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowStep, state: StepState): Promise<StepOutcome> {
-  const target = bundleEntry(project.workflows, step.workflow);
+  const target = ctx.state.subWorkflow(step.workflow);
   if (!target) return { kind: "failed", error: `workflow step "${step.id}": resolve "${step.workflow_ref}": not in the project bundle` };
   let params: { rich: Record<string, unknown>; strings: Record<string, string> };
   let input: Record<string, unknown>;
@@ -57,6 +56,7 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
       timeout_s: run.timeout_s,
       cost_budget_usd: run.cost_budget_usd,
       secret_params: run.secret_params,
+      pinned: ctx.state.subRunVersion(step.workflow),
     };
     await retryDurableObjectCall(() => ctx.childRun(childId).start(start));
   } catch (err) {
