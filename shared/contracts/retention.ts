@@ -1,6 +1,7 @@
 // Run retention: how long the orchestrator keeps runs that have ended, and the runtime route
 // the orchestrator calls to erase the step hosts of a run it deletes. `ktsu start`, `ktsu deploy`
 // and the orchestrator read the setting through the one parser here.
+import { z } from "zod";
 
 /** Whole days after its end that a run is deleted; unset, empty or 0: runs are kept forever. */
 export const RUN_RETENTION_DAYS = "KTSU_RUN_RETENTION_DAYS";
@@ -30,6 +31,6 @@ export const PURGE_HOSTS_PATH = "/hosts/purge";
 /** Host names per purge request: each is one Durable Object call of the runtime's invocation. */
 export const MAX_HOSTS_PER_PURGE = 50;
 
-export interface PurgeHostsRequest {
-  hosts: string[];
-}
+export const PurgeHostsRequestSchema = z.object({ hosts: z.array(z.string().min(1)).max(MAX_HOSTS_PER_PURGE) });
+
+export type PurgeHostsRequest = z.infer<typeof PurgeHostsRequestSchema>;

@@ -1,7 +1,8 @@
-import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH } from "../../../shared/contracts/retention.ts";
+import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH, PurgeHostsRequestSchema } from "../../../shared/contracts/retention.ts";
 import type { InvokeAccepted } from "../../../shared/contracts/runtime.ts";
 import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
+import type { z } from "zod";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import type { RuntimeEnv } from "./env.ts";
 import { parseInvokeRequest } from "./invoke-request.ts";
@@ -26,16 +27,10 @@ app.post("/invoke", async (c) => {
 // A cancelled run's running steps (orchestrator only, over the service binding like /invoke): each
 // host aborts its call in flight and starts no other. Answered once every host has stopped.
 app.post("/cancel", async (c) => {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    body = undefined;
-  }
-  const parsed = CancelStepsRequestSchema.safeParse(body);
-  if (!parsed.success) return c.json({ error: "invalid_request", message: "body must be {hosts: [{run_id, step_id, attempt?, host_key?}]}" }, 400);
+  const body = await jsonBody(c.req.raw, CancelStepsRequestSchema);
+  if (!body) return c.json({ error: "invalid_request", message: "body must be {hosts: [{run_id, step_id, attempt?, host_key?}]}" }, 400);
   const hosts = c.env.STEP_HOSTS;
-  const names = new Set(parsed.data.hosts.map((address) => stepHostName(address)));
+  const names = new Set(body.hosts.map((address) => stepHostName(address)));
   await Promise.all([...names].map((name) => hosts.get(hosts.idFromName(name)).cancel()));
   return c.json({ cancelled: names.size }, 200);
 });
@@ -43,17 +38,23 @@ app.post("/cancel", async (c) => {
 // Retention: the orchestrator deleted a run and names the hosts of its step attempts; each is erased.
 // Erasing a host that never existed (an attempt that ended without storing anything) changes nothing.
 app.post(PURGE_HOSTS_PATH, async (c) => {
-  const hosts = purgeHostNames(await c.req.json().catch(() => null));
-  if (!hosts) return c.json({ error: "invalid_request", message: `body must be {"hosts": [string…]} with at most ${MAX_HOSTS_PER_PURGE} names` }, 400);
+  const body = await jsonBody(c.req.raw, PurgeHostsRequestSchema);
+  if (!body) return c.json({ error: "invalid_request", message: `body must be {"hosts": [string…]} with at most ${MAX_HOSTS_PER_PURGE} names` }, 400);
   const namespace = c.env.STEP_HOSTS;
-  await Promise.all(hosts.map((name) => namespace.get(namespace.idFromName(name)).purge()));
-  return c.json({ purged: hosts.length }, 200);
+  await Promise.all(body.hosts.map((name) => namespace.get(namespace.idFromName(name)).purge()));
+  return c.json({ purged: body.hosts.length }, 200);
 });
 
-function purgeHostNames(body: unknown): string[] | null {
-  const hosts = typeof body === "object" && body !== null ? (body as { hosts?: unknown }).hosts : undefined;
-  if (!Array.isArray(hosts) || hosts.length > MAX_HOSTS_PER_PURGE || !hosts.every((h) => typeof h === "string" && h !== "")) return null;
-  return hosts as string[];
+/** The request's JSON body when it matches `schema`; null for one that is not JSON or does not match. */
+async function jsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<T | null> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(body);
+  return parsed.success ? parsed.data : null;
 }
 
 export default app;
