@@ -1,0 +1,58 @@
+// Whether a replayed LLM request still matches the recording: the conversation sent (the
+// prompt, and the tool results fed back), the tools offered, and the model. Secrets are masked
+// on the replayed side as the Store masked them on the recorded side before comparing.
+
+import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
+import type { Scrubber } from "../../../shared/secrets/scrub.ts";
+import type { RecordedTurn } from "./conversation.ts";
+import { sameJson } from "./conversation.ts";
+
+/** What no longer matches, as the report prints it. */
+export interface RequestMismatch {
+  what: "prompt" | "tools" | "model" | "calls";
+  detail: string;
+}
+
+/** The request as the replay server received it, in the runtime's message shape. */
+export interface ReplayedRequest {
+  /** `<provider>/<model>` the gateway called. */
+  model: string;
+  messages: ChatMessage[];
+  tools: string[];
+}
+
+const EXCERPT = 80;
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return JSON.stringify(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);
+}
+
+/** The first place two conversations part, in words. */
+function conversationDiff(recorded: ChatMessage[], replayed: ChatMessage[]): string | null {
+  const length = Math.max(recorded.length, replayed.length);
+  for (let i = 0; i < length; i++) {
+    const was = recorded[i];
+    const now = replayed[i];
+    if (!was) return `message ${i + 1} (${now!.role}) is new: ${excerpt(now!.content)}`;
+    if (!now) return `message ${i + 1} (${was.role}) is no longer sent: ${excerpt(was.content)}`;
+    if (was.role !== now.role) return `message ${i + 1} was ${was.role}, is ${now.role}`;
+    if (was.content !== now.content) return `${was.role} message ${i + 1} was ${excerpt(was.content)}, is ${excerpt(now.content)}`;
+    if (!sameJson(was.tool_calls ?? [], now.tool_calls ?? []) || (was.tool_call_id ?? "") !== (now.tool_call_id ?? "")) {
+      return `${was.role} message ${i + 1}: its tool calls differ`;
+    }
+  }
+  return null;
+}
+
+export function checkRequest(turn: RecordedTurn, recordedModel: string | undefined, request: ReplayedRequest, scrub: Scrubber): RequestMismatch | null {
+  if (recordedModel && recordedModel !== request.model)
+    return { what: "model", detail: `the recording was answered by ${recordedModel}, the request goes to ${request.model}` };
+  if (turn.request) {
+    const diff = conversationDiff(turn.request, scrub.value(request.messages));
+    if (diff) return { what: "prompt", detail: diff };
+  }
+  const missing = turn.reply.tool_calls.map((call) => call.name).filter((name) => !request.tools.includes(name));
+  if (missing.length > 0) return { what: "tools", detail: `the recorded reply calls ${missing.join(", ")}, which the request no longer offers` };
+  return null;
+}
