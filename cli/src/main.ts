@@ -13,6 +13,7 @@ import * as logs from "./commands/logs.ts";
 import * as replay from "./commands/replay.ts";
 import * as runs from "./commands/runs.ts";
 import * as start from "./commands/start.ts";
+import * as test from "./commands/test.ts";
 import * as validate from "./commands/validate.ts";
 import * as version from "./commands/version.ts";
 import * as workflow from "./commands/workflow.ts";
@@ -22,7 +23,7 @@ import { buildInfo, renderVersion } from "./version.ts";
 const program = new Command("ktsu").description("Kimitsu agent pipelines on Cloudflare Workers");
 program.version(renderVersion(buildInfo()).trimEnd(), "--version", "print version information");
 
-for (const command of [init, validate, workflow, build, start, logs, invoke, enqueue, runs, cancel, approvals, replay, deploy, version])
+for (const command of [init, validate, workflow, build, start, logs, invoke, enqueue, runs, cancel, approvals, replay, test, deploy, version])
   command.register(program);
 
 try {

@@ -54,7 +54,10 @@ export function caseRecording(testCase: TestCase): Recording {
   return { workflow: testCase.workflow, input: testCase.input ?? {}, steps: testCase.steps ?? [] };
 }
 
-/** What assertions read: `status`, `error`, `input`, `output` (the last completed root step's) and `steps.<id>` (sub-runs' as `"file/entry"`). */
+/**
+ * What assertions read: `status`, `error`, `input`, `output` (the last completed root step's),
+ * `steps.<id>` (sub-runs' as `"file/entry"`) and `pending_approval` (the steps waiting on a human).
+ */
 export function resultDocument(run: Recording): Record<string, unknown> {
   const completed = run.steps.filter((s) => s.run === "" && s.status === "complete");
   return {
@@ -63,6 +66,7 @@ export function resultDocument(run: Recording): Record<string, unknown> {
     input: run.input,
     output: completed.at(-1)?.output ?? null,
     steps: Object.fromEntries(run.steps.map((s) => [stepName(s), s.output ?? null])),
+    pending_approval: run.steps.filter((s) => s.status === "pending_approval").map(stepName),
   };
 }
 

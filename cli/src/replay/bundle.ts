@@ -32,6 +32,8 @@ export function replayBundle(bundle: ProjectBundle, edges: ReplayEdges): Project
     bundle.gateway && !edges.liveModels
       ? {
           ...bundle.gateway,
+          // The providers' variables (API keys, base URLs) are not needed to answer from the recording.
+          env: [],
           providers: bundle.gateway.providers.map((provider) => ({
             name: provider.name,
             type: "openai" as const,
