@@ -103,7 +103,7 @@ describe("ktsu replay", () => {
       const result = await ktsu(["replay", runId, "--project", project]);
       const v = verdicts(result.stdout);
       expect(v.classify).toBe("changed");
-      expect(result.stdout).toMatch(/the prompt no longer match(es)? the recording: system message 1/);
+      expect(result.stdout).toMatch(/the prompt no longer matches the recording: system message 1 was "You triage support tickets\. Classify/);
       for (const step of ["record", "page_oncall", "file"]) expect(v[step]).toBe("changed");
       expect(result.code).toBe(1);
     } finally {

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { errorMessage } from "../../../shared/util/errors.ts";
+import { describeMismatch } from "../replay/request-check.ts";
 import { startReplayStack, type ReplayStackOptions } from "../replay/local-stack.ts";
 import { checkAssertion } from "./assert.ts";
 import { caseRecording, parseCase, resultDocument, type TestCase } from "./case.ts";
@@ -35,7 +36,7 @@ export function findCaseFiles(projectDir: string): string[] {
 async function runCase(stack: Awaited<ReturnType<typeof startReplayStack>>, testCase: TestCase): Promise<string[]> {
   const outcome = await stack.replay(caseRecording(testCase));
   const failures: string[] = [];
-  for (const [step, mismatch] of outcome.mismatches) failures.push(`step ${step}: the ${mismatch.what} no longer match the recording: ${mismatch.detail}`);
+  for (const [step, mismatch] of outcome.mismatches) failures.push(`step ${step}: ${describeMismatch(mismatch)}`);
   for (const item of outcome.unanswered) failures.push(`not in the recording: ${item}`);
   const result = resultDocument(outcome.replayed);
   for (const [i, assertion] of (testCase.assert ?? []).entries()) {

@@ -3,7 +3,7 @@
 import type { Scrubber } from "../../../shared/secrets/scrub.ts";
 import { jsonDiff } from "./json-diff.ts";
 import { stepName, type Recording, type RecordedStep } from "./recording.ts";
-import type { RequestMismatch } from "./request-check.ts";
+import { describeMismatch, type RequestMismatch } from "./request-check.ts";
 
 export interface StepComparison {
   step: string;
@@ -14,7 +14,7 @@ export interface StepComparison {
 
 function compareStep(was: RecordedStep, now: RecordedStep | undefined, mismatch: RequestMismatch | undefined, scrub: Scrubber): string[] {
   // The refused request is why the step stopped: its failure is that, not a change of its own.
-  if (mismatch) return [`the ${mismatch.what === "calls" ? "LLM calls" : mismatch.what} no longer match the recording: ${mismatch.detail}`];
+  if (mismatch) return [describeMismatch(mismatch)];
   if (!now) return [`did not run (recorded: ${was.status ?? "?"})`];
   const reasons: string[] = [];
   if (was.status !== now.status) reasons.push(`status: recorded ${was.status ?? "?"}, replayed ${now.status ?? "?"}${now.error ? ` (${now.error})` : ""}`);
@@ -40,7 +40,7 @@ export function compareRuns(recorded: Recording, replayed: Recording, mismatches
     result.push({
       step: name,
       changed: true,
-      reasons: [`new step (${now.status ?? "?"})`, ...(mismatch ? [`the LLM calls have no recording: ${mismatch.detail}`] : [])],
+      reasons: [`new step (${now.status ?? "?"})`, ...(mismatch ? [describeMismatch(mismatch)] : [])],
     });
   }
   return result;

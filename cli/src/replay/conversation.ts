@@ -31,6 +31,26 @@ export function turnsOf(step: RecordedStep): RecordedTurn[] {
   return (step.replies ?? []).map((reply, i) => ({ request: null, reply: handReply(reply, i + 1) }));
 }
 
+const ITEM_ID = /^(.+)\.(\d+)$/;
+
+/**
+ * The recording of a fanout item (`<step>.<index>`). The Store keeps a fanout's item outputs
+ * (`results`) but not the items' conversations, so a recorded run's item is answered with its
+ * recorded output as the model's one reply, and its requests cannot be compared; a hand-written
+ * case may list the item under its own id instead.
+ */
+export function recordedStep(steps: readonly RecordedStep[], run: string, id: string): RecordedStep | undefined {
+  const own = steps.find((s) => s.run === run && s.id === id);
+  if (own) return own;
+  const match = ITEM_ID.exec(id);
+  if (!match) return undefined;
+  const parent = steps.find((s) => s.run === run && s.id === match[1]);
+  const results = parent?.output?.results;
+  const item = Array.isArray(results) ? (results[Number(match[2])] as unknown) : undefined;
+  if (item === null || typeof item !== "object" || "ktsu_error" in item) return undefined;
+  return { run, id, replies: [{ content: item as Record<string, unknown> }] };
+}
+
 /** Deep equality of JSON values (key order ignored). */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -23,6 +23,18 @@ export interface ReplayedRequest {
 
 const EXCERPT = 80;
 
+const SUBJECT: Record<RequestMismatch["what"], string> = {
+  prompt: "the prompt no longer matches",
+  tools: "the tools offered no longer match",
+  model: "the model no longer matches",
+  calls: "the LLM calls no longer match",
+};
+
+/** `the prompt no longer matches the recording: system message 1 was …, is …`. */
+export function describeMismatch(mismatch: RequestMismatch): string {
+  return `${SUBJECT[mismatch.what]} the recording: ${mismatch.detail}`;
+}
+
 function excerpt(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return JSON.stringify(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);

@@ -7,9 +7,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
-import { recordedToolNames, recordedToolResult, turnsOf } from "./conversation.ts";
+import { recordedStep, recordedToolNames, recordedToolResult, turnsOf } from "./conversation.ts";
 import { runPathOf, stepName, type Recording, type RecordedStep } from "./recording.ts";
-import { checkRequest, type RequestMismatch } from "./request-check.ts";
+import { checkRequest, describeMismatch, type RequestMismatch } from "./request-check.ts";
 import { fromOpenAIMessage, openAIReply, openAIError } from "./openai-wire.ts";
 
 export interface ReplayServer {
@@ -61,9 +61,9 @@ export async function startReplayServer(): Promise<ReplayServer> {
     const name = stepName({ run, id });
     const refuse = (mismatch: RequestMismatch) => {
       if (!mismatches.has(name)) mismatches.set(name, mismatch);
-      sendJson(res, 400, openAIError(`replay: the request no longer matches the recording (${mismatch.what}): ${mismatch.detail}`));
+      sendJson(res, 400, openAIError(`replay: ${describeMismatch(mismatch)}`));
     };
-    const step = findStep(run, id);
+    const step = recordedStep(recording.steps, run, id);
     const turns = step ? turnsOf(step) : [];
     // A turn is counted once answered: a refused request asked again (a group's next model) is the same turn.
     const turn = (turnsTaken.get(name) ?? 0) + 1;
