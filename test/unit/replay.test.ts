@@ -172,3 +172,24 @@ describe("test cases", () => {
     expect(jsonDiff({ a: [1, 2], b: { c: "x" } }, { a: [1, 3], b: {} })).toEqual(["a[1]: expected 2, got 3", 'b.c: expected "x", got (absent)']);
   });
 });
+
+describe("a changed prompt deep in a long message", () => {
+  it("is shown from a little before where it differs", () => {
+    const long = `${"Background. ".repeat(20)}Answer in English.`;
+    const [turn] = turnsOf({
+      run: "",
+      id: "s",
+      messages: [
+        { role: "system", content: long },
+        { role: "assistant", content: "{}" },
+      ],
+    });
+    const mismatch = checkRequest(
+      turn!,
+      undefined,
+      { model: "p/m", messages: [{ role: "system", content: long.replace("English", "French") }], tools: [] },
+      noSecrets,
+    );
+    expect(mismatch?.detail).toBe('system message 1 was "…ckground. Answer in English.", is "…ckground. Answer in French."');
+  });
+});

@@ -22,6 +22,8 @@ export interface ReplayedRequest {
 }
 
 const EXCERPT = 80;
+/** Characters shown before the first difference. */
+const CONTEXT = 20;
 
 const SUBJECT: Record<RequestMismatch["what"], string> = {
   prompt: "the prompt no longer matches",
@@ -35,9 +37,21 @@ export function describeMismatch(mismatch: RequestMismatch): string {
   return `${SUBJECT[mismatch.what]} the recording: ${mismatch.detail}`;
 }
 
-function excerpt(text: string): string {
+/** Up to EXCERPT characters of `text` (whitespace runs as one space), starting a little before `from`. */
+function excerpt(text: string, from = 0): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return JSON.stringify(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);
+  const start = Math.max(0, from - CONTEXT);
+  const shown = flat.slice(start, start + EXCERPT);
+  return JSON.stringify(`${start > 0 ? "…" : ""}${shown}${start + EXCERPT < flat.length ? "…" : ""}`);
+}
+
+/** Where two texts (whitespace runs as one space) first differ. */
+function firstDifference(a: string, b: string): number {
+  const x = a.replace(/\s+/g, " ").trim();
+  const y = b.replace(/\s+/g, " ").trim();
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i;
 }
 
 /** The first place two conversations part, in words. */
@@ -49,7 +63,10 @@ function conversationDiff(recorded: ChatMessage[], replayed: ChatMessage[]): str
     if (!was) return `message ${i + 1} (${now!.role}) is new: ${excerpt(now!.content)}`;
     if (!now) return `message ${i + 1} (${was.role}) is no longer sent: ${excerpt(was.content)}`;
     if (was.role !== now.role) return `message ${i + 1} was ${was.role}, is ${now.role}`;
-    if (was.content !== now.content) return `${was.role} message ${i + 1} was ${excerpt(was.content)}, is ${excerpt(now.content)}`;
+    if (was.content !== now.content) {
+      const at = firstDifference(was.content, now.content);
+      return `${was.role} message ${i + 1} was ${excerpt(was.content, at)}, is ${excerpt(now.content, at)}`;
+    }
     if (!sameJson(was.tool_calls ?? [], now.tool_calls ?? []) || (was.tool_call_id ?? "") !== (now.tool_call_id ?? "")) {
       return `${was.role} message ${i + 1}: its tool calls differ`;
     }
