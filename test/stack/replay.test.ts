@@ -47,11 +47,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function ktsu(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function ktsu(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const orchestrator = args[0] === "replay" ? ["--orchestrator", started.stack.url.href.replace(/\/$/, "")] : [];
   const child = spawn(binPath("ktsu"), [...args, ...orchestrator], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, ...extraEnv, NO_COLOR: "1" },
   });
   let stdout = "";
   let stderr = "";
@@ -112,6 +112,16 @@ describe("ktsu replay", () => {
     } finally {
       restore();
     }
+  }, 300_000);
+
+  it("--live sends the LLM calls to the project's provider; the webhook is still not sent", async () => {
+    const providerCalls = fake.calls.length;
+    const hooks = sink.calls.length;
+    const result = await ktsu(["replay", runId, "--project", project, "--live"], { KTSU_FAKE_PROVIDER_URL: fake.url });
+    expect(result.stdout).toContain("nothing changed");
+    expect(result.code).toBe(0);
+    expect(fake.calls.length).toBe(providerCalls + 1);
+    expect(sink.calls.length).toBe(hooks);
   }, 300_000);
 
   it("--save writes the recording as a test case", async () => {
