@@ -122,6 +122,8 @@ describe("ktsu init", () => {
         "gateway.openai.yaml",
         "gateway.yaml",
         "package.json",
+        "tests",
+        "tests/hello.test.yaml",
         "workflows",
         "workflows/hello.workflow.yaml",
       ]);

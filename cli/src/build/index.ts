@@ -23,6 +23,8 @@ export interface BuildOptions {
   workspaces?: string[];
   /** Load the workspaces `<projectDir>/ktsuhub.lock.yaml` lists (default true; false is `--no-hub-lock`). */
   hubLock?: boolean;
+  /** Rewrites the validated project before it is written (`ktsu replay` points its network edges at the recording). */
+  transformBundle?: (bundle: ProjectBundle) => ProjectBundle;
 }
 
 export interface BuildResult {
@@ -48,9 +50,10 @@ export async function buildProject(options: BuildOptions): Promise<BuildResult> 
   });
   if (!result.ok || !result.bundle) return { ok: false, report: result.report, outFile };
 
+  const bundle = options.transformBundle ? options.transformBundle(result.bundle) : result.bundle;
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, emitBundleModule(result.bundle, result.schemas));
-  return { ok: true, report: result.report, outFile, bundle: result.bundle };
+  writeFileSync(outFile, emitBundleModule(bundle, result.schemas));
+  return { ok: true, report: result.report, outFile, bundle };
 }
 
 export { emitBundleModule } from "./emit.ts";

@@ -1,6 +1,6 @@
 // `ktsu init [DIR]`: a new project from cli/templates/init — a hello workflow
 // and agent, gateway.yaml (Anthropic) and gateway.openai.yaml, an example env
-// file, .gitignore — plus a package.json whose scripts run ktsu.
+// file, a pipeline test (tests/), .gitignore — plus a package.json whose scripts run ktsu.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
@@ -22,6 +22,7 @@ const SCRIPTS: Record<string, string> = {
   validate: "ktsu validate",
   start: "ktsu start --all",
   hello: `ktsu invoke hello --input '{"name":"world"}' --wait`,
+  test: "ktsu test",
   "deploy:dry-run": "ktsu deploy --dry-run",
   deploy: "ktsu deploy",
 };

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { ProjectBundle } from "../../../shared/bundle.ts";
 import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { ensureUi } from "../../../ui/build.ts";
-import { buildProject } from "../build/index.ts";
+import { buildProject, type BuildOptions } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
 import { retentionVars } from "./retention-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
@@ -39,6 +39,8 @@ export interface StartLocalOptions {
   aiStandIn?: StackOptions["aiStandIn"];
   /** Each line the Workers log (default: Miniflare prints it). */
   onLog?: StackOptions["onLog"];
+  /** Rewrites the built project before it is served (see BuildOptions.transformBundle). */
+  transformBundle?: BuildOptions["transformBundle"];
 }
 
 export interface StartedProject {
@@ -111,6 +113,7 @@ export async function prepareProject(options: StartLocalOptions): Promise<Prepar
     ...(options.envFile ? { envFile: options.envFile } : {}),
     ...(options.gatewayConfig ? { gatewayFile: options.gatewayConfig } : {}),
     ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
+    ...(options.transformBundle ? { transformBundle: options.transformBundle } : {}),
   });
   if (!built.ok || !built.bundle) throw new InvalidProjectError(built.report);
 
