@@ -11,6 +11,7 @@ const report = process.env.KTSU_TEST_REPORT;
  * One vitest project per runtime:
  * - unit: the compiler, CLI and other Node code;
  * - stack: Node tests against the real local stack (the code `ktsu start` runs);
+ * - replay: `ktsu replay` against recorded runs, each replay a stack of its own (`npm run test:replay`, not in `npm test`);
  * - deploy: `ktsu deploy` against a local Cloudflare API stand-in (`npm run test:deploy`, not in `npm test`);
  * - test/workers/<worker>/vitest.config.ts: tests inside workerd with that Worker as the
  *   main Worker and the others, pre-bundled by `npm run build:workers` (pretest), as auxiliaries.
@@ -42,6 +43,19 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Each file starts its own workerd; two cores cannot run several at once usefully.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "replay",
+          environment: "node",
+          sequence: { groupOrder: GROUP.replay },
+          include: ["test/replay/**/*.test.ts"],
+          // Each replay starts a local stack of its own besides the one that recorded the run:
+          // minutes in all, so `npm run test:replay` runs them, not `npm test`. Bounds, not speed limits.
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },
