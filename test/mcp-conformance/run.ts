@@ -22,44 +22,20 @@
 //
 // Exit code 1 when a scenario expected to pass fails, or when the suite lists a server scenario
 // scenarios.ts has no verdict for. Results: docs/runtime.md, "MCP conformance".
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
-import { OFFLINE_ENV, REPO_ROOT } from "../../cli/src/stack/paths.ts";
-import { localWorkerOptions } from "../../cli/src/stack/stack.ts";
-import { startLocalProject } from "../../cli/src/stack/start-local.ts";
-import { startFakeProvider } from "../fake-provider/server.ts";
-import { CLIENT_SCENARIOS, NOT_APPLICABLE_CLIENT_SCENARIOS, ORCHESTRATOR_VERDICTS, scenariosToRun, TOOLS_SERVER_VERDICTS, type Verdict } from "./scenarios.ts";
+import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
+import {
+  CLIENT_SCENARIOS,
+  NOT_APPLICABLE_CLIENT_SCENARIOS,
+  ORCHESTRATOR_VERDICTS,
+  scenariosToRun,
+  TOOLS_SERVER_VERDICTS,
+  unjudgedScenarios,
+  type Verdict,
+} from "./scenarios.ts";
+import { resultsDir, runSuite, startOrchestratorMcp, startToolsWorker, suiteServerScenarios } from "./targets.ts";
 
-const SUITE = path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
 const CLIENT = path.join(REPO_ROOT, "test", "mcp-conformance", "client.ts");
-const FIXTURE_PROJECT = path.join(REPO_ROOT, "test", "fixtures", "mcp-conformance-project");
-
-Object.assign(process.env, OFFLINE_ENV);
-
-/** Runs the suite's CLI with this process's Node (the suite needs Node 22: fs.globSync). */
-function runSuite(args: string[], outputDir: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SUITE, ...args, "--output-dir", outputDir], { stdio: "inherit" });
-    child.on("exit", (code) => resolve(code ?? 1));
-  });
-}
-
-function orchestratorDouble(): LegacyWorkerOptions {
-  const config = path.join(REPO_ROOT, "test", "workers", "support", "recording-orchestrator", "wrangler.jsonc");
-  const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(config).workerOptions;
-  const entry = path.join(REPO_ROOT, "dist", "recording-orchestrator", "index.js");
-  return {
-    ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
-    name: "ktsu-orchestrator",
-    modules: true,
-    scriptPath: entry,
-    modulesRoot: path.dirname(entry),
-  };
-}
 
 interface Outcome {
   target: string;
@@ -71,74 +47,44 @@ async function clientRuns(outputDir: string): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const scenario of CLIENT_SCENARIOS) {
     console.log(`\n=== runtime client: ${scenario}`);
-    const code = await runSuite(["client", "--command", `${process.execPath} ${CLIENT}`, "--scenario", scenario], outputDir);
+    const { code } = await runSuite(["client", "--command", `${process.execPath} ${CLIENT}`, "--scenario", scenario], outputDir);
     outcomes.push({ target: "runtime client", scenario, passed: code === 0 });
   }
   return outcomes;
 }
 
+/** Runs `scenarios` against `url`, reported under `target`. */
+async function serverScenarioRuns(target: string, url: URL, scenarios: string[], outputDir: string): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const scenario of scenarios) {
+    console.log(`\n=== ${target}: ${scenario}`);
+    const { code } = await runSuite(["server", "--url", url.toString(), "--scenario", scenario], outputDir);
+    outcomes.push({ target, scenario, passed: code === 0 });
+  }
+  return outcomes;
+}
+
 async function serverRuns(servers: string[], outputDir: string): Promise<Outcome[]> {
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      cf: false,
-      log: new Log(LogLevel.WARN),
-      workers: [localWorkerOptions("tools", path.join(REPO_ROOT, "dist", "tools", "index.js")), orchestratorDouble()],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+  const tools = await startToolsWorker();
   const outcomes: Outcome[] = [];
   try {
-    const base = await miniflare.ready;
     for (const server of servers) {
-      for (const scenario of scenariosToRun(TOOLS_SERVER_VERDICTS)) {
-        console.log(`\n=== tools server ${server}: ${scenario}`);
-        const code = await runSuite(["server", "--url", new URL(`/mcp/${server}`, base).toString(), "--scenario", scenario], outputDir);
-        outcomes.push({ target: `tools server ${server}`, scenario, passed: code === 0 });
-      }
+      const url = new URL(`/mcp/${server}`, tools.url);
+      outcomes.push(...(await serverScenarioRuns(`tools server ${server}`, url, scenariosToRun(TOOLS_SERVER_VERDICTS), outputDir)));
     }
   } finally {
-    await miniflare.dispose();
+    await tools.dispose();
   }
   return outcomes;
 }
 
 async function orchestratorRuns(outputDir: string, sessions: boolean): Promise<Outcome[]> {
-  const fake = await startFakeProvider();
-  const stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-stack-"));
-  const outcomes: Outcome[] = [];
+  const mcp = await startOrchestratorMcp();
   try {
-    const { KTSU_ADMIN_TOKEN: _token, ...environment } = process.env;
-    const started = await startLocalProject({
-      projectDir: FIXTURE_PROJECT,
-      stateDir,
-      port: 0,
-      environment: { ...environment, KTSU_FAKE_PROVIDER_URL: fake.url },
-    });
-    try {
-      const url = new URL("/mcp", started.stack.url);
-      url.hostname = "localhost";
-      for (const scenario of scenariosToRun(ORCHESTRATOR_VERDICTS, sessions)) {
-        console.log(`\n=== orchestrator /mcp: ${scenario}`);
-        const code = await runSuite(["server", "--url", url.toString(), "--scenario", scenario], outputDir);
-        outcomes.push({ target: "orchestrator /mcp", scenario, passed: code === 0 });
-      }
-    } finally {
-      await started.stack.dispose();
-    }
+    return await serverScenarioRuns("orchestrator /mcp", mcp.url, scenariosToRun(ORCHESTRATOR_VERDICTS, sessions), outputDir);
   } finally {
-    await fake.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await mcp.dispose();
   }
-  return outcomes;
-}
-
-/** The suite's server scenarios without a verdict in scenarios.ts (for one of the targets). */
-function unjudgedScenarios(): string[] {
-  const listing = execFileSync(process.execPath, [SUITE, "list"], { encoding: "utf8" });
-  const server = listing.slice(0, listing.indexOf("Client scenarios"));
-  const listed = [...server.matchAll(/^ {2}- (\S+)/gm)].map((match) => match[1]!);
-  return listed.filter((scenario) => !(scenario in TOOLS_SERVER_VERDICTS) || !(scenario in ORCHESTRATOR_VERDICTS));
 }
 
 /** How the summary shows a scenario that was not run: its label and the reason. */
@@ -153,16 +99,16 @@ if (!["all", "clients", "servers", "orchestrator"].includes(mode)) {
   console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator] [--sessions]`);
   process.exit(2);
 }
-const unjudged = unjudgedScenarios();
-// The suite writes a results directory per run; it is kept out of the repository.
-const outputDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-"));
+const unjudged = unjudgedScenarios(suiteServerScenarios());
+const results = await resultsDir();
+const outputDir = results.path;
 const outcomes: Outcome[] = [];
 try {
   if (mode === "all" || mode === "clients") outcomes.push(...(await clientRuns(outputDir)));
   if (mode === "all" || mode === "servers") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
   if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir, sessions)));
 } finally {
-  await rm(outputDir, { recursive: true, force: true });
+  await results.dispose();
 }
 
 console.log("\nMCP conformance:");

@@ -118,3 +118,8 @@ export function scenariosToRun(verdicts: Record<string, Verdict>, sessions = fal
     .filter(([, verdict]) => verdict === "pass" || (sessions && typeof verdict === "object" && "needsSessions" in verdict))
     .map(([scenario]) => scenario);
 }
+
+/** The suite's scenarios (as listed) that lack a verdict for one of the targets. */
+export function unjudgedScenarios(listed: string[]): string[] {
+  return listed.filter((scenario) => !(scenario in TOOLS_SERVER_VERDICTS) || !(scenario in ORCHESTRATOR_VERDICTS));
+}
