@@ -81,10 +81,7 @@ export const ORCHESTRATOR_VERDICTS: Record<string, Verdict> = {
   "tools-call-with-logging": "pass",
   "tools-call-error": "pass",
   "tools-call-with-progress": "pass",
-  "json-schema-2020-12": {
-    notApplicable:
-      "a workflow's params.schema is JSON Schema draft-07 (ktsu build precompiles it with ajv's draft-07 validator), so a schema declaring $schema draft/2020-12 is refused by ktsu validate; /mcp hands params.schema over as written, so a draft-07 schema keeps its $defs and additionalProperties",
-  },
+  "json-schema-2020-12": "pass",
   "tools-call-sampling": {
     notApplicable:
       "a workflow's agents call the models of gateway.yaml through the gateway (budgets, pricing, egress); a run never asks the MCP client's model (no sampling/createMessage)",

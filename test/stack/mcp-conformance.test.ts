@@ -3,6 +3,8 @@
 // test/fixtures/mcp-conformance-project, and against the tools Worker's first-party servers:
 // every scenario test/mcp-conformance/scenarios.ts expects to pass. The client scenarios stay
 // in `npm run test:mcp` (sse-retry times the client's reconnect, which a loaded machine can miss).
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORCHESTRATOR_VERDICTS, scenariosToRun, TOOLS_SERVER_VERDICTS, unjudgedScenarios } from "../mcp-conformance/scenarios.ts";
 import { resultsDir, runSuite, startOrchestratorMcp, startToolsWorker, suiteServerScenarios, type Target } from "../mcp-conformance/targets.ts";
@@ -36,6 +38,22 @@ describe("orchestrator /mcp", () => {
 
   it.each(scenariosToRun(ORCHESTRATOR_VERDICTS))("passes %s", async (scenario) => {
     await expectPasses(mcp!.url, scenario);
+  });
+
+  it("checks json_schema_2020_12_tool's arguments by draft 2020-12 ($ref into $defs, additionalProperties)", async () => {
+    const client = new Client({ name: "conformance-fixture", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(mcp!.url));
+    try {
+      const call = (args: Record<string, unknown>) => client.callTool({ name: "json_schema_2020_12_tool", arguments: args });
+      const ok = await call({ name: "Ada", address: { street: "Main St", city: "Oslo" } });
+      expect(ok.isError, JSON.stringify(ok)).toBeFalsy();
+      const wrongRef = await call({ address: { city: 7 } });
+      expect(wrongRef.isError).toBe(true);
+      expect(JSON.stringify(wrongRef.content)).toMatch(/city/);
+      expect((await call({ nickname: "A" })).isError).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });
 
