@@ -2,6 +2,7 @@
 // locally (the tools Worker served alone, the orchestrator's /mcp on the local stack). Shared by
 // test/mcp-conformance/run.ts (`npm run test:mcp`) and test/stack/mcp-conformance.test.ts.
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from 
 import { OFFLINE_ENV, REPO_ROOT } from "../../cli/src/stack/paths.ts";
 import { localWorkerOptions } from "../../cli/src/stack/stack.ts";
 import { startLocalProject } from "../../cli/src/stack/start-local.ts";
-import { startFakeProvider } from "../fake-provider/server.ts";
+import { type FakePlan, startFakeProvider } from "../fake-provider/server.ts";
 
 export const SUITE = path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
 const FIXTURE_PROJECT = path.join(REPO_ROOT, "test", "fixtures", "mcp-conformance-project");
@@ -89,11 +90,13 @@ export async function startToolsWorker(): Promise<Target> {
 /**
  * The orchestrator's `/mcp` on the local stack `ktsu start` runs, with
  * test/fixtures/mcp-conformance-project (its workflows are the suite's test tools), the fake
- * provider and no admin token (open, as locally), reached as `localhost` (the DNS-rebinding
- * scenario needs a localhost URL).
+ * provider (with the project's fake-plan.json) and no admin token (open, as locally), reached as
+ * `localhost` (the DNS-rebinding scenario needs a localhost URL).
  */
 export async function startOrchestratorMcp(): Promise<Target> {
-  const fake = await startFakeProvider();
+  // test_elicitation's agent calls a gated tool: the fake provider's plan for it.
+  const { plans } = JSON.parse(readFileSync(path.join(FIXTURE_PROJECT, "fake-plan.json"), "utf8")) as { plans: FakePlan[] };
+  const fake = await startFakeProvider({ plans });
   const stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-stack-"));
   const release = async () => {
     await fake.close();
