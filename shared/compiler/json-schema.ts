@@ -6,24 +6,30 @@
 // never inside a Worker.
 
 import { Ajv, type ErrorObject, type Options } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { JsonSchema } from "../config/types.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import { errorMessage } from "../util/errors.ts";
+
+/** The `$schema` that makes a schema JSON Schema draft 2020-12; any other is draft-07, as Kimitsu schemas always were. */
+export const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
+
+/** Whether a schema declares draft 2020-12 (the two drafts cannot share one ajv instance). */
+export function isDraft2020(schema: JsonSchema): boolean {
+  return typeof schema === "object" && schema !== null && (schema as { $schema?: unknown }).$schema === DRAFT_2020_12;
+}
+
+const OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, logger: false };
 
 /**
  * Draft-07, all errors, formats not validated (Kimitsu never checked them and
  * format code would pull runtime imports into the bundle), unknown keywords
  * tolerated (Kimitsu schemas carry annotations), plus the Kimitsu `secret`
- * property keyword.
+ * property keyword. With `draft: "2020-12"` the same for schemas that declare
+ * draft 2020-12 (`$defs`, `prefixItems`, `$dynamicRef`, ...).
  */
-export function createAjv(extra: Options = {}): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: false,
-    validateFormats: false,
-    logger: false,
-    ...extra,
-  });
+export function createAjv(extra: Options = {}, draft: "07" | "2020-12" = "07"): Ajv {
+  const ajv = draft === "2020-12" ? new Ajv2020({ ...OPTIONS, ...extra }) : new Ajv({ ...OPTIONS, ...extra });
   ajv.addKeyword({ keyword: "secret", metaSchema: { type: "boolean" } });
   return ajv;
 }
@@ -38,8 +44,9 @@ export type SchemaChecker = (schema: JsonSchema) => SchemaProblem[];
 
 /** A checker over one ajv instance that never keeps the schemas it sees. */
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = createAjv({ addUsedSchema: false });
-  return (schema) => checkSchema(ajv, schema);
+  const draft07 = createAjv({ addUsedSchema: false });
+  const draft2020 = createAjv({ addUsedSchema: false }, "2020-12");
+  return (schema) => checkSchema(isDraft2020(schema) ? draft2020 : draft07, schema);
 }
 
 function checkSchema(ajv: Ajv, schema: JsonSchema): SchemaProblem[] {

@@ -2,10 +2,10 @@
 // devDependency: nothing is downloaded) offline, against both of ktsu's MCP sides:
 //
 //   npm run build:workers                  # bundles dist/tools and the orchestrator double (servers only)
-//   npm run test:mcp                       # both: node test/mcp-conformance/run.ts
+//   npm run test:mcp                       # everything: node test/mcp-conformance/run.ts
 //   node test/mcp-conformance/run.ts clients
 //   node test/mcp-conformance/run.ts servers [server…]   # default: kv envelope
-//   node test/mcp-conformance/run.ts orchestrator         # /mcp on the local stack (also in all, servers)
+//   node test/mcp-conformance/run.ts orchestrator [--sessions]   # /mcp on the local stack (also in all, servers)
 //
 // Clients: the runtime's MCP client (workers/runtime/src/mcp) through the gateway's egress
 // handler, as test/mcp-conformance/client.ts, on the client scenarios a ktsu runtime should
@@ -13,51 +13,29 @@
 //
 // Servers: the tools Worker served alone by Miniflare on a free local port (in the stack it is
 // reachable only through bindings); its ORCHESTRATOR binding goes to the recording orchestrator
-// double. Only the scenarios that apply to a tools-only server are run: the others need the
-// suite's own test tools, prompts or resources.
+// double. The orchestrator's /mcp: the local stack `ktsu start` runs with
+// test/fixtures/mcp-conformance-project (its workflows are the suite's test tools), the fake
+// provider and no admin token (open as locally), reached as localhost (the DNS-rebinding
+// scenario needs a localhost URL). scenarios.ts gives every server scenario of the suite a
+// verdict per target; the ones expected to pass run. `--sessions` also runs the ones that need
+// durable MCP sessions on /mcp.
 //
-// The orchestrator's /mcp: the local stack `ktsu start` runs (examples/hello, the fake provider,
-// no admin token, so open as locally), reached as localhost (the DNS-rebinding scenario needs a
-// localhost URL). The tools-call scenarios are not run: they call the suite's own tools.
-//
-// Exit code 1 when any scenario fails. Results: docs/runtime.md, "MCP conformance".
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// Exit code 1 when a scenario expected to pass fails, or when the suite lists a server scenario
+// scenarios.ts has no verdict for. Results: docs/runtime.md, "MCP conformance".
 import path from "node:path";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions } from "wrangler";
-import { OFFLINE_ENV, REPO_ROOT } from "../../cli/src/stack/paths.ts";
-import { localWorkerOptions } from "../../cli/src/stack/stack.ts";
-import { startLocalProject } from "../../cli/src/stack/start-local.ts";
-import { startFakeProvider } from "../fake-provider/server.ts";
-import { CLIENT_SCENARIOS, NOT_APPLICABLE_CLIENT_SCENARIOS, ORCHESTRATOR_SCENARIOS, SERVER_SCENARIOS } from "./scenarios.ts";
+import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
+import {
+  CLIENT_SCENARIOS,
+  NOT_APPLICABLE_CLIENT_SCENARIOS,
+  ORCHESTRATOR_VERDICTS,
+  scenariosToRun,
+  TOOLS_SERVER_VERDICTS,
+  unjudgedScenarios,
+  type Verdict,
+} from "./scenarios.ts";
+import { resultsDir, runSuite, startOrchestratorMcp, startToolsWorker, suiteServerScenarios } from "./targets.ts";
 
-const SUITE = path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
 const CLIENT = path.join(REPO_ROOT, "test", "mcp-conformance", "client.ts");
-
-Object.assign(process.env, OFFLINE_ENV);
-
-/** Runs the suite's CLI with this process's Node (the suite needs Node 22: fs.globSync). */
-function runSuite(args: string[], outputDir: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SUITE, ...args, "--output-dir", outputDir], { stdio: "inherit" });
-    child.on("exit", (code) => resolve(code ?? 1));
-  });
-}
-
-function orchestratorDouble(): LegacyWorkerOptions {
-  const config = path.join(REPO_ROOT, "test", "workers", "support", "recording-orchestrator", "wrangler.jsonc");
-  const { modulesRules: _rules, ...fromConfig } = getMiniflareWorkerOptions(config).workerOptions;
-  const entry = path.join(REPO_ROOT, "dist", "recording-orchestrator", "index.js");
-  return {
-    ...(fromConfig as Omit<LegacyWorkerOptions, "scriptPath">),
-    name: "ktsu-orchestrator",
-    modules: true,
-    scriptPath: entry,
-    modulesRoot: path.dirname(entry),
-  };
-}
 
 interface Outcome {
   target: string;
@@ -69,82 +47,68 @@ async function clientRuns(outputDir: string): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const scenario of CLIENT_SCENARIOS) {
     console.log(`\n=== runtime client: ${scenario}`);
-    const code = await runSuite(["client", "--command", `${process.execPath} ${CLIENT}`, "--scenario", scenario], outputDir);
+    const { code } = await runSuite(["client", "--command", `${process.execPath} ${CLIENT}`, "--scenario", scenario], outputDir);
     outcomes.push({ target: "runtime client", scenario, passed: code === 0 });
   }
   return outcomes;
 }
 
+/** Runs `scenarios` against `url`, reported under `target`. */
+async function serverScenarioRuns(target: string, url: URL, scenarios: string[], outputDir: string): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const scenario of scenarios) {
+    console.log(`\n=== ${target}: ${scenario}`);
+    const { code } = await runSuite(["server", "--url", url.toString(), "--scenario", scenario], outputDir);
+    outcomes.push({ target, scenario, passed: code === 0 });
+  }
+  return outcomes;
+}
+
 async function serverRuns(servers: string[], outputDir: string): Promise<Outcome[]> {
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      cf: false,
-      log: new Log(LogLevel.WARN),
-      workers: [localWorkerOptions("tools", path.join(REPO_ROOT, "dist", "tools", "index.js")), orchestratorDouble()],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+  const tools = await startToolsWorker();
   const outcomes: Outcome[] = [];
   try {
-    const base = await miniflare.ready;
     for (const server of servers) {
-      for (const scenario of SERVER_SCENARIOS) {
-        console.log(`\n=== tools server ${server}: ${scenario}`);
-        const code = await runSuite(["server", "--url", new URL(`/mcp/${server}`, base).toString(), "--scenario", scenario], outputDir);
-        outcomes.push({ target: `tools server ${server}`, scenario, passed: code === 0 });
-      }
+      const url = new URL(`/mcp/${server}`, tools.url);
+      outcomes.push(...(await serverScenarioRuns(`tools server ${server}`, url, scenariosToRun(TOOLS_SERVER_VERDICTS), outputDir)));
     }
   } finally {
-    await miniflare.dispose();
+    await tools.dispose();
   }
   return outcomes;
 }
 
-async function orchestratorRuns(outputDir: string): Promise<Outcome[]> {
-  const fake = await startFakeProvider();
-  const stateDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-stack-"));
-  const outcomes: Outcome[] = [];
+async function orchestratorRuns(outputDir: string, sessions: boolean): Promise<Outcome[]> {
+  const mcp = await startOrchestratorMcp();
   try {
-    const { KTSU_ADMIN_TOKEN: _token, ...environment } = process.env;
-    const started = await startLocalProject({
-      projectDir: path.join(REPO_ROOT, "examples", "hello"),
-      stateDir,
-      port: 0,
-      environment: { ...environment, KTSU_FAKE_PROVIDER_URL: fake.url },
-    });
-    try {
-      const url = new URL("/mcp", started.stack.url);
-      url.hostname = "localhost";
-      for (const scenario of ORCHESTRATOR_SCENARIOS) {
-        console.log(`\n=== orchestrator /mcp: ${scenario}`);
-        const code = await runSuite(["server", "--url", url.toString(), "--scenario", scenario], outputDir);
-        outcomes.push({ target: "orchestrator /mcp", scenario, passed: code === 0 });
-      }
-    } finally {
-      await started.stack.dispose();
-    }
+    return await serverScenarioRuns("orchestrator /mcp", mcp.url, scenariosToRun(ORCHESTRATOR_VERDICTS, sessions), outputDir);
   } finally {
-    await fake.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await mcp.dispose();
   }
-  return outcomes;
 }
 
-const [mode = "all", ...rest] = process.argv.slice(2);
+/** How the summary shows a scenario that was not run: its label and the reason. */
+function notRun(verdict: Exclude<Verdict, "pass">): [string, string] {
+  return "notApplicable" in verdict ? ["n/a  ", verdict.notApplicable] : ["later", verdict.needsSessions];
+}
+
+const args = process.argv.slice(2);
+const sessions = args.includes("--sessions");
+const [mode = "all", ...rest] = args.filter((arg) => arg !== "--sessions");
 if (!["all", "clients", "servers", "orchestrator"].includes(mode)) {
-  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator]`);
+  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator] [--sessions]`);
   process.exit(2);
 }
-// The suite writes a results directory per run; it is kept out of the repository.
-const outputDir = await mkdtemp(path.join(tmpdir(), "ktsu-mcp-conformance-"));
+const unjudged = unjudgedScenarios(suiteServerScenarios());
+const results = await resultsDir();
+const outputDir = results.path;
 const outcomes: Outcome[] = [];
 try {
   if (mode === "all" || mode === "clients") outcomes.push(...(await clientRuns(outputDir)));
   if (mode === "all" || mode === "servers") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
-  if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir)));
+  if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir, sessions)));
 } finally {
-  await rm(outputDir, { recursive: true, force: true });
+  await results.dispose();
 }
 
 console.log("\nMCP conformance:");
@@ -152,6 +116,18 @@ for (const { target, scenario, passed } of outcomes) console.log(`  ${passed ? "
 if (mode === "all" || mode === "clients") {
   for (const [scenario, why] of Object.entries(NOT_APPLICABLE_CLIENT_SCENARIOS)) console.log(`  n/a   runtime client: ${scenario} (${why})`);
 }
-const failures = outcomes.filter((o) => !o.passed).length;
-console.log(failures === 0 ? "all conformance scenarios passed" : `${failures} conformance scenario run(s) failed`);
+const ran = new Set(outcomes.map((o) => `${o.target}: ${o.scenario}`));
+const judged: Array<[string, Record<string, Verdict>]> = [];
+if (mode === "all" || mode === "servers") judged.push(["tools servers", TOOLS_SERVER_VERDICTS]);
+if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") judged.push(["orchestrator /mcp", ORCHESTRATOR_VERDICTS]);
+for (const [target, verdicts] of judged) {
+  for (const [scenario, verdict] of Object.entries(verdicts)) {
+    if (verdict === "pass" || ran.has(`${target}: ${scenario}`)) continue;
+    const [label, why] = notRun(verdict);
+    console.log(`  ${label} ${target}: ${scenario} (${why})`);
+  }
+}
+for (const scenario of unjudged) console.log(`  FAIL  the suite's server scenario ${scenario} has no verdict in test/mcp-conformance/scenarios.ts`);
+const failures = outcomes.filter((o) => !o.passed).length + unjudged.length;
+console.log(failures === 0 ? "all expected conformance scenarios passed" : `${failures} conformance failure(s)`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,4 +1,6 @@
 // Which conformance scenarios run (test/mcp-conformance/run.ts) and which do not apply, and why.
+// Every server scenario of the suite has a verdict per target; run.ts checks that against the
+// suite's own list, so a scenario a new suite version adds cannot go unnoticed.
 
 /** Client scenarios a ktsu runtime passes (test/mcp-conformance/client.ts knows what each expects). */
 export const CLIENT_SCENARIOS = ["initialize", "tools_call", "sse-retry"];
@@ -10,14 +12,111 @@ export const NOT_APPLICABLE_CLIENT_SCENARIOS: Record<string, string> = {
   "auth/*": "OAuth flows: the runtime authenticates to a server with the static auth_header/auth_value of its server file, and offers no OAuth client",
 };
 
-// Not `dns-rebinding-protection`: it targets servers listening on localhost, while the tools
-// Worker has no public URL at all (workers_dev: false) and is reached only over bindings.
-export const SERVER_SCENARIOS = ["server-initialize", "ping", "tools-list"];
+/**
+ * A server scenario's verdict for one target: expected to pass; not applicable (the reason);
+ * or possible only with durable MCP sessions on `/mcp` (run with `--sessions` once they exist).
+ */
+export type Verdict = "pass" | { notApplicable: string } | { needsSessions: string };
+
+const NO_RESOURCES = "the server offers tools only (no resources capability)";
+const NO_PROMPTS = "the server offers tools only (no prompts capability)";
+const SUITE_TOOL = "calls one of the suite's own test tools; a first-party server has its fixed tools (kv: get/set/…, envelope: read)";
+
+/** The tools Worker's first-party servers (`kv`, `envelope`): fixed tools, no logging, no sessions. */
+export const TOOLS_SERVER_VERDICTS: Record<string, Verdict> = {
+  "server-initialize": "pass",
+  ping: "pass",
+  "tools-list": "pass",
+  "dns-rebinding-protection": "pass",
+  "logging-set-level": { notApplicable: "the servers send no log messages, so they declare no logging capability" },
+  "completion-complete": { notApplicable: "completions complete prompt and resource-template arguments; the servers have neither" },
+  "tools-call-simple-text": { notApplicable: SUITE_TOOL },
+  "tools-call-image": { notApplicable: SUITE_TOOL },
+  "tools-call-audio": { notApplicable: SUITE_TOOL },
+  "tools-call-embedded-resource": { notApplicable: SUITE_TOOL },
+  "tools-call-mixed-content": { notApplicable: SUITE_TOOL },
+  "tools-call-with-logging": { notApplicable: SUITE_TOOL },
+  "tools-call-error": { notApplicable: SUITE_TOOL },
+  "tools-call-with-progress": { notApplicable: SUITE_TOOL },
+  "tools-call-sampling": { notApplicable: SUITE_TOOL },
+  "tools-call-elicitation": { notApplicable: SUITE_TOOL },
+  "json-schema-2020-12": { notApplicable: SUITE_TOOL },
+  "elicitation-sep1034-defaults": { notApplicable: SUITE_TOOL },
+  "elicitation-sep1330-enums": { notApplicable: SUITE_TOOL },
+  "server-sse-polling": {
+    notApplicable: "stateless servers answering JSON (no SSE stream, no session): a tool call is one short request over a service binding",
+  },
+  "server-sse-multiple-streams": { notApplicable: "stateless servers answering JSON (no session to open several streams in)" },
+  "resources-list": { notApplicable: NO_RESOURCES },
+  "resources-read-text": { notApplicable: NO_RESOURCES },
+  "resources-read-binary": { notApplicable: NO_RESOURCES },
+  "resources-templates-read": { notApplicable: NO_RESOURCES },
+  "resources-subscribe": { notApplicable: NO_RESOURCES },
+  "resources-unsubscribe": { notApplicable: NO_RESOURCES },
+  "prompts-list": { notApplicable: NO_PROMPTS },
+  "prompts-get-simple": { notApplicable: NO_PROMPTS },
+  "prompts-get-with-args": { notApplicable: NO_PROMPTS },
+  "prompts-get-embedded-resource": { notApplicable: NO_PROMPTS },
+  "prompts-get-with-image": { notApplicable: NO_PROMPTS },
+};
+
+const WORKFLOWS_ONLY = "/mcp serves the project's workflows as tools; it has no";
+const SESSIONS = "needs durable sessions (mcpsess)";
 
 /**
- * Server scenarios the orchestrator's /mcp passes. The others: the tools-call, resources and
- * prompts scenarios call the suite's own tools, resources and prompts (a fixture project that
- * provides them is still to come); logging, completion, sampling and elicitation are
- * capabilities /mcp does not declare; the SSE polling scenarios need sessions (/mcp is stateless).
+ * The orchestrator's `/mcp` on the local stack with test/fixtures/mcp-conformance-project,
+ * whose workflows are the suite's test tools (each workflow's description names its scenario).
  */
-export const ORCHESTRATOR_SCENARIOS = ["server-initialize", "ping", "tools-list", "dns-rebinding-protection"];
+export const ORCHESTRATOR_VERDICTS: Record<string, Verdict> = {
+  "server-initialize": "pass",
+  ping: "pass",
+  "tools-list": "pass",
+  "dns-rebinding-protection": "pass",
+  "logging-set-level": "pass",
+  "tools-call-simple-text": "pass",
+  "tools-call-image": "pass",
+  "tools-call-audio": "pass",
+  "tools-call-embedded-resource": "pass",
+  "tools-call-mixed-content": "pass",
+  "tools-call-with-logging": "pass",
+  "tools-call-error": "pass",
+  "tools-call-with-progress": "pass",
+  "json-schema-2020-12": "pass",
+  "tools-call-sampling": {
+    notApplicable:
+      "a workflow's agents call the models of gateway.yaml through the gateway (budgets, pricing, egress); a run never asks the MCP client's model (no sampling/createMessage)",
+  },
+  "tools-call-elicitation": { needsSessions: `${SESSIONS}: a run asks a person only for an approval, through elicitation once the call has a session` },
+  "elicitation-sep1034-defaults": {
+    needsSessions: `${SESSIONS}; it also checks a fixed form (name, age, score, status, verified with defaults), which an approval's question would have to be shaped as`,
+  },
+  "elicitation-sep1330-enums": {
+    needsSessions: `${SESSIONS}; it also checks a fixed form of enum fields, which an approval's question would have to be shaped as`,
+  },
+  "server-sse-polling": { needsSessions: `${SESSIONS}: closes the call's stream and resumes it with GET and Last-Event-ID (a 405 while /mcp is stateless)` },
+  "server-sse-multiple-streams": { needsSessions: `${SESSIONS}: several concurrent streams in one session (stateless /mcp issues no Mcp-Session-Id)` },
+  "completion-complete": { notApplicable: `${WORKFLOWS_ONLY} prompts or resource templates whose arguments could be completed` },
+  "resources-list": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "resources-read-text": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "resources-read-binary": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "resources-templates-read": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "resources-subscribe": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "resources-unsubscribe": { notApplicable: `${WORKFLOWS_ONLY} resources` },
+  "prompts-list": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
+  "prompts-get-simple": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
+  "prompts-get-with-args": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
+  "prompts-get-embedded-resource": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
+  "prompts-get-with-image": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
+};
+
+/** The scenarios of a target to run: those expected to pass, and with `sessions` those that need them. */
+export function scenariosToRun(verdicts: Record<string, Verdict>, sessions = false): string[] {
+  return Object.entries(verdicts)
+    .filter(([, verdict]) => verdict === "pass" || (sessions && typeof verdict === "object" && "needsSessions" in verdict))
+    .map(([scenario]) => scenario);
+}
+
+/** The suite's scenarios (as listed) that lack a verdict for one of the targets. */
+export function unjudgedScenarios(listed: string[]): string[] {
+  return listed.filter((scenario) => !(scenario in TOOLS_SERVER_VERDICTS) || !(scenario in ORCHESTRATOR_VERDICTS));
+}

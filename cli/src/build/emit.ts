@@ -5,7 +5,7 @@
 
 import standaloneCode from "ajv/dist/standalone/index.js";
 import type { JsonSchema, ProjectBundle } from "../../../shared/bundle.ts";
-import { createAjv } from "../../../shared/compiler/json-schema.ts";
+import { createAjv, isDraft2020 } from "../../../shared/compiler/json-schema.ts";
 
 /** Own implementations of the ajv runtime helpers that generated code calls. */
 const INLINE_RUNTIME: Record<string, { name: string; source: string }> = {
@@ -41,13 +41,9 @@ export function emitBundleModule(bundle: ProjectBundle, schemas: Record<string, 
 
   let validatorCode = "";
   if (keys.length > 0) {
-    const ajv = createAjv({ code: { source: true, esm: true } });
-    for (const key of keys) ajv.addSchema(schemas[key] as JsonSchema, key);
-    const refs = Object.fromEntries(keys.map((key) => [exportNames.get(key) as string, key]));
-    // Keep the module's surface to `project` and `validators`.
-    const code = standaloneCode(ajv, refs)
-      .replace(/^"use strict";/, "")
-      .replace(/export const (validator_\d+) = /g, "const $1 = ");
+    const draft2020 = keys.filter((key) => isDraft2020(schemas[key] as JsonSchema));
+    const draft07 = keys.filter((key) => !draft2020.includes(key));
+    const code = [standaloneValidators(schemas, exportNames, draft07, "07"), standaloneValidators(schemas, exportNames, draft2020, "2020-12")].join("\n");
     validatorCode = esmRuntimeImports(code);
   }
 
@@ -63,6 +59,24 @@ export function emitBundleModule(bundle: ProjectBundle, schemas: Record<string, 
     `export const validators = {\n${validatorEntries}\n};`,
     "",
   ].join("\n");
+}
+
+/**
+ * The standalone validators of `keys` (all of one draft), as `const validator_<n>` declarations.
+ * The two drafts need an ajv instance each, whose generated names (`validate10`, `schema11`)
+ * collide, so draft 2020-12's code runs in a function of its own that hands its validators out.
+ */
+function standaloneValidators(schemas: Record<string, JsonSchema>, exportNames: Map<string, string>, keys: string[], draft: "07" | "2020-12"): string {
+  if (keys.length === 0) return "";
+  const ajv = createAjv({ code: { source: true, esm: true } }, draft);
+  for (const key of keys) ajv.addSchema(schemas[key] as JsonSchema, key);
+  const names = keys.map((key) => exportNames.get(key) as string);
+  // Keep the module's surface to `project` and `validators`.
+  const code = standaloneCode(ajv, Object.fromEntries(keys.map((key, i) => [names[i] as string, key])))
+    .replace(/^"use strict";/, "")
+    .replace(/export const (validator_\d+) = /g, "const $1 = ");
+  if (draft === "07") return code;
+  return `const { ${names.join(", ")} } = (() => {\n${code}\nreturn { ${names.join(", ")} };\n})();`;
 }
 
 /**

@@ -79,6 +79,31 @@ describe("kv server", () => {
     expect(await res.json()).toMatchObject({ error: "not_found" });
     expect(await (await env.TOOLS.fetch("https://tools/mcp")).json()).toEqual({ servers: ["kv", "envelope"] });
   });
+
+  it("refuses a foreign Host or Origin with a 403 before any MCP server reads the request (DNS rebinding)", async () => {
+    const initialize = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    });
+    const post = (url: string, headers: Record<string, string> = {}) =>
+      env.TOOLS.fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body: initialize,
+      });
+    const foreignHost = await post("https://evil.example.com/mcp/kv");
+    expect(foreignHost.status).toBe(403);
+    expect(await foreignHost.json()).toMatchObject({ error: "invalid_host" });
+    expect((await post("https://tools/mcp/kv", { origin: "http://evil.example.com" })).status).toBe(403);
+    expect((await post("https://tools/mcp/kv", { origin: "not a url" })).status).toBe(403);
+    expect((await post("https://tools/mcp/envelope", { host: "evil.example.com:8787" })).status).toBe(403);
+    // The binding's own name and the loopback names (the Worker served alone on a port) are answered.
+    expect((await post("https://tools/mcp/kv")).status).toBe(200);
+    expect((await post("http://localhost:8787/mcp/kv", { origin: "http://localhost:8787" })).status).toBe(200);
+    expect((await post("http://127.0.0.1:8787/mcp/envelope")).status).toBe(200);
+  });
 });
 
 describe("envelope server", () => {

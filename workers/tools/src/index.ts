@@ -2,6 +2,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import type { ToolsEnv } from "./env.ts";
+import { refuseForeignHost } from "./host-guard.ts";
 import { requestContext, type RequestContext } from "./request-context.ts";
 import { createEnvelopeServer } from "./servers/envelope.ts";
 import { createKvServer } from "./servers/kv.ts";
@@ -15,6 +16,8 @@ const servers: Record<string, (env: ToolsEnv, context: RequestContext) => McpSer
 };
 
 const app = createServiceApp<{ Bindings: ToolsEnv }>("tools");
+
+app.use("/mcp/*", refuseForeignHost);
 
 app.get("/mcp", (c) => c.json({ servers: Object.keys(servers) }));
 

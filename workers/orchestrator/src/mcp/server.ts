@@ -7,6 +7,7 @@ import { checkParams, findInvocable, isRefusal, newRunId, rootRun } from "../run
 import { runStub } from "../run/stub.ts";
 import { servedEnvelope } from "../api/routes.ts";
 import { followRun } from "./follow-run.ts";
+import { runLog } from "./run-log.ts";
 import { endedResult, waitingResult } from "./tool-result.ts";
 import { workflowTools } from "./workflow-tools.ts";
 
@@ -24,7 +25,7 @@ function errorResult(text: string): CallToolResult {
  */
 export function createWorkflowServer(env: OrchestratorEnv): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: {} },
+    capabilities: { tools: {}, logging: {} },
     // The SDK's default validator compiles schemas with eval, which workerd forbids.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
     instructions: "Each tool runs a Kimitsu workflow and waits for it. A run that needs a human approval returns how to decide it.",
@@ -41,12 +42,15 @@ export function createWorkflowServer(env: OrchestratorEnv): Server {
 
     const runId = newRunId();
     await retryDurableObjectCall(() => runStub(env, runId).start(rootRun(workflow, runId, params))); // idempotent by run id
+    const log = runLog(extra.sendNotification);
+    await log.started(runId, request.params.name);
     const progressToken = request.params._meta?.progressToken;
     const total = workflow.pipeline.length;
     const outcome = await followRun(
       env,
       runId,
       async (event, settled) => {
+        await log.stepSettled(event);
         if (progressToken === undefined) return;
         const message = `step ${event.step_id ?? "?"} ${event.type.replace(/^step_/, "")}`;
         await extra.sendNotification({
@@ -56,6 +60,7 @@ export function createWorkflowServer(env: OrchestratorEnv): Server {
       },
       extra.signal,
     );
+    await log.ended(runId, outcome);
     if (outcome.kind === "waiting") return waitingResult(runId, outcome.approval);
     const envelope = await servedEnvelope(env, runId);
     return envelope ? endedResult(envelope) : errorResult(`run ${runId} is not in the Store`);

@@ -1,6 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Envelope } from "../../../../shared/contracts/records.ts";
 import type { WaitingApproval } from "./follow-run.ts";
+import { outputContent } from "./output-content.ts";
 
 function result(structured: Record<string, unknown>, text: string, isError = false): CallToolResult {
   return { content: [{ type: "text", text }], structuredContent: structured, ...(isError ? { isError: true } : {}) };
@@ -16,7 +17,8 @@ function lastOutput(envelope: Envelope): Record<string, unknown> {
 export function endedResult(envelope: Envelope): CallToolResult {
   if (envelope.status === "complete") {
     const structured = { run_id: envelope.run_id, status: "complete", output: lastOutput(envelope) };
-    return result(structured, JSON.stringify(structured.output));
+    const content = outputContent(structured.output);
+    return content ? { content, structuredContent: structured } : result(structured, JSON.stringify(structured.output));
   }
   const status = envelope.status ?? "unknown";
   const error = envelope.error ?? `the run ended ${status}`;

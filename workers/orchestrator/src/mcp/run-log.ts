@@ -1,0 +1,32 @@
+import type { LoggingLevel, ServerNotification } from "@modelcontextprotocol/sdk/types.js";
+import type { RunEvent } from "../../../../shared/contracts/records.ts";
+import type { RunOutcome } from "./follow-run.ts";
+
+type SendNotification = (notification: ServerNotification) => Promise<void>;
+
+const LOGGER = "kimitsu";
+
+function stepLevel(type: string): LoggingLevel {
+  if (type === "step_failed") return "error";
+  if (type === "step_cancelled") return "warning";
+  return "info";
+}
+
+/**
+ * A call's log messages (`notifications/message`, the MCP logging utility): the run that
+ * started, each step as it settles and how the run ended, sent on the call's own stream so a
+ * client sees the run's course as it happens. They go out whatever level the client set with
+ * `logging/setLevel`: `/mcp` keeps no session, so a level set by an earlier request is not
+ * known to the one serving the call.
+ */
+export function runLog(send: SendNotification) {
+  const log = (level: LoggingLevel, data: string) => send({ method: "notifications/message", params: { level, logger: LOGGER, data } });
+  return {
+    started: (runId: string, workflow: string) => log("info", `run ${runId} of workflow "${workflow}" started`),
+    stepSettled: (event: RunEvent) => log(stepLevel(event.type), `step ${event.step_id ?? "?"} ${event.type.replace(/^step_/, "")}`),
+    ended: (runId: string, outcome: RunOutcome) =>
+      outcome.kind === "waiting"
+        ? log("notice", `run ${runId} waits for approval of step ${outcome.approval.step_id}`)
+        : log(outcome.status === "complete" ? "info" : "error", `run ${runId} ended ${outcome.status}`),
+  };
+}
