@@ -43,5 +43,7 @@ export function workflowTools(): Tool[] {
     ...(workflow.name !== workflow.invoke_name ? { title: workflow.name } : {}),
     description: describe(workflow),
     inputSchema: inputSchema(workflow),
+    // A workflow may outlive a client's request timeout: a client may run it as a task (tasks/get, tasks/result).
+    execution: { taskSupport: "optional" },
   }));
 }
