@@ -100,6 +100,12 @@ describe("/mcp sessions", () => {
     expect(res.headers.get("mcp-session-id")).toBeNull();
     const { messages } = await readUntilAnswer(res, 7);
     expect(toolCount(messages, 7)).toBeGreaterThan(0);
+    // There is no stream to listen on, nor a session to end, without a session.
+    for (const method of ["GET", "DELETE"]) {
+      const refused = await SELF.fetch(URL_MCP, { method, headers: { accept: "text/event-stream" } });
+      expect(refused.status).toBe(405);
+      expect(refused.headers.get("allow")).toBe("POST");
+    }
   });
 
   it("a call whose stream dropped is resumed with GET and Last-Event-ID: the result arrives on the new stream", async () => {

@@ -55,6 +55,12 @@ export function registerMcpRoute(app: OrchestratorApp): void {
       parsedBody = body.value;
     }
     const sessionId = c.req.header(SESSION_HEADER) ?? null;
+    // A stream to listen on (GET) or a session to end (DELETE) only exists within a session.
+    if (sessionId === null && c.req.method !== "POST") {
+      return c.json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed without an Mcp-Session-Id" }, id: null }, 405, {
+        allow: "POST",
+      });
+    }
     if (sessionId === null && !isInitializeRequest(parsedBody)) return statelessAnswer(c.env, c.req.raw, parsedBody);
     const stub = sessionStub(c.env, sessionId);
     return stub ? stub.fetch(forwarded(c.req.raw, parsedBody)) : sessionNotFound();
