@@ -1,7 +1,7 @@
 // `/mcp` sessions: an initialize opens one (a Durable Object whose id is the Mcp-Session-Id),
 // later requests naming it reach it, a dropped call's stream resumes from its events, and a
 // client that does not keep the id is still answered. Raw HTTP, to see the headers and streams.
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
@@ -73,6 +73,18 @@ describe("/mcp sessions", () => {
     expect(ended.status).toBe(200);
     const after = await SELF.fetch(URL_MCP, { method: "POST", headers: inSession(sessionId), body: rpc(3, "tools/list") });
     expect(after.status).toBe(404);
+  });
+
+  it("a session outlives its object's instance: a new one replays the stored initialize and serves the session", async () => {
+    const sessionId = await initialize();
+    const stub = env.MCP_SESSIONS.get(env.MCP_SESSIONS.idFromString(sessionId));
+    // What an eviction leaves: the object's storage, no server or transport in memory.
+    await runInDurableObject(stub, async (instance) => {
+      (instance as unknown as { live?: unknown }).live = undefined;
+    });
+    const listed = await SELF.fetch(URL_MCP, { method: "POST", headers: inSession(sessionId), body: rpc(2, "tools/list") });
+    expect(listed.status).toBe(200);
+    expect(toolCount((await readUntilAnswer(listed, 2)).messages, 2)).toBeGreaterThan(0);
   });
 
   it("a session id that is not one of ours is a 404 (the client initializes again)", async () => {
