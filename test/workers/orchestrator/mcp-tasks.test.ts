@@ -192,6 +192,17 @@ describe("/mcp approvals through elicitation", () => {
     await client.close();
   });
 
+  it("asks an approval waiting in a sub-workflow and decides it on the sub-run", async () => {
+    const { client, asked } = await connect(() => ({ action: "accept", content: { decision: "approved" } }));
+    const result = (await client.callTool({ name: "parent-agent", arguments: { script: approvalScript() } })) as CallToolResult;
+    expect(asked).toHaveLength(1);
+    const structured = result.structuredContent as { run_id: string; status: string };
+    expect(asked[0]!.message).toContain(`Run ${structured.run_id} is waiting for approval: step "inner" wants to call delete_user`);
+    expect(structured.status).toBe("complete");
+    expect(step(await settled(`${structured.run_id}/call`), "inner").status).toBe("complete");
+    await client.close();
+  });
+
   it("in a task: the SDK's client sees input_required, tasks/result asks the approval, and the approved run completes", async () => {
     const { client, asked } = await connect(() => ({ action: "accept", content: { decision: "approved" } }));
     const { taskId, statuses, result } = await runAsTask(client, { script: approvalScript() });
