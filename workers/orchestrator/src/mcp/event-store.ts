@@ -2,6 +2,7 @@ import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStr
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 const PREFIX = "event:";
+const SEQ_KEY = "event-seq";
 
 /** Event ids sort as stored: the stream id, then a zero-padded sequence number. */
 function eventKey(streamId: string, seq: number): string {
@@ -20,7 +21,8 @@ function parseEventId(eventId: string): { streamId: string; key: string } | null
  * after the object was evicted. Deleted with the session.
  */
 export class DurableEventStore implements EventStore {
-  private seq: number | undefined;
+  private seq = 0;
+  private loaded: Promise<void> | undefined;
   private readonly storage: DurableObjectStorage;
 
   constructor(storage: DurableObjectStorage) {
@@ -28,10 +30,14 @@ export class DurableEventStore implements EventStore {
   }
 
   private async nextSeq(): Promise<number> {
-    this.seq ??= (await this.storage.get<number>("event-seq")) ?? 0;
-    this.seq += 1;
-    await this.storage.put("event-seq", this.seq);
-    return this.seq;
+    // One load shared by concurrent callers; the increment after it is synchronous, so ids never repeat.
+    this.loaded ??= this.storage.get<number>(SEQ_KEY).then((stored) => {
+      this.seq = stored ?? 0;
+    });
+    await this.loaded;
+    const seq = ++this.seq;
+    await this.storage.put(SEQ_KEY, seq);
+    return seq;
   }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
