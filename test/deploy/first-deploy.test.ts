@@ -199,12 +199,15 @@ describe("a first deploy of a user's project, staging and production side by sid
   });
 
   it("declares each Worker's Durable Object classes in its first upload (the namespaces belong to the environment's Workers)", () => {
-    const classes = { orchestrator: "RunDO", gateway: "BudgetDO", tools: "KvNamespaceDO", runtime: "StepHost" } as const;
+    // Each class came with a migration of its own (wrangler.toml's tags, in order).
+    const classes = { orchestrator: ["RunDO", "McpSessionDO"], gateway: ["BudgetDO"], tools: ["KvNamespaceDO"], runtime: ["StepHost"] } as const;
     for (const env of ENVIRONMENTS) {
-      for (const [worker, cls] of Object.entries(classes)) {
+      for (const [worker, names] of Object.entries(classes)) {
         const first = scriptOf(env, worker).uploads[0]!;
-        expect(first.metadata.migrations).toEqual({ new_tag: "v1", steps: [{ new_sqlite_classes: [cls] }] });
-        expect(bindingsOf(first).find((b) => b.type === "durable_object_namespace")).toMatchObject({ class_name: cls });
+        const steps = names.map((cls) => ({ new_sqlite_classes: [cls] }));
+        expect(first.metadata.migrations).toEqual({ new_tag: `v${names.length}`, steps });
+        const declared = bindingsOf(first).filter((b) => b.type === "durable_object_namespace");
+        expect(declared.map((b) => (b as { class_name?: string }).class_name)).toEqual([...names]);
       }
     }
   });

@@ -7,7 +7,7 @@ import { startLocalProject, type StartedProject } from "../../cli/src/stack/star
 import { startFakeProvider, type FakeProvider } from "../fake-provider/server.ts";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, CallToolResultSchema, type Progress, type Task } from "@modelcontextprotocol/sdk/types.js";
 
 const ADMIN = "admin-token-for-tests-31c9";
 let started: StartedProject;
@@ -126,6 +126,30 @@ describe("/mcp on the local stack with an admin token", () => {
     })) as CallToolResult;
     expect(result.structuredContent).toMatchObject({ status: "complete", output: { greeting: "Hello, Mcp!" } });
     expect(progress).toEqual([{ progress: 1, total: 1, message: "step greet completed" }]);
+    await client.close();
+  });
+
+  it("runs hello as a task: created working, polled to completed, its result the output; the task is the run", async () => {
+    const client = new Client({ name: "stack-task-test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(url("/mcp"), { requestInit: { headers: bearer(ADMIN) } }));
+    const stream = client.experimental.tasks.callToolStream({ name: "hello", arguments: { name: "Task" } }, CallToolResultSchema, {
+      task: {},
+      timeout: 120_000,
+    });
+    const seen: Task["status"][] = [];
+    let taskId = "";
+    let result: CallToolResult | undefined;
+    for await (const message of stream) {
+      if (message.type === "taskCreated") taskId = message.task.taskId;
+      if (message.type === "taskCreated" || message.type === "taskStatus") seen.push(message.task.status);
+      if (message.type === "result") result = message.result as CallToolResult;
+      if (message.type === "error") throw message.error;
+    }
+    expect(seen[0]).toBe("working");
+    expect(seen.at(-1)).toBe("completed");
+    expect(result?.structuredContent).toMatchObject({ run_id: taskId, status: "complete", output: { greeting: "Hello, Task!" } });
+    const run = await fetch(url(`/runs/${taskId}`), { headers: bearer(ADMIN) });
+    expect(((await run.json()) as { run: { status: string } }).run.status).toBe("complete");
     await client.close();
   });
 });

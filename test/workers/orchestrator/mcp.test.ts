@@ -146,6 +146,23 @@ describe("/mcp guards", () => {
     const client = await connect(viaApp(configured), { authorization: "Bearer tok-mcp-5e2a" });
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     await client.close();
+    // A session opened with the token does not stand in for it: every request of the session needs it.
+    const opened = await app.request(
+      URL_MCP.href,
+      { method: "POST", headers: { ...MCP_HEADERS, authorization: "Bearer tok-mcp-5e2a" }, body: initialize },
+      configured,
+    );
+    const sessionId = opened.headers.get("mcp-session-id");
+    expect(sessionId).toBeTruthy();
+    const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
+    const inSession = { ...MCP_HEADERS, "mcp-session-id": sessionId!, "mcp-protocol-version": "2025-06-18" };
+    expect((await app.request(URL_MCP.href, { method: "POST", headers: inSession, body: list }, configured)).status).toBe(401);
+    const allowed = await app.request(
+      URL_MCP.href,
+      { method: "POST", headers: { ...inSession, authorization: "Bearer tok-mcp-5e2a" }, body: list },
+      configured,
+    );
+    expect(allowed.status).toBe(200);
   });
 
   it("is closed when deployed without a token, and open on the local stack without one", async () => {

@@ -5,6 +5,8 @@ export interface OrchestratorEnv {
   HYPERDRIVE?: Hyperdrive;
   /** Run Durable Objects (RunDO); `run/stub.ts` gives them their class type: naming RunDO here would make an import cycle. */
   RUNS: DurableObjectNamespace<Rpc.DurableObjectBranded>;
+  /** One McpSessionDO per MCP session on `/mcp` (mcp/session-do.ts); its id is the `Mcp-Session-Id`. */
+  MCP_SESSIONS: DurableObjectNamespace;
   RUN_QUEUE: Queue<unknown>;
   RUNTIME: Fetcher;
   GATEWAY: Fetcher;

@@ -5,6 +5,7 @@ import { purgeExpiredRuns } from "./retention.ts";
 import { sweepStaleRuns } from "./sweep.ts";
 
 export { RunDO } from "./run/run-do.ts";
+export { McpSessionDO } from "./mcp/session-do.ts";
 export { RuntimeApi } from "./internal-api.ts";
 
 export default {

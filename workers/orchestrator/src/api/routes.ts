@@ -10,6 +10,7 @@ import { assembleEnvelope } from "../run/envelope.ts";
 import { DEFAULT_ITEM_PAGE_LIMIT, type ItemPageAnswer } from "../run/item-pages.ts";
 import { envelopeStream, isPagedOutput } from "./envelope-stream.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
+import { cancelByRequest } from "../run/cancel-by-request.ts";
 import { runStub } from "../run/stub.ts";
 import { openStore } from "../store/open-store.ts";
 import type { OrchestratorApp } from "./app-type.ts";
@@ -118,9 +119,6 @@ async function itemPageOf(env: OrchestratorEnv, runId: string, stepId: string, f
   return (await retryDurableObjectCall(() => runStub(env, runId).items(stepId, from, limit))) as ItemPageAnswer;
 }
 
-/** The run's error once a cancel stopped it. */
-const CANCELLED_BY_REQUEST = "cancelled by request";
-
 const runNotFound = { error: "not_found", message: "run not found" };
 
 /** The public API. Runtime-facing routes live on the RuntimeApi entrypoint (runtime-routes.ts). */
@@ -209,10 +207,9 @@ export function registerRoutes(app: OrchestratorApp): void {
     return retryDurableObjectCall(() => runStub(c.env, runId).fetch(`https://run/events?after=${encodeURIComponent(after)}`));
   });
 
-  // Idempotent in effect (a second cancel finds the run ended and answers 409), so a transient failure is retried.
   app.openapi(cancelRunRoute, async (c) => {
     const { run_id: runId } = c.req.valid("param");
-    const result = await retryDurableObjectCall(() => runStub(c.env, runId).cancel(CANCELLED_BY_REQUEST, "cancelled"));
+    const result = await cancelByRequest(c.env, runId);
     if (result.status === 200) return c.json({ run_id: runId, status: "cancelled" as const }, 200);
     if (result.status === 404) return c.json(runNotFound, 404);
     return c.json({ error: "conflict", message: result.message ?? "run already ended" }, 409);

@@ -12,8 +12,14 @@ export interface WaitingApproval {
   arguments?: unknown;
 }
 
+/** Where a follow stopped: the last event id read and how many steps had settled, to go on from there. */
+export interface FollowCursor {
+  after: string;
+  settled: number;
+}
+
 /** How following a run ended: the run ended, or it waits for a person. */
-export type RunOutcome = { kind: "ended"; status: string } | { kind: "waiting"; approval: WaitingApproval };
+export type RunOutcome = ({ kind: "ended"; status: string } | { kind: "waiting"; approval: WaitingApproval }) & { cursor: FollowCursor };
 
 const END_EVENTS = new Set(["run_completed", "run_failed", "run_cancelled", "run_needs_human"]);
 const WAIT_EVENTS = new Set(["approval_pending", "step_needs_human"]);
@@ -26,7 +32,7 @@ function approvalOf(runId: string, event: RunEvent): WaitingApproval {
   return {
     run_id: inSubRun ? (data.sub_run_id as string) : runId,
     step_id: inSubRun ? (data.sub_step_id as string) : event.step_id!,
-    ...(typeof data.tool_name === "string" ? { tool_name: data.tool_name } : {}),
+    ...(typeof data.tool_name === "string" ? { tool_name: data.tool_name } : event.type === "step_needs_human" ? { tool_name: "ktsu_needs_human" } : {}),
     ...(data.arguments !== undefined ? { arguments: data.arguments } : {}),
   };
 }
@@ -43,15 +49,18 @@ function decodeEvent(data: string): RunEvent | null {
 /**
  * Follows a run's events from its Durable Object (the stream `GET /runs/{id}/events` serves),
  * reconnecting after a drop, until the run ends or waits for a person. `onStepSettled` hears
- * each step that settled, with how many have so far.
+ * each step that settled, with how many have so far. `from` goes on after an earlier follow
+ * stopped at a wait (the decision's events come next).
  */
 export async function followRun(
   env: OrchestratorEnv,
   runId: string,
   onStepSettled: (event: RunEvent, settled: number) => Promise<void>,
   signal?: AbortSignal,
+  from: FollowCursor = { after: "0", settled: 0 },
 ): Promise<RunOutcome> {
   const stream = followSse({
+    lastEventId: from.after,
     url: "https://run/events",
     // A new stub per connection: one that threw may stay broken. The object reads the resume point from the query.
     fetch: (_url, init) => {
@@ -61,13 +70,15 @@ export async function followRun(
     isLast: (message) => END_EVENTS.has(message.event) || WAIT_EVENTS.has(message.event),
     ...(signal ? { signal } : {}),
   });
-  let settled = 0;
+  let { after, settled } = from;
   for await (const message of stream) {
+    after = message.id ?? after;
     const event = decodeEvent(message.data);
     if (!event) continue;
     if (SETTLED_STEP_EVENTS.has(event.type)) await onStepSettled(event, ++settled);
-    if (WAIT_EVENTS.has(event.type) && event.step_id) return { kind: "waiting", approval: approvalOf(runId, event) };
-    if (END_EVENTS.has(event.type)) return { kind: "ended", status: typeof event.data?.status === "string" ? event.data.status : event.type };
+    const cursor = { after, settled };
+    if (WAIT_EVENTS.has(event.type) && event.step_id) return { kind: "waiting", approval: approvalOf(runId, event), cursor };
+    if (END_EVENTS.has(event.type)) return { kind: "ended", status: typeof event.data?.status === "string" ? event.data.status : event.type, cursor };
   }
-  return { kind: "ended", status: "unknown" };
+  return { kind: "ended", status: "unknown", cursor: { after, settled } };
 }

@@ -25,18 +25,28 @@ export function endedResult(envelope: Envelope): CallToolResult {
   return result({ run_id: envelope.run_id, status, error }, `run ${envelope.run_id} ended ${status}: ${error}`, true);
 }
 
+/** What waits for a decision, in words. */
+export function describeApproval(approval: WaitingApproval): string {
+  if (!approval.tool_name) return `step "${approval.step_id}" waits for a human decision`;
+  if (approval.tool_name === "ktsu_needs_human") return `step "${approval.step_id}" asked for a human`;
+  return `step "${approval.step_id}" wants to call ${approval.tool_name} with ${JSON.stringify(approval.arguments ?? {})}`;
+}
+
+/** How to decide an approval outside MCP: the CLI, or the API with the admin token. */
+export function howToDecide(approval: WaitingApproval): string {
+  const path = `/runs/${approval.run_id}/steps/${approval.step_id}/approval/decide`;
+  return (
+    `Approve with \`ktsu approve ${approval.run_id} ${approval.step_id}\` (reject: \`ktsu reject ${approval.run_id} ${approval.step_id}\`), ` +
+    `or POST ${path} with {"decision":"approved"} or {"decision":"rejected"} and the admin token.`
+  );
+}
+
 /** A run waiting for a person: what to decide and how (the CLI, or the API with the admin token). */
 export function waitingResult(rootRunId: string, approval: WaitingApproval): CallToolResult {
   const path = `/runs/${approval.run_id}/steps/${approval.step_id}/approval/decide`;
-  const what = approval.tool_name
-    ? approval.tool_name === "ktsu_needs_human"
-      ? `step "${approval.step_id}" asked for a human`
-      : `step "${approval.step_id}" wants to call ${approval.tool_name} with ${JSON.stringify(approval.arguments ?? {})}`
-    : `step "${approval.step_id}" waits for a human decision`;
+  const what = describeApproval(approval);
   const text =
-    `Run ${rootRunId} is waiting for approval: ${what}. ` +
-    `Approve with \`ktsu approve ${approval.run_id} ${approval.step_id}\` (reject: \`ktsu reject ${approval.run_id} ${approval.step_id}\`), ` +
-    `or POST ${path} with {"decision":"approved"} or {"decision":"rejected"} and the admin token. ` +
+    `Run ${rootRunId} is waiting for approval: ${what}. ${howToDecide(approval)} ` +
     `The run goes on after the decision; its result is at GET /runs/${rootRunId}/envelope.`;
   const structured = {
     run_id: rootRunId,

@@ -33,7 +33,7 @@ function inputSchema(workflow: CompiledWorkflow): Tool["inputSchema"] {
 
 function describe(workflow: CompiledWorkflow): string {
   const about = workflow.description?.trim() || `Runs the Kimitsu workflow "${workflow.invoke_name}".`;
-  return `${about} Waits for the run and returns its output; a run that waits for a human approval returns how to decide it.`;
+  return `${about} Waits for the run (or runs as a task) and returns its output; a human approval it waits for is asked through elicitation, or the result says how to decide it.`;
 }
 
 /** One MCP tool per invocable workflow, named by its invoke name. */
@@ -43,5 +43,7 @@ export function workflowTools(): Tool[] {
     ...(workflow.name !== workflow.invoke_name ? { title: workflow.name } : {}),
     description: describe(workflow),
     inputSchema: inputSchema(workflow),
+    // A workflow may outlive a client's request timeout: a client may run it as a task (tasks/get, tasks/result).
+    execution: { taskSupport: "optional" },
   }));
 }
