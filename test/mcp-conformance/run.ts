@@ -5,7 +5,7 @@
 //   npm run test:mcp                       # everything: node test/mcp-conformance/run.ts
 //   node test/mcp-conformance/run.ts clients
 //   node test/mcp-conformance/run.ts servers [server…]   # default: kv envelope
-//   node test/mcp-conformance/run.ts orchestrator [--sessions]   # /mcp on the local stack (also in all, servers)
+//   node test/mcp-conformance/run.ts orchestrator   # /mcp on the local stack (also in all, servers)
 //
 // Clients: the runtime's MCP client (workers/runtime/src/mcp) through the gateway's egress
 // handler, as test/mcp-conformance/client.ts, on the client scenarios a ktsu runtime should
@@ -17,8 +17,7 @@
 // test/fixtures/mcp-conformance-project (its workflows are the suite's test tools), the fake
 // provider and no admin token (open as locally), reached as localhost (the DNS-rebinding
 // scenario needs a localhost URL). scenarios.ts gives every server scenario of the suite a
-// verdict per target; the ones expected to pass run. `--sessions` also runs the ones that need
-// durable MCP sessions on /mcp.
+// verdict per target; the ones expected to pass run.
 //
 // Exit code 1 when a scenario expected to pass fails, or when the suite lists a server scenario
 // scenarios.ts has no verdict for. Results: docs/runtime.md, "MCP conformance".
@@ -78,10 +77,10 @@ async function serverRuns(servers: string[], outputDir: string): Promise<Outcome
   return outcomes;
 }
 
-async function orchestratorRuns(outputDir: string, sessions: boolean): Promise<Outcome[]> {
+async function orchestratorRuns(outputDir: string): Promise<Outcome[]> {
   const mcp = await startOrchestratorMcp();
   try {
-    return await serverScenarioRuns("orchestrator /mcp", mcp.url, scenariosToRun(ORCHESTRATOR_VERDICTS, sessions), outputDir);
+    return await serverScenarioRuns("orchestrator /mcp", mcp.url, scenariosToRun(ORCHESTRATOR_VERDICTS), outputDir);
   } finally {
     await mcp.dispose();
   }
@@ -89,14 +88,13 @@ async function orchestratorRuns(outputDir: string, sessions: boolean): Promise<O
 
 /** How the summary shows a scenario that was not run: its label and the reason. */
 function notRun(verdict: Exclude<Verdict, "pass">): [string, string] {
-  return "notApplicable" in verdict ? ["n/a  ", verdict.notApplicable] : ["later", verdict.needsSessions];
+  return ["n/a  ", verdict.notApplicable];
 }
 
 const args = process.argv.slice(2);
-const sessions = args.includes("--sessions");
-const [mode = "all", ...rest] = args.filter((arg) => arg !== "--sessions");
+const [mode = "all", ...rest] = args;
 if (!["all", "clients", "servers", "orchestrator"].includes(mode)) {
-  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator] [--sessions]`);
+  console.error(`usage: node test/mcp-conformance/run.ts [all|clients|servers [server…]|orchestrator]`);
   process.exit(2);
 }
 const unjudged = unjudgedScenarios(suiteServerScenarios());
@@ -106,7 +104,7 @@ const outcomes: Outcome[] = [];
 try {
   if (mode === "all" || mode === "clients") outcomes.push(...(await clientRuns(outputDir)));
   if (mode === "all" || mode === "servers") outcomes.push(...(await serverRuns(rest.length > 0 ? rest : ["kv", "envelope"], outputDir)));
-  if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir, sessions)));
+  if (mode === "all" || (mode === "servers" && rest.length === 0) || mode === "orchestrator") outcomes.push(...(await orchestratorRuns(outputDir)));
 } finally {
   await results.dispose();
 }

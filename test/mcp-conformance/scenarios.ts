@@ -12,11 +12,8 @@ export const NOT_APPLICABLE_CLIENT_SCENARIOS: Record<string, string> = {
   "auth/*": "OAuth flows: the runtime authenticates to a server with the static auth_header/auth_value of its server file, and offers no OAuth client",
 };
 
-/**
- * A server scenario's verdict for one target: expected to pass; not applicable (the reason);
- * or possible only with durable MCP sessions on `/mcp` (run with `--sessions` once they exist).
- */
-export type Verdict = "pass" | { notApplicable: string } | { needsSessions: string };
+/** A server scenario's verdict for one target: expected to pass, or not applicable (the reason). */
+export type Verdict = "pass" | { notApplicable: string };
 
 const NO_RESOURCES = "the server offers tools only (no resources capability)";
 const NO_PROMPTS = "the server offers tools only (no prompts capability)";
@@ -61,7 +58,8 @@ export const TOOLS_SERVER_VERDICTS: Record<string, Verdict> = {
 };
 
 const WORKFLOWS_ONLY = "/mcp serves the project's workflows as tools; it has no";
-const SESSIONS = "needs durable sessions (mcpsess)";
+const FIXED_FORM =
+  "asks the suite's own form (fields, defaults, enums) through elicitation; a run asks a person only whether to approve a step (one `decision` field), so /mcp has no tool that would ask for this form";
 
 /**
  * The orchestrator's `/mcp` on the local stack with test/fixtures/mcp-conformance-project,
@@ -86,15 +84,14 @@ export const ORCHESTRATOR_VERDICTS: Record<string, Verdict> = {
     notApplicable:
       "a workflow's agents call the models of gateway.yaml through the gateway (budgets, pricing, egress); a run never asks the MCP client's model (no sampling/createMessage)",
   },
-  "tools-call-elicitation": { needsSessions: `${SESSIONS}: a run asks a person only for an approval, through elicitation once the call has a session` },
-  "elicitation-sep1034-defaults": {
-    needsSessions: `${SESSIONS}; it also checks a fixed form (name, age, score, status, verified with defaults), which an approval's question would have to be shaped as`,
-  },
-  "elicitation-sep1330-enums": {
-    needsSessions: `${SESSIONS}; it also checks a fixed form of enum fields, which an approval's question would have to be shaped as`,
-  },
-  "server-sse-polling": { needsSessions: `${SESSIONS}: closes the call's stream and resumes it with GET and Last-Event-ID (a 405 while /mcp is stateless)` },
-  "server-sse-multiple-streams": { needsSessions: `${SESSIONS}: several concurrent streams in one session (stateless /mcp issues no Mcp-Session-Id)` },
+  // Needs the session: the client's answer (a POST of its own) reaches the call that asked.
+  "tools-call-elicitation": "pass",
+  "elicitation-sep1034-defaults": { notApplicable: FIXED_FORM },
+  "elicitation-sep1330-enums": { notApplicable: FIXED_FORM },
+  // Passes with warnings only: the scenario's tools/call POST names protocol 2025-03-26, and the SDK's transport
+  // sends the priming event (an id, a retry) that makes a POST stream resumable only from 2025-11-25.
+  "server-sse-polling": "pass",
+  "server-sse-multiple-streams": "pass",
   "completion-complete": { notApplicable: `${WORKFLOWS_ONLY} prompts or resource templates whose arguments could be completed` },
   "resources-list": { notApplicable: `${WORKFLOWS_ONLY} resources` },
   "resources-read-text": { notApplicable: `${WORKFLOWS_ONLY} resources` },
@@ -109,10 +106,10 @@ export const ORCHESTRATOR_VERDICTS: Record<string, Verdict> = {
   "prompts-get-with-image": { notApplicable: `${WORKFLOWS_ONLY} prompts` },
 };
 
-/** The scenarios of a target to run: those expected to pass, and with `sessions` those that need them. */
-export function scenariosToRun(verdicts: Record<string, Verdict>, sessions = false): string[] {
+/** The scenarios of a target to run: those expected to pass. */
+export function scenariosToRun(verdicts: Record<string, Verdict>): string[] {
   return Object.entries(verdicts)
-    .filter(([, verdict]) => verdict === "pass" || (sessions && typeof verdict === "object" && "needsSessions" in verdict))
+    .filter(([, verdict]) => verdict === "pass")
     .map(([scenario]) => scenario);
 }
 

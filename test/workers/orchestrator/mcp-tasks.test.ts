@@ -85,8 +85,9 @@ async function taskReaches(client: Client, taskId: string, status: Task["status"
 describe("/mcp tasks", () => {
   it("runs a workflow as a task: the task is the run, tasks/get shows it working then completed, tasks/result returns the output", async () => {
     const { client } = await connect();
-    // A step that takes a while, so the first tasks/get (right after the task is created) sees it working.
-    const { taskId, statuses, result } = await runAsTask(client, { script: script({ delay_ms: 3000, output: { answer: 42 } }) });
+    // A step that takes a while, so the first tasks/get (the next request after the task is created)
+    // sees it working: ten seconds leave a busy machine room between those two requests.
+    const { taskId, statuses, result } = await runAsTask(client, { script: script({ delay_ms: 10_000, output: { answer: 42 } }) });
     expect(taskId).toMatch(/^run_[0-9a-f]{16}$/);
     expect(statuses[0]).toBe("working");
     expect(statuses.at(-1)).toBe("completed");
