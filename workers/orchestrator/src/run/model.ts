@@ -5,7 +5,8 @@
 import type { StepType } from "../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
-import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
+import type { ChatMessage, StepCall } from "../../../../shared/contracts/runtime.ts";
+import type { RunTrace } from "../../../../shared/otel/trace-context.ts";
 import type { PagedResults } from "../engine/fanout-result.ts";
 
 /** What starts a run: a root invoke, a queue message, or a parent's workflow step. */
@@ -36,6 +37,8 @@ export interface StartRun {
   cost_budget_usd: number;
   /** Secret values to mask (secret params of the root run), carried to sub-runs. */
   secret_params: string[];
+  /** The trace the run's spans belong to (absent on runs started before traces were kept). */
+  trace?: RunTrace;
 }
 
 export interface RunMeta extends StartRun {
@@ -97,6 +100,8 @@ export interface StepState {
   metrics: StepMetrics;
   reflected?: boolean;
   messages?: ChatMessage[];
+  /** Agent steps: the LLM and tool calls of every attempt, with their times. */
+  calls?: StepCall[];
   /** Dispatch attempt; callbacks for older attempts are ignored. */
   attempt: number;
   /** Epoch ms: the step fails when still running (model_policy.timeout_s). */
