@@ -136,7 +136,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const runId = newRunId();
     // A caller's W3C `traceparent` makes the run's span a child in the caller's trace.
-    const start = rootRun(admitted.workflow, runId, admitted.params, { trace: runTraceFrom(c.req.header("traceparent")) });
+    const start = rootRun(admitted.workflow, runId, admitted.params, { trace: runTraceFrom(c.req.valid("header").traceparent) });
     await retryDurableObjectCall(() => runStub(c.env, runId).start(start)); // idempotent by run id
     return c.json({ run_id: runId, status: "accepted" as const }, 202);
   });
@@ -154,7 +154,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     const claim = await claimFor({ workflow, credential: admitted.credential, key }, admitted.params);
     const stored = await openStore(c.env).claimIdempotencyKey(claim);
     if (stored.bodyHash !== claim.bodyHash) return c.json({ error: "conflict", message: keyReusedMessage(key) }, 409);
-    const traceparent = c.req.header("traceparent");
+    const { traceparent } = c.req.valid("header");
     await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key, run_id: stored.runId, ...(traceparent ? { traceparent } : {}) });
     return c.json({ run_id: stored.runId, status: "queued" as const, idempotency_key: key }, 202);
   });

@@ -3,13 +3,13 @@
 // gateway. Nothing of it happens while the run works, so it can neither slow nor fail a run.
 
 import { exportSpans } from "../../../../shared/otel/exporter.ts";
+import { otlpTarget } from "../../../../shared/otel/otlp-target.ts";
 import { runSpans } from "../../../../shared/otel/run-spans.ts";
 import type { RunState } from "./run-state.ts";
 
 /** Whether this orchestrator exports traces: the project configured an OTLP endpoint (the gateway holds its headers). */
 export function tracesConfigured(env: Record<string, unknown>): boolean {
-  const set = (name: string) => typeof env[name] === "string" && (env[name] as string).trim() !== "";
-  return set("OTEL_EXPORTER_OTLP_ENDPOINT") || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  return otlpTarget(env) !== null;
 }
 
 /** Exports the ended run's spans; resolves when done, never rejects. A run the caller did not sample is not exported. */
