@@ -178,4 +178,24 @@ describe("traces", () => {
     const classify = stored.steps.find((s) => s.id === "classify")!;
     expect(classify.calls?.map((c) => c.kind)).toEqual(["llm", "tool", "llm"]);
   });
+
+  it("hangs a queued run under its delivery span, in the trace of the request that enqueued it", async () => {
+    const producerTrace = "0af7651916cd43dd8448eb211c80319c";
+    const producerSpan = "b7ad6b7169203331";
+    const res = await fetch(`${base()}/enqueue/triage`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${producerTrace}-${producerSpan}-01`, "idempotency-key": "trace-queue-1" },
+      body: JSON.stringify({ ticket: "Invoice is wrong", customer: "Initech" }),
+    });
+    expect(res.status).toBe(202);
+    const { run_id: runId } = (await res.json()) as { run_id: string };
+    const inTrace = () => receivedSpans(sink.calls).filter((s) => s.traceId === producerTrace);
+    await waitFor(() => inTrace().some((s) => s.name === "run triage"), "the queued run's spans at the OTLP receiver", 180_000);
+    const delivery = inTrace().find((s) => s.name === "process ktsu-runs")!;
+    expect(delivery.parentSpanId).toBe(producerSpan);
+    expect(delivery.attributes["messaging.system"]).toBe("cloudflare_queues");
+    const run = inTrace().find((s) => s.name === "run triage")!;
+    expect(run.parentSpanId).toBe(delivery.spanId);
+    expect(run.attributes["ktsu.run.id"]).toBe(runId);
+  });
 });
