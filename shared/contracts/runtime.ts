@@ -13,6 +13,7 @@ import type {
   InvokeAcceptedSchema,
   InvokeRequestSchema,
   PendingApprovalSchema,
+  StepCallSchema,
   ToolCallSchema,
   ToolServerSpecSchema,
 } from "./schemas/runtime.ts";
@@ -21,6 +22,9 @@ import type {
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
 export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+/** One LLM or tool call of an agent step, with its times (the step's timeline and trace spans). */
+export type StepCall = z.infer<typeof StepCallSchema>;
 
 export type ApprovalRuleSpec = z.infer<typeof ApprovalRuleSpecSchema>;
 

@@ -238,6 +238,10 @@ describe("the web run viewer", () => {
     expect(await detail.getByTestId("step-model").textContent()).toBe("fake/fake-model");
     // The chart is drawn from the event stream, which may still be arriving.
     await expect.poll(async () => Number((await page.getByTestId("cost-chart").getAttribute("data-total")) ?? 0)).toBeGreaterThan(0);
+    // The timeline: the halted step and the LLM call it made, from the step's recorded calls.
+    const timeline = page.getByTestId("timeline");
+    await timeline.locator("li[data-kind=step][data-step=draft]").waitFor();
+    expect(await timeline.locator("li[data-kind=llm][data-step=draft]").count()).toBe(1);
     await screenshot("needs-human");
 
     await page.getByTestId("run-approvals").getByTestId("approve").click();

@@ -7,6 +7,7 @@ import type { ProjectBundle } from "../../../shared/bundle.ts";
 import { envNamesRead, VALUE_FIELDS } from "../../../shared/values/index.ts";
 import type { HeartbeatVars } from "../stack/heartbeat-vars.ts";
 import type { WorkerName } from "../stack/paths.ts";
+import type { OtelVars } from "../stack/otel-vars.ts";
 import { egressHosts } from "../stack/project-vars.ts";
 
 export interface DeclaredVariable {
@@ -88,4 +89,16 @@ export function deployPlan(
   plan.egressAllow = egressHosts(project, { ...envFileVars, KTSU_EGRESS_ALLOW: extra });
   if (plan.egressAllow.length > 0) vars.gateway.KTSU_EGRESS_ALLOW = plan.egressAllow.join(",");
   return plan;
+}
+
+/**
+ * Trace export: the endpoints as plain vars of the orchestrator and the gateway, the headers
+ * (an API key, typically) as optional gateway secrets, uploaded when given.
+ */
+export function addOtelVars(plan: DeployPlan, otel: OtelVars): void {
+  Object.assign(plan.vars.orchestrator, otel.orchestrator);
+  Object.assign(plan.vars.gateway, otel.gateway);
+  for (const name of Object.keys(otel.headers)) {
+    plan.secrets.push({ worker: "gateway", name, secret: true, hasDefault: true, declaredBy: ["trace export (OTEL_EXPORTER_OTLP_ENDPOINT)"] });
+  }
 }

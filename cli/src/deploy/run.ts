@@ -12,6 +12,7 @@ import { renderReport, renderWorkspaceNotes } from "../report/print.ts";
 import { buildWorker } from "../stack/build-workers.ts";
 import { renderUnknownHosts, unknownEgressHosts } from "../stack/egress-warnings.ts";
 import { HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, type HeartbeatVars, heartbeatVars } from "../stack/heartbeat-vars.ts";
+import { otelSummary, otelVars } from "../stack/otel-vars.ts";
 import { type RetentionVars, retentionSummary, retentionVars } from "../stack/retention-vars.ts";
 import { type WorkerName, wranglerConfigPath } from "../stack/paths.ts";
 import { applyPostgresMigrations } from "../stack/postgres-migrations.ts";
@@ -21,7 +22,7 @@ import { rawConfig } from "../stack/worker-config.ts";
 import { resolveSecrets, strayPublicNames, unstatedPublicWorkflows } from "./checks.ts";
 import { deployConfigs, UNCREATED_D1_ID, withoutServices, writeConfigs } from "./configs.ts";
 import { type DeployNames, deployNames } from "./names.ts";
-import { deployPlan } from "./plan.ts";
+import { addOtelVars, deployPlan } from "./plan.ts";
 import { storeHyperdriveId } from "./postgres-store.ts";
 import { applyRemoteMigrations, ensureResources } from "./resources.ts";
 import { existingSecrets, parseSecretsFile, secretFiles } from "./secrets.ts";
@@ -135,10 +136,14 @@ export async function deploy(options: DeployOptions): Promise<number> {
 
   const egressExtra = [process.env.KTSU_EGRESS_ALLOW, ...options.egressAllow].filter((v): v is string => !!v).join(",");
   const plan = deployPlan(built.bundle, envFileVars, egressExtra, { ...heartbeat, orchestrator: { ...heartbeat.orchestrator, ...retention.orchestrator } });
+  const otel = otelVars({ ...envFileVars, ...process.env });
+  addOtelVars(plan, otel);
   out(
     `heartbeat: the runtime beats every ${heartbeat.intervalMs} ms (${HEARTBEAT_INTERVAL}), the orchestrator fails a step after ${heartbeat.timeoutMs} ms without one (${HEARTBEAT_TIMEOUT})`,
   );
   out(retentionSummary(retention.days));
+  const traces = otelSummary(otel);
+  if (traces) out(traces);
   out(plan.egressAllow.length > 0 ? `gateway egress allowlist (KTSU_EGRESS_ALLOW): ${plan.egressAllow.join(", ")}` : "gateway egress allowlist: empty");
   for (const line of renderUnknownHosts(unknownEgressHosts(built.bundle, envFileVars), plan.egressAllow)) err(line);
   for (const v of plan.secretsInEnvFile) {

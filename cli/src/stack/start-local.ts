@@ -6,6 +6,7 @@ import type { ValidationReport } from "../../../shared/compiler/report.ts";
 import { ensureUi } from "../../../ui/build.ts";
 import { buildProject, type BuildOptions } from "../build/index.ts";
 import { heartbeatVars } from "./heartbeat-vars.ts";
+import { otelVars } from "./otel-vars.ts";
 import { retentionVars } from "./retention-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
 import { checkProviderVars, checkWorkersAi } from "./provider-vars.ts";
@@ -121,7 +122,13 @@ export async function prepareProject(options: StartLocalOptions): Promise<Prepar
   // As the original does: a provider whose variables are unset fails the start, not the first LLM call.
   checkProviderVars(built.bundle.gateway, base.gateway);
   checkWorkersAi(built.bundle.gateway, options.aiStandIn !== undefined);
-  const vars = { ...base, orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator, ...retention.orchestrator }, runtime: heartbeat.runtime };
+  const otel = otelVars(environment);
+  const vars = {
+    ...base,
+    orchestrator: { ...base.orchestrator, ...heartbeat.orchestrator, ...retention.orchestrator, ...otel.orchestrator },
+    gateway: { ...base.gateway, ...otel.gateway, ...otel.headers },
+    runtime: heartbeat.runtime,
+  };
   vars.orchestrator.KTSU_STATE_KEY = stateKey(stateDir);
   for (const name of ORCHESTRATOR_SETTINGS) {
     const value = environment[name];

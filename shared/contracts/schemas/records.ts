@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { BudgetReportSchema } from "./gateway.ts";
 import { StepMetricsSchema } from "./metrics.ts";
-import { ChatMessageSchema } from "./runtime.ts";
+import { ChatMessageSchema, StepCallSchema } from "./runtime.ts";
 
 const jsonObject = z.record(z.string(), z.unknown());
 /** RFC 3339 timestamps, as the Store writes them. */
@@ -28,6 +28,10 @@ export const RunRecordSchema = z
     payload: jsonObject.optional(),
     parent_run_id: z.string().optional().describe("Sub-runs only: the parent run id"),
     cost_usd: z.number().optional().describe("Spend of the run so far (sum of its steps), USD"),
+    trace_parent: z
+      .string()
+      .optional()
+      .describe("W3C `traceparent` of the run's root span: the trace the run's spans belong to (the caller's when `POST /invoke` carried one)"),
   })
   .meta({ id: "Run" });
 
@@ -65,6 +69,7 @@ export const StepRecordSchema = z
     metrics: StepMetricsSchema,
     reflected: z.boolean().optional(),
     messages: z.array(ChatMessageSchema).optional().describe("The agent's conversation"),
+    calls: z.array(StepCallSchema).optional().describe("Agent steps: the step's LLM and tool calls with their times, in the order made"),
     signal: ReservedSignalFieldSchema.optional().describe("Set when a reserved output field failed the step or sent it to a human"),
     cancelled: StepCancellationSchema.optional().describe("Set when the run ended around the step while it was still running"),
   })

@@ -19,6 +19,29 @@ export const ChatMessageSchema = z
   })
   .meta({ id: "ChatMessage" });
 
+const callTimes = { started_at: z.string(), ended_at: z.string(), error: z.string().optional() };
+
+/**
+ * One LLM or tool call of an agent step, as the step's timeline and its trace spans show it:
+ * the call's times and what answered it (never its content: that is in `messages`).
+ */
+export const StepCallSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("llm"),
+      ...callTimes,
+      /** The model group the step asked for. */
+      group: z.string(),
+      /** `<provider>/<model-id>` that answered; absent when the call failed. */
+      model: z.string().optional(),
+      tokens_in: z.number().int().nonnegative(),
+      tokens_out: z.number().int().nonnegative(),
+      cost_usd: z.number(),
+    }),
+    z.object({ kind: z.literal("tool"), ...callTimes, server: z.string(), tool: z.string() }),
+  ])
+  .meta({ id: "StepCall" });
+
 export const ApprovalRuleSpecSchema = z.object({
   pattern: z.string(),
   on_reject: z.enum(["fail", "recover"]),
@@ -51,6 +74,11 @@ export const InvokeRequestSchema = z.object({
   run_id: z.string(),
   /** For fanout items: `<step>.<index>`. */
   step_id: z.string(),
+  /**
+   * W3C trace context of the step's span: the runtime's step host keeps it with the step and
+   * sends it on as the `traceparent` header of the step's gateway and tool calls.
+   */
+  traceparent: z.string().optional(),
   agent_name: z.string(),
   system: z.string(),
   user_message: z.string(),
@@ -125,6 +153,8 @@ export const CallbackPayloadSchema = z.object({
   attempt: z.number().int().optional(),
   is_resume: z.boolean().optional(),
   messages: z.array(ChatMessageSchema).optional(),
+  /** This invocation's LLM and tool calls (a resumed host's include the ones before its eviction). */
+  calls: z.array(StepCallSchema).optional(),
   pending_approval: PendingApprovalSchema.optional(),
   original_request: InvokeRequestSchema.optional(),
 });

@@ -91,7 +91,7 @@ describe.each(STORES)("the Store on %s", (name, open) => {
 
   it("mirrors a run, its steps, events and approvals in one batch; replays are upserts", async () => {
     const store = open();
-    const r = run();
+    const r = run({ trace_parent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
     const steps = [
       step(r.id, 2, { output: { z: 1, a: { deep: [1, 2] } }, reflected: true, started_at: "2026-01-02T03:04:06.000Z" }),
       step(r.id, 1, {
@@ -102,6 +102,19 @@ describe.each(STORES)("the Store on %s", (name, open) => {
         validation_errors: [{ path: "/x", message: "required" }],
         reflected: false,
         messages: [{ role: "user", content: "hi" }],
+        calls: [
+          {
+            kind: "llm",
+            started_at: "2026-01-02T03:04:05.100Z",
+            ended_at: "2026-01-02T03:04:05.900Z",
+            group: "g",
+            model: "p/m",
+            tokens_in: 3,
+            tokens_out: 2,
+            cost_usd: 0.0001,
+          },
+          { kind: "tool", started_at: "2026-01-02T03:04:06.000Z", ended_at: "2026-01-02T03:04:06.500Z", server: "kv", tool: "get", error: "boom" },
+        ],
         signal: "ktsu_low_quality",
         cancelled: { run_status: "failed" },
         ended_at: "2026-01-02T03:04:07.000Z",

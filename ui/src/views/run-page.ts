@@ -1,6 +1,7 @@
 // One run: its DAG with live statuses, the selected step, open approvals, the
-// cost over time and the event log. Live updates come from /runs/:id/events;
-// each event also triggers a (coalesced) re-read of the run for the details.
+// timeline of its steps and their LLM and tool calls, the cost over time and the
+// event log. Live updates come from /runs/:id/events; each event also triggers a
+// (coalesced) re-read of the run for the details.
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getBudget, getGraph, getRun } from "../api.ts";
 import { followRunEvents } from "../events.ts";
@@ -14,6 +15,7 @@ import { CancelButton, DecisionButtons, ErrorBox, Json, StatusBadge } from "./co
 import { CostChart } from "./cost-chart.ts";
 import { Dag } from "./dag.ts";
 import { StepDetail } from "./step-detail.ts";
+import { Timeline } from "./timeline.ts";
 
 const WAITING = new Set(["pending_approval", "needs_human"]);
 
@@ -179,6 +181,10 @@ export function RunPage({ id, step: selectedStep }: { id: string; step: string |
         <div class="panel">
           <h2>Graph ${graph === null ? html`<span class="muted">(workflow not in the running project; steps shown without edges)</span>` : null}</h2>
           <${Dag} nodes=${nodes} statuses=${statuses} selected=${selected} onSelect=${select} />
+        </div>
+        <div class="panel">
+          <h2>Timeline</h2>
+          <${Timeline} run=${run} steps=${steps} now=${now} onSelect=${select} />
         </div>
         <div class="panel">
           <h2>Cost over time</h2>

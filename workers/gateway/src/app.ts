@@ -10,6 +10,8 @@ import { DEFAULT_EGRESS_POLICY, handleEgress, parseAllowHosts } from "./egress.t
 import type { GatewayEnv } from "./env.ts";
 import { asGatewayError, GatewayError } from "./errors.ts";
 import { invoke } from "./invoke.ts";
+import { OTLP_TRACES_PATH } from "../../../shared/otel/exporter.ts";
+import { forwardOtlp } from "./otlp.ts";
 import { providerClient, workersAiBinding } from "./providers/index.ts";
 import { parseInvokeRequest } from "./request.ts";
 import { readSettings } from "./settings.ts";
@@ -25,7 +27,7 @@ export interface GatewayAppOptions {
   gateway: CompiledGateway | null;
 }
 
-/** The gateway's HTTP surface: `/invoke`, `/budget/:run_id`, `/config/check`, `/egress`, `/health`. */
+/** The gateway's HTTP surface: `/invoke`, `/budget/:run_id`, `/config/check`, `/egress`, `/otlp/v1/traces`, `/health`. */
 export function createGatewayApp(options: GatewayAppOptions) {
   const app = createServiceApp<{ Bindings: GatewayEnv }>("gateway");
 
@@ -99,6 +101,9 @@ export function createGatewayApp(options: GatewayAppOptions) {
       maxStreamMs: Number(c.env.KTSU_EGRESS_MAX_STREAM_MS) || DEFAULT_EGRESS_POLICY.maxStreamMs,
     }),
   );
+
+  // Trace exports from the other Workers, forwarded to the configured OTLP endpoint.
+  app.post(OTLP_TRACES_PATH, (c) => forwardOtlp(c));
 
   return app;
 }

@@ -19,5 +19,10 @@ export interface GatewayEnv {
   KTSU_GATEWAY_MAX_ATTEMPTS?: string;
   KTSU_GATEWAY_PROVIDER_TIMEOUT_MS?: string;
   KTSU_GATEWAY_MAX_BODY_BYTES?: string;
+  /** Where trace exports go (otlp.ts): the OpenTelemetry SDK's standard variables. The headers are secrets. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS?: string;
   [name: string]: unknown;
 }

@@ -3,6 +3,7 @@ import { isPlainObject } from "../../../shared/util/objects.ts";
 import type { OrchestratorEnv } from "./env.ts";
 import { claimFor, keyReusedMessage, runIdForKey } from "./idempotency.ts";
 import { checkParams, findInvocable, isRefusal, rootRun } from "./run/admission.ts";
+import { runTraceFrom } from "../../../shared/otel/trace-context.ts";
 import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { runStub } from "./run/stub.ts";
 import { openStore } from "./store/open-store.ts";
@@ -14,6 +15,8 @@ export interface RunMessage {
   params?: Record<string, unknown>;
   run_id?: string;
   idempotency_key?: string;
+  /** The producer's W3C trace context: the run's delivery span is its child. */
+  traceparent?: string;
 }
 
 const RUN_ID = /^run_[0-9a-f]{16}$/;
@@ -47,6 +50,7 @@ async function startFromMessage(message: Message<unknown>, env: OrchestratorEnv,
   const workflowName = isPlainObject(body) && typeof body.workflow === "string" ? body.workflow : "";
   const runId = isPlainObject(body) && typeof body.run_id === "string" && RUN_ID.test(body.run_id) ? body.run_id : null;
   const metadata = { source: "queue", message_id: message.id };
+  const trace = runTraceFrom(isPlainObject(body) && typeof body.traceparent === "string" ? body.traceparent : null);
   const fail = async (id: string, reason: string) => {
     const at = new Date().toISOString();
     await store.createRun(
@@ -66,12 +70,12 @@ async function startFromMessage(message: Message<unknown>, env: OrchestratorEnv,
   const admitted = admit(body);
   if (typeof admitted === "string") return fail(runId ?? (await runIdForKey({ workflow: workflowName, key })), admitted);
   const { workflow, params } = admitted;
-  if (runId) return startRun(env, workflow, runId, params, metadata, key);
-  if (!given) return startRun(env, workflow, await runIdForKey({ workflow: workflowName, key }), params, metadata, key);
+  if (runId) return startRun(env, workflow, runId, params, { metadata, idempotency_key: key, trace });
+  if (!given) return startRun(env, workflow, await runIdForKey({ workflow: workflowName, key }), params, { metadata, idempotency_key: key, trace });
 
   const claim = await claimFor({ workflow: workflowName, key }, params);
   const stored = await store.claimIdempotencyKey(claim);
-  if (stored.bodyHash === claim.bodyHash) return startRun(env, workflow, stored.runId, params, metadata, key);
+  if (stored.bodyHash === claim.bodyHash) return startRun(env, workflow, stored.runId, params, { metadata, idempotency_key: key, trace });
   // The key names another run already: this message's own failure record takes an id of its own.
   return fail(await runIdForKey({ workflow: workflowName, key: `queue:${message.id}` }), keyReusedMessage(key));
 }
@@ -81,10 +85,9 @@ async function startRun(
   workflow: CompiledWorkflow,
   runId: string,
   params: Record<string, unknown>,
-  metadata: Record<string, string>,
-  key: string,
+  extra: Parameters<typeof rootRun>[3],
 ): Promise<void> {
-  const start = rootRun(workflow, runId, params, { metadata, idempotency_key: key });
+  const start = rootRun(workflow, runId, params, extra);
   await retryDurableObjectCall(() => runStub(env, runId).start(start)); // idempotent by run id
 }
 

@@ -22,6 +22,8 @@ export interface GatewayContext {
   max_tokens: number;
   cost_budget_usd?: number;
   budget_run_id?: string;
+  /** W3C trace context of the step, sent on as the `traceparent` header. */
+  traceparent?: string;
 }
 
 function parseJson(text: string): unknown {
@@ -62,7 +64,7 @@ export async function callGateway(
   try {
     res = await gateway.fetch("https://gateway/invoke", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(context.traceparent ? { traceparent: context.traceparent } : {}) },
       body: JSON.stringify(body),
     });
   } catch (err) {

@@ -1,9 +1,10 @@
 // One agent step, start to finish: discovery, the loop, the callback payload. The
 // step's tool credentials are masked in everything sent back or logged. Where the
 // step runs (its host, host/step-host.ts) supplies the checkpoint store and call log.
-import type { CallbackMetrics, CallbackPayload, ChatMessage, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import type { CallbackMetrics, CallbackPayload, ChatMessage, InvokeRequest, StepCall } from "../../../shared/contracts/runtime.ts";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
+import { CallTimeline } from "./agent/call-timeline.ts";
 import { runLoop, type LoopOutcome } from "./agent/loop.ts";
 import { MetricsTally } from "./agent/metrics.ts";
 import type { Llm } from "./agent/reflect.ts";
@@ -29,6 +30,8 @@ export interface StepCheckpoint {
   turn: number;
   messages: ChatMessage[];
   metrics: CallbackMetrics;
+  /** The attempt's LLM and tool calls so far (kept by the host only: the orchestrator hears of them with the result). */
+  calls?: StepCall[];
 }
 
 /** The bindings a step reaches the world through. */
@@ -67,6 +70,7 @@ function loopRequest(request: InvokeRequest, resumeFrom: StepCheckpoint | undefi
 export async function executeStep(bindings: StepBindings, step: AcceptedStep, scrub: Scrubber, hooks: StepHostHooks): Promise<CallbackPayload> {
   const { request, received } = step;
   const metrics = hooks.resumeFrom ? MetricsTally.continuing(hooks.resumeFrom.metrics) : new MetricsTally();
+  const timeline = new CallTimeline(hooks.resumeFrom?.calls);
   const payload = (status: CallbackPayload["status"], fields: Partial<CallbackPayload> = {}): CallbackPayload => ({
     run_id: request.run_id,
     step_id: request.step_id,
@@ -74,6 +78,7 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
     output: null,
     error: "",
     metrics: metrics.snapshot(),
+    calls: scrub.value(timeline.list()),
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(request.is_resume ? { is_resume: true } : {}),
     ...fields,
@@ -81,7 +86,7 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
 
   const checkpoint = async (turn: number, messages: ChatMessage[]) => {
     const saved: StepCheckpoint = { turn, messages: scrub.value(messages), metrics: metrics.snapshot() };
-    await hooks.saveCheckpoint(saved);
+    await hooks.saveCheckpoint({ ...saved, calls: scrub.value(timeline.list()) });
     const answer: CheckpointAnswer = await postCheckpoint(bindings.orchestrator, request.run_id, request.step_id, {
       ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
       ...saved,
@@ -98,11 +103,12 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
     gateway: bindings.gateway,
     run_id: request.run_id,
     step_id: request.step_id,
+    ...(request.traceparent ? { traceparent: request.traceparent } : {}),
   });
   // Discovery failures carry no messages (the loop never started).
   if (!discovery.ok) return payload("failed", { error: scrub.text(discovery.error) });
 
-  const llm: Llm = (messages, tools) =>
+  const gatewayLlm: Llm = (messages, tools) =>
     callGateway(
       bindings.gateway,
       {
@@ -112,13 +118,16 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
         max_tokens: request.model.max_tokens,
         ...(request.cost_budget_usd !== undefined ? { cost_budget_usd: request.cost_budget_usd } : {}),
         ...(request.budget_run_id !== undefined ? { budget_run_id: request.budget_run_id } : {}),
+        ...(request.traceparent ? { traceparent: request.traceparent } : {}),
       },
       messages,
       tools,
     );
+  const llm = timeline.timedLlm(gatewayLlm, request.model.group);
+  const toolbox = timeline.timedToolbox(discovery.toolbox);
   let outcome: LoopOutcome;
   try {
-    outcome = await runLoop(loopRequest(request, hooks.resumeFrom), { llm, toolbox: discovery.toolbox, metrics, checkpoint, callLog: hooks.callLog });
+    outcome = await runLoop(loopRequest(request, hooks.resumeFrom), { llm, toolbox, metrics, checkpoint, callLog: hooks.callLog });
   } catch (err) {
     if (err instanceof StaleAttempt) throw err;
     return payload("failed", { error: scrub.text(`runtime error: ${errorMessage(err)}`) });

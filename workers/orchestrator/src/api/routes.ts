@@ -5,6 +5,7 @@ import type { Envelope } from "../../../../shared/contracts/records.ts";
 import { BudgetReportSchema } from "../../../../shared/contracts/schemas/gateway.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { claimFor, keyReusedMessage } from "../idempotency.ts";
+import { runTraceFrom } from "../../../../shared/otel/trace-context.ts";
 import { checkParams, findInvocable, isRefusal, newRunId, rootRun, type Refusal } from "../run/admission.ts";
 import { assembleEnvelope } from "../run/envelope.ts";
 import { DEFAULT_ITEM_PAGE_LIMIT, type ItemPageAnswer } from "../run/item-pages.ts";
@@ -132,7 +133,8 @@ export function registerRoutes(app: OrchestratorApp): void {
     const admitted = await admit(c, c.req.valid("param").workflow);
     if ("body" in admitted) return c.json(admitted.body, admitted.status);
     const runId = newRunId();
-    const start = rootRun(admitted.workflow, runId, admitted.params);
+    // A caller's W3C `traceparent` makes the run's span a child in the caller's trace.
+    const start = rootRun(admitted.workflow, runId, admitted.params, { trace: runTraceFrom(c.req.valid("header").traceparent) });
     await retryDurableObjectCall(() => runStub(c.env, runId).start(start)); // idempotent by run id
     return c.json({ run_id: runId, status: "accepted" as const }, 202);
   });
@@ -150,7 +152,8 @@ export function registerRoutes(app: OrchestratorApp): void {
     const claim = await claimFor({ workflow, credential: admitted.credential, key }, admitted.params);
     const stored = await openStore(c.env).claimIdempotencyKey(claim);
     if (stored.bodyHash !== claim.bodyHash) return c.json({ error: "conflict", message: keyReusedMessage(key) }, 409);
-    await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key, run_id: stored.runId });
+    const { traceparent } = c.req.valid("header");
+    await c.env.RUN_QUEUE.send({ workflow, params: admitted.params, idempotency_key: key, run_id: stored.runId, ...(traceparent ? { traceparent } : {}) });
     return c.json({ run_id: stored.runId, status: "queued" as const, idempotency_key: key }, 202);
   });
 

@@ -57,7 +57,19 @@ export const NameParamSchema = z.object({
 /** The params of a run: any JSON object (the workflow's `params.schema` checks it, answering 422). An empty body is `{}`. */
 export const InvokeParamsSchema = z.record(z.string(), z.unknown()).openapi({ description: "The workflow's params; an empty body is `{}`" });
 
+/** W3C trace context of the caller: the run's span becomes a child of the caller's span, in its trace. */
+const traceparentHeader = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: "traceparent", in: "header" },
+    description: "W3C trace context (`00-<trace id>-<span id>-<flags>`): the run's spans join the caller's trace. Ignored when malformed",
+  });
+
+export const TraceHeadersSchema = z.object({ traceparent: traceparentHeader });
+
 export const EnqueueHeadersSchema = z.object({
+  traceparent: traceparentHeader,
   "idempotency-key": z
     .string()
     .optional()

@@ -11,6 +11,7 @@ import {
   DecisionSchema,
   EnqueueAcceptedSchema,
   EnqueueHeadersSchema,
+  TraceHeadersSchema,
   ErrorSchema,
   EventsHeadersSchema,
   EventsQuerySchema,
@@ -81,7 +82,7 @@ export const invokeRoute = createRoute({
   tags: ["runs"],
   summary: "Start a run",
   security: PUBLIC,
-  request: { params: WorkflowParamSchema, body: paramsBody },
+  request: { params: WorkflowParamSchema, headers: TraceHeadersSchema, body: paramsBody },
   responses: {
     202: { description: "Accepted; the run record exists", content: json(InvokeAcceptedSchema) },
     ...invokeErrors,

@@ -2,6 +2,7 @@ import { project, validators } from "ktsu-project";
 import { bundleEntry, type CompiledWorkflow } from "../../../../shared/bundle.ts";
 import { runValidator } from "../../../../shared/schema/validate.ts";
 import { MAX_DEPTH, nestedDeeperThan } from "../engine/limits.ts";
+import { type RunTrace, runTraceFrom } from "../../../../shared/otel/trace-context.ts";
 import type { StartRun } from "./model.ts";
 
 /** Why a run was not admitted; `status` is the HTTP status the API answers with. */
@@ -69,7 +70,7 @@ export function rootRun(
   workflow: CompiledWorkflow,
   runId: string,
   params: Record<string, unknown>,
-  extra: { metadata?: Record<string, string>; idempotency_key?: string } = {},
+  extra: { metadata?: Record<string, string>; idempotency_key?: string; trace?: RunTrace } = {},
 ): StartRun {
   const secretParams = workflow.params.declared
     .filter((p) => p.secret)
@@ -87,6 +88,8 @@ export function rootRun(
     timeout_s: workflow.model_policy.timeout_s,
     cost_budget_usd: workflow.model_policy.cost_budget_usd,
     secret_params: secretParams,
+    // Without a caller's context the run starts a trace of its own.
+    trace: extra.trace ?? runTraceFrom(null),
     ...(extra.metadata ? { metadata: extra.metadata } : {}),
     ...(extra.idempotency_key ? { idempotency_key: extra.idempotency_key } : {}),
   };

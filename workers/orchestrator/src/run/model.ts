@@ -6,7 +6,8 @@ import type { StepType } from "../../../../shared/bundle.ts";
 import type { ItemStatus } from "../../../../shared/contracts/item-page.ts";
 import type { StepMetrics } from "../../../../shared/contracts/metrics.ts";
 import type { ApprovalRecord, ReservedSignalField, RunStatus, StepCancellation, StepStatus, ValidationFailure } from "../../../../shared/contracts/records.ts";
-import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
+import type { ChatMessage, StepCall } from "../../../../shared/contracts/runtime.ts";
+import type { RunTrace } from "../../../../shared/otel/trace-context.ts";
 import type { PagedResults } from "../engine/fanout-result.ts";
 import type { PinnedVersion } from "./pinned-version.ts";
 
@@ -40,6 +41,8 @@ export interface StartRun {
   secret_params: string[];
   /** Sub-runs: the project version their parent started on (stored apart from the run's meta). */
   pinned?: PinnedVersion;
+  /** The trace the run's spans belong to (absent on runs started before traces were kept). */
+  trace?: RunTrace;
 }
 
 export interface RunMeta extends StartRun {
@@ -101,6 +104,8 @@ export interface StepState {
   metrics: StepMetrics;
   reflected?: boolean;
   messages?: ChatMessage[];
+  /** Agent steps: the LLM and tool calls of every attempt, with their times. */
+  calls?: StepCall[];
   /** Dispatch attempt; callbacks for older attempts are ignored. */
   attempt: number;
   /** Epoch ms: the step fails when still running (model_policy.timeout_s). */

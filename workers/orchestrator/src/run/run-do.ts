@@ -19,6 +19,7 @@ import { decideApproval, type Decision, type DecisionResult } from "./steps/appr
 import { isCurrentAttempt, onCallback, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
 import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
+import { exportRunTrace, tracesConfigured } from "./trace-export.ts";
 
 export type { ChildResult } from "./model.ts";
 
@@ -40,11 +41,14 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   readonly invocations = new InvocationCounter();
   /** Set once retention deleted this run: the state still in memory no longer exists. */
   private purged = false;
+  /** Set once this object exported the run's trace (a run ends once; a later commit does not export again). */
+  private traceExported = false;
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
     // The same stub as run/stub.ts `runStub` (importing it here would make an import cycle: it names this class).
     const runs = env.RUNS as unknown as DurableObjectNamespace<RunDO>; // declared without the class in env.ts
+    const exportTraces = tracesConfigured(env);
     const stateKey = typeof env.KTSU_STATE_KEY === "string" && env.KTSU_STATE_KEY !== "" ? env.KTSU_STATE_KEY : undefined;
     this.storage = doStorage(ctx.storage);
     this.engine = new RunEngine({
@@ -64,6 +68,11 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       onCommitted: (events, ended) => {
         this.hub.publish(events, ended);
         if (ended) this.invocations.reportOnce(this.engine.state.run.run_id);
+        if (ended && exportTraces && !this.traceExported) {
+          this.traceExported = true;
+          // After the commit that ended the run; the gateway call is not counted as the run's work.
+          ctx.waitUntil(exportRunTrace(this.engine.state, env.GATEWAY));
+        }
       },
     });
     ctx.blockConcurrencyWhile(() => this.engine.state.load(Date.now() + this.engine.heartbeatTimeoutMs()));

@@ -7,6 +7,7 @@
 import type { CompiledWorkflow, ProjectBundle } from "../../../../shared/bundle.ts";
 import { FORWARDED_EVENT_TYPES, type RunEventType } from "../../../../shared/contracts/events.ts";
 import type { ApprovalRecord, RunEvent, RunRecord, StepRecord } from "../../../../shared/contracts/records.ts";
+import { runSpanId, traceparentOf } from "../../../../shared/otel/trace-context.ts";
 import { createScrubber, type Scrubber } from "../engine/semantics.ts";
 import {
   checkpointKey,
@@ -423,6 +424,7 @@ export class RunState {
       payload: run.payload,
       ...(run.parent ? { parent_run_id: run.parent.run_id } : {}),
       cost_usd: Math.round(cost * 1e9) / 1e9,
+      ...(run.trace ? { trace_parent: traceparentOf(run.trace, runSpanId(run.run_id)) } : {}),
     };
   }
 
@@ -443,6 +445,7 @@ export class RunState {
       metrics: state.metrics,
       ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
       ...(state.messages ? { messages: state.messages } : {}),
+      ...(state.calls ? { calls: state.calls } : {}),
       ...(state.signal ? { signal: state.signal } : {}),
       ...(state.cancelled ? { cancelled: state.cancelled } : {}),
     };

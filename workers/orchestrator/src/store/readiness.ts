@@ -3,8 +3,8 @@
  * recorded as applied. A unit test (test/unit/store-readiness.test.ts) keeps them equal to the
  * newest files there.
  */
-export const LATEST_MIGRATION = "0003_retention_indexes.sql";
-export const LATEST_POSTGRES_MIGRATION = "0001_retention_indexes.sql";
+export const LATEST_MIGRATION = "0004_traces.sql";
+export const LATEST_POSTGRES_MIGRATION = "0002_traces.sql";
 
 /**
  * Where applied migrations are recorded: D1 in `d1_migrations`, the table both `wrangler d1

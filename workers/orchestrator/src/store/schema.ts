@@ -9,7 +9,7 @@ import type {
   StepStatus,
   ValidationFailure,
 } from "../../../../shared/contracts/records.ts";
-import type { ChatMessage } from "../../../../shared/contracts/runtime.ts";
+import type { ChatMessage, StepCall } from "../../../../shared/contracts/runtime.ts";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
@@ -36,6 +36,8 @@ export const runs = sqliteTable(
     idempotencyKey: text("idempotency_key"),
     /** Spend so far in millionths of a USD (integers keep sums exact). */
     costMicroUsd: integer("cost_microusd").notNull().default(0),
+    /** W3C `traceparent` of the run's span (null on runs from before traces were kept). */
+    traceParent: text("trace_parent"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     completedAt: text("completed_at"),
@@ -86,6 +88,8 @@ export const steps = sqliteTable(
     metrics: text("metrics", { mode: "json" }).$type<StepMetrics>().notNull(),
     reflected: integer("reflected", { mode: "boolean" }),
     messages: text("messages", { mode: "json" }).$type<ChatMessage[]>(),
+    /** Agent steps: their LLM and tool calls with times (the run viewer's timeline, the trace's spans). */
+    calls: text("calls", { mode: "json" }).$type<StepCall[]>(),
     startedAt: text("started_at"),
     endedAt: text("ended_at"),
     /** The reserved `ktsu_*` output field that failed the step or sent it to a human. */

@@ -258,6 +258,7 @@ function runRow(run: RunRecord) {
     payload: run.payload ?? null,
     parentRunId: run.parent_run_id ?? null,
     costMicroUsd: Math.round((run.cost_usd ?? 0) * MICRO),
+    traceParent: run.trace_parent ?? null,
     createdAt: run.created_at,
     updatedAt: run.updated_at,
     completedAt: run.completed_at ?? null,
@@ -277,6 +278,7 @@ function runRecord(row: RunRow): RunRecord {
     ...(row.payload ? { payload: row.payload } : {}),
     ...(row.parentRunId ? { parent_run_id: row.parentRunId } : {}),
     cost_usd: row.costMicroUsd / MICRO,
+    ...(row.traceParent ? { trace_parent: row.traceParent } : {}),
   };
 }
 
@@ -295,6 +297,7 @@ function stepRow(step: StepRecord) {
     metrics: step.metrics,
     reflected: step.reflected ?? null,
     messages: step.messages ?? null,
+    calls: step.calls ?? null,
     startedAt: step.started_at ?? null,
     endedAt: step.ended_at ?? null,
     signal: step.signal ?? null,
@@ -319,6 +322,7 @@ function stepRecord(row: StepRow): StepRecord {
     metrics: row.metrics,
     ...(row.reflected !== null ? { reflected: row.reflected } : {}),
     ...(row.messages ? { messages: row.messages } : {}),
+    ...(row.calls ? { calls: row.calls } : {}),
     ...(row.signal ? { signal: row.signal } : {}),
     ...(row.cancelled ? { cancelled: row.cancelled } : {}),
   };

@@ -21,6 +21,8 @@ export interface Toolbox {
   /** Whether the model may call `name` (it was discovered and permitted). */
   has(name: string): boolean;
   approvalRule(name: string): ApprovalRuleSpec | undefined;
+  /** The name of the server a permitted tool is called on (for the step's call records). */
+  serverOf(name: string): string | undefined;
   call(name: string, args: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export async function discoverTools(specs: readonly ToolServerSpec[], bindings: 
       definitions: [...definition.values()],
       has: (name) => owner.has(name),
       approvalRule: (name) => approvalRuleFor(owner.get(name)?.spec.approval_rules, name),
+      serverOf: (name) => owner.get(name)?.spec.name,
       call: (name, args) => {
         const server = owner.get(name);
         if (!server) return Promise.reject(new Error(`tool_not_permitted: ${name}`));

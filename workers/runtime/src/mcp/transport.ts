@@ -21,6 +21,8 @@ export interface TransportBindings {
   gateway: Fetcher;
   run_id: string;
   step_id: string;
+  /** W3C trace context of the step, sent to every server (first-party and external). */
+  traceparent?: string;
 }
 
 export interface ServerRoute {
@@ -104,7 +106,7 @@ export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): Ser
     if (!/^[a-z0-9_-]+$/i.test(name)) return { error: `invalid first-party server url "${spec.url}": expected ${FIRST_PARTY_TOOLS_PREFIX}<name>` };
     const endpoint = withPersistentId(new URL(`https://tools/mcp/${name}${named.search}`), spec.persistent_id);
     // First-party servers are stateless per request, so the context rides on every request.
-    const context: Record<string, string> = { [TOOLS_RUN_ID_HEADER]: bindings.run_id, [TOOLS_STEP_ID_HEADER]: bindings.step_id };
+    const context: Record<string, string> = { [TOOLS_RUN_ID_HEADER]: bindings.run_id, [TOOLS_STEP_ID_HEADER]: bindings.step_id, ...traceHeaders(bindings) };
     if (spec.params && Object.keys(spec.params).length > 0) context[TOOLS_PARAMS_HEADER] = encodeURIComponent(JSON.stringify(spec.params));
     // First-party servers speak streamable HTTP only: no legacy fallback.
     const fetch = makeFetch(spec, context, "resumptions", (url, init) => bindings.tools.fetch(url, init));
@@ -127,5 +129,10 @@ export function routeFor(spec: ToolServerSpec, bindings: TransportBindings): Ser
     init.headers.set(EGRESS_TIMEOUT_HEADER, String(MCP_REQUEST_TIMEOUT_MS));
     return bindings.gateway.fetch(EGRESS_URL, init);
   };
-  return { endpoint, fetch: makeFetch(spec, {}, "resumptions", viaEgress), legacyFetch: makeFetch(spec, {}, "all", viaEgress) };
+  const trace = traceHeaders(bindings);
+  return { endpoint, fetch: makeFetch(spec, trace, "resumptions", viaEgress), legacyFetch: makeFetch(spec, trace, "all", viaEgress) };
+}
+
+function traceHeaders(bindings: TransportBindings): Record<string, string> {
+  return bindings.traceparent ? { traceparent: bindings.traceparent } : {};
 }

@@ -11,6 +11,7 @@ import { buildInvokeRequest, DispatchError } from "../../engine/agent-request.ts
 import type { RunContext } from "../context.ts";
 import type { StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { stepSpanId, traceparentOf } from "../../../../../shared/otel/trace-context.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export interface AgentResume {
@@ -49,7 +50,7 @@ function agentStepParams(params: Record<string, unknown>, scope: ValueScope): { 
 export function invokeRequest(ctx: RunContext, step: CompiledAgentStep, stepId: string, attempt: number, scope: ValueScope): InvokeRequest {
   const run = ctx.state.run;
   const params = agentStepParams(step.params, scope);
-  return buildInvokeRequest(ctx.state.projectVersion(project), step, params.values, scope.env, {
+  const request = buildInvokeRequest(ctx.state.projectVersion(project), step, params.values, scope.env, {
     runId: run.run_id,
     stepId,
     callbackUrl: callbackPath(run.run_id, stepId),
@@ -58,6 +59,9 @@ export function invokeRequest(ctx: RunContext, step: CompiledAgentStep, stepId: 
     attempt,
     secretSourced: params.fromSecret,
   });
+  // The step's span is the parent of the runtime's work (a fanout item's too: items have no span of their own).
+  if (run.trace) request.traceparent = traceparentOf(run.trace, stepSpanId(run.run_id, step.id));
+  return request;
 }
 
 /** Dispatches a (non-fanout) agent step, a new attempt each time; the result arrives by callback. */

@@ -12,6 +12,8 @@ export interface EgressRequest {
   /** Stable for the same logical request, so a receiver can drop a copy re-sent after an eviction. */
   idempotencyKey: string;
   body?: unknown;
+  /** W3C trace context sent to the target (the webhook step's span). */
+  traceparent?: string;
 }
 
 export function sendThroughEgress(gateway: Fetcher, request: EgressRequest): Promise<Response> {
@@ -24,6 +26,7 @@ export function sendThroughEgress(gateway: Fetcher, request: EgressRequest): Pro
       "idempotency-key": request.idempotencyKey,
       [EGRESS_URL_HEADER]: request.url,
       [EGRESS_TIMEOUT_HEADER]: String(request.timeoutMs),
+      ...(request.traceparent ? { traceparent: request.traceparent } : {}),
     },
     ...(bodyless || request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
   });

@@ -11,6 +11,7 @@ import { MAX_OUTPUT_BYTES } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
 import { ZERO_METRICS, type ChildResult, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
+import { stepSpanId } from "../../../../../shared/otel/trace-context.ts";
 import { retryDurableObjectCall } from "../../../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
 
@@ -57,6 +58,8 @@ export async function startSubWorkflow(ctx: RunContext, step: CompiledWorkflowSt
       cost_budget_usd: run.cost_budget_usd,
       secret_params: run.secret_params,
       pinned: ctx.state.subRunVersion(step.workflow),
+      // The sub-run's span is a child of the step that runs it, in the parent's trace.
+      ...(run.trace ? { trace: { trace_id: run.trace.trace_id, parent_span_id: stepSpanId(run.run_id, step.id), sampled: run.trace.sampled } } : {}),
     };
     await retryDurableObjectCall(() => ctx.childRun(childId).start(start));
   } catch (err) {

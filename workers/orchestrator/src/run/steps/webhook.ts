@@ -5,6 +5,7 @@ import type { CompiledWebhookStep } from "../../../../../shared/bundle.ts";
 import { stringForm, type JsonValue } from "../../../../../shared/expr/index.ts";
 import { EGRESS_ERROR_HEADER } from "../../../../../shared/contracts/egress.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
+import { stepSpanId, traceparentOf } from "../../../../../shared/otel/trace-context.ts";
 import { resolveValue, VALUE_FIELDS, type ValueScope } from "../../../../../shared/values/index.ts";
 import { sendThroughEgress } from "./egress.ts";
 import type { RunContext } from "../context.ts";
@@ -19,6 +20,8 @@ export interface WebhookContext {
   runId: string;
   /** The step's deadline (model_policy.timeout_s), which also bounds the request. */
   deadlineAt?: number;
+  /** The step span's W3C trace context, sent to the receiver. */
+  traceparent?: string;
 }
 
 class WebhookError extends Error {}
@@ -68,7 +71,14 @@ export async function sendWebhook(step: CompiledWebhookStep, ctx: WebhookContext
   let timeoutMs = (step.webhook.timeout_s > 0 ? step.webhook.timeout_s : 30) * 1000;
   if (ctx.deadlineAt) timeoutMs = Math.max(1, Math.min(timeoutMs, ctx.deadlineAt - Date.now()));
   try {
-    const res = await sendThroughEgress(ctx.gateway, { method, url, timeoutMs, idempotencyKey: `${ctx.runId}/${step.id}`, body });
+    const res = await sendThroughEgress(ctx.gateway, {
+      method,
+      url,
+      timeoutMs,
+      idempotencyKey: `${ctx.runId}/${step.id}`,
+      body,
+      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    });
     if (res.headers.get(EGRESS_ERROR_HEADER)) {
       const detail = (await res.json().catch(() => ({}))) as { message?: string };
       return { kind: "failed", error: `webhook ${method} ${url}: ${detail.message ?? `gateway egress returned ${res.status}`}` };
@@ -89,11 +99,13 @@ function inFlightKey(step: CompiledWebhookStep): string {
 export function startWebhook(ctx: RunContext, step: CompiledWebhookStep, state: StepState): void {
   const key = inFlightKey(step);
   ctx.markInFlight(key);
+  const run = ctx.state.run;
   const send = sendWebhook(step, {
     gateway: ctx.gateway,
     scope: ctx.scope.valueScope(),
-    runId: ctx.state.run.run_id,
+    runId: run.run_id,
     deadlineAt: state.deadline_at,
+    ...(run.trace ? { traceparent: traceparentOf(run.trace, stepSpanId(run.run_id, step.id)) } : {}),
   });
   ctx.keepAlive(
     send.then(async (outcome) => {
