@@ -6,7 +6,6 @@ import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import { countedFetcher } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { openStore } from "../store/open-store.ts";
-import { GroupCommit } from "./callback-batch.ts";
 import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
@@ -17,7 +16,7 @@ import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import { type PurgeLimits, type PurgeOutcome, purgeRun } from "./purge.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
-import { isCurrentAttempt, onCallbacks, onHeartbeat } from "./steps/step-kinds.ts";
+import { isCurrentAttempt, onCallback, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
 import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
 
@@ -41,11 +40,6 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   readonly invocations = new InvocationCounter();
   /** Set once retention deleted this run: the state still in memory no longer exists. */
   private purged = false;
-  /** Runtime results arriving while earlier ones are being applied share a commit (callback-batch.ts). */
-  private readonly results = new GroupCommit<CallbackPayload>(async (payloads) => {
-    await onCallbacks(this.engine, payloads);
-    await this.engine.advance();
-  });
 
   constructor(ctx: DurableObjectState, env: OrchestratorEnv) {
     super(ctx, env);
@@ -97,10 +91,11 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return { created: true, run_id: input.run_id };
   }
 
-  /** The runtime's result for an agent step or fanout item; answered once it is committed. */
+  /** The runtime's result for an agent step or fanout item. */
   async callback(payload: CallbackPayload): Promise<void> {
     if (!this.started) return;
-    await this.results.add(payload);
+    await onCallback(this.engine, payload);
+    await this.engine.advance();
   }
 
   /** Liveness from the runtime for some of this run's steps. */

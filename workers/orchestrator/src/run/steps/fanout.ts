@@ -134,20 +134,16 @@ async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: St
   if (outcome && outcome.kind !== "waiting") ctx.settle(step, outcome);
 }
 
-/**
- * One item's runtime result, recorded in memory: reserved fields apply per item, with the
- * step's confidence threshold. Whether it was recorded (false: the item no longer runs). The caller pumps the step afterwards (`pumpItems`), once for
- * all the results it records together, so they share one storage commit.
- */
-export function recordItemResult(
+/** One item's runtime result: reserved fields apply per item, with the step's confidence threshold. */
+export async function onItemCallback(
   ctx: RunContext,
   step: CompiledAgentStep,
   state: StepState,
   item: ItemState,
   payload: CallbackPayload,
   metrics: StepMetrics,
-): boolean {
-  if (item.status !== "running") return false;
+): Promise<void> {
+  if (item.status !== "running") return;
   if (payload.status === "ok") {
     const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
     if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics });
@@ -157,12 +153,7 @@ export function recordItemResult(
     const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
     finishItem(ctx, step, state, item, { error, metrics });
   }
-  return true;
-}
-
-/** After item results were recorded: the next items are dispatched (their state committed first), or the step settles. */
-export async function pumpItems(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<void> {
-  if (state.status === "running") await pumpAndSettle(ctx, step, state);
+  await pumpAndSettle(ctx, step, state);
 }
 
 /** The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest). */

@@ -12,7 +12,7 @@ import type { ItemState, StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
 import { dispatchAgent } from "./agent-dispatch.ts";
-import { checkItemsLiveness, pumpItems, recordItemResult, resumeFanout, startFanout } from "./fanout.ts";
+import { checkItemsLiveness, onItemCallback, resumeFanout, startFanout } from "./fanout.ts";
 import { startSubWorkflow } from "./sub-workflow.ts";
 import { runTransformStep } from "./transform.ts";
 import { resumeWebhook, startWebhook } from "./webhook.ts";
@@ -60,23 +60,15 @@ function locate(ctx: RunContext, stepId: string): { step: CompiledAgentStep; sta
   return item && state.status === "running" ? { step: parent, state, item } : null;
 }
 
-/**
- * The runtime's results for agent steps or fanout items, received together; results of
- * superseded dispatches are ignored. Item results are recorded first and each fanout step is
- * pumped once after them, so results arriving together share one storage commit.
- */
-export async function onCallbacks(ctx: RunContext, payloads: readonly CallbackPayload[]): Promise<void> {
-  const fanouts = new Map<string, { step: CompiledAgentStep; state: StepState }>();
-  for (const payload of payloads) {
-    const target = locate(ctx, payload.step_id);
-    if (!target) continue;
-    const { step, state, item } = target;
-    if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) continue;
-    const metrics = callbackMetrics(payload);
-    if (!item) await onAgentCallback(ctx, step, state, payload, metrics);
-    else if (recordItemResult(ctx, step, state, item, payload, metrics)) fanouts.set(step.id, { step, state });
-  }
-  for (const { step, state } of fanouts.values()) await pumpItems(ctx, step, state);
+/** The runtime's result for an agent step or a fanout item; results of superseded dispatches are ignored. */
+export async function onCallback(ctx: RunContext, payload: CallbackPayload): Promise<void> {
+  const target = locate(ctx, payload.step_id);
+  if (!target) return;
+  const { step, state, item } = target;
+  if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) return;
+  const metrics = callbackMetrics(payload);
+  if (item) await onItemCallback(ctx, step, state, item, payload, metrics);
+  else await onAgentCallback(ctx, step, state, payload, metrics);
 }
 
 /** Whether `attempt` of a step (or item) is the one the run is waiting for. */
