@@ -157,6 +157,9 @@ describe("bad input is refused, not coerced", () => {
     const cases: Array<[string, Record<string, unknown>]> = [
       ['{"flag":1e400}', { message: 'field "flag": number out of range', field: "flag" }],
       ['{"a":{"b":[1,-1e999]}}', { message: 'field "a.b[1]": number out of range', field: "a.b[1]" }],
+      // No exponent: 309 integer digits are past a double's range too.
+      [`{"big":2${"0".repeat(308)}.5}`, { message: 'field "big": number out of range', field: "big" }],
+      [`{"small":0.${"0".repeat(400)}1,"big":-${"9".repeat(309)}}`, { message: 'field "big": number out of range', field: "big" }],
     ];
     for (const [body, expected] of cases) {
       const res = await SELF.fetch(`${BASE}/invoke/conditions`, { method: "POST", body });

@@ -1,5 +1,6 @@
 // Everything the runtime sends to the orchestrator over its binding: the step's result,
 // per-turn checkpoints and heartbeats. Paths are relative to the binding.
+import { discardSmallBody } from "../../../shared/util/discard-body.ts";
 import { checkpointPath, type CallbackPayload, type CheckpointPayload, type HeartbeatPayload } from "../../../shared/contracts/runtime.ts";
 
 const ORIGIN = "https://orchestrator";
@@ -27,7 +28,7 @@ export async function postCallback(orchestrator: Fetcher, callbackUrl: string, p
   for (let attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
     try {
       const res = await post(orchestrator, url, payload);
-      await res.body?.cancel();
+      await discardSmallBody(res);
       if (res.status < 500) {
         if (!res.ok) console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${res.status}`);
         return true;
@@ -48,7 +49,7 @@ export type CheckpointAnswer = "stored" | "stale" | "lost";
 export async function postCheckpoint(orchestrator: Fetcher, runId: string, stepId: string, payload: CheckpointPayload): Promise<CheckpointAnswer> {
   try {
     const res = await post(orchestrator, `${ORIGIN}${checkpointPath(runId, stepId)}`, payload);
-    await res.body?.cancel();
+    await discardSmallBody(res);
     if (res.status === 409) return "stale";
     if (res.ok) return "stored";
     console.warn(`runtime: checkpoint for ${runId}/${stepId} turn ${payload.turn} answered ${res.status}`);
@@ -62,7 +63,7 @@ export async function postCheckpoint(orchestrator: Fetcher, runId: string, stepI
 export async function postHeartbeat(orchestrator: Fetcher, payload: HeartbeatPayload): Promise<void> {
   try {
     const res = await post(orchestrator, `${ORIGIN}/heartbeat`, payload);
-    await res.body?.cancel();
+    await discardSmallBody(res);
   } catch (err) {
     console.warn(`runtime: heartbeat failed: ${String(err)}`);
   }

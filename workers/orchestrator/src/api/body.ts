@@ -38,7 +38,7 @@ export async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promi
   } catch (err) {
     return { ok: false, status: 400, message: `malformed JSON body: ${errorMessage(err)}` };
   }
-  const field = nonFiniteNumberAt(value);
+  const field = mayHoldInfinity(text) ? nonFiniteNumberAt(value) : null;
   if (field === null) return { ok: true, value };
   return {
     ok: false,
@@ -46,6 +46,15 @@ export async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promi
     message: field === "" ? "the body is a number out of range" : `field "${field}": number out of range`,
     ...(field === "" ? {} : { field }),
   };
+}
+
+/**
+ * Whether JSON.parse could have turned a number of `text` into Infinity: only a number with an
+ * exponent or with more than 308 integer digits can exceed a double's range. Most bodies have
+ * neither, and are not walked (a match, in a string too, only means the walk is done).
+ */
+function mayHoldInfinity(text: string): boolean {
+  return /\d[eE]|\d{309}/.test(text);
 }
 
 /** A value met while walking a body, with the way back to the root (a path is only built for the one at fault). */

@@ -21,6 +21,7 @@ import { cancelChildren, subRunResult, subRunResultError, totalMetrics } from ".
 import { runningHosts, stopHosts } from "./stop-hosts.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
+import { discardSmallBody } from "../../../../shared/util/discard-body.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export interface RunEngineDeps extends Omit<RunStateDeps, "forward"> {
@@ -91,7 +92,7 @@ export class RunEngine implements RunContext {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(request),
       });
-      await res.body?.cancel();
+      await discardSmallBody(res);
       return res.status === 202 ? null : `runtime returned ${res.status}`;
     } catch (err) {
       return `dispatch to runtime: ${errorMessage(err)}`;
