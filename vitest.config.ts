@@ -11,6 +11,7 @@ const report = process.env.KTSU_TEST_REPORT;
  * One vitest project per runtime:
  * - unit: the compiler, CLI and other Node code;
  * - stack: Node tests against the real local stack (the code `ktsu start` runs);
+ * - examples: every example run as its README says (`npm run test:examples`, not in `npm test`);
  * - replay: `ktsu replay` against recorded runs, each replay a stack of its own (`npm run test:replay`, not in `npm test`);
  * - deploy: `ktsu deploy` against a local Cloudflare API stand-in (`npm run test:deploy`, not in `npm test`);
  * - test/workers/<worker>/vitest.config.ts: tests inside workerd with that Worker as the
@@ -43,6 +44,22 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Each file starts its own workerd; two cores cannot run several at once usefully.
+          fileParallelism: false,
+          // Tests a file marks concurrent (each its own short-lived stack) run three at a time.
+          maxConcurrency: 3,
+        },
+      },
+      {
+        test: {
+          name: "examples",
+          environment: "node",
+          sequence: { groupOrder: GROUP.examples },
+          include: ["test/examples/**/*.test.ts"],
+          // Every example as its README runs it (`ktsu invoke --wait`, `ktsu approve`, the queue):
+          // a stack per example, so `npm run test:examples` runs them; `npm test` runs each example's
+          // pipeline test (test/stack/pipeline-tests.test.ts). Bounds, not speed limits.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

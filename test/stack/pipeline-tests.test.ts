@@ -41,7 +41,9 @@ describe("ktsu test", () => {
     expect(examples.sort()).toEqual(["approval", "fanout", "hello", "kv-notes", "queue", "triage"]);
   });
 
-  it.each(examples)(
+  // Each `ktsu test` starts a stack of its own and spends part of that waiting on files and
+  // processes: a few at once finish sooner than one after another (the project's maxConcurrency).
+  it.concurrent.each(examples)(
     "passes on examples/%s",
     async (name) => {
       const result = await ktsu(["test", path.join("examples", name)]);
@@ -53,7 +55,7 @@ describe("ktsu test", () => {
     300_000,
   );
 
-  it("passes on a project fresh from ktsu init, without a provider key", async () => {
+  it.concurrent("passes on a project fresh from ktsu init, without a provider key", async () => {
     const project = path.join(dir, "fresh");
     expect((await ktsu(["init", project])).code).toBe(0);
     const { ANTHROPIC_API_KEY: _unused, ...env } = process.env;
@@ -62,7 +64,7 @@ describe("ktsu test", () => {
     expect(result.code).toBe(0);
   }, 300_000);
 
-  it("fails with a readable diff when an assertion breaks", async () => {
+  it.concurrent("fails with a readable diff when an assertion breaks", async () => {
     const project = path.join(dir, "triage");
     cpSync(path.join(REPO_ROOT, "examples", "triage"), project, { recursive: true });
     const workflow = path.join(project, "workflows", "triage.workflow.yaml");

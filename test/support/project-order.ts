@@ -5,4 +5,4 @@
  * second clone running `npm test` at the same time doubles that. One at a time, each project gets
  * the share of the machine its timeouts were set for.
  */
-export const GROUP = { unit: 0, orchestrator: 1, runtime: 2, gateway: 3, stack: 4, reliability: 5, deploy: 6, replay: 7 } as const;
+export const GROUP = { unit: 0, orchestrator: 1, runtime: 2, gateway: 3, stack: 4, reliability: 5, deploy: 6, replay: 7, examples: 8 } as const;

@@ -6,8 +6,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-/** Run by their own scripts (`npm run test:reliability`, `npm run test:deploy`, `npm run test:replay`, each a CI step). */
-const OWN_SCRIPT = new Set(["reliability", "deploy", "replay"]);
+/** Run by their own scripts (`npm run test:reliability`, `npm run test:deploy`, `npm run test:replay`, `npm run test:examples`, each a CI step). */
+const OWN_SCRIPT = new Set(["reliability", "deploy", "replay", "examples"]);
 
 function projectsOfTestScript(): string[] {
   const script = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.test ?? "";
