@@ -1,16 +1,26 @@
 // A run's spans, built from its records after the fact: the run, each step, each agent step's
-// LLM and tool calls, and the queue delivery that started it. Nothing here runs while the run
+// LLM and tool calls (a fanout's under a span per item), and the queue delivery that started it. Nothing here runs while the run
 // does; the ids come from trace-context.ts, so a sub-run's spans (built by its own object) hang
 // under its parent's step span. Every string attribute passes through `mask`.
 
 import type { RunRecord, StepRecord } from "../contracts/records.ts";
 import type { StepCall } from "../contracts/runtime.ts";
 import { type AttributeValue, type Span, SpanKind } from "./span.ts";
-import { callSpanId, deliverySpanId, type RunTrace, runSpanId, stepSpanId } from "./trace-context.ts";
+import { callSpanId, deliverySpanId, itemSpanId, type RunTrace, runSpanId, stepSpanId } from "./trace-context.ts";
+
+/** A fanout item as its spans need it. */
+export interface ItemSpanSource {
+  index: number;
+  status: string;
+  error?: string;
+  calls?: readonly StepCall[];
+}
 
 export interface RunSpanInput {
   run: RunRecord;
   steps: readonly StepRecord[];
+  /** Fanout steps' items by step id: each item that made calls gets a span, its calls under it. */
+  items?: ReadonlyMap<string, readonly ItemSpanSource[]>;
   trace: RunTrace;
   /** Masks secret values in a string (the run's scrubber). */
   mask: (text: string) => string;
@@ -31,12 +41,13 @@ function providerAndModel(resolved: string | undefined): { provider?: string; mo
   return slash < 0 ? { model: resolved } : { provider: resolved.slice(0, slash), model: resolved.slice(slash + 1) };
 }
 
-function callSpan(input: RunSpanInput, step: StepRecord, call: StepCall, index: number): Span {
+/** The `index`th call of `caller` (a step id, or `<step>[<item>]` for a fanout item), under `parentSpanId`. */
+function callSpan(input: RunSpanInput, caller: string, parentSpanId: string, call: StepCall, index: number): Span {
   const { run, trace } = input;
   const base = {
     traceId: trace.trace_id,
-    spanId: callSpanId(run.id, step.id, index),
-    parentSpanId: stepSpanId(run.id, step.id),
+    spanId: callSpanId(run.id, caller, index),
+    parentSpanId,
     kind: SpanKind.client,
     start: call.started_at,
     end: call.ended_at,
@@ -99,7 +110,38 @@ function stepSpans(input: RunSpanInput, step: StepRecord): Span[] {
     },
     ...(step.status === "failed" ? { error: step.error ?? "failed" } : {}),
   };
-  return [span, ...(step.calls ?? []).map((call, index) => callSpan(input, step, call, index))];
+  const parent = stepSpanId(run.id, step.id);
+  const calls = (step.calls ?? []).map((call, index) => callSpan(input, step.id, parent, call, index));
+  return [span, ...calls, ...(input.items?.get(step.id) ?? []).flatMap((item) => itemSpans(input, step, item))];
+}
+
+/** A fanout item that made calls: its span (from its first call's start to its last call's end) and its calls'. */
+function itemSpans(input: RunSpanInput, step: StepRecord, item: ItemSpanSource): Span[] {
+  const calls = item.calls ?? [];
+  if (calls.length === 0) return [];
+  const { run, trace } = input;
+  const caller = `${step.id}[${item.index}]`;
+  const spanId = itemSpanId(run.id, step.id, item.index);
+  const span: Span = {
+    traceId: trace.trace_id,
+    spanId,
+    parentSpanId: stepSpanId(run.id, step.id),
+    name: `item ${caller}`,
+    kind: SpanKind.internal,
+    start: calls.map((call) => call.started_at).sort()[0]!,
+    end: calls
+      .map((call) => call.ended_at)
+      .sort()
+      .at(-1)!,
+    attributes: {
+      "ktsu.step.id": step.id,
+      "ktsu.item.index": item.index,
+      "ktsu.item.status": item.status,
+      "ktsu.cost_usd": calls.reduce((sum, call) => sum + (call.kind === "llm" ? call.cost_usd : 0), 0),
+    },
+    ...(item.status === "failed" ? { error: item.error ?? "failed" } : {}),
+  };
+  return [span, ...calls.map((call, index) => callSpan(input, caller, spanId, call, index))];
 }
 
 /** The run's spans; a queue-started run gets its delivery span as the run span's parent. */

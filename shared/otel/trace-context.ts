@@ -57,7 +57,9 @@ function spanIdOf(...parts: (string | number)[]): string {
 export const runSpanId = (runId: string): string => spanIdOf("run", runId);
 /** The span of a step of a run. */
 export const stepSpanId = (runId: string, stepId: string): string => spanIdOf("step", runId, stepId);
-/** The span of an agent step's `index`th LLM or tool call. */
+/** The span of a fanout step's `index`th item. */
+export const itemSpanId = (runId: string, stepId: string, index: number): string => spanIdOf("item", runId, stepId, index);
+/** The span of an agent step's (or a fanout item's, `<step>[<item>]`) `index`th LLM or tool call. */
 export const callSpanId = (runId: string, stepId: string, index: number): string => spanIdOf("call", runId, stepId, index);
 /** The span of the queue delivery that started a run. */
 export const deliverySpanId = (runId: string): string => spanIdOf("deliver", runId);

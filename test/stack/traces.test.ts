@@ -1,6 +1,7 @@
 // A run of the triage example (its classifier given a kv tool and a secret token) exported as one
 // OpenTelemetry trace to a local OTLP/HTTP receiver, through the gateway: run → steps → LLM and
-// tool calls → sub-run, GenAI attributes and costs, the caller's trace context, no secret anywhere.
+// tool calls → sub-run, GenAI attributes and costs, the caller's trace context, no secret anywhere;
+// a fanout's items each as a span with its LLM call.
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,6 +37,15 @@ async function triageWithTool(dir: string): Promise<void> {
   await writeFile(agent, agentYaml);
   await mkdir(path.join(dir, "servers"), { recursive: true });
   await writeFile(path.join(dir, "servers", "kv.server.yaml"), 'name: kv\nurl: ktsu://tools/kv\nauth:\n  secret: "{{ params.token }}"\n');
+  // A fanout beside it: one agent call per word (the fake provider answers from the output schema).
+  await writeFile(
+    path.join(dir, "agents", "tagger.agent.yaml"),
+    'name: tagger\nmodel: default\nparams:\n  schema:\n    type: object\n    properties:\n      word: { type: string }\nprompt:\n  system: You tag one word.\n  user: "Tag {{ params.word }}"\noutput:\n  schema:\n    type: object\n    required: [tag]\n    properties:\n      tag: { type: string }\n',
+  );
+  await writeFile(
+    path.join(dir, "workflows", "batch.workflow.yaml"),
+    'name: batch\nparams:\n  schema:\n    type: object\n    properties:\n      words: { type: array }\npipeline:\n  - id: each\n    agent: agents/tagger.agent.yaml\n    for_each:\n      from: params.words\n      concurrency: 2\n    params:\n      word: "{{ item }}"\n',
+  );
 }
 
 let dir: string;
@@ -197,5 +207,28 @@ describe("traces", () => {
     const run = inTrace().find((s) => s.name === "run triage")!;
     expect(run.parentSpanId).toBe(delivery.spanId);
     expect(run.attributes["ktsu.run.id"]).toBe(runId);
+  });
+
+  it("gives each fanout item a span under its step, with the item's LLM call under it", async () => {
+    const fanoutTrace = "5c1e0d9f2b8a4e7f9a3b6c2d1e0f4a5b";
+    const res = await fetch(`${base()}/invoke/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${fanoutTrace}-${CALLER_SPAN}-01` },
+      body: JSON.stringify({ words: ["alpha", "beta", "gamma"] }),
+    });
+    expect(res.status).toBe(202);
+    const inTrace = () => receivedSpans(sink.calls).filter((s) => s.traceId === fanoutTrace);
+    await waitFor(() => inTrace().some((s) => s.name === "run batch"), "the fanout run's spans at the OTLP receiver", 180_000);
+    const spans = inTrace();
+    const step = spans.find((s) => s.name === "step each")!;
+    const items = spans.filter((s) => s.name.startsWith("item each[")).sort((a, b) => a.name.localeCompare(b.name));
+    expect(items.map((s) => s.name)).toEqual(["item each[0]", "item each[1]", "item each[2]"]);
+    for (const item of items) {
+      expect(item.parentSpanId).toBe(step.spanId);
+      const calls = spans.filter((s) => s.parentSpanId === item.spanId);
+      expect(calls.map((s) => s.name)).toEqual(["chat default"]);
+      expect(calls[0]!.attributes["gen_ai.usage.cost"]).toBeGreaterThan(0);
+      expect(item.attributes["ktsu.cost_usd"]).toBe(calls[0]!.attributes["gen_ai.usage.cost"]);
+    }
   });
 });

@@ -100,6 +100,33 @@ describe("run spans", () => {
     expect(tool!.attributes).toMatchObject({ "gen_ai.tool.name": "search", "ktsu.mcp.server": "search" });
   });
 
+  it("hangs a fanout item that made calls under its step, its calls under it, with ids of their own", () => {
+    const fanout: StepRecord = { ...step, id: "each", error: undefined, status: "complete", calls: undefined };
+    const [llm, tool] = step.calls!;
+    const items = new Map([
+      [
+        "each",
+        [
+          { index: 0, status: "ok", calls: [llm!] },
+          { index: 1, status: "failed", error: `item 1: 401 for ${SECRET}`, calls: [llm!, tool!] },
+          { index: 2, status: "failed", error: "dispatch failed" },
+        ],
+      ],
+    ]);
+    const scrub = createScrubber([SECRET]);
+    const out = runSpans({ run: { ...run, metadata: {} }, steps: [fanout], items, trace, mask: (text) => scrub.text(text) });
+    expect(out.map((s) => s.name)).toEqual(["run triage", "step each", "item each[0]", "chat default", "item each[1]", "chat default", "execute_tool search"]);
+    const [, stepSpan, item0, call0, item1, call1a, call1b] = out;
+    expect(item0!.parentSpanId).toBe(stepSpan!.spanId);
+    expect(call0!.parentSpanId).toBe(item0!.spanId);
+    expect([call1a!.parentSpanId, call1b!.parentSpanId]).toEqual([item1!.spanId, item1!.spanId]);
+    // The item spans from its first call's start to its last call's end.
+    expect([item1!.start, item1!.end]).toEqual([llm!.started_at, tool!.ended_at]);
+    expect(item1!.attributes).toMatchObject({ "ktsu.item.index": 1, "ktsu.item.status": "failed", "ktsu.cost_usd": 0.000018 });
+    expect(new Set(out.map((s) => s.spanId)).size).toBe(out.length);
+    expect(JSON.stringify(out)).not.toContain(SECRET);
+  });
+
   it("masks a secret in every error and attribute, and encodes valid OTLP JSON", () => {
     const body = encodeSpans(spans);
     expect(body).not.toContain(SECRET);

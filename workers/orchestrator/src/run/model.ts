@@ -161,6 +161,8 @@ export interface ItemState {
   output?: Record<string, unknown>;
   error?: string;
   metrics?: StepMetrics;
+  /** The item's LLM and tool calls with their times (its spans in the run's trace). */
+  calls?: StepCall[];
   /** Once finished: the serialized size of this item's entry in the step's `results`. */
   bytes?: number;
   attempt: number;

@@ -4,7 +4,8 @@
 
 import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
-import type { CallbackPayload, InvokeRequest } from "../../../../../shared/contracts/runtime.ts";
+import type { CallbackPayload, InvokeRequest, StepCall } from "../../../../../shared/contracts/runtime.ts";
+import { MAX_RECORDED_CALLS } from "../../../../../shared/otel/limits.ts";
 import { fanoutHostKey } from "../../../../../shared/contracts/step-host.ts";
 import { evaluate, type JsonValue } from "../../../../../shared/expr/index.ts";
 import {
@@ -82,11 +83,13 @@ function finishItem(
   step: CompiledAgentStep,
   state: StepState,
   item: ItemState,
-  result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics },
+  result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics; calls?: StepCall[] },
 ): void {
   if (item.status !== "running") return;
   // Masked before it is kept: an item's output is stored on its own, before the step's aggregate is.
   const scrub = ctx.state.scrubber();
+  // The item's LLM and tool calls with their times: its spans in the run's trace.
+  if (result.calls && result.calls.length > 0) item.calls = scrub.value(result.calls).slice(0, MAX_RECORDED_CALLS);
   const output = result.output ? scrub.value(result.output) : undefined;
   // Each item is one stored value, so an item's output has the step output's limit.
   const measured = output ? measureOutput(output) : { bytes: 2 };
@@ -144,14 +147,15 @@ export async function onItemCallback(
   metrics: StepMetrics,
 ): Promise<void> {
   if (item.status !== "running") return;
+  const calls = payload.calls;
   if (payload.status === "ok") {
     const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
-    if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics });
-    else finishItem(ctx, step, state, item, { output: reserved.output, metrics });
+    if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics, calls });
+    else finishItem(ctx, step, state, item, { output: reserved.output, metrics, calls });
   } else {
     // Approvals inside fanout items are not supported: the item fails with a clear error.
     const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
-    finishItem(ctx, step, state, item, { error, metrics });
+    finishItem(ctx, step, state, item, { error, metrics, calls });
   }
   await pumpAndSettle(ctx, step, state);
 }
