@@ -10,7 +10,7 @@ const step = (id: string): CompiledStep => flow.pipeline.find((s) => s.id === id
 
 async function setup(): Promise<{ state: RunState; transitions: Transitions }> {
   const { state } = await createdRun(flow);
-  const transitions = new Transitions(state, { judge: (s, output) => finishOutput(s, output, {}), subRunResult: () => ({}) });
+  const transitions = new Transitions(state, { judge: (s, output) => finishOutput(s, output, {}), subRunResult: () => ({}), hostsStopped: () => {} });
   return { state, transitions };
 }
 
@@ -119,7 +119,7 @@ describe("secret values entering the state of a sub-run", () => {
       stateKey: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))),
     });
     await state.create({ ...subRun, params: { all: { password: SECRET } } });
-    const transitions = new Transitions(state, { judge: (s, output) => finishOutput(s, output, {}), subRunResult: () => result });
+    const transitions = new Transitions(state, { judge: (s, output) => finishOutput(s, output, {}), subRunResult: () => result, hostsStopped: () => {} });
     return { state, storage, transitions };
   }
 

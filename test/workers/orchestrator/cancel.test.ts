@@ -1,7 +1,7 @@
 // Cancelling a run in the orchestrator (the runtime is the test double): the run and what still
 // ran end cancelled, the runtime is told which hosts to stop (addressed as the dispatch addressed
 // them), late results and checkpoints of a cancelled step are refused as stale, and a needs_human
-// halt can be cancelled too.
+// halt can be cancelled too. A run that fails stops what it still had in flight the same way.
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checkpointPath } from "../../../shared/contracts/runtime.ts";
@@ -88,5 +88,17 @@ describe("POST /runs/{id}/cancel", () => {
     expect((await cancel(runId)).status).toBe(200);
     expect(await cancel(runId)).toEqual({ status: 409, body: { error: "conflict", message: "run already cancelled" } });
     expect(await cancel("run_ffffffffffffffff")).toEqual({ status: 404, body: { error: "not_found", message: "run not found" } });
+  });
+});
+
+describe("a run that fails", () => {
+  it("tells the runtime to stop the agent steps still running in other branches", async () => {
+    const runId = await start("parallel", { script_a: script({ status: "failed", error: "boom", delay_ms: 200 }), script_b: script({ hang: true }) });
+    const view = await settled(runId);
+    expect(view.run.status).toBe("failed");
+    expect(step(view, "b")).toMatchObject({ status: "failed", cancelled: { run_status: "failed" } });
+    await eventually(async () => ((await cancelledHosts(runId)).length > 0 ? true : undefined));
+    // Only the step still in flight: the failed one has ended on the runtime already.
+    expect(await cancelledHosts(runId)).toEqual([{ run_id: runId, step_id: "b", attempt: 1 }]);
   });
 });

@@ -8,6 +8,7 @@ import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from "../../../../shared/contracts/heartbeat.ts";
 import type { RunEvent } from "../../../../shared/contracts/records.ts";
 import type { InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { StepHostAddress } from "../../../../shared/contracts/step-host.ts";
 import { type AlarmStorage, checkSteps, Clock } from "./clock.ts";
 import type { ChildRun, RunContext } from "./context.ts";
 import { ExpressionScope } from "./expression-scope.ts";
@@ -18,7 +19,7 @@ import { allSettled, readySteps } from "./scheduler.ts";
 import { expireApproval } from "./steps/approvals.ts";
 import { checkLiveness, resumeLost, startStepWork } from "./steps/step-kinds.ts";
 import { cancelChildren, subRunResult, subRunResultError, totalMetrics } from "./steps/sub-workflow.ts";
-import { runningHosts, stopHosts } from "./stop-hosts.ts";
+import { stopHosts } from "./stop-hosts.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { discardSmallBody } from "../../../../shared/util/discard-body.ts";
@@ -47,13 +48,19 @@ export class RunEngine implements RunContext {
   private readonly deps: RunEngineDeps;
   /** Work whose promise lives in this instance; after an eviction it is empty and the alarm re-runs it. */
   private readonly inFlight = new Set<string>();
+  /** Hosts of work the run's end stopped, told to stop once that end is stored (best effort: a missed one stops at its next checkpoint). */
+  private readonly hostsToStop: StepHostAddress[] = [];
 
   constructor(deps: RunEngineDeps) {
     this.deps = deps;
     this.gateway = deps.gateway;
     this.state = new RunState({ ...deps, forward: (type, stepId, data) => this.forwardToParent(type, stepId, data) });
     this.scope = new ExpressionScope(this.state, deps.envValue);
-    this.transitions = new Transitions(this.state, { judge: deps.judge, subRunResult: () => subRunResult(this) });
+    this.transitions = new Transitions(this.state, {
+      judge: deps.judge,
+      subRunResult: () => subRunResult(this),
+      hostsStopped: (hosts) => this.hostsToStop.push(...hosts),
+    });
     this.clock = new Clock(deps.alarms, this.state);
   }
 
@@ -165,6 +172,7 @@ export class RunEngine implements RunContext {
   private async afterEnd(): Promise<void> {
     const run = this.state.run;
     if (run.status === "needs_human") return;
+    if (this.hostsToStop.length > 0) await stopHosts(this.deps.runtime, run.run_id, this.hostsToStop.splice(0));
     if (run.status === "failed" || run.status === "cancelled") await cancelChildren(this);
     if (!run.parent || run.parent_notified) return;
     const metrics = totalMetrics(this);
@@ -202,11 +210,8 @@ export class RunEngine implements RunContext {
    * told to abort their calls, and its sub-runs are stopped.
    */
   async stop(status: "cancelled" | "failed", reason: string): Promise<void> {
-    const hosts = runningHosts(this.state);
     this.transitions.endRun(status, reason);
-    await this.commit();
-    await stopHosts(this.deps.runtime, this.state.run.run_id, hosts);
-    await this.advance();
+    await this.advance(); // commits the end, then stops the hosts and the sub-runs
   }
 
   /** The alarm: deadlines, approval timeouts, liveness and lost work, then whatever became ready. */

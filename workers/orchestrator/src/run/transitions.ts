@@ -9,16 +9,20 @@
 import type { CompiledStep } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { ReservedSignalField } from "../../../../shared/contracts/records.ts";
+import type { StepHostAddress } from "../../../../shared/contracts/step-host.ts";
 import type { StepState } from "./model.ts";
 import type { FailureDetails, OutputVerdict, StepOutcome } from "./outcome.ts";
 import { now } from "./now.ts";
 import type { RunState } from "./run-state.ts";
+import { runningHosts } from "./running-hosts.ts";
 
 export interface TransitionHooks {
   /** What a step's output means (reserved fields, output schema). */
   judge(step: CompiledStep, output: Record<string, unknown> | null): OutputVerdict;
   /** A sub-run's result for its parent, read when the sub-run completes. */
   subRunResult(): Record<string, unknown>;
+  /** The runtime hosts of the work a failed or cancelled run stops: told to stop once the end is stored. */
+  hostsStopped(hosts: StepHostAddress[]): void;
 }
 
 export type EndStatus = "complete" | "failed" | "needs_human" | "cancelled";
@@ -174,6 +178,12 @@ export class Transitions {
    */
   endRun(status: EndStatus, error?: string): void {
     const run = this.state.run;
+    // What still runs on the runtime (another branch's agent step, a failed fanout's other items)
+    // would otherwise go on until its next checkpoint is refused: its calls in flight are aborted.
+    if (status === "failed" || status === "cancelled") {
+      const hosts = runningHosts(this.state);
+      if (hosts.length > 0) this.hooks.hostsStopped(hosts);
+    }
     for (const state of status === "needs_human" ? [] : this.state.stepStates().values()) {
       const stopped = state.status === "running" || state.status === "pending_approval" || (status === "cancelled" && state.status === "needs_human");
       if (!stopped) continue;
