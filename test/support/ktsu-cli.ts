@@ -9,11 +9,11 @@ export interface KtsuResult {
   stderr: string;
 }
 
-/** `ktsu …` from the repository root, with `env` over the test's own environment. */
-export function runKtsu(args: string[], env: Record<string, string | undefined> = {}): Promise<KtsuResult> {
+/** `ktsu …` in `cwd` (the repository root by default), with `env` over the test's own environment. */
+export function runKtsu(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<KtsuResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, "cli", "bin", "ktsu.js"), ...args], {
-      cwd: REPO_ROOT,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

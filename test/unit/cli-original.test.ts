@@ -1,6 +1,5 @@
 // The original CLI's surface (ktsu version, --version, start's aliases and
 // flags), ktsu init, and the package's shrinkwrap, on the real CLI in this checkout.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,25 +8,12 @@ import { describe, expect, it } from "vitest";
 import { startArgs } from "../../cli/src/commands/start-aliases.ts";
 import { projectName } from "../../cli/src/commands/init.ts";
 import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
+import { type KtsuResult, runKtsu } from "../support/ktsu-cli.ts";
 import { buildInfo, renderVersion } from "../../cli/src/version.ts";
 import { type Lockfile, shrinkwrapFrom } from "../../scripts/package/shrinkwrap.ts";
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function ktsu(args: string[], cwd = REPO_ROOT): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "cli", "bin", "ktsu.js"), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function ktsu(args: string[], cwd = REPO_ROOT): Promise<KtsuResult> {
+  return runKtsu(args, {}, cwd);
 }
 
 describe("ktsu version", () => {

@@ -95,3 +95,21 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A scripted agent step whose `delete_user` call waits for an approval; after the decision it does `onResume`. */
+export function gatedDeleteScript(onResume: Record<string, unknown> = { echo: true }): string {
+  return script({
+    status: "pending_approval",
+    pending_approval: {
+      tool_name: "delete_user",
+      tool_use_id: "call_1",
+      arguments: { user: "u42" },
+      on_reject: "fail",
+      timeout_ms: 0,
+      timeout_behavior: "fail",
+    },
+    messages: [{ role: "user", content: "u" }],
+    metrics: { tokens_in: 1 },
+    on_resume: onResume,
+  });
+}

@@ -14,7 +14,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { describe, expect, it } from "vitest";
-import { get, type RunView, script, settled, step } from "./helpers.ts";
+import { eventually, gatedDeleteScript, get, type RunView, script, settled, step } from "./helpers.ts";
 
 const URL_MCP = new URL("https://ktsu.test/mcp");
 
@@ -40,22 +40,6 @@ async function connect(answer?: (asked: Asked) => ElicitResult): Promise<{ clien
   return { client, asked };
 }
 
-const approvalScript = (onResume: Record<string, unknown> = { echo: true }) =>
-  script({
-    status: "pending_approval",
-    pending_approval: {
-      tool_name: "delete_user",
-      tool_use_id: "call_1",
-      arguments: { user: "u42" },
-      on_reject: "fail",
-      timeout_ms: 0,
-      timeout_behavior: "fail",
-    },
-    messages: [{ role: "user", content: "u" }],
-    metrics: { tokens_in: 1 },
-    on_resume: onResume,
-  });
-
 /** Runs a tool as a task through the SDK's task stream: the statuses it saw and how it ended. */
 async function runAsTask(
   client: Client,
@@ -74,12 +58,11 @@ async function runAsTask(
 }
 
 /** Polls tasks/get until the task's status is `status`. */
-async function taskReaches(client: Client, taskId: string, status: Task["status"]): Promise<Task> {
-  for (;;) {
+function taskReaches(client: Client, taskId: string, status: Task["status"]): Promise<Task> {
+  return eventually(async () => {
     const task = await client.experimental.tasks.getTask(taskId);
-    if (task.status === status) return task;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return task.status === status ? task : undefined;
+  });
 }
 
 describe("/mcp tasks", () => {
@@ -126,7 +109,7 @@ describe("/mcp tasks", () => {
   it("shows a task waiting for approval as input_required, saying what waits and how to decide it", async () => {
     const { client } = await connect();
     const created = await client.request(
-      { method: "tools/call", params: { name: "agent-free", arguments: { script: approvalScript() }, task: {} } },
+      { method: "tools/call", params: { name: "agent-free", arguments: { script: gatedDeleteScript() }, task: {} } },
       CreateTaskResultSchema,
     );
     const taskId = created.task.taskId;
@@ -148,7 +131,7 @@ describe("/mcp tasks", () => {
 describe("/mcp approvals through elicitation", () => {
   it("asks a waiting approval of a called workflow; approving lets the run go on and the call returns its output", async () => {
     const { client, asked } = await connect(() => ({ action: "accept", content: { decision: "approved" } }));
-    const result = (await client.callTool({ name: "agent-free", arguments: { script: approvalScript() } })) as CallToolResult;
+    const result = (await client.callTool({ name: "agent-free", arguments: { script: gatedDeleteScript() } })) as CallToolResult;
     expect(asked).toHaveLength(1);
     expect(asked[0]!.message).toContain('step "a" wants to call delete_user with {"user":"u42"}');
     const structured = result.structuredContent as { run_id: string; status: string };
@@ -161,7 +144,7 @@ describe("/mcp approvals through elicitation", () => {
 
   it("declining rejects the approval: the step's on_reject (fail) ends the run", async () => {
     const { client, asked } = await connect(() => ({ action: "decline" }));
-    const result = (await client.callTool({ name: "agent-free", arguments: { script: approvalScript() } })) as CallToolResult;
+    const result = (await client.callTool({ name: "agent-free", arguments: { script: gatedDeleteScript() } })) as CallToolResult;
     expect(asked).toHaveLength(1);
     expect(result.isError).toBe(true);
     const structured = result.structuredContent as { run_id: string; status: string };
@@ -172,7 +155,7 @@ describe("/mcp approvals through elicitation", () => {
 
   it("cancelling the elicitation decides nothing: the call returns how to decide the approval, which stays pending", async () => {
     const { client } = await connect(() => ({ action: "cancel" }));
-    const result = (await client.callTool({ name: "agent-free", arguments: { script: approvalScript() } })) as CallToolResult;
+    const result = (await client.callTool({ name: "agent-free", arguments: { script: gatedDeleteScript() } })) as CallToolResult;
     const structured = result.structuredContent as { run_id: string; status: string };
     expect(structured.status).toBe("waiting_for_approval");
     const approval = await get<{ status: string }>(`/runs/${structured.run_id}/steps/a/approval`);
@@ -195,7 +178,7 @@ describe("/mcp approvals through elicitation", () => {
 
   it("asks an approval waiting in a sub-workflow and decides it on the sub-run", async () => {
     const { client, asked } = await connect(() => ({ action: "accept", content: { decision: "approved" } }));
-    const result = (await client.callTool({ name: "parent-agent", arguments: { script: approvalScript() } })) as CallToolResult;
+    const result = (await client.callTool({ name: "parent-agent", arguments: { script: gatedDeleteScript() } })) as CallToolResult;
     expect(asked).toHaveLength(1);
     const structured = result.structuredContent as { run_id: string; status: string };
     expect(asked[0]!.message).toContain(`Run ${structured.run_id} is waiting for approval: step "inner" wants to call delete_user`);
@@ -206,7 +189,7 @@ describe("/mcp approvals through elicitation", () => {
 
   it("in a task: the SDK's client sees input_required, tasks/result asks the approval, and the approved run completes", async () => {
     const { client, asked } = await connect(() => ({ action: "accept", content: { decision: "approved" } }));
-    const { taskId, statuses, result } = await runAsTask(client, { script: approvalScript() });
+    const { taskId, statuses, result } = await runAsTask(client, { script: gatedDeleteScript() });
     expect(statuses).toContain("input_required");
     expect(asked).toHaveLength(1);
     expect(result?.structuredContent).toMatchObject({ run_id: taskId, status: "complete" });

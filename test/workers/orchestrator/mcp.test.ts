@@ -8,7 +8,7 @@ import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.j
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../workers/orchestrator/src/api/app.ts";
-import { script, settled, step } from "./helpers.ts";
+import { gatedDeleteScript, script, settled, step } from "./helpers.ts";
 
 const URL_MCP = new URL("https://ktsu.test/mcp");
 const DEPLOYED = { ...env, KTSU_ADMIN_OPEN: undefined };
@@ -94,20 +94,7 @@ describe("/mcp tools", () => {
 
   it("returns what to approve and how when the run waits on a human", async () => {
     const client = await connect();
-    const approval = script({
-      status: "pending_approval",
-      pending_approval: {
-        tool_name: "delete_user",
-        tool_use_id: "call_1",
-        arguments: { user: "u42" },
-        on_reject: "fail",
-        timeout_ms: 0,
-        timeout_behavior: "fail",
-      },
-      messages: [{ role: "user", content: "u" }],
-      metrics: { tokens_in: 1 },
-      on_resume: { echo: true },
-    });
+    const approval = gatedDeleteScript();
     const result = await call(client, "agent-free", { script: approval });
     const structured = result.structuredContent as { run_id: string; status: string; approval: Record<string, unknown> };
     expect(structured.status).toBe("waiting_for_approval");
