@@ -1,0 +1,41 @@
+// How much of a fanout item's conversation its call records keep for `ktsu replay`. An item
+// keeps no messages (a wide fanout would store every item's conversation), so its LLM calls
+// keep a fingerprint of what they sent, plus the replies and tool results a replay must serve
+// to reach the item's last call. The last reply of a successful item is its output, stored
+// anyway, so it is not kept twice. Replies and results are kept up to REPLAY_RECORD_BUDGET
+// characters per item: a tool returning large documents cannot grow an item's record without
+// bound (the calls after the budget keep their fingerprints; the replay reports what it lacks).
+
+import type { StepCall } from "../contracts/runtime.ts";
+
+/** Characters of replies and tool results one step attempt keeps for its replay. */
+export const REPLAY_RECORD_BUDGET = 16_000;
+
+/** The call without the content kept for a replay (the fingerprint stays: it is short). */
+export function withoutReplayContent(call: StepCall): StepCall {
+  if (call.kind === "llm" && call.reply) {
+    const { reply: _reply, ...rest } = call;
+    return rest;
+  }
+  if (call.kind === "tool" && call.result !== undefined) {
+    const { result: _result, ...rest } = call;
+    return rest;
+  }
+  return call;
+}
+
+/** The calls with the last LLM call's reply dropped: a successful step's last reply is its output. */
+export function withoutFinalReply(calls: StepCall[]): StepCall[] {
+  for (let i = calls.length - 1; i >= 0; i--) {
+    const call = calls[i]!;
+    if (call.kind !== "llm") continue;
+    if (!call.reply || (call.reply.tool_calls?.length ?? 0) > 0) return calls;
+    return calls.map((c, index) => (index === i ? withoutReplayContent(c) : c));
+  }
+  return calls;
+}
+
+/** Whether any call still holds replay content (so it is worth copying the list without it). */
+export function holdsReplayContent(calls: readonly StepCall[]): boolean {
+  return calls.some((call) => (call.kind === "llm" && call.reply !== undefined) || (call.kind === "tool" && call.result !== undefined));
+}
