@@ -2,7 +2,7 @@
 // keeps no messages (a wide fanout would store every item's conversation), so its LLM calls
 // keep a fingerprint of what they sent, plus the replies and tool results a replay must serve
 // to reach the item's last call. The last reply of a successful item is its output, stored
-// anyway, so it is not kept twice. Replies and results are kept up to REPLAY_RECORD_BUDGET
+// anyway, so it is not kept twice (unless the output had reserved fields the Store strips). Replies and results are kept up to REPLAY_RECORD_BUDGET
 // characters per item: a tool returning large documents cannot grow an item's record without
 // bound (the calls after the budget keep their fingerprints; the replay reports what it lacks).
 
@@ -24,8 +24,13 @@ export function withoutReplayContent(call: StepCall): StepCall {
   return call;
 }
 
-/** The calls with the last LLM call's reply dropped: a successful step's last reply is its output. */
-export function withoutFinalReply(calls: StepCall[]): StepCall[] {
+/**
+ * A successful step's calls with the last LLM call's reply dropped: that reply is the step's
+ * `output`. Kept when the output has reserved `ktsu_*` fields: the orchestrator strips those
+ * from what it stores, and a replay must give them back (a confidence, a skip reason).
+ */
+export function withoutFinalReply(calls: StepCall[], output: Record<string, unknown>): StepCall[] {
+  if (Object.keys(output).some((key) => key.startsWith("ktsu_"))) return calls;
   for (let i = calls.length - 1; i >= 0; i--) {
     const call = calls[i]!;
     if (call.kind !== "llm") continue;

@@ -49,14 +49,16 @@ describe("what an item's call records keep", () => {
     ...(reply ? { reply } : {}),
   });
 
-  it("drops a successful item's last reply (its output), not one that asked for tools", () => {
+  it("drops a successful item's last reply (its output), not one that asked for tools or gave reserved fields", () => {
     const calls = [llm({ content: "", tool_calls: [{ id: "c1", name: "set", arguments: {} }] }), llm({ content: '{"ok":true}' })];
-    const kept = withoutFinalReply(calls);
+    const kept = withoutFinalReply(calls, { ok: true });
     expect(kept[0]).toEqual(calls[0]);
+    // Reserved fields are stripped from the stored output: the reply that had them is kept.
+    expect(withoutFinalReply(calls, { ok: true, ktsu_confidence: 0.9 })).toEqual(calls);
     expect(kept[1]).toEqual(withoutReplayContent(calls[1]!));
     expect((kept[1] as { reply?: unknown }).reply).toBeUndefined();
     expect((kept[1] as { prompt?: string }).prompt).toBe("00000000000001");
-    expect(withoutFinalReply([calls[0]!])).toEqual([calls[0]]);
+    expect(withoutFinalReply([calls[0]!], { ok: true })).toEqual([calls[0]]);
   });
 
   it("strips replies and tool results for a step that keeps its messages", () => {

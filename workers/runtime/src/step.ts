@@ -80,7 +80,7 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
     error: "",
     metrics: metrics.snapshot(),
     // A successful step's last reply is its output: not kept twice.
-    calls: scrub.value(status === "ok" ? withoutFinalReply(timeline.list()) : timeline.list()),
+    calls: scrub.value(status === "ok" && fields.output ? withoutFinalReply(timeline.list(), fields.output) : timeline.list()),
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(request.is_resume ? { is_resume: true } : {}),
     ...fields,
