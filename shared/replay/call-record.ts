@@ -6,7 +6,7 @@
 // characters per item: a tool returning large documents cannot grow an item's record without
 // bound (the calls after the budget keep their fingerprints; the replay reports what it lacks).
 
-import type { StepCall } from "../contracts/runtime.ts";
+import type { StepCall, ToolCall } from "../contracts/runtime.ts";
 
 /** Characters of replies and tool results one step attempt keeps for its replay. */
 export const REPLAY_RECORD_BUDGET = 16_000;
@@ -38,6 +38,21 @@ export function withoutFinalReply(calls: StepCall[], output: Record<string, unkn
     return calls.map((c, index) => (index === i ? withoutReplayContent(c) : c));
   }
   return calls;
+}
+
+/** What a kept reply takes of REPLAY_RECORD_BUDGET: its text and its tool calls as JSON. */
+export function replyChars(reply: { content: string; tool_calls?: ToolCall[] }): number {
+  return reply.content.length + (reply.tool_calls?.length ? JSON.stringify(reply.tool_calls).length : 0);
+}
+
+/** Characters of replay content the calls hold (what they took of REPLAY_RECORD_BUDGET). */
+export function replayContentChars(calls: readonly StepCall[]): number {
+  let chars = 0;
+  for (const call of calls) {
+    if (call.kind === "tool") chars += call.result?.length ?? 0;
+    else if (call.reply) chars += replyChars(call.reply);
+  }
+  return chars;
 }
 
 /** Whether any call still holds replay content (so it is worth copying the list without it). */

@@ -78,6 +78,18 @@ describe("call timeline", () => {
     expect("result" in calls[3]!).toBe(false);
   });
 
+  it("a resumed host's budget counts what its earlier records kept", async () => {
+    const span = { started_at: "2026-01-01T00:00:00.000Z", ended_at: "2026-01-01T00:00:01.000Z" };
+    const before: StepCall[] = [{ kind: "tool", ...span, server: "kv", tool: "get", result: "x".repeat(REPLAY_RECORD_BUDGET - 2) }];
+    const resumed = new CallTimeline(before);
+    await resumed.timedToolbox(toolbox()).call("set", {});
+    expect("result" in resumed.list()[1]!).toBe(false);
+    // With the budget free, the same 4-character result is kept.
+    const fresh = new CallTimeline();
+    await fresh.timedToolbox(toolbox()).call("set", {});
+    expect(fresh.list()[0]).toMatchObject({ result: "done" });
+  });
+
   it("continues a resumed host's records and keeps at most the first MAX_RECORDED_CALLS", async () => {
     const before: StepCall[] = [{ kind: "tool", started_at: "2026-01-01T00:00:00.000Z", ended_at: "2026-01-01T00:00:01.000Z", server: "kv", tool: "get" }];
     const timeline = new CallTimeline(before);

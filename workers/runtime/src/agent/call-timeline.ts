@@ -6,7 +6,7 @@
 // orchestrator drops those contents for a step that keeps its messages.
 import type { ChatMessage, StepCall } from "../../../../shared/contracts/runtime.ts";
 import { MAX_RECORDED_CALLS } from "../../../../shared/otel/limits.ts";
-import { REPLAY_RECORD_BUDGET } from "../../../../shared/replay/call-record.ts";
+import { REPLAY_RECORD_BUDGET, replayContentChars, replyChars } from "../../../../shared/replay/call-record.ts";
 import { promptFingerprint } from "../../../../shared/replay/fingerprint.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 import type { Toolbox } from "../mcp/toolbox.ts";
@@ -25,6 +25,8 @@ export class CallTimeline {
   constructor(before: readonly StepCall[] = [], mask: MaskMessages = (messages) => messages) {
     this.calls = [...before];
     this.mask = mask;
+    // A host resumed after an eviction carries on with what its earlier records took.
+    this.budget -= replayContentChars(before);
   }
 
   /** Whether `chars` more characters fit the replay budget (taken from it when they do). */
@@ -64,7 +66,7 @@ export class CallTimeline {
           tokens_out: reply.tokens_out,
           cost_usd: reply.cost_usd,
           prompt,
-          ...(this.keeps(reply.content.length + (calls.length > 0 ? JSON.stringify(calls).length : 0)) ? { reply: kept } : {}),
+          ...(this.keeps(replyChars(kept)) ? { reply: kept } : {}),
         });
       } else {
         this.add({ kind: "llm", started_at, ended_at, group, tokens_in: 0, tokens_out: 0, cost_usd: 0, prompt, error: result.error });
