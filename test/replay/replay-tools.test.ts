@@ -1,55 +1,26 @@
 // `ktsu replay` of runs with MCP tool calls (kv-notes: the kv server's results come from the
 // recorded conversation) and with a fanout (research: each item's LLM call by its item id).
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OrchestratorClient } from "../../cli/src/client/orchestrator.ts";
-import { REPO_ROOT, binPath } from "../../cli/src/stack/paths.ts";
-import { startLocalProject, type StartedProject } from "../../cli/src/stack/start-local.ts";
-import { startFakeProvider, type FakePlan, type FakeProvider } from "../fake-provider/server.ts";
-import { waitFor } from "../support/poll.ts";
+import { REPO_ROOT } from "../../cli/src/stack/paths.ts";
+import { runKtsu } from "../support/ktsu-cli.ts";
+import { type RecordedRun, recordRun as record } from "../support/recorded-run.ts";
 
-let running: { started: StartedProject; fake: FakeProvider; dir: string } | undefined;
+let running: RecordedRun | undefined;
 
 afterEach(async () => {
-  await running?.started.stack.dispose();
-  await running?.fake.close();
-  if (running) await rm(running.dir, { recursive: true, force: true });
+  await running?.dispose();
   running = undefined;
 });
 
-/** Records one run of an example on a local stack with the offline fake provider; returns its id and the orchestrator URL. */
+/** Records one run of an example; returns its id and the orchestrator URL. */
 async function recordRun(example: string, workflow: string, input: Record<string, unknown>): Promise<{ runId: string; url: string }> {
-  const planFile = path.join(REPO_ROOT, "examples", example, "fake-plan.json");
-  const plans = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, "utf8")) as { plans: FakePlan[] }).plans : [];
-  const fake = await startFakeProvider({ plans });
-  const dir = await mkdtemp(path.join(tmpdir(), `ktsu-replay-${example}-`));
-  const started = await startLocalProject({
-    projectDir: path.join(REPO_ROOT, "examples", example),
-    stateDir: dir,
-    port: 0,
-    environment: { ...process.env, KTSU_FAKE_PROVIDER_URL: fake.url },
-  });
-  running = { started, fake, dir };
-  const client = new OrchestratorClient(started.stack.url.href);
-  const { run_id } = await client.invoke(workflow, JSON.stringify(input));
-  await waitFor(async () => (await client.getRun(run_id)).run.status === "complete", "the recorded run to complete", 120_000);
-  return { runId: run_id, url: started.stack.url.href.replace(/\/$/, "") };
+  running = await record(path.join(REPO_ROOT, "examples", example), workflow, input);
+  return running;
 }
 
-function replay(runId: string, example: string, url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(binPath("ktsu"), ["replay", runId, "--project", path.join("examples", example), "--orchestrator", url], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+function replay(runId: string, example: string, url: string) {
+  return runKtsu(["replay", runId, "--project", path.join("examples", example), "--orchestrator", url], { NO_COLOR: "1" });
 }
 
 describe("ktsu replay with tools and fanouts", () => {

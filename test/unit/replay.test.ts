@@ -40,7 +40,7 @@ describe("turns of a recorded conversation", () => {
 
   it("answers a fanout item with its recorded output, not a failed one", () => {
     const steps = [{ run: "", id: "explain", output: { results: [{ topic: "a" }, { ktsu_error: "boom" }] } }];
-    expect(turnsOf(recordedStep(steps, "", "explain.0")!)[0]!.reply.content).toBe('{"topic":"a"}');
+    expect(turnsOf(recordedStep(steps, "", "explain.0")!)[0]!.reply!.content).toBe('{"topic":"a"}');
     expect(recordedStep(steps, "", "explain.1")).toBeUndefined();
     expect(recordedStep(steps, "", "explain.2")).toBeUndefined();
   });

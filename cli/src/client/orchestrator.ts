@@ -1,5 +1,6 @@
 // HTTP client for the orchestrator's public API (workers/orchestrator/src/api/routes.ts, docs/api.md).
 
+import type { ItemPage } from "../../../shared/contracts/item-page.ts";
 import { decodeRunEvent } from "../../../shared/contracts/run-event-message.ts";
 import { type RunListFilter, runListPath } from "../../../shared/contracts/run-list.ts";
 import type { ApprovalRecord, Envelope, RunEvent, RunRecord, StepRecord } from "../../../shared/contracts/records.ts";
@@ -201,6 +202,16 @@ export class OrchestratorClient {
 
   getRun(runId: string): Promise<RunDetail> {
     return this.json<RunDetail>("GET", `/runs/${seg(runId)}`);
+  }
+
+  /** One page of a fanout step's items (`calls`: with their LLM and tool call records); `cursor` from the previous page. */
+  itemPage(runId: string, stepId: string, cursor: string | null, options: { calls?: boolean; limit?: number } = {}): Promise<ItemPage> {
+    const query = new URLSearchParams();
+    if (cursor !== null) query.set("cursor", cursor);
+    if (options.limit !== undefined) query.set("limit", String(options.limit));
+    if (options.calls) query.set("calls", "true");
+    const search = query.size > 0 ? `?${query}` : "";
+    return this.json<ItemPage>("GET", `/runs/${seg(runId)}/steps/${seg(stepId)}/items${search}`);
   }
 
   envelope(runId: string): Promise<Envelope> {

@@ -33,6 +33,7 @@ export function renderReplayReport(recording: Recording, comparisons: StepCompar
   for (const c of comparisons) {
     lines.push(`  ${c.step.padEnd(width)}  ${c.changed ? style.paint("red", "changed") : style.paint("green", "same")}`);
     for (const reason of c.reasons) lines.push(`      ${reason}`);
+    for (const note of c.notes ?? []) lines.push(`      ${note}`);
   }
   for (const item of unanswered) lines.push(`  not in the recording: ${item}`);
   const changed = comparisons.filter((c) => c.changed).length;
@@ -54,7 +55,7 @@ export function register(program: Command): void {
     .action(async (runId: string, flags: ReplayFlags) => {
       let recording: Recording;
       try {
-        recording = await loadRecording(clientFor(flags.orchestrator, process.env, flags.token), runId);
+        recording = await loadRecording(clientFor(flags.orchestrator, process.env, flags.token), runId, { items: true });
       } catch (error) {
         process.stderr.write(`${errorLine("replay", error)}\n`);
         process.exitCode = REPLAY_EXIT.error;
@@ -72,7 +73,7 @@ export function register(program: Command): void {
         });
         try {
           const outcome = await stack.replay(recording);
-          const comparisons = compareRuns(recording, outcome.replayed, outcome.mismatches, stack.scrub);
+          const comparisons = compareRuns(recording, outcome.replayed, outcome.mismatches, stack.scrub, outcome.unchecked);
           process.stdout.write(renderReplayReport(recording, comparisons, outcome.unanswered, colorEnabled(process.stdout)));
           process.exitCode = comparisons.some((c) => c.changed) || outcome.unanswered.length > 0 ? REPLAY_EXIT.changed : REPLAY_EXIT.clean;
         } finally {

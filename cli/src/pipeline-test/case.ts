@@ -65,7 +65,7 @@ export function resultDocument(run: Recording): Record<string, unknown> {
     error: run.error ?? null,
     input: run.input,
     output: completed.at(-1)?.output ?? null,
-    steps: Object.fromEntries(run.steps.map((s) => [stepName(s), s.output ?? null])),
+    steps: Object.fromEntries(run.steps.filter((s) => s.item === undefined).map((s) => [stepName(s), s.output ?? null])),
     pending_approval: run.steps.filter((s) => s.status === "pending_approval").map(stepName),
   };
 }
@@ -74,7 +74,8 @@ export function resultDocument(run: Recording): Record<string, unknown> {
 export function caseFromRecording(recording: Recording): TestCase {
   const assertions: Assertion[] = [{ expect: "status", equals: recording.status ?? "complete" }];
   for (const step of recording.steps) {
-    if (step.run !== "" || step.output === undefined) continue;
+    // A fanout item's output is asserted as part of its step's `results`.
+    if (step.run !== "" || step.output === undefined || step.item !== undefined) continue;
     assertions.push({ expect: `steps.${JSON.stringify(step.id)}`, equals: step.output });
   }
   return {

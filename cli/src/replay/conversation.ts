@@ -1,14 +1,21 @@
 // A recorded step's LLM calls, turn by turn: the request the runtime sent (the conversation
-// before the turn's reply) and the reply, plus the tool results it got. Recorded runs keep
-// the whole conversation; hand-written cases give the replies (and tool results) alone.
+// before the turn's reply) and the reply, plus the tool results it got. Recorded steps keep
+// the whole conversation; fanout items keep a fingerprint per request and the replies their
+// later calls depend on (their last reply is their output); hand-written cases give the
+// replies (and tool results) alone.
 
 import type { ChatMessage, ToolCall } from "../../../shared/contracts/runtime.ts";
-import type { HandReply, RecordedStep } from "./recording.ts";
+import type { HandReply, RecordedCall, RecordedStep } from "./recording.ts";
 
 export interface RecordedTurn {
-  /** The messages sent for this turn; null for hand-written replies (nothing to compare). */
+  /** The messages sent for this turn; null for fanout items and hand-written replies. */
   request: ChatMessage[] | null;
-  reply: { content: string; tool_calls: ToolCall[] };
+  /** A fanout item's turn: the fingerprint of the messages sent (shared/replay/fingerprint.ts). */
+  fingerprint?: string;
+  /** A fanout item's turn: `<provider>/<model>` that answered it. */
+  model?: string;
+  /** Null when the recording kept no reply for this turn (a failed call, or past the item's record budget). */
+  reply: { content: string; tool_calls: ToolCall[] } | null;
 }
 
 function handReply(reply: HandReply | string, turn: number): RecordedTurn["reply"] {
@@ -18,8 +25,30 @@ function handReply(reply: HandReply | string, turn: number): RecordedTurn["reply
   return { content, tool_calls: calls };
 }
 
+type LlmCall = Extract<RecordedCall, { kind: "llm" }>;
+
+/** Whether an item's calls can be checked: the recording kept its requests' fingerprints. */
+function hasFingerprints(step: RecordedStep): boolean {
+  return (step.calls ?? []).some((call) => call.kind === "llm" && call.prompt !== undefined);
+}
+
+/** An item's turns from its call records; the last reply of a complete item is its output. */
+function turnsOfCalls(step: RecordedStep): RecordedTurn[] {
+  const llmCalls = (step.calls ?? []).filter((call): call is LlmCall => call.kind === "llm");
+  return llmCalls.map((call, i) => {
+    const last = i === llmCalls.length - 1;
+    const reply = call.reply
+      ? { content: call.reply.content, tool_calls: call.reply.tool_calls ?? [] }
+      : last && step.status === "complete" && step.output && !call.error
+        ? { content: JSON.stringify(step.output), tool_calls: [] }
+        : null;
+    return { request: null, ...(call.prompt ? { fingerprint: call.prompt } : {}), ...(call.model ? { model: call.model } : {}), reply };
+  });
+}
+
 /** The step's turns in order (1-based turn k is index k-1). */
 export function turnsOf(step: RecordedStep): RecordedTurn[] {
+  if (hasFingerprints(step)) return turnsOfCalls(step);
   if (step.messages) {
     const turns: RecordedTurn[] = [];
     step.messages.forEach((message, i) => {
@@ -34,21 +63,21 @@ export function turnsOf(step: RecordedStep): RecordedTurn[] {
 const ITEM_ID = /^(.+)\.(\d+)$/;
 
 /**
- * The recording of a fanout item (`<step>.<index>`). The Store keeps a fanout's item outputs
- * (`results`) but not the items' conversations, so a recorded run's item is answered with its
- * recorded output as the model's one reply, and its requests cannot be compared; a hand-written
- * case may list the item under its own id instead.
+ * The recording of a step, or of a fanout item (`<step>.<index>`). An item recorded with its
+ * calls' fingerprints is answered turn by turn and its requests are checked; an item recorded
+ * before those were kept (or one the recording lacks, in a hand-written case listing only its
+ * parent's output) is answered with its recorded output as the model's one reply, `unchecked`.
  */
 export function recordedStep(steps: readonly RecordedStep[], run: string, id: string): RecordedStep | undefined {
   const own = steps.find((s) => s.run === run && s.id === id);
-  if (own) return own;
+  if (own && (own.item === undefined || hasFingerprints(own))) return own;
   const match = ITEM_ID.exec(id);
   if (!match) return undefined;
   const parent = steps.find((s) => s.run === run && s.id === match[1]);
   const results = parent?.output?.results;
-  const item = Array.isArray(results) ? (results[Number(match[2])] as unknown) : undefined;
+  const item = own ? own.output : Array.isArray(results) ? (results[Number(match[2])] as unknown) : undefined;
   if (item === null || typeof item !== "object" || "ktsu_error" in item) return undefined;
-  return { run, id, replies: [{ content: item as Record<string, unknown> }] };
+  return { run, id, replies: [{ content: item as Record<string, unknown> }], ...(own ? { unchecked: true as const } : {}) };
 }
 
 /** Deep equality of JSON values (key order ignored). */
@@ -69,6 +98,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
  */
 export function recordedToolResult(steps: readonly RecordedStep[], name: string, args: Record<string, unknown>): string | undefined {
   for (const step of steps) {
+    const fromCalls = itemToolResult(step.calls ?? [], name, args);
+    if (fromCalls !== undefined) return fromCalls;
     const messages = step.messages ?? [];
     for (const message of messages) {
       const call = message.tool_calls?.find((c) => c.name === name && sameJson(c.arguments, args));
@@ -82,11 +113,29 @@ export function recordedToolResult(steps: readonly RecordedStep[], name: string,
   return undefined;
 }
 
+/**
+ * A fanout item's recorded result for a call: its tool records follow the reply that asked for
+ * them, in the reply's order (a call outside the allowlist has no record: it never ran).
+ */
+function itemToolResult(calls: readonly RecordedCall[], name: string, args: Record<string, unknown>): string | undefined {
+  let asked: ToolCall[] = [];
+  for (const call of calls) {
+    if (call.kind === "llm") {
+      asked = [...(call.reply?.tool_calls ?? [])];
+      continue;
+    }
+    while (asked.length > 0 && asked[0]!.name !== call.tool) asked.shift();
+    const request = asked.shift();
+    if (request && request.name === name && call.result !== undefined && sameJson(request.arguments, args)) return call.result;
+  }
+  return undefined;
+}
+
 /** Every tool name the recording's replies call, for the MCP stand-in's `tools/list`. */
 export function recordedToolNames(steps: readonly RecordedStep[]): string[] {
   const names = new Set<string>();
   for (const step of steps) {
-    for (const turn of turnsOf(step)) for (const call of turn.reply.tool_calls) names.add(call.name);
+    for (const turn of turnsOf(step)) for (const call of turn.reply?.tool_calls ?? []) names.add(call.name);
     for (const name of Object.keys(step.tool_results ?? {})) names.add(name);
   }
   return [...names];

@@ -27,6 +27,8 @@ export interface ReplayOutcome {
   replayed: Recording;
   mismatches: ReadonlyMap<string, RequestMismatch>;
   unanswered: readonly string[];
+  /** Fanout items whose requests could not be checked (see ReplayServer.unchecked). */
+  unchecked: ReadonlySet<string>;
 }
 
 export interface ReplayStack {
@@ -87,7 +89,12 @@ export async function startReplayStack(options: ReplayStackOptions): Promise<Rep
       const { run_id } = await client.invoke(recording.workflow, JSON.stringify(recording.input));
       await waitForEnd(client, run_id);
       const replayed = await loadRecording(client, run_id);
-      return { replayed, mismatches: new Map(replayServer.mismatches), unanswered: [...replayServer.unanswered] };
+      return {
+        replayed,
+        mismatches: new Map(replayServer.mismatches),
+        unanswered: [...replayServer.unanswered],
+        unchecked: new Set(replayServer.unchecked),
+      };
     },
     async dispose() {
       await stack.stack.dispose();

@@ -3,6 +3,7 @@
 // on the replayed side as the Store masked them on the recorded side before comparing.
 
 import type { ChatMessage } from "../../../shared/contracts/runtime.ts";
+import { promptFingerprint } from "../../../shared/replay/fingerprint.ts";
 import type { Scrubber } from "../../../shared/secrets/scrub.ts";
 import type { RecordedTurn } from "./conversation.ts";
 import { sameJson } from "./conversation.ts";
@@ -74,14 +75,31 @@ function conversationDiff(recorded: ChatMessage[], replayed: ChatMessage[]): str
   return null;
 }
 
-export function checkRequest(turn: RecordedTurn, recordedModel: string | undefined, request: ReplayedRequest, scrub: Scrubber): RequestMismatch | null {
-  if (recordedModel && recordedModel !== request.model)
-    return { what: "model", detail: `the recording was answered by ${recordedModel}, the request goes to ${request.model}` };
+/** A turn recorded as a fingerprint: what the replayed request sends first, for the reader to compare by eye. */
+function fingerprintDiff(messages: ChatMessage[], call: number): string {
+  const first = messages.find((m) => m.role === "system") ?? messages[0];
+  const now = first ? `; it now sends ${first.role} message ${messages.indexOf(first) + 1} ${excerpt(first.content)}` : "";
+  return `call ${call}: the messages sent differ from the recorded ones (a fanout item's record keeps their fingerprint, not their text)${now}`;
+}
+
+/** `call`: the turn's number, named when only a fingerprint was recorded. */
+export function checkRequest(
+  turn: RecordedTurn,
+  recordedModel: string | undefined,
+  request: ReplayedRequest,
+  scrub: Scrubber,
+  call = 1,
+): RequestMismatch | null {
+  const model = turn.model ?? recordedModel;
+  if (model && model !== request.model) return { what: "model", detail: `the recording was answered by ${model}, the request goes to ${request.model}` };
   if (turn.request) {
     const diff = conversationDiff(turn.request, scrub.value(request.messages));
     if (diff) return { what: "prompt", detail: diff };
+  } else if (turn.fingerprint) {
+    const masked = scrub.value(request.messages);
+    if (promptFingerprint(masked) !== turn.fingerprint) return { what: "prompt", detail: fingerprintDiff(masked, call) };
   }
-  const missing = turn.reply.tool_calls.map((call) => call.name).filter((name) => !request.tools.includes(name));
+  const missing = (turn.reply?.tool_calls ?? []).map((c) => c.name).filter((name) => !request.tools.includes(name));
   if (missing.length > 0) return { what: "tools", detail: `the recorded reply calls ${missing.join(", ")}, which the request no longer offers` };
   return null;
 }

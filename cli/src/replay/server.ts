@@ -20,6 +20,8 @@ export interface ReplayServer {
   readonly mismatches: Map<string, RequestMismatch>;
   /** Tool calls the recording had no answer for. */
   readonly unanswered: string[];
+  /** Fanout items answered from their recorded outputs, their requests unchecked (recorded before items kept fingerprints). */
+  readonly unchecked: Set<string>;
   /** Masks the replay environment's secrets in requests before they are compared. */
   setSecrets(scrub: Scrubber): void;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startReplayServer(): Promise<ReplayServer> {
   const turnsTaken = new Map<string, number>();
   const mismatches = new Map<string, RequestMismatch>();
   const unanswered: string[] = [];
+  const unchecked = new Set<string>();
   const findStep = (run: string, id: string): RecordedStep | undefined => recording.steps.find((s) => s.run === run && s.id === id);
 
   function llm(provider: string, req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse): void {
@@ -72,11 +75,16 @@ export async function startReplayServer(): Promise<ReplayServer> {
       refuse({ what: "calls", detail: `the recording has ${turns.length} LLM call(s) for this step; the replay asks for call ${turn}` });
       return;
     }
+    if (step.unchecked) unchecked.add(name);
     const messages = Array.isArray(body.messages) ? body.messages.map((m) => fromOpenAIMessage(m)) : [];
     const tools = Array.isArray(body.tools) ? body.tools.map((t) => String((t as { function?: { name?: unknown } }).function?.name ?? "")) : [];
-    const mismatch = checkRequest(recorded, step.model, { model: `${provider}/${String(body.model ?? "")}`, messages, tools }, scrub);
+    const mismatch = checkRequest(recorded, step.model, { model: `${provider}/${String(body.model ?? "")}`, messages, tools }, scrub, turn);
     if (mismatch) {
       refuse(mismatch);
+      return;
+    }
+    if (!recorded.reply) {
+      refuse({ what: "calls", detail: `the recording kept no reply for call ${turn} (it failed, or the item's record was full)` });
       return;
     }
     turnsTaken.set(name, turn);
@@ -146,9 +154,11 @@ export async function startReplayServer(): Promise<ReplayServer> {
       turnsTaken.clear();
       mismatches.clear();
       unanswered.length = 0;
+      unchecked.clear();
     },
     mismatches,
     unanswered,
+    unchecked,
     setSecrets(next) {
       scrub = next;
     },

@@ -22,8 +22,21 @@ export const ChatMessageSchema = z
 const callTimes = { started_at: z.string(), ended_at: z.string(), error: z.string().optional() };
 
 /**
+ * What a fanout item's LLM call keeps for `ktsu replay` (an item's conversation is not stored):
+ * the fingerprint of the messages sent, and the model's reply when a later call or tool result
+ * depends on it (a successful item's last reply is its output, which is stored anyway).
+ */
+const replayedLlmCall = {
+  /** shared/replay/fingerprint.ts of the (masked) messages sent. */
+  prompt: z.string().optional(),
+  reply: z.object({ content: z.string(), tool_calls: z.array(ToolCallSchema).optional() }).optional(),
+};
+
+/**
  * One LLM or tool call of an agent step, as the step's timeline and its trace spans show it:
- * the call's times and what answered it (never its content: that is in `messages`).
+ * the call's times and what answered it. A step keeps its content in `messages`; a fanout
+ * item, which keeps no messages, keeps a request fingerprint, the replies and the tool results
+ * its replay needs (bounded per item, see shared/replay/call-record.ts).
  */
 export const StepCallSchema = z
   .discriminatedUnion("kind", [
@@ -37,8 +50,16 @@ export const StepCallSchema = z
       tokens_in: z.number().int().nonnegative(),
       tokens_out: z.number().int().nonnegative(),
       cost_usd: z.number(),
+      ...replayedLlmCall,
     }),
-    z.object({ kind: z.literal("tool"), ...callTimes, server: z.string(), tool: z.string() }),
+    z.object({
+      kind: z.literal("tool"),
+      ...callTimes,
+      server: z.string(),
+      tool: z.string(),
+      /** A fanout item's tool result, for `ktsu replay`. */
+      result: z.string().optional(),
+    }),
   ])
   .meta({ id: "StepCall" });
 

@@ -65,6 +65,32 @@ describe("fanout results beyond one stored value", () => {
     expect(view.run.error).toMatch(/^fanout item 0: item 0: output is \d+ bytes; step outputs are limited to 1048576 bytes$/);
   });
 
+  it("items keep their calls' replay records (fingerprints, replies, tool results), served with calls=true; a step keeping its messages drops them", async () => {
+    const times = { started_at: "2026-01-01T00:00:00.000Z", ended_at: "2026-01-01T00:00:01.000Z" };
+    const usage = { group: "default", model: "fake/m", tokens_in: 1, tokens_out: 1, cost_usd: 0 };
+    const calls = [
+      { kind: "llm", ...times, ...usage, prompt: "0123456789abcd", reply: { content: "", tool_calls: [{ id: "c1", name: "set", arguments: { k: "v" } }] } },
+      { kind: "tool", ...times, server: "kv", tool: "set", result: "stored" },
+      { kind: "llm", ...times, ...usage, prompt: "0123456789abce" },
+    ];
+    const script = JSON.stringify({ output: { ok: true }, calls, messages: [{ role: "user", content: "hi" }] });
+    const runId = await start("fanout-large-reader", { items: indexes(2), script });
+    await settled(runId);
+    const withCalls = await get<{ items: Array<{ index: number; calls?: unknown[] }> }>(`/runs/${runId}/steps/each/items?calls=true`);
+    expect(withCalls.status).toBe(200);
+    expect(withCalls.body.items.map((item) => item.calls)).toEqual([calls, calls]);
+    const plain = await get<{ items: Array<{ calls?: unknown[] }> }>(`/runs/${runId}/steps/each/items`);
+    expect(plain.body.items.every((item) => item.calls === undefined)).toBe(true);
+
+    const single = await settled(await start("agent-free", { script }));
+    const kept = step(single, "a").calls as unknown as Array<Record<string, unknown>>;
+    expect(kept.map((call) => [call.kind, call.prompt, call.reply, call.result])).toEqual([
+      ["llm", "0123456789abcd", undefined, undefined],
+      ["tool", undefined, undefined, undefined],
+      ["llm", "0123456789abce", undefined, undefined],
+    ]);
+  });
+
   it("the items route: 404 for an unknown run or step and a step without items, 400 for a bad cursor", async () => {
     const runId = await start("fanout-large-reader", { items: indexes(3), script: padded(10) });
     await settled(runId);

@@ -2,6 +2,9 @@
 import { describe, expect, it } from "vitest";
 import type { StepCall } from "../../../shared/contracts/runtime.ts";
 import { MAX_RECORDED_CALLS } from "../../../shared/otel/limits.ts";
+import { REPLAY_RECORD_BUDGET } from "../../../shared/replay/call-record.ts";
+import { promptFingerprint } from "../../../shared/replay/fingerprint.ts";
+import { createScrubber } from "../../../shared/secrets/scrub.ts";
 import { CallTimeline } from "../../../workers/runtime/src/agent/call-timeline.ts";
 import type { Llm } from "../../../workers/runtime/src/agent/reflect.ts";
 import type { Toolbox } from "../../../workers/runtime/src/mcp/toolbox.ts";
@@ -48,6 +51,43 @@ describe("call timeline", () => {
     // The toolbox keeps answering for what it wraps.
     expect(tools.has("set")).toBe(true);
     expect(tools.serverOf("set")).toBe("kv");
+  });
+
+  it("keeps each LLM call's fingerprint of the masked messages sent, its reply and each tool result, up to the replay budget", async () => {
+    const scrub = createScrubber(["tool-secret-123"]);
+    const timeline = new CallTimeline([], (messages) => scrub.value(messages));
+    const asked = { ...reply, content: "", tool_calls: [{ id: "c1", name: "set", arguments: { key: "k" } }] };
+    const replies = [asked, reply];
+    const timedLlm = timeline.timedLlm(async () => ({ ok: true, reply: replies.shift()! }), "default");
+    const tools = timeline.timedToolbox(toolbox());
+    const sent = [{ role: "system" as const, content: "use tool-secret-123" }];
+    await timedLlm(sent);
+    await tools.call("set", { key: "k" });
+    await timedLlm(sent);
+    const big = "x".repeat(REPLAY_RECORD_BUDGET);
+    const large = timeline.timedToolbox({ ...toolbox(), call: async () => big });
+    await large.call("set", {});
+
+    const calls = timeline.list();
+    expect(calls[0]).toMatchObject({ prompt: promptFingerprint(scrub.value(sent)), reply: { content: "", tool_calls: asked.tool_calls } });
+    expect(calls[0]).not.toMatchObject({ prompt: promptFingerprint(sent) });
+    expect(calls[1]).toMatchObject({ kind: "tool", result: "done" });
+    expect(calls[2]).toMatchObject({ reply: { content: "ok" } });
+    // Past the budget: the call is recorded without its result.
+    expect(calls[3]).toMatchObject({ kind: "tool", tool: "set" });
+    expect("result" in calls[3]!).toBe(false);
+  });
+
+  it("a resumed host's budget counts what its earlier records kept", async () => {
+    const span = { started_at: "2026-01-01T00:00:00.000Z", ended_at: "2026-01-01T00:00:01.000Z" };
+    const before: StepCall[] = [{ kind: "tool", ...span, server: "kv", tool: "get", result: "x".repeat(REPLAY_RECORD_BUDGET - 2) }];
+    const resumed = new CallTimeline(before);
+    await resumed.timedToolbox(toolbox()).call("set", {});
+    expect("result" in resumed.list()[1]!).toBe(false);
+    // With the budget free, the same 4-character result is kept.
+    const fresh = new CallTimeline();
+    await fresh.timedToolbox(toolbox()).call("set", {});
+    expect(fresh.list()[0]).toMatchObject({ result: "done" });
   });
 
   it("continues a resumed host's records and keeps at most the first MAX_RECORDED_CALLS", async () => {

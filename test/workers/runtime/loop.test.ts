@@ -4,6 +4,7 @@ import { env } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { beforeEach, describe, expect, it } from "vitest";
+import { promptFingerprint } from "../../../shared/replay/fingerprint.ts";
 import { checkpoints, invokeRequest, kvServer, newRunId, providerCalls, resetProvider, runAgent, scriptProvider } from "./helpers.ts";
 
 beforeEach(resetProvider);
@@ -42,6 +43,24 @@ describe("agent loop with tools", () => {
       { role: "assistant", content: "", tool_calls: [{ id: "call_get", name: "get", arguments: { key: "color" } }] },
       { role: "tool", tool_call_id: "call_get", content: '"teal"' },
       { role: "assistant", content: '{"answer": "teal"}' },
+    ]);
+
+    // The call records keep what a replay answers a fanout item from: each request's fingerprint
+    // (the conversation before that reply), the replies that asked for tools, the tool results.
+    const messages = callback.messages!;
+    const replies = messages.flatMap((m, i) => (m.role === "assistant" ? [i] : []));
+    const sentBefore = (k: number) => messages.slice(0, replies[k - 1]);
+    expect(callback.calls!.map((c) => (c.kind === "llm" ? ["llm", c.prompt, c.reply] : ["tool", c.tool, c.result]))).toEqual([
+      [
+        "llm",
+        promptFingerprint(sentBefore(1)),
+        { content: "Storing it.", tool_calls: [{ id: "call_set", name: "set", arguments: { key: "color", value: "teal" } }] },
+      ],
+      ["tool", "set", '{"ok":true}'],
+      ["llm", promptFingerprint(sentBefore(2)), { content: "", tool_calls: [{ id: "call_get", name: "get", arguments: { key: "color" } }] }],
+      ["tool", "get", '"teal"'],
+      // The last reply is the output: not kept twice.
+      ["llm", promptFingerprint(sentBefore(3)), undefined],
     ]);
 
     const calls = await providerCalls();

@@ -3,6 +3,7 @@
 // step runs (its host, host/step-host.ts) supplies the checkpoint store and call log.
 import type { CallbackMetrics, CallbackPayload, ChatMessage, InvokeRequest, StepCall } from "../../../shared/contracts/runtime.ts";
 import { createScrubber, type Scrubber } from "../../../shared/secrets/scrub.ts";
+import { withoutFinalReply } from "../../../shared/replay/call-record.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
 import { CallTimeline } from "./agent/call-timeline.ts";
 import { runLoop, type LoopOutcome } from "./agent/loop.ts";
@@ -70,7 +71,7 @@ function loopRequest(request: InvokeRequest, resumeFrom: StepCheckpoint | undefi
 export async function executeStep(bindings: StepBindings, step: AcceptedStep, scrub: Scrubber, hooks: StepHostHooks): Promise<CallbackPayload> {
   const { request, received } = step;
   const metrics = hooks.resumeFrom ? MetricsTally.continuing(hooks.resumeFrom.metrics) : new MetricsTally();
-  const timeline = new CallTimeline(hooks.resumeFrom?.calls);
+  const timeline = new CallTimeline(hooks.resumeFrom?.calls, (messages) => scrub.value(messages));
   const payload = (status: CallbackPayload["status"], fields: Partial<CallbackPayload> = {}): CallbackPayload => ({
     run_id: request.run_id,
     step_id: request.step_id,
@@ -78,7 +79,8 @@ export async function executeStep(bindings: StepBindings, step: AcceptedStep, sc
     output: null,
     error: "",
     metrics: metrics.snapshot(),
-    calls: scrub.value(timeline.list()),
+    // A successful step's last reply is its output: not kept twice.
+    calls: scrub.value(status === "ok" && fields.output ? withoutFinalReply(timeline.list(), fields.output) : timeline.list()),
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(request.is_resume ? { is_resume: true } : {}),
     ...fields,

@@ -7,6 +7,7 @@
 //   delay_ms?: number, hang?: boolean, heartbeat?: boolean, reject_status?: number,
 //   metrics?: object, echo?: boolean,
 //   pending_approval?: object, messages?: array,     // with status "pending_approval"
+//   calls?: array,                                   // the step's LLM and tool call records
 //   checkpoint_turns?: number,                       // post checkpoints for turns 1..n first
 //   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
@@ -38,6 +39,7 @@ interface Script {
   echo?: boolean;
   pending_approval?: CallbackPayload["pending_approval"];
   messages?: CallbackPayload["messages"];
+  calls?: CallbackPayload["calls"];
   checkpoint_turns?: number;
   checkpoint_metrics?: Partial<CallbackPayload["metrics"]>;
   on_resume?: Script;
@@ -92,6 +94,7 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     output: script.echo ? { request: echoed } : script.pad_bytes ? padded(script, request.step_id) : (script.output ?? null),
     ...(script.pending_approval ? { pending_approval: script.pending_approval } : {}),
     ...(script.messages ? { messages: script.messages } : {}),
+    ...(script.calls ? { calls: script.calls } : {}),
     error: script.error ?? "",
     metrics: { duration_ms: script.delay_ms ?? 0, tokens_in: 10, tokens_out: 5, cost_usd: 0.001, llm_calls: 1, tool_calls: 0, ...script.metrics },
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),

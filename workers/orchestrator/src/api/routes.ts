@@ -115,9 +115,9 @@ export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promi
 }
 
 /** A page of a fanout step's items from the run's object (a read, so retried). */
-async function itemPageOf(env: OrchestratorEnv, runId: string, stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+async function itemPageOf(env: OrchestratorEnv, runId: string, stepId: string, from: number, limit: number, withCalls = false): Promise<ItemPageAnswer> {
   // The RPC types cannot express `unknown` outputs: the object answers an ItemPageAnswer.
-  return (await retryDurableObjectCall(() => runStub(env, runId).items(stepId, from, limit))) as ItemPageAnswer;
+  return (await retryDurableObjectCall(() => runStub(env, runId).items(stepId, from, limit, withCalls))) as ItemPageAnswer;
 }
 
 const runNotFound = { error: "not_found", message: "run not found" };
@@ -197,7 +197,7 @@ export function registerRoutes(app: OrchestratorApp): void {
     if (!(await openStore(c.env).getRun(runId))) return c.json(runNotFound, 404);
     const from = Number(query.cursor ?? 0);
     const limit = query.limit === undefined ? DEFAULT_ITEM_PAGE_LIMIT : Number(query.limit);
-    const answer = await itemPageOf(c.env, runId, stepId, from, limit);
+    const answer = await itemPageOf(c.env, runId, stepId, from, limit, query.calls === "true");
     if (answer.status === 200) return c.json(answer.page, 200);
     return c.json({ error: answer.status === 404 ? "not_found" : "invalid_request", message: answer.message }, answer.status);
   });

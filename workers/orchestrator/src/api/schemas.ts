@@ -6,6 +6,7 @@ import { ApprovalRecordSchema, RunRecordSchema, StepRecordSchema } from "../../.
 import { WorkflowSummarySchema } from "../../../../shared/contracts/schemas/workflows.ts";
 import { MAX_RUN_LIST_LIMIT } from "../../../../shared/contracts/run-list.ts";
 import { StepMetricsSchema } from "../../../../shared/contracts/schemas/metrics.ts";
+import { StepCallSchema } from "../../../../shared/contracts/schemas/runtime.ts";
 import { DEFAULT_ITEM_PAGE_LIMIT, MAX_ITEM_PAGE_LIMIT } from "../run/item-pages.ts";
 
 /** Every error answer: `error` is a word, `message` the text; 422 also names the `field`; invoke's 401 is `{"error":"unauthorized"}` alone. */
@@ -162,6 +163,11 @@ export const ItemsQuerySchema = z.object({
       description: `At most this many items: 1 to ${MAX_ITEM_PAGE_LIMIT}, default ${DEFAULT_ITEM_PAGE_LIMIT}. A page also ends after about 1 MiB of outputs`,
       example: "100",
     }),
+  calls: z.preprocess(firstValue, z.enum(["true", "false"]).optional()).openapi({
+    param: { name: "calls", in: "query" },
+    description: "`true`: each item also carries its LLM and tool call records (`calls`), counted in the page's size",
+    example: "true",
+  }),
 });
 
 export const FanoutItemSchema = z
@@ -171,6 +177,10 @@ export const FanoutItemSchema = z
     output: z.record(z.string(), z.unknown()).optional().describe("An `ok` item's output: its entry in the step's `results`"),
     error: z.string().optional().describe("A `failed` item's error"),
     metrics: StepMetricsSchema.optional(),
+    calls: z
+      .array(StepCallSchema)
+      .optional()
+      .describe("With `calls=true`: the item's LLM and tool calls, with the request fingerprints, replies and tool results a replay answers it from"),
   })
   .meta({ id: "FanoutItem" });
 

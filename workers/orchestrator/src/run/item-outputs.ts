@@ -2,8 +2,11 @@
 // memory keeps the outputs only while a step may still receive them: once a fanout's finished
 // items hold more than MAX_FANOUT_INPUT_BYTES, nothing reads them from memory again (no step
 // can receive them, and the API pages them from storage), so the run object's memory stays
-// bounded however wide the fanout and however large its outputs.
+// bounded however wide the fanout and however large its outputs. The replies and tool results
+// an item's call records keep for `ktsu replay` are read from storage only (the items route),
+// so memory drops them from every finished item once it is stored.
 
+import { holdsReplayContent, withoutReplayContent } from "../../../../shared/replay/call-record.ts";
 import { MAX_FANOUT_INPUT_BYTES } from "../engine/limits.ts";
 import { type ItemState, itemKey, type StepState } from "./model.ts";
 
@@ -32,9 +35,17 @@ export class StoredOutputs {
       for (let i = 0; i < fanout.total; i++) forgetOutput(itemKey(state.id, i));
     }
     for (const key of written) {
-      if (key.startsWith("item:") && this.steps.has(key.slice(5, key.lastIndexOf(":")))) forgetOutput(key);
+      if (!key.startsWith("item:")) continue;
+      if (this.steps.has(key.slice(5, key.lastIndexOf(":")))) forgetOutput(key);
+      forgetReplayContent(items.get(key), dirty.has(key));
     }
   }
+}
+
+/** A stored, finished item's calls without their replay content (its timeline and spans need only the times). */
+function forgetReplayContent(item: ItemState | undefined, dirty: boolean): void {
+  if (!item?.calls || dirty || (item.status !== "ok" && item.status !== "failed")) return;
+  if (holdsReplayContent(item.calls)) item.calls = item.calls.map(withoutReplayContent);
 }
 
 /** A fanout step's items as stored (outputs included), in index order from `from`, at most `limit`. */

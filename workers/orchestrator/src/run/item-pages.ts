@@ -1,10 +1,12 @@
 // Pages of a fanout step's items, read from the run's own state: what
 // `GET /runs/{id}/steps/{step}/items` serves and what a streamed envelope reads paged results
 // from. A page holds at most `limit` items and stops after about MAX_PAGE_BYTES of outputs
-// (always at least one item), so one item of the largest size still fits an answer.
+// (always at least one item), so one item of the largest size still fits an answer. With
+// `calls`, each item also carries its LLM and tool call records (what `ktsu replay` answers a
+// replayed item from), and they count towards the page's bytes.
 
 import type { ItemPage, ItemView } from "../../../../shared/contracts/item-page.ts";
-import { MAX_OUTPUT_BYTES } from "../engine/limits.ts";
+import { jsonBytes, MAX_OUTPUT_BYTES } from "../engine/limits.ts";
 import type { ItemState, StepState } from "./model.ts";
 
 export const MAX_PAGE_BYTES = MAX_OUTPUT_BYTES;
@@ -27,7 +29,7 @@ export interface ItemSource {
 const READ_CHUNK = 50;
 
 /** The items of `stepId` from index `from`; 404 for a step the workflow does not have, or one that is not a fanout. */
-export async function itemPage(source: ItemSource, stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+export async function itemPage(source: ItemSource, stepId: string, from: number, limit: number, withCalls = false): Promise<ItemPageAnswer> {
   const fanout = source.isFanoutStep(stepId);
   if (fanout === undefined) return { status: 404, message: `step "${stepId}" not found in this run` };
   if (!fanout) return { status: 404, message: `step "${stepId}" is not a fanout (for_each) step: it has no items` };
@@ -41,8 +43,8 @@ export async function itemPage(source: ItemSource, stepId: string, from: number,
     if (chunk.length === 0) break;
     for (const item of chunk) {
       if (items.length > 0 && bytes >= MAX_PAGE_BYTES) break;
-      items.push(itemView(item));
-      bytes += item.bytes ?? 0;
+      items.push(withCalls && item.calls ? { ...itemView(item), calls: item.calls } : itemView(item));
+      bytes += (item.bytes ?? 0) + (withCalls && item.calls ? jsonBytes(item.calls) : 0);
       index = item.index + 1;
     }
   }

@@ -211,7 +211,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   /** A page of a fanout step's items from index `from` (the items route and streamed envelopes). */
-  async items(stepId: string, from: number, limit: number): Promise<ItemPageAnswer> {
+  async items(stepId: string, from: number, limit: number, withCalls = false): Promise<ItemPageAnswer> {
     if (!this.started) return { status: 404, message: "run not found" };
     const state = this.engine.state;
     const isFanoutStep = (id: string) => {
@@ -220,7 +220,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     };
     // From storage: a wide fanout's outputs are not all kept in memory (item-outputs.ts).
     const items = (id: string, start: number, count: number) => storedItems(this.storage, id, start, count);
-    return itemPage({ isFanoutStep, stepState: (id) => state.stepState(id), items }, stepId, from, limit);
+    return itemPage({ isFanoutStep, stepState: (id) => state.stepState(id), items }, stepId, from, limit, withCalls);
   }
 
   override async alarm(): Promise<void> {

@@ -6,6 +6,7 @@ import type { CompiledAgentStep } from "../../../../../shared/bundle.ts";
 import type { StepMetrics } from "../../../../../shared/contracts/metrics.ts";
 import type { CallbackPayload } from "../../../../../shared/contracts/runtime.ts";
 import { MAX_RECORDED_CALLS } from "../../../../../shared/otel/limits.ts";
+import { holdsReplayContent, withoutReplayContent } from "../../../../../shared/replay/call-record.ts";
 import { jsonBytes, MAX_MESSAGES_BYTES, MAX_RAW_OUTPUT_CHARS, truncate } from "../../engine/limits.ts";
 import { addMetrics } from "../../engine/semantics.ts";
 import type { RunContext } from "../context.ts";
@@ -31,10 +32,14 @@ export async function onAgentCallback(
   if (state.status !== "running") return;
   delete state.heartbeat_deadline_at;
   // The conversation is kept on the step record only while small; approvals keep theirs in a checkpoint.
-  if (payload.messages && jsonBytes(payload.messages) <= MAX_MESSAGES_BYTES) state.messages = ctx.state.scrubber().value(payload.messages);
+  const keepsMessages = payload.messages !== undefined && jsonBytes(payload.messages) <= MAX_MESSAGES_BYTES;
+  if (keepsMessages) state.messages = ctx.state.scrubber().value(payload.messages);
   // Each attempt reports its own calls: an approval's resume or a re-dispatch adds to the earlier ones.
-  if (payload.calls && payload.calls.length > 0)
-    state.calls = [...(state.calls ?? []), ...ctx.state.scrubber().value(payload.calls)].slice(0, MAX_RECORDED_CALLS);
+  // Their replies and tool results (kept for a replay) are in the messages when those are kept.
+  if (payload.calls && payload.calls.length > 0) {
+    const calls = keepsMessages && holdsReplayContent(payload.calls) ? payload.calls.map(withoutReplayContent) : payload.calls;
+    state.calls = [...(state.calls ?? []), ...ctx.state.scrubber().value(calls)].slice(0, MAX_RECORDED_CALLS);
+  }
   // Earlier legs of the step (before an approval or a re-dispatch) count too.
   const total = addMetrics(state.partial_metrics, metrics);
   switch (payload.status) {
