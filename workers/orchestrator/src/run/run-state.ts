@@ -13,7 +13,6 @@ import {
   checkpointKey,
   eventKey,
   itemKey,
-  ZERO_METRICS,
   type ApprovalState,
   type Checkpoint,
   type ItemState,
@@ -26,6 +25,8 @@ import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
 import { PINNED_KEY, type PinnedVersion, pinnedSubWorkflow, pinVersion, subRunVersion, type VersionLookup, withPinned } from "./pinned-version.ts";
 import { sealRunSecrets, unseal } from "./sealed.ts";
+import { approvalRecord, stepRecordOf } from "./records.ts";
+import { loadedSteps, pendingStep } from "./stored-steps.ts";
 
 /** The Durable Object storage calls the run state makes. */
 export interface RunStorage {
@@ -168,7 +169,7 @@ export class RunState {
     }
     this.meta = meta;
     this.pinnedVersion = await this.deps.storage.get<PinnedVersion>(PINNED_KEY);
-    for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
+    for (const [id, state] of loadedSteps(this.workflow.pipeline, await this.deps.storage.list<StepState>({ prefix: "step:" }))) this.steps.set(id, state);
     await loadItemsInChunks(this.deps.storage, (chunk) => {
       for (const [key, value] of chunk) this.setItem(key, value);
       this.storedOutputs.forget(this.steps.values(), this.items, [...chunk.keys()], this.dirty);
@@ -192,12 +193,9 @@ export class RunState {
     this.meta = meta;
     // A sub-run keeps the version its parent started on; a root run pins the project as it is now.
     this.pinnedVersion = pinned ?? pinVersion(this.workflow, this.deps);
+    // Pending steps are not written: a step is stored when it first changes, and load() rebuilds the rest.
     const entries: Record<string, unknown> = { [PINNED_KEY]: this.pinnedVersion };
-    for (const step of this.workflow.pipeline) {
-      const state: StepState = { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 };
-      this.steps.set(step.id, state);
-      entries[`step:${step.id}`] = state;
-    }
+    for (const step of this.workflow.pipeline) this.steps.set(step.id, pendingStep(step));
     this.event("run_started", undefined, { workflow: input.workflow_name });
     entries.meta = this.storedMeta();
     await this.deps.storage.putAll(entries);
@@ -429,30 +427,6 @@ export class RunState {
   }
 
   stepRecord(state: StepState): StepRecord {
-    return {
-      id: state.id,
-      run_id: this.run.run_id,
-      name: state.id,
-      type: state.type,
-      status: state.status === "cancelled" ? "failed" : state.status,
-      seq: state.seq,
-      ...(state.started_at ? { started_at: state.started_at } : {}),
-      ...(state.ended_at ? { ended_at: state.ended_at } : {}),
-      ...(state.error ? { error: state.error } : {}),
-      ...(state.output ? { output: state.output } : {}),
-      ...(state.raw_output ? { raw_output: state.raw_output } : {}),
-      ...(state.validation_errors ? { validation_errors: state.validation_errors } : {}),
-      metrics: state.metrics,
-      ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
-      ...(state.messages ? { messages: state.messages } : {}),
-      ...(state.calls ? { calls: state.calls } : {}),
-      ...(state.signal ? { signal: state.signal } : {}),
-      ...(state.cancelled ? { cancelled: state.cancelled } : {}),
-    };
+    return stepRecordOf(this.run.run_id, state);
   }
-}
-
-function approvalRecord(approval: ApprovalState): ApprovalRecord {
-  const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
-  return record;
 }
