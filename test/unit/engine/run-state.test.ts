@@ -109,6 +109,23 @@ describe("run state commit", () => {
     // Heartbeats are not stored: a loaded running step gets a full window.
     expect(reloaded.stepState("a").heartbeat_deadline_at).toBe(5000);
   });
+
+  it("stores a step only once it changes; a fresh instance has the others pending, in storage key order", async () => {
+    const wide = workflow([transformStep("b"), transformStep("é"), transformStep("a"), transformStep("c", ["a"])]);
+    const { state, storage, store } = await createdRun(wide);
+    await state.commit();
+    expect([...storage.data.keys()].filter((key) => key.startsWith("step:"))).toEqual([]);
+    const c = state.stepState("c");
+    c.status = "running";
+    state.touchStep(c);
+    await state.commit();
+    expect([...storage.data.keys()].filter((key) => key.startsWith("step:"))).toEqual(["step:c"]);
+    const { RunState } = await import("../../../workers/orchestrator/src/run/run-state.ts");
+    const reloaded = new RunState({ storage, mirror: store, workflowOf: () => wide, envValue: () => undefined });
+    await reloaded.load(0);
+    expect([...reloaded.stepStates().values()].map((s) => `${s.id}:${s.status}`)).toEqual(["a:pending", "b:pending", "c:running", "é:pending"]);
+    expect(reloaded.stepState("a")).toEqual({ id: "a", type: "transform", status: "pending", seq: -1, metrics: state.stepState("a").metrics, attempt: 0 });
+  });
 });
 
 describe("the version a run started on", () => {

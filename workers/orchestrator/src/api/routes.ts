@@ -169,9 +169,10 @@ export function registerRoutes(app: OrchestratorApp): void {
 
   app.openapi(getRunRoute, async (c) => {
     const store = openStore(c.env);
-    const run = await store.getRun(c.req.valid("param").run_id);
+    const runId = c.req.valid("param").run_id;
+    // Both reads at once: one round trip to the Store instead of two (an unknown run has no steps).
+    const [run, steps] = await Promise.all([store.getRun(runId), store.listSteps(runId)]);
     if (!run) return c.json(runNotFound, 404);
-    const steps = await store.listSteps(run.id);
     // A suspended step shows the call waiting for a decision and its arguments.
     const shown = await Promise.all(
       steps.map(async (step) =>

@@ -35,8 +35,12 @@ export function stepOutputEntries(outputs: StepOutputs): [string, JsonObject][] 
   return outputs instanceof Map ? [...outputs.entries()] : Object.entries(outputs as Record<string, JsonObject>);
 }
 
-/** One step's output from either StepOutputs form; undefined when absent. */
-export function getStepOutput(outputs: StepOutputs, id: string): JsonObject | undefined {
+/** Step outputs as a whole, or a lookup by id (what a transform needs: no step's output is copied). */
+export type StepOutputLookup = StepOutputs | ((id: string) => JsonObject | undefined);
+
+/** One step's output from any StepOutputLookup form; undefined when absent. */
+export function getStepOutput(outputs: StepOutputLookup, id: string): JsonObject | undefined {
+  if (typeof outputs === "function") return outputs(id);
   if (outputs instanceof Map) return outputs.get(id);
   const record = outputs as Record<string, JsonObject>;
   return Object.hasOwn(record, id) ? record[id] : undefined;

@@ -13,7 +13,7 @@
 import { compileExpression, evaluate, ExpressionError } from "../../../../shared/expr/evaluate.ts";
 import { stringForm } from "../../../../shared/expr/format.ts";
 import { goTypeName, isJsonObject, setOwn, type JsonObject, type JsonValue } from "../../../../shared/expr/json.ts";
-import { getStepOutput, type StepOutputs } from "./expression-context.ts";
+import { getStepOutput, type StepOutputLookup } from "./expression-context.ts";
 
 export interface TransformSpec {
   inputs: readonly { from: string }[];
@@ -39,7 +39,7 @@ function errorText(error: unknown): string {
 }
 
 /** Inputs: none → null; one → that step's whole output (null if unknown); several → shallow merge, later wins. */
-export function collectTransformInputs(inputs: readonly { from: string }[], outputs: StepOutputs): JsonValue {
+export function collectTransformInputs(inputs: readonly { from: string }[], outputs: StepOutputLookup): JsonValue {
   if (inputs.length === 0) return null;
   if (inputs.length === 1) return getStepOutput(outputs, (inputs[0] as { from: string }).from) ?? null;
   const merged: JsonObject = {};
@@ -79,7 +79,7 @@ function stringArg(args: Readonly<Record<string, unknown>>, key: string): string
   return typeof value === "string" ? value : "";
 }
 
-function opMerge(current: JsonValue, args: unknown, outputs: StepOutputs): JsonValue {
+function opMerge(current: JsonValue, args: unknown, outputs: StepOutputLookup): JsonValue {
   if (!Array.isArray(args)) throw new OpError(`merge: expected []interface{}, got ${goTypeName(args)}`);
   let result = current;
   for (const id of args) {
@@ -176,7 +176,7 @@ function opDeduplicate(current: JsonValue, args: unknown): JsonValue {
   return result;
 }
 
-export function applyTransformOp(name: string, args: unknown, current: JsonValue, outputs: StepOutputs): JsonValue {
+export function applyTransformOp(name: string, args: unknown, current: JsonValue, outputs: StepOutputLookup): JsonValue {
   try {
     switch (name) {
       case "merge":
@@ -200,7 +200,7 @@ export function applyTransformOp(name: string, args: unknown, current: JsonValue
   }
 }
 
-export function runTransform(spec: TransformSpec, stepOutputs: StepOutputs): { result: JsonValue } {
+export function runTransform(spec: TransformSpec, stepOutputs: StepOutputLookup): { result: JsonValue } {
   let current = collectTransformInputs(spec.inputs, stepOutputs);
   for (const op of spec.ops) {
     for (const [name, args] of Object.entries(op)) current = applyTransformOp(name, args, current, stepOutputs);

@@ -54,6 +54,13 @@ export class ExpressionScope {
     return new Map(settled.map((state) => [state.id, this.contextOutput(state)]));
   }
 
+  /** One step's entry of `stepOutputs()`, without building the others. */
+  stepOutput(id: string): JsonObject | undefined {
+    const state = this.state.stepStates().get(id);
+    if (!state || (state.status !== "complete" && state.status !== "skipped") || tooLargeToReceive(state)) return undefined;
+    return this.contextOutput(state);
+  }
+
   private contextOutput(state: StepState): JsonObject {
     if (!state.paged || state.status !== "complete") return (state.context ?? {}) as JsonObject;
     let results = this.pagedResults.get(state.id);

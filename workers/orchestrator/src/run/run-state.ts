@@ -13,7 +13,6 @@ import {
   checkpointKey,
   eventKey,
   itemKey,
-  ZERO_METRICS,
   type ApprovalState,
   type Checkpoint,
   type ItemState,
@@ -26,6 +25,8 @@ import { loadItemsInChunks, StoredOutputs } from "./item-outputs.ts";
 import { now } from "./now.ts";
 import { PINNED_KEY, type PinnedVersion, pinnedSubWorkflow, pinVersion, subRunVersion, type VersionLookup, withPinned } from "./pinned-version.ts";
 import { sealRunSecrets, unseal } from "./sealed.ts";
+import { approvalRecord, stepRecordOf } from "./records.ts";
+import { loadedSteps, pendingStep } from "./stored-steps.ts";
 
 /** The Durable Object storage calls the run state makes. */
 export interface RunStorage {
@@ -36,8 +37,10 @@ export interface RunStorage {
   putAll(entries: Record<string, unknown>): Promise<void>;
 }
 
-/** One mirror batch: the run row, changed steps, new events and changed approvals. */
+/** One mirror batch: the new run's row, the run row, changed steps, new events and changed approvals. */
 export interface MirrorChange {
+  /** The row of a run just created, inserted unless its id exists (a queue message's run may have one). */
+  create?: { run: RunRecord; idempotency_key?: string };
   run?: RunRecord;
   steps: StepRecord[];
   events: RunEvent[];
@@ -46,7 +49,6 @@ export interface MirrorChange {
 
 /** The D1 Store calls the run state makes. */
 export interface RunMirror {
-  createRun(run: RunRecord, idempotencyKey?: string): Promise<boolean>;
   mirror(change: MirrorChange): Promise<void>;
 }
 
@@ -83,6 +85,8 @@ export class RunState {
   private readonly mirrorDirty = new Set<string>();
   private readonly approvalDirty = new Set<string>();
   private runDirty = false;
+  /** Set from the run's creation until D1 has its row: the first mirror batch inserts it. */
+  private createPending: { idempotency_key?: string } | null = null;
   private cachedScrubber?: Scrubber;
   /** The project version the run started on (pinned-version.ts); undefined for runs from before pinning. */
   private pinnedVersion: PinnedVersion | undefined;
@@ -150,9 +154,14 @@ export class RunState {
     return this.run.status === "complete" || this.run.status === "failed" || this.run.status === "cancelled";
   }
 
+  /** Whether D1 has the run's row (false from its creation until a mirror batch carried it). */
+  storeHasRun(): boolean {
+    return this.createPending === null;
+  }
+
   /** Whether D1 is behind this state (a mirror batch failed and waits for a retry). */
   mirrorPending(): boolean {
-    return this.runDirty || this.mirrorDirty.size > 0 || this.approvalDirty.size > 0 || this.unmirroredEvents.length > 0;
+    return this.createPending !== null || this.runDirty || this.mirrorDirty.size > 0 || this.approvalDirty.size > 0 || this.unmirroredEvents.length > 0;
   }
 
   // ------------------------------------------------------------ creating and loading
@@ -168,7 +177,7 @@ export class RunState {
     }
     this.meta = meta;
     this.pinnedVersion = await this.deps.storage.get<PinnedVersion>(PINNED_KEY);
-    for (const [key, value] of await this.deps.storage.list<StepState>({ prefix: "step:" })) this.steps.set(key.slice(5), value);
+    for (const [id, state] of loadedSteps(this.workflow.pipeline, await this.deps.storage.list<StepState>({ prefix: "step:" }))) this.steps.set(id, state);
     await loadItemsInChunks(this.deps.storage, (chunk) => {
       for (const [key, value] of chunk) this.setItem(key, value);
       this.storedOutputs.forget(this.steps.values(), this.items, [...chunk.keys()], this.dirty);
@@ -181,8 +190,9 @@ export class RunState {
   }
 
   /**
-   * Creates the run: its state is in storage and its Run record in D1 before
-   * the caller hears "accepted", so a run id handed out can always be read back.
+   * Creates the run: its state is in storage, and its Run record goes to D1 with the first
+   * commit's mirror batch (one Store round trip fewer per run); the run's object answers
+   * its start only once D1 has it (`storeHasRun`), so a run id handed out can always be read back.
    */
   async create(input: StartRun): Promise<void> {
     const at = now();
@@ -192,17 +202,14 @@ export class RunState {
     this.meta = meta;
     // A sub-run keeps the version its parent started on; a root run pins the project as it is now.
     this.pinnedVersion = pinned ?? pinVersion(this.workflow, this.deps);
+    // Pending steps are not written: a step is stored when it first changes, and load() rebuilds the rest.
     const entries: Record<string, unknown> = { [PINNED_KEY]: this.pinnedVersion };
-    for (const step of this.workflow.pipeline) {
-      const state: StepState = { id: step.id, type: step.type, status: "pending", seq: -1, metrics: { ...ZERO_METRICS }, attempt: 0 };
-      this.steps.set(step.id, state);
-      entries[`step:${step.id}`] = state;
-    }
+    for (const step of this.workflow.pipeline) this.steps.set(step.id, pendingStep(step));
     this.event("run_started", undefined, { workflow: input.workflow_name });
     entries.meta = this.storedMeta();
     await this.deps.storage.putAll(entries);
     this.dirty.clear(); // all written above; the `run_started` event is stored by the first commit
-    await this.deps.mirror.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
+    this.createPending = input.idempotency_key ? { idempotency_key: input.idempotency_key } : {};
   }
 
   private storedMeta(): RunMeta {
@@ -359,10 +366,12 @@ export class RunState {
    */
   private async mirror(): Promise<boolean> {
     if (!this.mirrorPending()) return true;
+    const create = this.createPending;
     const runDirty = this.runDirty;
     const stepIds = [...this.mirrorDirty];
     const approvalIds = [...this.approvalDirty];
     const events = this.unmirroredEvents;
+    this.createPending = null;
     this.runDirty = false;
     this.mirrorDirty.clear();
     this.approvalDirty.clear();
@@ -376,11 +385,13 @@ export class RunState {
         return approval ? [scrub.value(approvalRecord(approval))] : [];
       }),
       ...(runDirty ? { run: scrub.value(this.runRecord()) } : {}),
+      ...(create ? { create: { run: scrub.value(this.runRecord()), ...create } } : {}),
     };
     try {
       await this.deps.mirror.mirror(change);
       return true;
     } catch (err) {
+      if (create) this.createPending = create;
       if (runDirty) this.runDirty = true;
       for (const id of stepIds) this.mirrorDirty.add(id);
       for (const id of approvalIds) this.approvalDirty.add(id);
@@ -429,30 +440,6 @@ export class RunState {
   }
 
   stepRecord(state: StepState): StepRecord {
-    return {
-      id: state.id,
-      run_id: this.run.run_id,
-      name: state.id,
-      type: state.type,
-      status: state.status === "cancelled" ? "failed" : state.status,
-      seq: state.seq,
-      ...(state.started_at ? { started_at: state.started_at } : {}),
-      ...(state.ended_at ? { ended_at: state.ended_at } : {}),
-      ...(state.error ? { error: state.error } : {}),
-      ...(state.output ? { output: state.output } : {}),
-      ...(state.raw_output ? { raw_output: state.raw_output } : {}),
-      ...(state.validation_errors ? { validation_errors: state.validation_errors } : {}),
-      metrics: state.metrics,
-      ...(state.reflected !== undefined ? { reflected: state.reflected } : {}),
-      ...(state.messages ? { messages: state.messages } : {}),
-      ...(state.calls ? { calls: state.calls } : {}),
-      ...(state.signal ? { signal: state.signal } : {}),
-      ...(state.cancelled ? { cancelled: state.cancelled } : {}),
-    };
+    return stepRecordOf(this.run.run_id, state);
   }
-}
-
-function approvalRecord(approval: ApprovalState): ApprovalRecord {
-  const { kind: _kind, timeout_at: _timeoutAt, ...record } = approval;
-  return record;
 }

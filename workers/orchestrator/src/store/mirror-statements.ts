@@ -59,6 +59,8 @@ type Keys<C extends readonly string[]> = C[number];
 
 /** The mirror's writes and the run view's reads, as plain statements (row-writer.ts, row-reader.ts say why). */
 export interface MirrorStatements {
+  /** A new run's row, kept as it is when the id exists; returns the id when the row was inserted. */
+  createRun: RowWriter<Record<Keys<typeof RUN_COLUMNS> | "idempotencyKey", unknown>>;
   writeRuns: RowWriter<Record<Keys<typeof RUN_COLUMNS>, unknown>>;
   writeSteps: RowWriter<Record<Keys<typeof STEP_COLUMNS>, unknown>>;
   writeEvents: RowWriter<Record<Keys<typeof EVENT_COLUMNS>, unknown>>;
@@ -77,6 +79,7 @@ export function mirrorStatements(tables: StoreTables, style: SqlStyle): MirrorSt
   const stepReader = rowReader<typeof steps.$inferSelect>(tables.steps);
   const p1 = style.placeholder(1);
   return {
+    createRun: rowWriter(tables.runs, [...RUN_COLUMNS, "idempotencyKey"], { doNothing: true, returning: ["id"] }, style),
     writeRuns: rowWriter(tables.runs, RUN_COLUMNS, { target: ["id"], update: RUN_COLUMNS.filter((c) => c !== "id") }, style),
     writeSteps: rowWriter(tables.steps, STEP_COLUMNS, { target: ["runId", "id"], update: STEP_COLUMNS.filter((c) => c !== "runId" && c !== "id") }, style),
     writeEvents: rowWriter(tables.events, EVENT_COLUMNS, { doNothing: true }, style),

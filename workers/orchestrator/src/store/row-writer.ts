@@ -9,7 +9,7 @@ import { type Column, getTableColumns, getTableName, type Table } from "drizzle-
 import type { SqlStatement, SqlStyle } from "./sql-style.ts";
 
 /** What happens to a row whose key exists: nothing, or these columns take the new row's values. */
-export type OnConflict = { doNothing: true } | { target: readonly string[]; update: readonly string[] };
+export type OnConflict = { doNothing: true; returning?: readonly string[] } | { target: readonly string[]; update: readonly string[] };
 
 /** Turns rows (keyed by the table's property names) into as few insert statements as the dialect allows. */
 export type RowWriter<Row> = (rows: readonly Row[]) => SqlStatement[];
@@ -27,7 +27,7 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
   const head = `insert into ${quote(getTableName(table))} (${columns.map((c) => quote(c.name)).join(", ")}) values `;
   const tail =
     "doNothing" in onConflict
-      ? " on conflict do nothing"
+      ? ` on conflict do nothing${onConflict.returning ? ` returning ${onConflict.returning.map(columnName).join(", ")}` : ""}`
       : ` on conflict (${onConflict.target.map(columnName).join(", ")}) do update set ${onConflict.update
           .map((key) => `${columnName(key)} = excluded.${columnName(key)}`)
           .join(", ")}`;

@@ -10,7 +10,7 @@ import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export function runTransformStep(ctx: RunContext, step: CompiledTransformStep): StepOutcome {
   try {
-    return { kind: "output", output: runTransform(step.transform, ctx.scope.stepOutputs()), metrics: { ...ZERO_METRICS } };
+    return { kind: "output", output: runTransform(step.transform, (id) => ctx.scope.stepOutput(id)), metrics: { ...ZERO_METRICS } };
   } catch (err) {
     return { kind: "failed", error: errorMessage(err) };
   }
