@@ -42,6 +42,12 @@ export class MemoryStore implements RunMirror {
   failures = 0;
   failNext = 0;
 
+  async createRun(run: RunRecord): Promise<boolean> {
+    if (this.runs.has(run.id)) return false;
+    this.runs.set(run.id, run);
+    return true;
+  }
+
   async mirror(change: MirrorChange): Promise<void> {
     if (this.failNext > 0) {
       this.failNext -= 1;
@@ -49,7 +55,6 @@ export class MemoryStore implements RunMirror {
       throw new Error("D1 batch failed");
     }
     this.batches += 1;
-    if (change.create && !this.runs.has(change.create.run.id)) this.runs.set(change.create.run.id, change.create.run);
     if (change.run) this.runs.set(change.run.id, change.run);
     for (const step of change.steps) this.steps.set(step.id, step);
     for (const event of change.events) if (!this.events.has(event.seq)) this.events.set(event.seq, event);

@@ -75,6 +75,10 @@ export function countInvocations<T extends object>(prototype: T, counterOf: (sel
 /** The Store mirror (D1 or Postgres) with each call counted (one query or one batch each). */
 export function countedMirror(mirror: RunMirror, counter: SubrequestCounter): RunMirror {
   return {
+    createRun: (run, key) => {
+      counter.add("store");
+      return mirror.createRun(run, key);
+    },
     mirror: (change) => {
       counter.add("store");
       return mirror.mirror(change);

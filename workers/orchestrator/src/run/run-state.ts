@@ -37,10 +37,8 @@ export interface RunStorage {
   putAll(entries: Record<string, unknown>): Promise<void>;
 }
 
-/** One mirror batch: the new run's row, the run row, changed steps, new events and changed approvals. */
+/** One mirror batch: the run row, changed steps, new events and changed approvals. */
 export interface MirrorChange {
-  /** The row of a run just created, inserted unless its id exists (a queue message's run may have one). */
-  create?: { run: RunRecord; idempotency_key?: string };
   run?: RunRecord;
   steps: StepRecord[];
   events: RunEvent[];
@@ -49,6 +47,7 @@ export interface MirrorChange {
 
 /** The D1 Store calls the run state makes. */
 export interface RunMirror {
+  createRun(run: RunRecord, idempotencyKey?: string): Promise<boolean>;
   mirror(change: MirrorChange): Promise<void>;
 }
 
@@ -85,8 +84,6 @@ export class RunState {
   private readonly mirrorDirty = new Set<string>();
   private readonly approvalDirty = new Set<string>();
   private runDirty = false;
-  /** Set from the run's creation until D1 has its row: the first mirror batch inserts it. */
-  private createPending: { idempotency_key?: string } | null = null;
   private cachedScrubber?: Scrubber;
   /** The project version the run started on (pinned-version.ts); undefined for runs from before pinning. */
   private pinnedVersion: PinnedVersion | undefined;
@@ -154,14 +151,9 @@ export class RunState {
     return this.run.status === "complete" || this.run.status === "failed" || this.run.status === "cancelled";
   }
 
-  /** Whether D1 has the run's row (false from its creation until a mirror batch carried it). */
-  storeHasRun(): boolean {
-    return this.createPending === null;
-  }
-
   /** Whether D1 is behind this state (a mirror batch failed and waits for a retry). */
   mirrorPending(): boolean {
-    return this.createPending !== null || this.runDirty || this.mirrorDirty.size > 0 || this.approvalDirty.size > 0 || this.unmirroredEvents.length > 0;
+    return this.runDirty || this.mirrorDirty.size > 0 || this.approvalDirty.size > 0 || this.unmirroredEvents.length > 0;
   }
 
   // ------------------------------------------------------------ creating and loading
@@ -190,9 +182,8 @@ export class RunState {
   }
 
   /**
-   * Creates the run: its state is in storage, and its Run record goes to D1 with the first
-   * commit's mirror batch (one Store round trip fewer per run); the run's object answers
-   * its start only once D1 has it (`storeHasRun`), so a run id handed out can always be read back.
+   * Creates the run: its state is in storage and its Run record in D1 before
+   * the caller hears "accepted", so a run id handed out can always be read back.
    */
   async create(input: StartRun): Promise<void> {
     const at = now();
@@ -209,7 +200,7 @@ export class RunState {
     entries.meta = this.storedMeta();
     await this.deps.storage.putAll(entries);
     this.dirty.clear(); // all written above; the `run_started` event is stored by the first commit
-    this.createPending = input.idempotency_key ? { idempotency_key: input.idempotency_key } : {};
+    await this.deps.mirror.createRun(this.scrubber().value(this.runRecord()), input.idempotency_key);
   }
 
   private storedMeta(): RunMeta {
@@ -366,12 +357,10 @@ export class RunState {
    */
   private async mirror(): Promise<boolean> {
     if (!this.mirrorPending()) return true;
-    const create = this.createPending;
     const runDirty = this.runDirty;
     const stepIds = [...this.mirrorDirty];
     const approvalIds = [...this.approvalDirty];
     const events = this.unmirroredEvents;
-    this.createPending = null;
     this.runDirty = false;
     this.mirrorDirty.clear();
     this.approvalDirty.clear();
@@ -385,13 +374,11 @@ export class RunState {
         return approval ? [scrub.value(approvalRecord(approval))] : [];
       }),
       ...(runDirty ? { run: scrub.value(this.runRecord()) } : {}),
-      ...(create ? { create: { run: scrub.value(this.runRecord()), ...create } } : {}),
     };
     try {
       await this.deps.mirror.mirror(change);
       return true;
     } catch (err) {
-      if (create) this.createPending = create;
       if (runDirty) this.runDirty = true;
       for (const id of stepIds) this.mirrorDirty.add(id);
       for (const id of approvalIds) this.approvalDirty.add(id);

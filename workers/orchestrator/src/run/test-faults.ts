@@ -37,6 +37,7 @@ export function withMirrorFaults(mirror: RunMirror, setting: unknown): RunMirror
   if (prefixes.length === 0) return mirror;
   let fired = false;
   return {
+    createRun: (run, key) => mirror.createRun(run, key),
     mirror: async (change: MirrorChange) => {
       const run = change.run;
       const ends = run !== undefined && (run.status === "complete" || run.status === "failed");

@@ -83,17 +83,9 @@ export class Store {
    * written together. Multi-row statements sized under the dialect's bound parameters per
    * statement (D1: 100): a 100-step fan-in costs a handful of statements instead of hundreds.
    */
-  async mirror(change: {
-    create?: { run: RunRecord; idempotency_key?: string };
-    run?: RunRecord;
-    steps?: StepRecord[];
-    events?: RunEvent[];
-    approvals?: ApprovalRecord[];
-  }): Promise<void> {
+  async mirror(change: { run?: RunRecord; steps?: StepRecord[]; events?: RunEvent[]; approvals?: ApprovalRecord[] }): Promise<void> {
     const s = this.driver.statements;
-    const create = change.create;
     await this.driver.batch([
-      ...(create ? s.createRun([{ ...runRow(create.run), idempotencyKey: create.idempotency_key ?? null }]) : []),
       ...(change.run ? s.writeRuns([runRow(change.run)]) : []),
       ...s.writeSteps((change.steps ?? []).map(stepRow)),
       ...s.writeEvents((change.events ?? []).map(eventRow)),
