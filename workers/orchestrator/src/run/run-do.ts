@@ -3,7 +3,7 @@ import { project, validators } from "ktsu-project";
 import { bundleEntry } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
-import { countedFetcher } from "../../../../shared/util/subrequests.ts";
+import { countedBinding } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { openStore } from "../store/open-store.ts";
 import { RunEngine } from "./engine.ts";
@@ -60,8 +60,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       serverOf: (key) => bundleEntry(project.servers, key),
       envValue: (name) => env[name],
       stateKey,
-      runtime: countedFetcher(env.RUNTIME, "runtime", this.invocations),
-      gateway: countedFetcher(env.GATEWAY, "gateway", this.invocations),
+      runtime: countedBinding(env.RUNTIME, "runtime", this.invocations),
+      gateway: countedBinding(env.GATEWAY, "gateway", this.invocations),
       childRun: (runId) => countedChildRun(withStubFaults(runs.get(runs.idFromName(runId)), runId, env.KTSU_TEST_FAULTS), this.invocations),
       judge: (step, output) => finishOutput(step, output, validators),
       heartbeatTimeout: env.KTSU_HEARTBEAT_TIMEOUT_MS,

@@ -3,7 +3,7 @@
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
-import { countedFetcher, SubrequestTally } from "../../../../shared/util/subrequests.ts";
+import { countedBinding, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { postCallback } from "../orchestrator-client.ts";
@@ -120,9 +120,9 @@ export class HostedStep {
     const tally = new SubrequestTally();
     const signal = this.abort.signal;
     const bindings: StepBindings = {
-      gateway: abortableFetcher(countedFetcher(env.GATEWAY, "gateway", tally), signal),
-      tools: abortableFetcher(countedFetcher(env.TOOLS, "tools", tally), signal),
-      orchestrator: abortableFetcher(countedFetcher(env.ORCHESTRATOR, "orchestrator", tally), signal),
+      gateway: abortableFetcher(countedBinding(env.GATEWAY, "gateway", tally), signal),
+      tools: abortableFetcher(countedBinding(env.TOOLS, "tools", tally), signal),
+      orchestrator: abortableFetcher(countedBinding(env.ORCHESTRATOR, "orchestrator", tally), signal),
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(stepKeys.result(this.key)) : undefined;
     if (!result) {
