@@ -16,10 +16,26 @@ export interface RuntimeRpc {
   invoke(request: InvokeRequest): Promise<InvokeAnswer>;
 }
 
+export interface CompleteOptions {
+  /** The reporting host can run another item of the same fanout at once. */
+  take_next?: boolean;
+}
+
+export interface CompleteAnswer {
+  /**
+   * Fanout items the orchestrator committed as running on the reporting host (each request's
+   * `host_key` names that host): the host starts them as if they had been dispatched to it.
+   */
+  next: InvokeRequest[];
+}
+
 /** The orchestrator's `RuntimeApi` entrypoint, as the runtime's ORCHESTRATOR binding reaches it. */
 export interface OrchestratorRpc {
-  /** As `POST /runs/{run}/steps/{step}/complete`. Throws when the result could not be applied (sent again). */
-  complete(runId: string, stepId: string, payload: CallbackPayload): Promise<void>;
+  /**
+   * As `POST /runs/{run}/steps/{step}/complete`. Throws when the result could not be applied (sent
+   * again). With `take_next`, the answer may carry the next fanout items for the reporting host.
+   */
+  complete(runId: string, stepId: string, payload: CallbackPayload, options?: CompleteOptions): Promise<CompleteAnswer>;
   /** As `POST /runs/{run}/steps/{step}/checkpoint`: `current` false is the route's 409 (a superseded attempt). */
   checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }>;
   /** As `POST /heartbeat`. */

@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../shared/contracts/runtime.ts";
-import type { OrchestratorRpc } from "../../../shared/contracts/service-rpc.ts";
+import type { CompleteAnswer, CompleteOptions, OrchestratorRpc } from "../../../shared/contracts/service-rpc.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { servedEnvelope } from "./api/routes.ts";
 import { applyCallback, applyCheckpoint, applyHeartbeat } from "./api/runtime-handlers.ts";
@@ -31,8 +31,8 @@ export class RuntimeApi extends WorkerEntrypoint<OrchestratorEnv> implements Orc
     return internal.fetch(request, this.env, this.ctx);
   }
 
-  async complete(runId: string, stepId: string, payload: CallbackPayload): Promise<void> {
-    await applyCallback(this.env, runId, stepId, payload);
+  async complete(runId: string, stepId: string, payload: CallbackPayload, options: CompleteOptions = {}): Promise<CompleteAnswer> {
+    return { next: await applyCallback(this.env, runId, stepId, payload, options.take_next === true) };
   }
 
   async checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }> {

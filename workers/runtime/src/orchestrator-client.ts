@@ -2,7 +2,7 @@
 // per-turn checkpoints and heartbeats, as RPC calls on its RuntimeApi entrypoint. A callback
 // URL that is not the orchestrator's own route for the step is posted to over HTTP.
 import { discardSmallBody } from "../../../shared/util/discard-body.ts";
-import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../shared/contracts/runtime.ts";
+import type { CallbackPayload, CheckpointPayload, HeartbeatPayload, InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import type { OrchestratorRpc } from "../../../shared/contracts/service-rpc.ts";
 
 /** The ORCHESTRATOR binding: HTTP routes and the RPC methods of the same entrypoint. */
@@ -36,30 +36,35 @@ export function callbackTarget(pathOrUrl: string): { runId: string; stepId: stri
   }
 }
 
-/** The answer's status; a thrown RPC call is the route's 500 (retried). */
-async function deliver(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<number> {
+/** A delivered result, with the fanout items the orchestrator handed to this host to run next. */
+export interface Delivered {
+  next: InvokeRequest[];
+}
+
+/** The answer's status and handed items; a thrown RPC call is the route's 500 (retried). */
+async function deliver(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<{ status: number; next: InvokeRequest[] }> {
   const target = callbackTarget(callbackUrl);
   if (target) {
-    await orchestrator.complete(target.runId, target.stepId, payload);
-    return 200;
+    const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: true });
+    return { status: 200, next };
   }
   const res = await post(orchestrator, bindingUrl(callbackUrl), payload);
   await discardSmallBody(res);
-  return res.status;
+  return { status: res.status, next: [] };
 }
 
 function post(orchestrator: Fetcher, url: string, body: unknown): Promise<Response> {
   return orchestrator.fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-/** Whether the orchestrator answered (any status below 500): false sends it again later. */
-export async function postCallback(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<boolean> {
+/** Delivered when the orchestrator answered (any status below 500); null sends it again later. */
+export async function postCallback(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<Delivered | null> {
   for (let attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
     try {
-      const status = await deliver(orchestrator, callbackUrl, payload);
+      const { status, next } = await deliver(orchestrator, callbackUrl, payload);
       if (status < 500) {
         if (status >= 300) console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${status}`);
-        return true;
+        return { next };
       }
       console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${status} (try ${attempt})`);
     } catch (err) {
@@ -67,7 +72,7 @@ export async function postCallback(orchestrator: OrchestratorBinding, callbackUr
     }
     if (attempt < CALLBACK_ATTEMPTS) await sleep(250 * attempt);
   }
-  return false;
+  return null;
 }
 
 /** `stale`: the orchestrator no longer runs this attempt (409); anything else is stored or logged. */

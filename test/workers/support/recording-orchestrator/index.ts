@@ -12,7 +12,7 @@
 //   POST /__reset                    → forgets records and envelopes
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
-import type { OrchestratorRpc } from "../../../../shared/contracts/service-rpc.ts";
+import type { CompleteAnswer, OrchestratorRpc } from "../../../../shared/contracts/service-rpc.ts";
 
 interface Env {
   RECORDS: DurableObjectNamespace<RecordsDO>;
@@ -133,8 +133,10 @@ export class RuntimeApi extends WorkerEntrypoint<Env> implements OrchestratorRpc
     return handle(req, this.env);
   }
 
-  async complete(runId: string, stepId: string, payload: CallbackPayload): Promise<void> {
+  /** Recorded; this double hands no further items to the host. */
+  async complete(runId: string, stepId: string, payload: CallbackPayload): Promise<CompleteAnswer> {
     await recordStep(this.env, "callback", runId, stepId, payload);
+    return { next: [] };
   }
 
   async checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }> {

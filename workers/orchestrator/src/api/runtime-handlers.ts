@@ -2,7 +2,7 @@
 // received: the HTTP routes (runtime-routes.ts, after their schema check) and the RuntimeApi
 // entrypoint's RPC methods (internal-api.ts) both end here.
 import type { z } from "zod";
-import type { HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
+import type { HeartbeatPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import type { ReceivedCallbackSchema, ReceivedCheckpointSchema } from "../../../../shared/contracts/schemas/runtime.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { normalizeMetrics } from "../engine/metrics.ts";
@@ -12,11 +12,21 @@ import { runStub } from "../run/stub.ts";
 export type ReceivedCallback = z.output<typeof ReceivedCallbackSchema>;
 export type ReceivedCheckpoint = z.output<typeof ReceivedCheckpointSchema>;
 
-/** A step's result, applied to its run. A result for a step no longer running (or a stale attempt) is ignored, so a transient failure is retried. */
-export async function applyCallback(env: OrchestratorEnv, runId: string, stepId: string, received: ReceivedCallback): Promise<void> {
+/**
+ * A step's result, applied to its run. A result for a step no longer running (or a stale attempt) is
+ * ignored, so a transient failure is retried. With `handoff`, the answer may name the next fanout
+ * item for the reporting host to run (run/handoff.ts).
+ */
+export async function applyCallback(
+  env: OrchestratorEnv,
+  runId: string,
+  stepId: string,
+  received: ReceivedCallback,
+  handoff = false,
+): Promise<InvokeRequest[]> {
   const { metrics, ...result } = received;
   const callback = { ...result, run_id: runId, step_id: stepId, metrics: normalizeMetrics(metrics) };
-  await retryDurableObjectCall(() => runStub(env, runId).callback(callback));
+  return retryDurableObjectCall(() => runStub(env, runId).callback(callback, { handoff }));
 }
 
 /** A checkpoint kept on its run; `current` false: the attempt was superseded (the run ended, or the step moved on). */

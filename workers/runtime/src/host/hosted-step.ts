@@ -6,6 +6,7 @@ import { errorMessage } from "../../../../shared/util/errors.ts";
 import { countedBinding, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
+import { acceptedStep } from "../invoke-request.ts";
 import { postCallback } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
 import { abortableFetcher, StepCancelled } from "./abortable.ts";
@@ -30,6 +31,8 @@ export interface StepHostServices {
   erase(step: HostedStep, keys: string[]): Promise<void>;
   /** Alarms the host instance has handled, for the step's closing log line. */
   alarms(): number;
+  /** Accepts a step as a dispatch to the host does (the next fanout item handed over with a result). */
+  start(step: AcceptedStep): Promise<void>;
 }
 
 /** The callback could not be delivered; the next alarm sends it again. */
@@ -146,7 +149,8 @@ export class HostedStep {
       return;
     }
     this.resultReady = true;
-    if (!(await postCallback(bindings.orchestrator, request.callback_url, result))) {
+    const delivered = await postCallback(bindings.orchestrator, request.callback_url, result);
+    if (!delivered) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
       await this.makeDurable();
       await storage.put(stepKeys.result(this.key), result);
@@ -156,6 +160,8 @@ export class HostedStep {
       JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary(), alarms: this.host.alarms() }),
     );
     await this.erase();
+    // Items the orchestrator handed to this host with the answer: committed as running there, started like a dispatch.
+    for (const next of delivered.next) await this.host.start(acceptedStep(next));
   }
 
   /** The checkpoint store and call log the host lends the loop; a resume starts from the stored checkpoint. */

@@ -42,6 +42,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     persist: (step) => this.persist(step),
     erase: (step, keys) => this.erase(step, keys),
     alarms: () => this.alarmCount,
+    start: (step) => this.start(step),
   };
 
   /**
