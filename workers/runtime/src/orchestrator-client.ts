@@ -42,10 +42,15 @@ export interface Delivered {
 }
 
 /** The answer's status and handed items; a thrown RPC call is the route's 500 (retried). */
-async function deliver(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<{ status: number; next: InvokeRequest[] }> {
+async function deliver(
+  orchestrator: OrchestratorBinding,
+  callbackUrl: string,
+  payload: CallbackPayload,
+  takeNext: boolean,
+): Promise<{ status: number; next: InvokeRequest[] }> {
   const target = callbackTarget(callbackUrl);
   if (target) {
-    const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: true });
+    const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: takeNext });
     return { status: 200, next };
   }
   const res = await post(orchestrator, bindingUrl(callbackUrl), payload);
@@ -57,11 +62,19 @@ function post(orchestrator: Fetcher, url: string, body: unknown): Promise<Respon
   return orchestrator.fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-/** Delivered when the orchestrator answered (any status below 500); null sends it again later. */
-export async function postCallback(orchestrator: OrchestratorBinding, callbackUrl: string, payload: CallbackPayload): Promise<Delivered | null> {
+/**
+ * Delivered when the orchestrator answered (any status below 500); null sends it again later.
+ * `takeNext`: the host can run a next fanout item, which the answer may then carry.
+ */
+export async function postCallback(
+  orchestrator: OrchestratorBinding,
+  callbackUrl: string,
+  payload: CallbackPayload,
+  takeNext = false,
+): Promise<Delivered | null> {
   for (let attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
     try {
-      const { status, next } = await deliver(orchestrator, callbackUrl, payload);
+      const { status, next } = await deliver(orchestrator, callbackUrl, payload, takeNext);
       if (status < 500) {
         if (status >= 300) console.warn(`runtime: callback for ${payload.run_id}/${payload.step_id} answered ${status}`);
         return { next };
