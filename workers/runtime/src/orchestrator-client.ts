@@ -50,8 +50,14 @@ async function deliver(
 ): Promise<{ status: number; next: InvokeRequest[] }> {
   const target = callbackTarget(callbackUrl);
   if (target) {
-    const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: takeNext });
-    return { status: 200, next };
+    try {
+      const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: takeNext });
+      return { status: 200, next };
+    } catch (err) {
+      // A value nested too deep for the structured clone (its serializer recurses) goes as JSON to
+      // the route, which fails the step naming the limit; any other failure is retried.
+      if (!(err instanceof RangeError)) throw err;
+    }
   }
   const res = await post(orchestrator, bindingUrl(callbackUrl), payload);
   await discardSmallBody(res);
