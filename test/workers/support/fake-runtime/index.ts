@@ -11,10 +11,12 @@
 //   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
 //   pad_bytes?: number                               // output also gets step_id and a pad of this many "x"
+//   take_next?: boolean                              // report over RPC (`complete` with take_next), then play
+//                                                    // the items the answer hands to this host
 // }
 import { PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
-import type { InvokeAnswer, RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
+import type { InvokeAnswer, OrchestratorRpc, RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
 import { WorkerEntrypoint } from "cloudflare:workers";
 
 /**
@@ -24,7 +26,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 const purgedHosts: string[] = [];
 
 interface Env {
-  ORCHESTRATOR: Fetcher;
+  ORCHESTRATOR: Fetcher & OrchestratorRpc;
 }
 
 interface Script {
@@ -44,6 +46,7 @@ interface Script {
   checkpoint_metrics?: Partial<CallbackPayload["metrics"]>;
   on_resume?: Script;
   pad_bytes?: number;
+  take_next?: boolean;
 }
 
 const HEARTBEAT_MS = 200;
@@ -99,7 +102,12 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(script.raw_output !== undefined ? { raw_output: script.raw_output } : {}),
   };
-  await env.ORCHESTRATOR.fetch(`https://orchestrator${callback_url}`, { method: "POST", body: JSON.stringify(payload) });
+  if (!script.take_next) {
+    await env.ORCHESTRATOR.fetch(`https://orchestrator${callback_url}`, { method: "POST", body: JSON.stringify(payload) });
+    return;
+  }
+  const { next } = await env.ORCHESTRATOR.complete(request.run_id, request.step_id, payload, { take_next: true });
+  for (const handed of next) await play(handed, parseScript(handed.user_message), env);
 }
 
 /** A dispatch, over HTTP or RPC: refused as scripted, or played after the answer. */
