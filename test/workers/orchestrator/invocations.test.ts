@@ -27,7 +27,8 @@ describe("InvocationCounter", () => {
   it("attributes each subrequest to its own invocation while two invocations overlap", async () => {
     const log = vi.spyOn(console, "log");
     const counter = new InvocationCounter();
-    const binding = countedBinding({ fetch: async () => new Response("ok") }, "svc", counter);
+    // An RPC method call through the binding is a subrequest like its fetch.
+    const binding = countedBinding({ fetch: async () => new Response("ok"), invoke: async () => ({ status: 202 }) }, "svc", counter);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const first = counter.run("first", async () => {
@@ -38,7 +39,7 @@ describe("InvocationCounter", () => {
     });
     const second = counter.run("second", async () => {
       await binding.fetch();
-      await binding.fetch();
+      await binding.invoke();
       release();
     });
     await Promise.all([first, second]);
