@@ -26,25 +26,37 @@ export class SubrequestTally implements SubrequestCounter {
   }
 }
 
+type Call = (...args: unknown[]) => unknown;
+
 /**
- * The binding with every `fetch` counted under `name` (a service-binding call is a
- * subrequest). Typed structurally so this module also compiles outside the Workers types;
- * anything else the binding has is passed through, bound to the binding itself.
+ * The binding with every call counted under `name`: its `fetch` and its RPC methods alike (each
+ * call through a service binding is a subrequest). Typed structurally so this module also
+ * compiles outside the Workers types.
  */
-export function countedFetcher<B extends object & { fetch(...args: never[]): unknown }>(binding: B, name: string, counter: SubrequestCounter): B {
-  return withFetch(binding, (...args: Parameters<B["fetch"]>): unknown => {
+export function countedBinding<B extends object>(binding: B, name: string, counter: SubrequestCounter): B {
+  return wrapCalls(binding, (call) => (...args) => {
     counter.add(name);
-    return binding.fetch(...args);
+    return call(...args);
   });
 }
 
-/** The binding with its `fetch` replaced; anything else it has is passed through, bound to the binding itself. */
-export function withFetch<B extends object & { fetch(...args: never[]): unknown }>(binding: B, fetch: (...args: Parameters<B["fetch"]>) => unknown): B {
+/**
+ * The binding with each of its methods (`fetch`, `connect`, RPC methods) replaced by `wrap` of it;
+ * anything that is not a function is passed through. A method is wrapped once per property name.
+ */
+export function wrapCalls<B extends object>(binding: B, wrap: (call: Call, name: string | symbol) => Call): B {
+  const wrapped = new Map<string | symbol, Call>();
   return new Proxy(binding, {
     get(target, prop) {
-      if (prop === "fetch") return fetch;
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== "function") return value;
+      let call = wrapped.get(prop);
+      if (!call) {
+        // Called with the binding as `this`; Reflect.apply also works on RPC stubs, which need not inherit Function.prototype.
+        call = wrap((...args) => Reflect.apply(value, target, args), prop);
+        wrapped.set(prop, call);
+      }
+      return call;
     },
   });
 }

@@ -69,7 +69,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   };
 
   const planned = (request: ParsedRequest): FakeReply | undefined => {
-    const plan = plans.find((p) => request.system.includes(p.match));
+    const plan = plans.find((p) => (p.in === "user" ? request.lastUserText : request.system).includes(p.match));
     return plan?.replies[Math.min(request.assistantTurns, plan.replies.length - 1)];
   };
 

@@ -90,10 +90,12 @@ export interface ApiAdapter {
 
 /**
  * A stateless script for one agent: the first plan whose `match` occurs in the
- * system prompt answers turn N with `replies[min(N, last)]`, N being the number of
+ * system prompt (or, with `in: "user"`, in the last user message: one agent's fanout
+ * items told apart) answers turn N with `replies[min(N, last)]`, N being the number of
  * assistant messages so far. Stateless, so it works for any number of runs at once.
  */
 export interface FakePlan {
   match: string;
+  in?: "system" | "user";
   replies: FakeReply[];
 }

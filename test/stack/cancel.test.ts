@@ -61,8 +61,8 @@ async function api(method: string, route: string, body?: unknown): Promise<Answe
   return { status: res.status, body: text === "" ? null : JSON.parse(text) };
 }
 
-async function invoke(workflow: string, label: string): Promise<string> {
-  const res = await api("POST", `/invoke/${workflow}`, { label });
+async function invoke(workflow: string, label: string | string[]): Promise<string> {
+  const res = await api("POST", `/invoke/${workflow}`, Array.isArray(label) ? { labels: label } : { label });
   expect(res.status).toBe(202);
   return res.body.run_id!;
 }
@@ -148,6 +148,25 @@ describe("what a cancelled run had started", () => {
     expect(child.steps!.find((s) => s.id === "inner")).toMatchObject({ status: "failed", cancelled: { run_status: "cancelled" } });
     expect((await getRun(runId)).run.status).toBe("cancelled");
     expect(callsAbout("sub")).toHaveLength(1);
+  });
+
+  it("stops a fanout item that runs on the host of an item that finished before it", async () => {
+    fake.reset();
+    // Two items at a time: [fan-a] hangs in host each#0; [fan-b] answers in host each#1, which takes
+    // the next item, [fan-c], with its result (its own slot would be each#0): it hangs there.
+    fake.plan(
+      { match: "[fan-a]", in: "user", replies: [{ hang: true }] },
+      { match: "[fan-b]", in: "user", replies: [{ text: "{}" }] },
+      { match: "[fan-c]", in: "user", replies: [{ hang: true }] },
+    );
+    const runId = await invoke("spread", ["fan-a", "fan-b", "fan-c"]);
+    await waitFor(() => callsAbout("fan-a").length === 1 && callsAbout("fan-c").length === 1, "items a and c to reach the provider", 120_000, 50);
+
+    expect((await api("POST", `/runs/${runId}/cancel`)).status).toBe(200);
+    await waitFor(() => callsAbout("fan-a")[0]?.aborted === true, "the provider to see item a's call aborted", 60_000, 50);
+    await waitFor(() => callsAbout("fan-c")[0]?.aborted === true, "the provider to see item c's call aborted, in the host it was handed to", 60_000, 50);
+    expect((await waitForStatus(runId, "cancelled")).run.error).toBe("cancelled by request");
+    expect(callsAbout("fan-c")).toHaveLength(1);
   });
 
   it("closes its pending approval: it reads cancelled, leaves the pending list, and cannot be decided", async () => {

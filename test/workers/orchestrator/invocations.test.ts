@@ -1,7 +1,7 @@
 // Subrequests per invocation of the run object: each call is attributed to the invocation
 // whose work made it, also while invocations overlap, and a run logs its counts once it ends.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { countedFetcher } from "../../../shared/util/subrequests.ts";
+import { countedBinding } from "../../../shared/util/subrequests.ts";
 import { countInvocations, InvocationCounter } from "../../../workers/orchestrator/src/run/invocations.ts";
 import { eventually, script, settled, start } from "./helpers.ts";
 
@@ -27,7 +27,8 @@ describe("InvocationCounter", () => {
   it("attributes each subrequest to its own invocation while two invocations overlap", async () => {
     const log = vi.spyOn(console, "log");
     const counter = new InvocationCounter();
-    const binding = countedFetcher({ fetch: async () => new Response("ok") }, "svc", counter);
+    // An RPC method call through the binding is a subrequest like its fetch.
+    const binding = countedBinding({ fetch: async () => new Response("ok"), invoke: async () => ({ status: 202 }) }, "svc", counter);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const first = counter.run("first", async () => {
@@ -38,7 +39,7 @@ describe("InvocationCounter", () => {
     });
     const second = counter.run("second", async () => {
       await binding.fetch();
-      await binding.fetch();
+      await binding.invoke();
       release();
     });
     await Promise.all([first, second]);

@@ -135,6 +135,20 @@ describe("fanout (for_each)", () => {
     ]);
   });
 
+  it("over RPC, a host that reports an item takes the next one: its request names that host and the item runs there", async () => {
+    // Item 0 is slow in host each#0; item 1 reports first from host each#1, which is handed item 2
+    // (its own slot would be each#0); item 2 reports over HTTP, so nothing more is handed.
+    const items = [{ script: { echo: true, delay_ms: 3000, take_next: true } }, { script: { echo: true, take_next: true } }, { script: { echo: true } }];
+    const view = await settled(await start("fanout", { items }));
+    expect(view.run.status).toBe("complete");
+    const requests = (step(view, "each").output as { results: Array<{ request: { step_id: string; host_key: string } }> }).results.map((r) => r.request);
+    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual([
+      ["each.0", "each#0"],
+      ["each.1", "each#1"],
+      ["each.2", "each#1"],
+    ]);
+  });
+
   it("a from that is not an array fails with the type named", async () => {
     const view = await settled(await start("fanout", {}));
     expect(view.run.error).toBe('for_each from "params.items": expected array, got <nil>');

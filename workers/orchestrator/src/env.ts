@@ -1,3 +1,5 @@
+import type { RuntimeRpc } from "../../../shared/contracts/service-rpc.ts";
+
 /** Bindings of the orchestrator Worker (see wrangler.toml). */
 export interface OrchestratorEnv {
   DB: D1Database;
@@ -8,7 +10,8 @@ export interface OrchestratorEnv {
   /** One McpSessionDO per MCP session on `/mcp` (mcp/session-do.ts); its id is the `Mcp-Session-Id`. */
   MCP_SESSIONS: DurableObjectNamespace;
   RUN_QUEUE: Queue<unknown>;
-  RUNTIME: Fetcher;
+  /** The runtime's OrchestratorApi entrypoint: its HTTP routes, and `invoke` as an RPC call. */
+  RUNTIME: Fetcher & RuntimeRpc;
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
   /** 32 bytes, base64: encrypts secret params in each run's storage. `ktsu start` makes one per state dir. */

@@ -1,10 +1,12 @@
 import type { StepHost } from "./host/step-host.ts";
+import type { OrchestratorBinding } from "./orchestrator-client.ts";
 
 /** Bindings and vars of the runtime Worker (see workers/runtime/wrangler.toml). */
 export interface RuntimeEnv {
   GATEWAY: Fetcher;
   TOOLS: Fetcher;
-  ORCHESTRATOR: Fetcher;
+  /** The orchestrator's RuntimeApi entrypoint: step results, checkpoints and heartbeats as RPC calls. */
+  ORCHESTRATOR: OrchestratorBinding;
   /** One Durable Object per step attempt, which runs that step's loop. */
   STEP_HOSTS: DurableObjectNamespace<StepHost>;
   /** Milliseconds between heartbeats while a step runs (default 5000). */

@@ -1,11 +1,14 @@
 import { MAX_HOSTS_PER_PURGE, PURGE_HOSTS_PATH, PurgeHostsRequestSchema } from "../../../shared/contracts/retention.ts";
-import type { InvokeAccepted } from "../../../shared/contracts/runtime.ts";
+import type { InvokeAccepted, InvokeRequest } from "../../../shared/contracts/runtime.ts";
+import type { InvokeAnswer, RuntimeRpc } from "../../../shared/contracts/service-rpc.ts";
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import type { z } from "zod";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import type { RuntimeEnv } from "./env.ts";
-import { parseInvokeRequest } from "./invoke-request.ts";
+import { acceptedStep, parseInvokeRequest } from "./invoke-request.ts";
+import type { AcceptedStep } from "./step.ts";
 
 export { StepHost } from "./host/step-host.ts";
 
@@ -18,11 +21,15 @@ app.post("/invoke", async (c) => {
   // Go answers through http.Error: a JSON text with a text/plain content type.
   if (!parsed.ok) return c.text(JSON.stringify(parsed.body), 400);
   const { request, received } = parsed;
-  const step = { request, received };
-  const hosts = c.env.STEP_HOSTS;
-  await hosts.get(hosts.idFromName(stepHostName(request))).start(step);
+  await hostStep(c.env, { request, received });
   return c.json<InvokeAccepted>({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, 202);
 });
+
+/** Hands a step to its host (a Durable Object per attempt, or per host key), which starts its loop. */
+function hostStep(env: RuntimeEnv, step: AcceptedStep): Promise<void> {
+  const hosts = env.STEP_HOSTS;
+  return hosts.get(hosts.idFromName(stepHostName(step.request))).start(step);
+}
 
 // A cancelled run's running steps (orchestrator only, over the service binding like /invoke): each
 // host aborts its call in flight and starts no other. Answered once every host has stopped.
@@ -55,6 +62,23 @@ async function jsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<T | 
   }
   const parsed = schema.safeParse(body);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The orchestrator's dispatch over RPC (its RUNTIME binding names this entrypoint): `invoke` does
+ * what `POST /invoke` does for a request the orchestrator built from the same contract, without
+ * the JSON text and the schema parse. Every other request goes to the HTTP routes.
+ */
+export class OrchestratorApi extends WorkerEntrypoint<RuntimeEnv> implements RuntimeRpc {
+  override fetch(request: Request): Response | Promise<Response> {
+    return app.fetch(request, this.env, this.ctx);
+  }
+
+  async invoke(request: InvokeRequest): Promise<InvokeAnswer> {
+    if (!request.run_id || !request.step_id || !request.callback_url) return { status: 400, message: "run_id, step_id, and callback_url are required" };
+    await hostStep(this.env, acceptedStep(request));
+    return { status: 202 };
+  }
 }
 
 export default app;

@@ -35,15 +35,24 @@ export function parseInvokeRequest(text: string): ParsedInvoke {
   }
   const parsed = parseWith(ReceivedInvokeRequestSchema, value);
   if (!parsed.ok) return invalid(`invalid request: ${parsed.message}`, parsed.field);
-  const { output_schema, ...received } = parsed.value;
+  const { output_schema, ...rest } = parsed.value;
+  return { ok: true, ...acceptedStep(output_schema ? { ...rest, output_schema } : rest) };
+}
+
+/**
+ * The step the loop runs from a request that matches the contract (parsed above, or an RPC
+ * dispatch typed by it): out-of-range limits fall back to the loop's defaults in `request`;
+ * `received` is the request as it came. When nothing falls back, both are the same object.
+ */
+export function acceptedStep(value: InvokeRequest): { request: InvokeRequest; received: InvokeRequest } {
+  const maxTurnsOk = Number.isInteger(value.max_turns) && value.max_turns > 0;
+  const maxTokensOk = Number.isInteger(value.model.max_tokens) && value.model.max_tokens > 0;
+  const received = value;
+  if (maxTurnsOk && maxTokensOk) return { request: received, received };
   const request: InvokeRequest = {
     ...received,
-    ...(output_schema ? { output_schema } : {}),
-    max_turns: Number.isInteger(received.max_turns) && received.max_turns > 0 ? received.max_turns : 10,
-    model: {
-      group: received.model.group,
-      max_tokens: Number.isInteger(received.model.max_tokens) && received.model.max_tokens > 0 ? received.model.max_tokens : 1024,
-    },
+    max_turns: maxTurnsOk ? value.max_turns : 10,
+    model: { group: value.model.group, max_tokens: maxTokensOk ? value.model.max_tokens : 1024 },
   };
-  return { ok: true, received: { ...received, ...(output_schema ? { output_schema } : {}) }, request };
+  return { request, received };
 }

@@ -13,7 +13,7 @@ import type { CallLog } from "./agent/tool-calls.ts";
 import { redactRequest, secretsOf } from "./credentials.ts";
 import { callGateway } from "./gateway-client.ts";
 import { discoverTools } from "./mcp/toolbox.ts";
-import { type CheckpointAnswer, postCheckpoint } from "./orchestrator-client.ts";
+import { type CheckpointAnswer, type OrchestratorBinding, postCheckpoint } from "./orchestrator-client.ts";
 
 /** The masking for one step: the request's tool credentials. */
 export function stepScrubber(request: InvokeRequest): Scrubber {
@@ -39,7 +39,7 @@ export interface StepCheckpoint {
 export interface StepBindings {
   gateway: Fetcher;
   tools: Fetcher;
-  orchestrator: Fetcher;
+  orchestrator: OrchestratorBinding;
 }
 
 /** What the step's host lends the loop. */

@@ -12,9 +12,13 @@
 //   checkpoint_metrics?: object,                     // the usage those checkpoints report
 //   on_resume?: Script                               // what to do when re-dispatched (is_resume)
 //   pad_bytes?: number                               // output also gets step_id and a pad of this many "x"
+//   take_next?: boolean                              // report over RPC (`complete` with take_next), then play
+//                                                    // the items the answer hands to this host
 // }
 import { PURGE_HOSTS_PATH, type PurgeHostsRequest } from "../../../../shared/contracts/retention.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { InvokeAnswer, OrchestratorRpc, RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
+import { WorkerEntrypoint } from "cloudflare:workers";
 
 /**
  * Host names the orchestrator asked to erase (`POST /hosts/purge`), in order; `GET /hosts/purged`
@@ -23,7 +27,7 @@ import type { CallbackPayload, InvokeRequest } from "../../../../shared/contract
 const purgedHosts: string[] = [];
 
 interface Env {
-  ORCHESTRATOR: Fetcher;
+  ORCHESTRATOR: Fetcher & OrchestratorRpc;
 }
 
 interface Script {
@@ -44,6 +48,7 @@ interface Script {
   checkpoint_metrics?: Partial<CallbackPayload["metrics"]>;
   on_resume?: Script;
   pad_bytes?: number;
+  take_next?: boolean;
 }
 
 const HEARTBEAT_MS = 200;
@@ -100,10 +105,24 @@ async function play(request: InvokeRequest, script: Script, env: Env): Promise<v
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(script.raw_output !== undefined ? { raw_output: script.raw_output } : {}),
   };
-  await env.ORCHESTRATOR.fetch(`https://orchestrator${callback_url}`, { method: "POST", body: JSON.stringify(payload) });
+  if (!script.take_next) {
+    await env.ORCHESTRATOR.fetch(`https://orchestrator${callback_url}`, { method: "POST", body: JSON.stringify(payload) });
+    return;
+  }
+  const { next } = await env.ORCHESTRATOR.complete(request.run_id, request.step_id, payload, { take_next: true });
+  for (const handed of next) await play(handed, parseScript(handed.user_message), env);
 }
 
-export default {
+/** A dispatch, over HTTP or RPC: refused as scripted, or played after the answer. */
+function accept(request: InvokeRequest, env: Env, ctx: ExecutionContext): InvokeAnswer {
+  const first = parseScript(request.user_message);
+  const script = request.is_resume && first.on_resume ? first.on_resume : first;
+  if (script.reject_status) return { status: script.reject_status, message: "rejected by script" };
+  ctx.waitUntil(play(request, script, env));
+  return { status: 202 };
+}
+
+const handler = {
   async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(req.url);
     if (url.pathname === "/health") return Response.json({ status: "ok" });
@@ -123,10 +142,21 @@ export default {
     }
     if (req.method !== "POST" || url.pathname !== "/invoke") return new Response("not found", { status: 404 });
     const request = (await req.json()) as InvokeRequest;
-    const first = parseScript(request.user_message);
-    const script = request.is_resume && first.on_resume ? first.on_resume : first;
-    if (script.reject_status) return new Response("rejected by script", { status: script.reject_status });
-    ctx.waitUntil(play(request, script, env));
+    const answer = accept(request, env, ctx);
+    if (answer.status !== 202) return new Response(answer.message ?? "", { status: answer.status });
     return Response.json({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, { status: 202 });
   },
 } satisfies ExportedHandler<Env>;
+
+/** What the orchestrator's RUNTIME binding names, as on the real runtime: its routes, and `invoke` over RPC. */
+export class OrchestratorApi extends WorkerEntrypoint<Env> implements RuntimeRpc {
+  override fetch(req: Request): Promise<Response> {
+    return handler.fetch(req, this.env, this.ctx);
+  }
+
+  async invoke(request: InvokeRequest): Promise<InvokeAnswer> {
+    return accept(request, this.env, this.ctx);
+  }
+}
+
+export default handler;

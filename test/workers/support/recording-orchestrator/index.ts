@@ -3,6 +3,7 @@
 // serves envelopes the test scripted, for the tools Worker's `envelope` server.
 //
 //   POST /heartbeat, POST /runs/<run>/steps/<step>/{checkpoint,complete}  → recorded, 200
+//   (or the RuntimeApi entrypoint's RPC methods heartbeat, checkpoint, complete: recorded alike)
 //   GET  /runs/<run>/envelope        → the scripted envelope, or 404
 //   PUT  /__envelope?run_id=<run>    → scripts that envelope (body: the envelope JSON)
 //   GET  /__records?run_id=<run>     → {"records": [{kind, run_id, step_id, at, body}]}
@@ -10,6 +11,8 @@
 //                                      (as the orchestrator answers an attempt that is no longer current)
 //   POST /__reset                    → forgets records and envelopes
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
+import type { CompleteAnswer, OrchestratorRpc } from "../../../../shared/contracts/service-rpc.ts";
 
 interface Env {
   RECORDS: DurableObjectNamespace<RecordsDO>;
@@ -68,9 +71,27 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
+function recordsOf(env: Env) {
+  return env.RECORDS.get(env.RECORDS.idFromName("records"));
+}
+
+async function recordHeartbeat(env: Env, body: unknown): Promise<void> {
+  const active = (body as { active?: Array<{ run_id?: string }> } | null)?.active;
+  const runIds = Array.isArray(active) ? active.map((a) => String(a?.run_id)) : [];
+  await recordsOf(env).add({ kind: "heartbeat", run_ids: runIds, at: Date.now(), body });
+}
+
+/** Records a result or checkpoint; false (nothing recorded) for a checkpoint of a superseded run. */
+async function recordStep(env: Env, kind: "callback" | "checkpoint", runId: string, stepId: string, body: unknown): Promise<boolean> {
+  const records = recordsOf(env);
+  if (kind === "checkpoint" && (await records.superseded(runId))) return false;
+  await records.add({ kind, run_ids: [runId], step_id: stepId, at: Date.now(), body });
+  return true;
+}
+
 async function handle(req: Request, env: Env): Promise<Response> {
   const url = new URL(req.url);
-  const records = env.RECORDS.get(env.RECORDS.idFromName("records"));
+  const records = recordsOf(env);
   const route = `${req.method} ${url.pathname}`;
 
   if (route === "GET /health") return Response.json({ status: "ok" });
@@ -88,24 +109,14 @@ async function handle(req: Request, env: Env): Promise<Response> {
     return Response.json({ ok: true });
   }
   if (route === "POST /heartbeat") {
-    const body = (await readJson(req)) as { active?: Array<{ run_id?: string }> };
-    const runIds = Array.isArray(body?.active) ? body.active.map((a) => String(a?.run_id)) : [];
-    await records.add({ kind: "heartbeat", run_ids: runIds, at: Date.now(), body });
+    await recordHeartbeat(env, await readJson(req));
     return new Response(null, { status: 200 });
   }
   const step = STEP_ROUTE.exec(url.pathname);
   if (step && req.method === "POST") {
-    const runId = decodeURIComponent(step[1]!);
-    if (step[3] === "checkpoint" && (await records.superseded(runId))) {
-      return Response.json({ error: "stale_attempt", message: "this attempt of the step is no longer running" }, { status: 409 });
-    }
-    await records.add({
-      kind: step[3] === "complete" ? "callback" : "checkpoint",
-      run_ids: [decodeURIComponent(step[1]!)],
-      step_id: decodeURIComponent(step[2]!),
-      at: Date.now(),
-      body: await readJson(req),
-    });
+    const kind = step[3] === "complete" ? "callback" : "checkpoint";
+    const current = await recordStep(env, kind, decodeURIComponent(step[1]!), decodeURIComponent(step[2]!), await readJson(req));
+    if (!current) return Response.json({ error: "stale_attempt", message: "this attempt of the step is no longer running" }, { status: 409 });
     return new Response(null, { status: 200 });
   }
   const envelope = ENVELOPE_ROUTE.exec(url.pathname);
@@ -116,10 +127,24 @@ async function handle(req: Request, env: Env): Promise<Response> {
   return Response.json({ error: "not_found", message: `no route for ${route}` }, { status: 404 });
 }
 
-/** What the runtime and tools bind to, as on the real orchestrator. */
-export class RuntimeApi extends WorkerEntrypoint<Env> {
+/** What the runtime and tools bind to, as on the real orchestrator: the routes, and the RPC methods the runtime posts through. */
+export class RuntimeApi extends WorkerEntrypoint<Env> implements OrchestratorRpc {
   override fetch(req: Request): Promise<Response> {
     return handle(req, this.env);
+  }
+
+  /** Recorded; this double hands no further items to the host. */
+  async complete(runId: string, stepId: string, payload: CallbackPayload): Promise<CompleteAnswer> {
+    await recordStep(this.env, "callback", runId, stepId, payload);
+    return { next: [] };
+  }
+
+  async checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }> {
+    return { current: await recordStep(this.env, "checkpoint", runId, stepId, payload) };
+  }
+
+  async heartbeat(payload: HeartbeatPayload): Promise<void> {
+    await recordHeartbeat(this.env, payload);
   }
 }
 

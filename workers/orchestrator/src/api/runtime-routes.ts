@@ -3,10 +3,8 @@ import { parseWith } from "../../../../shared/contracts/schemas/parse.ts";
 import { HeartbeatPayloadSchema, ReceivedCallbackSchema, ReceivedCheckpointSchema } from "../../../../shared/contracts/schemas/runtime.ts";
 import type { z } from "zod";
 import type { OrchestratorEnv } from "../env.ts";
-import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
-import { runStub } from "../run/stub.ts";
 import { MAX_CHECKPOINT_BYTES } from "../engine/limits.ts";
-import { normalizeMetrics } from "../engine/metrics.ts";
+import { applyCallback, applyCheckpoint, applyHeartbeat } from "./runtime-handlers.ts";
 import { readJsonBody } from "./body.ts";
 
 type App = Hono<{ Bindings: OrchestratorEnv }>;
@@ -38,31 +36,22 @@ async function payload<S extends z.ZodType>(
  * The runtime-facing routes: step results, heartbeats and per-turn checkpoints. They are
  * served only by the `RuntimeApi` entrypoint, which other Workers reach through a
  * service binding: nothing on the public internet can post a step result. Each body is
- * validated against its contract (shared/contracts/schemas/runtime.ts).
+ * validated against its contract (shared/contracts/schemas/runtime.ts). The RuntimeApi
+ * entrypoint's RPC methods do the same without the HTTP (internal-api.ts).
  */
 export function registerRuntimeRoutes(app: App): void {
   // The agent result for a step (ids percent-encoded, so sub-run ids with "/" work).
   app.post("/runs/:run/steps/:step/complete", async (c) => {
     const body = await payload(c, ReceivedCallbackSchema, MAX_CALLBACK_BYTES);
     if (!body.ok) return body.response;
-    const { metrics, ...result } = body.value;
-    const callback = {
-      ...result,
-      run_id: c.req.param("run"),
-      step_id: c.req.param("step"),
-      metrics: normalizeMetrics(metrics),
-    };
-    // A result for a step no longer running (or a stale attempt) is ignored, so a transient failure is retried.
-    await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).callback(callback));
+    await applyCallback(c.env, c.req.param("run"), c.req.param("step"), body.value);
     return c.body(null, 200);
   });
 
   app.post("/runs/:run/steps/:step/checkpoint", async (c) => {
     const body = await payload(c, ReceivedCheckpointSchema, MAX_CHECKPOINT_BYTES);
     if (!body.ok) return body.response;
-    const { attempt, turn, messages, metrics } = body.value;
-    const checkpoint = { attempt, turn, messages, ...(metrics ? { metrics: normalizeMetrics(metrics) } : {}) };
-    const { current } = await retryDurableObjectCall(() => runStub(c.env, c.req.param("run")).checkpoint(c.req.param("step"), checkpoint));
+    const { current } = await applyCheckpoint(c.env, c.req.param("run"), c.req.param("step"), body.value);
     // 409 tells a superseded runtime to stop (the run ended, or the step moved on to another attempt).
     if (!current) return c.json({ error: "stale_attempt", message: "this attempt of the step is no longer running" }, 409);
     return c.body(null, 200);
@@ -71,9 +60,7 @@ export function registerRuntimeRoutes(app: App): void {
   app.post("/heartbeat", async (c) => {
     const body = await payload(c, HeartbeatPayloadSchema);
     if (!body.ok) return body.response;
-    const byRun = new Map<string, string[]>();
-    for (const entry of body.value.active) byRun.set(entry.run_id, [...(byRun.get(entry.run_id) ?? []), entry.step_id]);
-    await Promise.all([...byRun].map(([runId, steps]) => retryDurableObjectCall(() => runStub(c.env, runId).heartbeat(steps))));
+    await applyHeartbeat(c.env, body.value);
     return c.body(null, 200);
   });
 }

@@ -8,6 +8,7 @@ import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from "../../../../shared/contracts/heartbeat.ts";
 import type { RunEvent } from "../../../../shared/contracts/records.ts";
 import type { InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
 import type { StepHostAddress } from "../../../../shared/contracts/step-host.ts";
 import { type AlarmStorage, checkSteps, Clock } from "./clock.ts";
 import type { ChildRun, RunContext } from "./context.ts";
@@ -22,13 +23,12 @@ import { cancelChildren, subRunResult, subRunResultError, totalMetrics } from ".
 import { stopHosts } from "./stop-hosts.ts";
 import { Transitions, type EndStatus } from "./transitions.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
-import { discardSmallBody } from "../../../../shared/util/discard-body.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
 
 export interface RunEngineDeps extends Omit<RunStateDeps, "forward"> {
   alarms: AlarmStorage;
-  /** The runtime binding: agent invocations go to its `/invoke`. */
-  runtime: Fetcher;
+  /** The runtime binding: agent invocations are its `invoke` RPC method. */
+  runtime: Fetcher & RuntimeRpc;
   gateway: Fetcher;
   childRun(runId: string): ChildRun;
   /** What a step's output means (reserved fields, output schema). */
@@ -94,13 +94,8 @@ export class RunEngine implements RunContext {
 
   async dispatch(request: InvokeRequest): Promise<string | null> {
     try {
-      const res = await this.deps.runtime.fetch("https://runtime/invoke", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
-      await discardSmallBody(res);
-      return res.status === 202 ? null : `runtime returned ${res.status}`;
+      const answer = await this.deps.runtime.invoke(request);
+      return answer.status === 202 ? null : `runtime returned ${answer.status}`;
     } catch (err) {
       return `dispatch to runtime: ${errorMessage(err)}`;
     }

@@ -167,6 +167,8 @@ export interface ItemState {
   bytes?: number;
   attempt: number;
   heartbeat_deadline_at?: number;
+  /** The host the item was handed to with another item's result (run/handoff.ts); absent, its own slot's host. */
+  host_key?: string;
 }
 
 export const ZERO_METRICS: StepMetrics = { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 };

@@ -2,13 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { project, validators } from "ktsu-project";
 import { bundleEntry } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
-import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
-import { countedFetcher } from "../../../../shared/util/subrequests.ts";
+import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import { countedBinding } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { openStore } from "../store/open-store.ts";
 import { RunEngine } from "./engine.ts";
 import { EventHub } from "./event-stream.ts";
 import { finishOutput } from "./finish.ts";
+import { Handoff } from "./handoff.ts";
 import { countedChildRun, countedMirror, countInvocations, InvocationCounter } from "./invocations.ts";
 import { storedItems } from "./item-outputs.ts";
 import { itemPage, type ItemPageAnswer } from "./item-pages.ts";
@@ -60,8 +61,8 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
       serverOf: (key) => bundleEntry(project.servers, key),
       envValue: (name) => env[name],
       stateKey,
-      runtime: countedFetcher(env.RUNTIME, "runtime", this.invocations),
-      gateway: countedFetcher(env.GATEWAY, "gateway", this.invocations),
+      runtime: countedBinding(env.RUNTIME, "runtime", this.invocations),
+      gateway: countedBinding(env.GATEWAY, "gateway", this.invocations),
       childRun: (runId) => countedChildRun(withStubFaults(runs.get(runs.idFromName(runId)), runId, env.KTSU_TEST_FAULTS), this.invocations),
       judge: (step, output) => finishOutput(step, output, validators),
       heartbeatTimeout: env.KTSU_HEARTBEAT_TIMEOUT_MS,
@@ -100,11 +101,17 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
     return { created: true, run_id: input.run_id };
   }
 
-  /** The runtime's result for an agent step or fanout item. */
-  async callback(payload: CallbackPayload): Promise<void> {
-    if (!this.started) return;
-    await onCallback(this.engine, payload);
+  /**
+   * The runtime's result for an agent step or fanout item. With `handoff`, the host that reports a
+   * fanout item may be given the fanout's next item: its request is answered, committed as running
+   * (run/handoff.ts); otherwise the answer is empty.
+   */
+  async callback(payload: CallbackPayload, options: { handoff?: boolean } = {}): Promise<InvokeRequest[]> {
+    if (!this.started) return [];
+    const handoff = options.handoff ? new Handoff() : undefined;
+    await onCallback(this.engine, payload, handoff);
     await this.engine.advance();
+    return handoff?.requests ?? [];
   }
 
   /** Liveness from the runtime for some of this run's steps. */

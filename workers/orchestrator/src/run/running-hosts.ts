@@ -7,7 +7,8 @@ import type { RunState } from "./run-state.ts";
 
 /**
  * The hosts of what runs now, addressed as its dispatch addressed them: a pipeline agent step by
- * its attempt, a fanout item as `<step>.<index>` by the item's attempt and its host key. A fanout's
+ * its attempt, a fanout item as `<step>.<index>` by the item's attempt and its host key (its slot's, or
+ * the host it was handed to, run/handoff.ts). A fanout's
  * running items count whatever the step's status: a fanout that failed on one item still has the
  * others in flight.
  */
@@ -29,7 +30,9 @@ function runningItemHosts(state: RunState, step: CompiledAgentStep): StepHostAdd
   const concurrency = fanout?.concurrency ?? 1;
   for (let i = 0; i < (fanout?.total ?? 0); i++) {
     const item = state.item(step.id, i);
-    if (item?.status === "running") hosts.push(fanoutItemAddress(runId, step.id, i, item.attempt, concurrency));
+    if (item?.status !== "running") continue;
+    const address = fanoutItemAddress(runId, step.id, i, item.attempt, concurrency);
+    hosts.push(item.host_key ? { ...address, host_key: item.host_key } : address);
   }
   return hosts;
 }

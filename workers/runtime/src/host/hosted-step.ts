@@ -3,9 +3,10 @@
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
-import { countedFetcher, SubrequestTally } from "../../../../shared/util/subrequests.ts";
+import { countedBinding, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
+import { acceptedStep } from "../invoke-request.ts";
 import { postCallback } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
 import { abortableFetcher, StepCancelled } from "./abortable.ts";
@@ -19,6 +20,14 @@ import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
  */
 const DURABLE_AFTER_INTERVALS = 0.5;
 
+/**
+ * How many items in a row a host takes with its results before it lets the next one be dispatched.
+ * The items handed over run in the invocation of the dispatch that started the first, so this
+ * bounds what one invocation spends: each item makes 2 subrequests (its LLM call and its result),
+ * 34 for a chain of 17, inside the 50 a Workers Free invocation may make.
+ */
+const MAX_CHAINED_ITEMS = 16;
+
 /** What a step needs from the host it runs in. */
 export interface StepHostServices {
   readonly storage: DurableObjectStorage;
@@ -30,6 +39,8 @@ export interface StepHostServices {
   erase(step: HostedStep, keys: string[]): Promise<void>;
   /** Alarms the host instance has handled, for the step's closing log line. */
   alarms(): number;
+  /** Accepts a step as a dispatch to the host does: the next fanout item handed over with a result, `chain` long. */
+  start(step: AcceptedStep, chain: number): Promise<void>;
 }
 
 /** The callback could not be delivered; the next alarm sends it again. */
@@ -51,9 +62,13 @@ export class HostedStep {
   readonly step: AcceptedStep;
   private readonly host: StepHostServices;
 
-  constructor(step: AcceptedStep, host: StepHostServices, stored: boolean) {
+  /** Steps handed over in a row before this one, since the last dispatch to the host (0: dispatched or resumed). */
+  private readonly chain: number;
+
+  constructor(step: AcceptedStep, host: StepHostServices, stored: boolean, chain = 0) {
     this.step = step;
     this.host = host;
+    this.chain = chain;
     this.key = stepKey(step);
     if (stored) this.durable = Promise.resolve();
   }
@@ -120,9 +135,9 @@ export class HostedStep {
     const tally = new SubrequestTally();
     const signal = this.abort.signal;
     const bindings: StepBindings = {
-      gateway: abortableFetcher(countedFetcher(env.GATEWAY, "gateway", tally), signal),
-      tools: abortableFetcher(countedFetcher(env.TOOLS, "tools", tally), signal),
-      orchestrator: abortableFetcher(countedFetcher(env.ORCHESTRATOR, "orchestrator", tally), signal),
+      gateway: abortableFetcher(countedBinding(env.GATEWAY, "gateway", tally), signal),
+      tools: abortableFetcher(countedBinding(env.TOOLS, "tools", tally), signal),
+      orchestrator: abortableFetcher(countedBinding(env.ORCHESTRATOR, "orchestrator", tally), signal),
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(stepKeys.result(this.key)) : undefined;
     if (!result) {
@@ -146,7 +161,8 @@ export class HostedStep {
       return;
     }
     this.resultReady = true;
-    if (!(await postCallback(bindings.orchestrator, request.callback_url, result))) {
+    const delivered = await postCallback(bindings.orchestrator, request.callback_url, result, this.chain < MAX_CHAINED_ITEMS);
+    if (!delivered) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
       await this.makeDurable();
       await storage.put(stepKeys.result(this.key), result);
@@ -156,6 +172,8 @@ export class HostedStep {
       JSON.stringify({ message: "runtime: step finished", run_id, step_id, status: result.status, subrequests: tally.summary(), alarms: this.host.alarms() }),
     );
     await this.erase();
+    // Items the orchestrator handed to this host with the answer: committed as running there, started like a dispatch.
+    for (const next of delivered.next) await this.host.start(acceptedStep(next), this.chain + 1);
   }
 
   /** The checkpoint store and call log the host lends the loop; a resume starts from the stored checkpoint. */

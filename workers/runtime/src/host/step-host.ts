@@ -42,6 +42,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     persist: (step) => this.persist(step),
     erase: (step, keys) => this.erase(step, keys),
     alarms: () => this.alarmCount,
+    start: (step, chain) => this.accept(step, chain),
   };
 
   /**
@@ -49,13 +50,18 @@ export class StepHost extends DurableObject<RuntimeEnv> {
    * changes nothing while the host holds the step, or once it finished durably.
    */
   async start(step: AcceptedStep): Promise<void> {
+    await this.accept(step, 0);
+  }
+
+  /** `start`, for a dispatched step (`chain` 0) or one handed over with the result of a step of chain `chain - 1`. */
+  private async accept(step: AcceptedStep, chain: number): Promise<void> {
     const key = stepKey(step);
     if (this.steps.has(key) || this.ended.has(key) || this.cancelled) return;
     const known = await this.ctx.storage.get([stepKeys.step(key), stepKeys.finished(key), CANCELLED_KEY]);
     if (known.has(CANCELLED_KEY)) this.cancelled = true;
     if (known.has(stepKeys.finished(key)) || this.steps.has(key) || this.cancelled) return;
     const stored = known.get(stepKeys.step(key)) as AcceptedStep | undefined;
-    const hosted = new HostedStep(stored ?? step, this.services, stored !== undefined);
+    const hosted = new HostedStep(stored ?? step, this.services, stored !== undefined, chain);
     this.steps.set(key, hosted);
     hosted.drive(stored ? "resume" : "fresh");
   }

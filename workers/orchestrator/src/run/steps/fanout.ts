@@ -23,6 +23,7 @@ import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { invokeRequest } from "./agent-dispatch.ts";
 import { itemOutcome } from "../item-outcome.ts";
+import type { Handoff } from "../handoff.ts";
 import { errorMessage } from "../../../../../shared/util/errors.ts";
 
 export async function startFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
@@ -46,9 +47,10 @@ export async function startFanout(ctx: RunContext, step: CompiledAgentStep, stat
 }
 
 /** Dispatches pending items up to the step's concurrency; the outcome once every item has finished. */
-export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<StepOutcome | null> {
+export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState, handoff?: Handoff): Promise<StepOutcome | null> {
   const fanout = state.fanout!;
   const batch: Array<{ item: ItemState; request: InvokeRequest }> = [];
+  const handed: InvokeRequest[] = [];
   while (fanout.running < fanout.concurrency && fanout.next < fanout.total) {
     const item = ctx.state.item(step.id, fanout.next)!;
     fanout.next += 1;
@@ -59,17 +61,26 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
     try {
       const scope = ctx.scope.valueScope({ item: { item: item.item, index: item.index } });
       const request = invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope);
-      request.host_key = fanoutHostKey(step.id, item.index, fanout.concurrency);
-      batch.push({ item, request });
+      // The host that just reported takes the first item (stored, so a cancel reaches it there).
+      const hostKey = handoff?.claim();
+      delete item.host_key;
+      if (hostKey === undefined) {
+        request.host_key = fanoutHostKey(step.id, item.index, fanout.concurrency);
+        batch.push({ item, request });
+      } else {
+        request.host_key = item.host_key = hostKey;
+        handed.push(request);
+      }
     } catch (err) {
       finishItem(ctx, step, state, item, { error: errorMessage(err) });
     }
     ctx.state.putItem(step.id, item);
   }
   ctx.state.persistStep(state);
-  if (batch.length > 0) {
+  if (batch.length > 0 || handed.length > 0) {
     // Durable before the runtime hears of it: a callback can never find unknown state.
     await ctx.commit();
+    for (const request of handed) handoff!.give(request);
     const failures = await Promise.all(batch.map(({ request }) => ctx.dispatch(request)));
     failures.forEach((failure, i) => {
       if (failure) finishItem(ctx, step, state, batch[i]!.item, { error: failure });
@@ -132,8 +143,8 @@ function fanoutDone(ctx: RunContext, step: CompiledAgentStep, state: StepState):
 }
 
 /** Settles the step when the pump says every item has finished. */
-async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: StepState): Promise<void> {
-  const outcome = await pumpFanout(ctx, step, state);
+async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: StepState, handoff?: Handoff): Promise<void> {
+  const outcome = await pumpFanout(ctx, step, state, handoff);
   if (outcome && outcome.kind !== "waiting") ctx.settle(step, outcome);
 }
 
@@ -145,8 +156,10 @@ export async function onItemCallback(
   item: ItemState,
   payload: CallbackPayload,
   metrics: StepMetrics,
+  handoff?: Handoff,
 ): Promise<void> {
   if (item.status !== "running") return;
+  handoff?.offer(item.host_key ?? fanoutHostKey(step.id, item.index, state.fanout!.concurrency));
   const calls = payload.calls;
   if (payload.status === "ok") {
     const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
@@ -157,7 +170,7 @@ export async function onItemCallback(
     const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
     finishItem(ctx, step, state, item, { error, metrics, calls });
   }
-  await pumpAndSettle(ctx, step, state);
+  await pumpAndSettle(ctx, step, state, handoff);
 }
 
 /** The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest). */

@@ -8,6 +8,7 @@ import { evaluateCondition } from "../../../../../shared/expr/index.ts";
 import type { RunContext } from "../context.ts";
 import { normalizeMetrics } from "../../engine/metrics.ts";
 import { oversizedInputError } from "../fanout-input.ts";
+import type { Handoff } from "../handoff.ts";
 import type { ItemState, StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
@@ -61,13 +62,13 @@ function locate(ctx: RunContext, stepId: string): { step: CompiledAgentStep; sta
 }
 
 /** The runtime's result for an agent step or a fanout item; results of superseded dispatches are ignored. */
-export async function onCallback(ctx: RunContext, payload: CallbackPayload): Promise<void> {
+export async function onCallback(ctx: RunContext, payload: CallbackPayload, handoff?: Handoff): Promise<void> {
   const target = locate(ctx, payload.step_id);
   if (!target) return;
   const { step, state, item } = target;
   if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) return;
   const metrics = callbackMetrics(payload);
-  if (item) await onItemCallback(ctx, step, state, item, payload, metrics);
+  if (item) await onItemCallback(ctx, step, state, item, payload, metrics, handoff);
   else await onAgentCallback(ctx, step, state, payload, metrics);
 }
 

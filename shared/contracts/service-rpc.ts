@@ -1,0 +1,43 @@
+// The Workers RPC methods the orchestrator and the runtime call on each other over their service
+// bindings, next to the HTTP routes that stay for direct callers. An RPC call carries its payload
+// as a structured clone: no JSON text, no schema parse. The payloads are the HTTP contract's types
+// (runtime.ts), built by the other Worker of this deploy, so the types are the check at the boundary.
+import type { CallbackPayload, CheckpointPayload, HeartbeatPayload, InvokeRequest } from "./runtime.ts";
+
+/** How the runtime answered a dispatch: `status` as the HTTP route's (202 accepted, 400 refused). */
+export interface InvokeAnswer {
+  status: number;
+  message?: string;
+}
+
+/** The runtime's `RuntimeRpc` entrypoint, as the orchestrator's RUNTIME binding reaches it. */
+export interface RuntimeRpc {
+  /** As `POST /invoke`: the step is handed to its host; answered once the host has accepted it. */
+  invoke(request: InvokeRequest): Promise<InvokeAnswer>;
+}
+
+export interface CompleteOptions {
+  /** The reporting host can run another item of the same fanout at once. */
+  take_next?: boolean;
+}
+
+export interface CompleteAnswer {
+  /**
+   * Fanout items the orchestrator committed as running on the reporting host (each request's
+   * `host_key` names that host): the host starts them as if they had been dispatched to it.
+   */
+  next: InvokeRequest[];
+}
+
+/** The orchestrator's `RuntimeApi` entrypoint, as the runtime's ORCHESTRATOR binding reaches it. */
+export interface OrchestratorRpc {
+  /**
+   * As `POST /runs/{run}/steps/{step}/complete`. Throws when the result could not be applied (sent
+   * again). With `take_next`, the answer may carry the next fanout items for the reporting host.
+   */
+  complete(runId: string, stepId: string, payload: CallbackPayload, options?: CompleteOptions): Promise<CompleteAnswer>;
+  /** As `POST /runs/{run}/steps/{step}/checkpoint`: `current` false is the route's 409 (a superseded attempt). */
+  checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }>;
+  /** As `POST /heartbeat`. */
+  heartbeat(payload: HeartbeatPayload): Promise<void>;
+}
