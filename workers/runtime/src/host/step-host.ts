@@ -183,7 +183,8 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     const active = hosted
       .filter((step) => !step.resultReady && !delivering.has(stepKeys.result(step.key)))
       .map(({ step }) => ({ run_id: step.request.run_id, step_id: step.request.step_id }));
-    if (active.length > 0) await postHeartbeat(this.env.ORCHESTRATOR, { runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID), active });
+    if (active.length > 0)
+      await postHeartbeat(countedBinding(this.env.ORCHESTRATOR, "orchestrator", this.budget), { runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID), active });
     if (stored.size > 0) {
       this.alarmAt = Date.now() + this.services.interval();
       await storage.setAlarm(this.alarmAt);
