@@ -21,6 +21,17 @@ export interface CompleteOptions {
   take_next?: boolean;
 }
 
+/** One result of a `completeMany` call: the step (or fanout item) it is for. */
+export interface StepResult {
+  step_id: string;
+  payload: CallbackPayload;
+}
+
+export interface CompleteManyOptions {
+  /** How many items of the same fanout the reporting host can run at once now (0: none). */
+  take_next?: number;
+}
+
 export interface CompleteAnswer {
   /**
    * Fanout items the orchestrator committed as running on the reporting host (each request's
@@ -36,6 +47,11 @@ export interface OrchestratorRpc {
    * again). With `take_next`, the answer may carry the next fanout items for the reporting host.
    */
   complete(runId: string, stepId: string, payload: CallbackPayload, options?: CompleteOptions): Promise<CompleteAnswer>;
+  /**
+   * Several results of one run's steps from one host, applied together (one storage commit). With
+   * `take_next`, the answer may carry up to that many next fanout items for the reporting host.
+   */
+  completeMany(runId: string, results: StepResult[], options?: CompleteManyOptions): Promise<CompleteAnswer>;
   /** As `POST /runs/{run}/steps/{step}/checkpoint`: `current` false is the route's 409 (a superseded attempt). */
   checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }>;
   /** As `POST /heartbeat`. */

@@ -20,15 +20,27 @@ export function stepHostName(address: StepHostAddress): string {
 }
 
 /**
- * The host key of a fanout item: the items of one fanout step share `slots` hosts, item `index`
- * running in host `index mod slots`. With as many slots as the step's concurrency, a host runs
- * about one item at a time, and a fanout of any width creates no more objects than that.
+ * How many of a fanout's concurrent items one host runs at once. A host reports the results that
+ * are ready together in one call and takes as many next items with the answer, so the
+ * orchestrator applies them with one commit.
  */
-export function fanoutHostKey(stepId: string, index: number, slots: number): string {
-  return `${stepId}#${index % Math.max(1, slots)}`;
+export const ITEMS_PER_HOST = 8;
+
+/** How many hosts a fanout of `concurrency` uses: enough for ITEMS_PER_HOST items each. */
+export function fanoutHostCount(concurrency: number): number {
+  return Math.ceil(Math.max(1, concurrency) / ITEMS_PER_HOST);
+}
+
+/**
+ * The host key of a fanout item: the items of a fanout step of `concurrency` share
+ * `fanoutHostCount(concurrency)` hosts, item `index` running in host `index mod hosts`, so a
+ * fanout of any width creates no more objects than that.
+ */
+export function fanoutHostKey(stepId: string, index: number, concurrency: number): string {
+  return `${stepId}#${index % fanoutHostCount(concurrency)}`;
 }
 
 /** A fanout item's address as its dispatch sends it: step id `<step>.<index>`, its attempt, its shared host. */
-export function fanoutItemAddress(runId: string, stepId: string, index: number, attempt: number, slots: number): StepHostAddress {
-  return { run_id: runId, step_id: `${stepId}.${index}`, attempt, host_key: fanoutHostKey(stepId, index, slots) };
+export function fanoutItemAddress(runId: string, stepId: string, index: number, attempt: number, concurrency: number): StepHostAddress {
+  return { run_id: runId, step_id: `${stepId}.${index}`, attempt, host_key: fanoutHostKey(stepId, index, concurrency) };
 }

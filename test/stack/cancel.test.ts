@@ -150,10 +150,10 @@ describe("what a cancelled run had started", () => {
     expect(callsAbout("sub")).toHaveLength(1);
   });
 
-  it("stops a fanout item that runs on the host of an item that finished before it", async () => {
+  it("stops every fanout item of a host, the one handed to it with an earlier item's result too", async () => {
     fake.reset();
-    // Two items at a time: [fan-a] hangs in host each#0; [fan-b] answers in host each#1, which takes
-    // the next item, [fan-c], with its result (its own slot would be each#0): it hangs there.
+    // Two items at a time, both in the step's one host (each#0): [fan-a] hangs; [fan-b] answers, and
+    // the host takes the next item, [fan-c], with its result: it hangs there beside [fan-a].
     fake.plan(
       { match: "[fan-a]", in: "user", replies: [{ hang: true }] },
       { match: "[fan-b]", in: "user", replies: [{ text: "{}" }] },

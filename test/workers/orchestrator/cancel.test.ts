@@ -60,10 +60,10 @@ describe("POST /runs/{id}/cancel", () => {
     await running(runId, "each");
     expect((await cancel(runId)).status).toBe(200);
     expect((await settled(runId)).run.status).toBe("cancelled");
-    // Concurrency 2: the first two items were running; the third was never dispatched.
+    // Concurrency 2: the first two items were running, both in the step's one host; the third was never dispatched.
     expect(await cancelledHosts(runId)).toEqual([
       { run_id: runId, step_id: "each.0", attempt: 1, host_key: "each#0" },
-      { run_id: runId, step_id: "each.1", attempt: 1, host_key: "each#1" },
+      { run_id: runId, step_id: "each.1", attempt: 1, host_key: "each#0" },
     ]);
   });
 

@@ -80,7 +80,7 @@ describe("the run object's log line", () => {
     expect(parent.subrequests.runs).toBeGreaterThanOrEqual(1);
     expect(parent.subrequests.store).toBeGreaterThanOrEqual(2);
     // The sub-run dispatches its agent step to the runtime and is told of the result by a callback.
-    expect(child.by_kind.callback).toBe(1);
+    expect(child.by_kind.callbacks).toBe(1);
     expect(child.subrequests.runtime).toBe(1);
     for (const line of [parent, child]) {
       expect(line.largest.subrequests).toBeGreaterThan(0);

@@ -68,9 +68,12 @@ async function waitForStep(runId: string, stepId: string, status: string): Promi
   );
 }
 
-/** The hosts the `fanout` fixture's three items (concurrency 2) ran in, as its dispatches named them. */
-function fanoutHosts(runId: string): string[] {
-  return [0, 1].map((slot) => stepHostName({ run_id: runId, step_id: `each.${slot}`, host_key: fanoutHostKey("each", slot, 2) }));
+/** The hosts a fanout step `each` of `concurrency` ran its items in, as its dispatches named them (one per 8 of its concurrency). */
+function fanoutHosts(runId: string, concurrency: number): string[] {
+  const names = Array.from({ length: concurrency }, (_, slot) =>
+    stepHostName({ run_id: runId, step_id: `each.${slot}`, host_key: fanoutHostKey("each", slot, concurrency) }),
+  );
+  return [...new Set(names)];
 }
 
 const approvalScript = script({
@@ -114,7 +117,7 @@ describe("retention", () => {
         stepHostName({ run_id: sub, step_id: "inner", attempt: 1 }),
         stepHostName({ run_id: sub, step_id: "inner", attempt: 2 }),
         // Concurrency 2: the three items ran in two shared hosts.
-        ...fanoutHosts(fanout),
+        ...fanoutHosts(fanout, 2),
       ]),
     );
     // Read back like a run that never existed.
@@ -168,8 +171,8 @@ describe("retention", () => {
     await purgeExpiredRuns(retaining("1"), { runs: 2 });
     expect(await present()).toEqual([false, false, false, false, false]);
 
-    // A fanout's two hosts erased one per call: the object keeps its state until the last one is.
-    const fanout = await start("fanout", { items: [0, 1, 2].map(() => ({ script: script({ output: { ok: true } }) })) });
+    // A fanout's two hosts (concurrency 16) erased one per call: the object keeps its state until the last one is.
+    const fanout = await start("fanout-wide", { items: Array.from({ length: 17 }, () => ({ script: script({ output: { ok: true } }) })) });
     expect((await settled(fanout)).run.status).toBe("complete");
     const limits = { hostsPerRequest: 1, requestsPerCall: 1 };
     const outcomes = [];
@@ -177,7 +180,7 @@ describe("retention", () => {
     expect(outcomes).toEqual(["more", "done", "done"]);
     expect(await storageOf(fanout)).toEqual({ keys: 0, alarm: null });
     const erased = (await purgedHosts()).filter((h) => h.startsWith(JSON.stringify([fanout]).slice(0, -1)));
-    expect(erased).toEqual(fanoutHosts(fanout));
+    expect(erased).toEqual(fanoutHosts(fanout, 16));
   });
 
   it("deletes expired idempotency keys and keeps live ones; without the setting no run is deleted", async () => {

@@ -121,32 +121,25 @@ describe("fanout (for_each)", () => {
     expect(view.run.status).toBe("complete");
   });
 
-  it("sends the items to as many shared runtime hosts as the step's concurrency, item i to host i mod concurrency", async () => {
-    const items = Array.from({ length: 5 }, () => ({ script: { echo: true } }));
-    const view = await settled(await start("fanout", { items }));
+  it("sends the items to one shared runtime host per 8 of the step's concurrency, item i to host i mod hosts", async () => {
+    // Concurrency 16: two hosts.
+    const items = Array.from({ length: 20 }, () => ({ script: { echo: true } }));
+    const view = await settled(await start("fanout-wide", { items }));
     expect(view.run.status).toBe("complete");
     const requests = (step(view, "each").output as { results: Array<{ request: { step_id: string; host_key: string } }> }).results.map((r) => r.request);
-    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual([
-      ["each.0", "each#0"],
-      ["each.1", "each#1"],
-      ["each.2", "each#0"],
-      ["each.3", "each#1"],
-      ["each.4", "each#0"],
-    ]);
+    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual(items.map((_, i) => [`each.${i}`, `each#${i % 2}`]));
   });
 
   it("over RPC, a host that reports an item takes the next one: its request names that host and the item runs there", async () => {
-    // Item 0 is slow in host each#0; item 1 reports first from host each#1, which is handed item 2
-    // (its own slot would be each#0); item 2 reports over HTTP, so nothing more is handed.
-    const items = [{ script: { echo: true, delay_ms: 3000, take_next: true } }, { script: { echo: true, take_next: true } }, { script: { echo: true } }];
-    const view = await settled(await start("fanout", { items }));
+    // Concurrency 16 (hosts each#0 and each#1): every item but item 1 is slow; item 1 reports first
+    // from host each#1, which is handed item 16 (its own slot would be each#0); item 16 reports over
+    // HTTP, so nothing more is handed.
+    const slow = { script: { echo: true, delay_ms: 3000 } };
+    const items = [slow, { script: { echo: true, take_next: true } }, ...Array.from({ length: 14 }, () => slow), { script: { echo: true } }];
+    const view = await settled(await start("fanout-wide", { items }));
     expect(view.run.status).toBe("complete");
     const requests = (step(view, "each").output as { results: Array<{ request: { step_id: string; host_key: string } }> }).results.map((r) => r.request);
-    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual([
-      ["each.0", "each#0"],
-      ["each.1", "each#1"],
-      ["each.2", "each#1"],
-    ]);
+    expect(requests.map((r) => [r.step_id, r.host_key])).toEqual(items.map((_, i) => [`each.${i}`, i === 16 ? "each#1" : `each#${i % 2}`]));
   });
 
   it("a from that is not an array fails with the type named", async () => {

@@ -53,6 +53,33 @@ describe("cancelling a running step", () => {
     expect(await hostKeys(request)).toEqual(["cancelled"]);
   });
 
+  it("reaches every item on a shared host: a cancel naming one aborts all of them, and none reports", async () => {
+    const runId = newRunId("cancel-shared");
+    await scriptProvider({ hang: true }, { hang: true }, { text: '{"answer": "never"}' });
+    const item = (index: number) =>
+      invokeRequest(runId, {
+        step_id: `fan.${index}`,
+        host_key: "fan#0",
+        attempt: 1,
+        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
+      });
+    expect((await invoke(item(0))).status).toBe(202);
+    expect((await invoke(item(1))).status).toBe(202);
+    await waitFor(async () => (await providerCalls()).length === 2, "both LLM calls to reach the provider", 60_000, 20);
+
+    const res = await SELF.fetch("https://runtime/cancel", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ hosts: [{ run_id: runId, step_id: "fan.0", attempt: 1, host_key: "fan#0" }] }),
+    });
+    expect(res.status).toBe(200);
+
+    await waitFor(async () => (await providerCalls()).every((call) => call.aborted === true), "the provider to see both calls aborted", 60_000, 20);
+    await waitFor(() => loopEnded(item(0)), "the host's loops to end", 60_000, 20);
+    expect(await providerCalls()).toHaveLength(2);
+    expect((await records(runId)).filter((r) => r.kind === "callback")).toEqual([]);
+  });
+
   it("runs none of the tool calls the aborted turn would have asked for", async () => {
     const runId = newRunId("cancel-tool");
     const ns = `ns-${runId}`;

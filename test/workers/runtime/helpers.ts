@@ -77,6 +77,8 @@ interface RecordedRequest {
   kind: "heartbeat" | "checkpoint" | "callback";
   run_ids: string[];
   step_id?: string;
+  /** A result reported with others (`completeMany`): the step ids of that report. */
+  reported_with?: string[];
   at: number;
   body: unknown;
 }
@@ -84,6 +86,12 @@ interface RecordedRequest {
 export async function records(runId: string): Promise<RecordedRequest[]> {
   const res = await env.ORCHESTRATOR.fetch(`https://orchestrator/__records?run_id=${encodeURIComponent(runId)}`);
   return ((await res.json()) as { records: RecordedRequest[] }).records;
+}
+
+/** The recording orchestrator answers the run's reports only after `holdReports(runId, false)`. */
+export async function holdReports(runId: string, held: boolean): Promise<void> {
+  const res = await env.ORCHESTRATOR.fetch(`https://orchestrator/${held ? "__hold" : "__release"}?run_id=${encodeURIComponent(runId)}`, { method: "PUT" });
+  expect(res.status).toBe(200);
 }
 
 export async function heartbeats(runId: string): Promise<Array<HeartbeatPayload & { at: number }>> {

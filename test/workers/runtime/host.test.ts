@@ -5,12 +5,14 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
+import type { StepHost } from "../../../workers/runtime/src/host/step-host.ts";
 import { stepKey, stepKeys } from "../../../workers/runtime/src/host/step-keys.ts";
 import worker from "../../../workers/runtime/src/index.ts";
 import { waitFor } from "../../support/poll.ts";
 import {
   callbackFor,
   heartbeats,
+  holdReports,
   invoke,
   invokeRequest,
   kvServer,
@@ -243,5 +245,39 @@ describe("steps sharing a host", () => {
       20,
     );
     expect(await runInDurableObject(hostOf(first), (_instance, state) => state.storage.getAlarm())).toBeNull();
+  });
+  it("reports the results that are ready together in one call to the orchestrator", async () => {
+    const runId = newRunId("grouped");
+    const item = (index: number) =>
+      invokeRequest(runId, {
+        step_id: `fan.${index}`,
+        host_key: "fan#0",
+        attempt: 1,
+        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
+      });
+    const answer = { text: '{"answer": "done"}' };
+    await scriptProvider(answer, answer, answer);
+    // Item 0's report is held unanswered; items 1 and 2 finish meanwhile and wait for it.
+    await holdReports(runId, true);
+    expect((await invoke(item(0))).status).toBe(202);
+    await waitFor(async () => (await callbacksOf(runId)).length === 1, "item 0's report", 60_000, 20);
+    expect((await invoke(item(1))).status).toBe(202);
+    expect((await invoke(item(2))).status).toBe(202);
+    await waitFor(
+      () => runInDurableObject(hostOf(item(0)), async (instance: StepHost) => instance.running() === 3 && instance.awaitingResults() === 0),
+      "items 1 and 2 to have their results",
+      60_000,
+      20,
+    );
+    await holdReports(runId, false);
+
+    await waitFor(async () => (await callbacksOf(runId)).length === 3, "all three results", 60_000, 20);
+    const reports = (await records(runId)).filter((r) => r.kind === "callback").map((r) => [r.step_id, r.reported_with]);
+    expect(reports).toEqual([
+      ["fan.0", ["fan.0"]],
+      ["fan.1", ["fan.1", "fan.2"]],
+      ["fan.2", ["fan.1", "fan.2"]],
+    ]);
+    expect((await callbacksOf(runId)).map((c) => c.output)).toEqual([0, 1, 2].map(() => ({ answer: "done" })));
   });
 });

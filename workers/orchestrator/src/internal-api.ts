@@ -1,9 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../shared/contracts/runtime.ts";
-import type { CompleteAnswer, CompleteOptions, OrchestratorRpc } from "../../../shared/contracts/service-rpc.ts";
+import type { CompleteAnswer, CompleteManyOptions, CompleteOptions, OrchestratorRpc, StepResult } from "../../../shared/contracts/service-rpc.ts";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
 import { servedEnvelope } from "./api/routes.ts";
-import { applyCallback, applyCheckpoint, applyHeartbeat } from "./api/runtime-handlers.ts";
+import { applyCallback, applyCallbacks, applyCheckpoint, applyHeartbeat } from "./api/runtime-handlers.ts";
 import { registerRuntimeRoutes } from "./api/runtime-routes.ts";
 import { jsonBytes, MAX_CHECKPOINT_BYTES } from "./engine/limits.ts";
 import type { OrchestratorEnv } from "./env.ts";
@@ -33,6 +33,10 @@ export class RuntimeApi extends WorkerEntrypoint<OrchestratorEnv> implements Orc
 
   async complete(runId: string, stepId: string, payload: CallbackPayload, options: CompleteOptions = {}): Promise<CompleteAnswer> {
     return { next: await applyCallback(this.env, runId, stepId, payload, options.take_next === true) };
+  }
+
+  async completeMany(runId: string, results: StepResult[], options: CompleteManyOptions = {}): Promise<CompleteAnswer> {
+    return { next: await applyCallbacks(this.env, runId, results, Math.max(0, Math.floor(options.take_next ?? 0))) };
   }
 
   async checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }> {

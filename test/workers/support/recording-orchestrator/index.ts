@@ -9,10 +9,12 @@
 //   GET  /__records?run_id=<run>     → {"records": [{kind, run_id, step_id, at, body}]}
 //   PUT  /__superseded?run_id=<run>  → from now on that run's checkpoints are answered 409
 //                                      (as the orchestrator answers an attempt that is no longer current)
+//   PUT  /__hold?run_id=<run>        → from now on that run's reports over RPC (complete, completeMany) are
+//                                      recorded, then answered only after PUT /__release?run_id=<run>
 //   POST /__reset                    → forgets records and envelopes
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
-import type { CompleteAnswer, OrchestratorRpc } from "../../../../shared/contracts/service-rpc.ts";
+import type { CompleteAnswer, OrchestratorRpc, StepResult } from "../../../../shared/contracts/service-rpc.ts";
 
 interface Env {
   RECORDS: DurableObjectNamespace<RecordsDO>;
@@ -23,6 +25,8 @@ export interface RecordedRequest {
   /** For heartbeats: every run named in `active`. */
   run_ids: string[];
   step_id?: string;
+  /** For results reported with `completeMany`: the step ids of every result in that report. */
+  reported_with?: string[];
   at: number;
   body: unknown;
 }
@@ -54,6 +58,15 @@ export class RecordsDO extends DurableObject {
     return (await this.ctx.storage.get(`superseded:${runId}`)) === true;
   }
 
+  async hold(runId: string, held: boolean): Promise<void> {
+    if (held) await this.ctx.storage.put(`held:${runId}`, true);
+    else await this.ctx.storage.delete(`held:${runId}`);
+  }
+
+  async held(runId: string): Promise<boolean> {
+    return (await this.ctx.storage.get(`held:${runId}`)) === true;
+  }
+
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }
@@ -82,11 +95,18 @@ async function recordHeartbeat(env: Env, body: unknown): Promise<void> {
 }
 
 /** Records a result or checkpoint; false (nothing recorded) for a checkpoint of a superseded run. */
-async function recordStep(env: Env, kind: "callback" | "checkpoint", runId: string, stepId: string, body: unknown): Promise<boolean> {
+async function recordStep(env: Env, kind: "callback" | "checkpoint", runId: string, stepId: string, body: unknown, reportedWith?: string[]): Promise<boolean> {
   const records = recordsOf(env);
   if (kind === "checkpoint" && (await records.superseded(runId))) return false;
-  await records.add({ kind, run_ids: [runId], step_id: stepId, at: Date.now(), body });
+  await records.add({ kind, run_ids: [runId], step_id: stepId, ...(reportedWith ? { reported_with: reportedWith } : {}), at: Date.now(), body });
   return true;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A report over RPC is answered once its run is not held (PUT /__hold). */
+async function whileHeld(env: Env, runId: string): Promise<void> {
+  while (await recordsOf(env).held(runId)) await sleep(20);
 }
 
 async function handle(req: Request, env: Env): Promise<Response> {
@@ -102,6 +122,10 @@ async function handle(req: Request, env: Env): Promise<Response> {
   }
   if (route === "PUT /__envelope") {
     await records.setEnvelope(url.searchParams.get("run_id") ?? "", await readJson(req));
+    return Response.json({ ok: true });
+  }
+  if (route === "PUT /__hold" || route === "PUT /__release") {
+    await records.hold(url.searchParams.get("run_id") ?? "", route === "PUT /__hold");
     return Response.json({ ok: true });
   }
   if (route === "PUT /__superseded") {
@@ -136,6 +160,15 @@ export class RuntimeApi extends WorkerEntrypoint<Env> implements OrchestratorRpc
   /** Recorded; this double hands no further items to the host. */
   async complete(runId: string, stepId: string, payload: CallbackPayload): Promise<CompleteAnswer> {
     await recordStep(this.env, "callback", runId, stepId, payload);
+    await whileHeld(this.env, runId);
+    return { next: [] };
+  }
+
+  /** Each result recorded as its own callback, naming the others of its report; no further items are handed. */
+  async completeMany(runId: string, results: StepResult[]): Promise<CompleteAnswer> {
+    const reportedWith = results.map((result) => result.step_id);
+    for (const { step_id, payload } of results) await recordStep(this.env, "callback", runId, step_id, payload, reportedWith);
+    await whileHeld(this.env, runId);
     return { next: [] };
   }
 

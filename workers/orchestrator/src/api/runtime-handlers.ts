@@ -17,16 +17,19 @@ export type ReceivedCheckpoint = z.output<typeof ReceivedCheckpointSchema>;
  * ignored, so a transient failure is retried. With `handoff`, the answer may name the next fanout
  * item for the reporting host to run (run/handoff.ts).
  */
-export async function applyCallback(
+export function applyCallback(env: OrchestratorEnv, runId: string, stepId: string, received: ReceivedCallback, handoff = false): Promise<InvokeRequest[]> {
+  return applyCallbacks(env, runId, [{ step_id: stepId, payload: received }], handoff ? 1 : 0);
+}
+
+/** Several results of one run's steps from one host, applied with one commit; up to `takeNext` next fanout items answered. */
+export async function applyCallbacks(
   env: OrchestratorEnv,
   runId: string,
-  stepId: string,
-  received: ReceivedCallback,
-  handoff = false,
+  results: Array<{ step_id: string; payload: ReceivedCallback }>,
+  takeNext: number,
 ): Promise<InvokeRequest[]> {
-  const { metrics, ...result } = received;
-  const callback = { ...result, run_id: runId, step_id: stepId, metrics: normalizeMetrics(metrics) };
-  return retryDurableObjectCall(() => runStub(env, runId).callback(callback, { handoff }));
+  const callbacks = results.map(({ step_id, payload: { metrics, ...result } }) => ({ ...result, run_id: runId, step_id, metrics: normalizeMetrics(metrics) }));
+  return retryDurableObjectCall(() => runStub(env, runId).callbacks(callbacks, { takeNext }));
 }
 
 /** A checkpoint kept on its run; `current` false: the attempt was superseded (the run ended, or the step moved on). */

@@ -17,7 +17,7 @@ import type { Checkpoint, ChildResult, StartRun } from "./model.ts";
 import { type PurgeLimits, type PurgeOutcome, purgeRun } from "./purge.ts";
 import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
-import { isCurrentAttempt, onCallback, onHeartbeat } from "./steps/step-kinds.ts";
+import { isCurrentAttempt, onCallbacks, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
 import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
 import { exportRunTrace, tracesConfigured } from "./trace-export.ts";
@@ -102,14 +102,16 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   }
 
   /**
-   * The runtime's result for an agent step or fanout item. With `handoff`, the host that reports a
-   * fanout item may be given the fanout's next item: its request is answered, committed as running
+   * The runtime's results for agent steps or fanout items, from one host: applied together, with
+   * one commit. With `takeNext`, the reporting host may be given up to that many of the fanout's
+   * next items (one per result): their requests are answered, committed as running
    * (run/handoff.ts); otherwise the answer is empty.
    */
-  async callback(payload: CallbackPayload, options: { handoff?: boolean } = {}): Promise<InvokeRequest[]> {
+  async callbacks(payloads: CallbackPayload[], options: { takeNext?: number } = {}): Promise<InvokeRequest[]> {
     if (!this.started) return [];
-    const handoff = options.handoff ? new Handoff() : undefined;
-    await onCallback(this.engine, payload, handoff);
+    const takeNext = options.takeNext ?? 0;
+    const handoff = takeNext > 0 ? new Handoff(takeNext) : undefined;
+    await onCallbacks(this.engine, payloads, handoff);
     await this.engine.advance();
     return handoff?.requests ?? [];
   }

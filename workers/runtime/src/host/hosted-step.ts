@@ -3,11 +3,11 @@
 import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
 import type { Scrubber } from "../../../../shared/secrets/scrub.ts";
 import { errorMessage } from "../../../../shared/util/errors.ts";
-import { countedBinding, SubrequestTally } from "../../../../shared/util/subrequests.ts";
+import { countedBinding, type SubrequestCounter, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { acceptedStep } from "../invoke-request.ts";
-import { postCallback } from "../orchestrator-client.ts";
+import type { Delivered } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
 import { abortableFetcher, StepCancelled } from "./abortable.ts";
 import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
@@ -21,10 +21,11 @@ import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 const DURABLE_AFTER_INTERVALS = 0.5;
 
 /**
- * How many items in a row a host takes with its results before it lets the next one be dispatched.
- * The items handed over run in the invocation of the dispatch that started the first, so this
- * bounds what one invocation spends: each item makes 2 subrequests (its LLM call and its result),
- * 34 for a chain of 17, inside the 50 a Workers Free invocation may make.
+ * How many items in a row one of a host's slots takes with its results before it lets the next one
+ * be dispatched. The items handed over run in the invocation of the dispatch that started the
+ * first: each item makes at most 2 subrequests (its LLM call and its share of a report), 34 for a
+ * chain of 17, inside the 50 a Workers Free invocation may make. The host as a whole also asks for
+ * no more items than its current invocation's subrequests allow (invocation-budget.ts).
  */
 const MAX_CHAINED_ITEMS = 16;
 
@@ -41,6 +42,10 @@ export interface StepHostServices {
   alarms(): number;
   /** Accepts a step as a dispatch to the host does: the next fanout item handed over with a result, `chain` long. */
   start(step: AcceptedStep, chain: number): Promise<void>;
+  /** Delivers a step's result, with the host's other results ready at the same time (result-outbox.ts). */
+  report(callbackUrl: string, payload: CallbackPayload, takeNext: boolean): Promise<Delivered | null>;
+  /** Counts every subrequest the host makes in its current invocation (invocation-budget.ts). */
+  readonly subrequests: SubrequestCounter;
 }
 
 /** The callback could not be delivered; the next alarm sends it again. */
@@ -133,11 +138,17 @@ export class HostedStep {
     const { request } = this.step;
     const { run_id, step_id } = request;
     const tally = new SubrequestTally();
+    const counted: SubrequestCounter = {
+      add: (binding) => {
+        tally.add(binding);
+        this.host.subrequests.add(binding);
+      },
+    };
     const signal = this.abort.signal;
     const bindings: StepBindings = {
-      gateway: abortableFetcher(countedBinding(env.GATEWAY, "gateway", tally), signal),
-      tools: abortableFetcher(countedBinding(env.TOOLS, "tools", tally), signal),
-      orchestrator: abortableFetcher(countedBinding(env.ORCHESTRATOR, "orchestrator", tally), signal),
+      gateway: abortableFetcher(countedBinding(env.GATEWAY, "gateway", counted), signal),
+      tools: abortableFetcher(countedBinding(env.TOOLS, "tools", counted), signal),
+      orchestrator: abortableFetcher(countedBinding(env.ORCHESTRATOR, "orchestrator", counted), signal),
     };
     let result = from === "resume" ? await storage.get<CallbackPayload>(stepKeys.result(this.key)) : undefined;
     if (!result) {
@@ -161,7 +172,7 @@ export class HostedStep {
       return;
     }
     this.resultReady = true;
-    const delivered = await postCallback(bindings.orchestrator, request.callback_url, result, this.chain < MAX_CHAINED_ITEMS);
+    const delivered = await this.host.report(request.callback_url, result, this.chain < MAX_CHAINED_ITEMS);
     if (!delivered) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
       await this.makeDurable();

@@ -12,12 +12,15 @@
 // the loops gone and continues each from its checkpoint. Once a step's callback is delivered
 // its storage is erased.
 import { DurableObject } from "cloudflare:workers";
+import { countedBinding } from "../../../../shared/util/subrequests.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
 import { postHeartbeat } from "../orchestrator-client.ts";
 import type { AcceptedStep } from "../step.ts";
 import { StepCancelled } from "./abortable.ts";
 import { HostedStep, type StepHostServices } from "./hosted-step.ts";
+import { InvocationBudget } from "./invocation-budget.ts";
+import { ResultOutbox } from "./result-outbox.ts";
 import { CANCELLED_KEY, RESULT_PREFIX, STEP_PREFIX, type StepKey, stepKey, stepKeys } from "./step-keys.ts";
 
 /** The storage API's limit on keys in one `delete`. */
@@ -34,6 +37,8 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   private cancelled = false;
   /** Steps that ended in this instance: a repeated start of one is ignored even if it never stored anything. */
   private readonly ended = new Set<StepKey>();
+  /** The subrequests of the current invocation, which bound how many items the host takes with its results. */
+  private readonly budget = new InvocationBudget();
 
   private readonly services: StepHostServices = {
     storage: this.ctx.storage,
@@ -43,13 +48,19 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     erase: (step, keys) => this.erase(step, keys),
     alarms: () => this.alarmCount,
     start: (step, chain) => this.accept(step, chain),
+    report: (callbackUrl, payload, takeNext) => this.outbox.send(callbackUrl, payload, takeNext),
+    subrequests: this.budget,
   };
+
+  /** The results of this host's steps, reported together when they are ready together. */
+  private readonly outbox = new ResultOutbox(countedBinding(this.env.ORCHESTRATOR, "orchestrator", this.budget), () => this.awaitingResults(), this.budget);
 
   /**
    * Accepts a step and starts its loop. Idempotent: a repeated start of the same attempt
    * changes nothing while the host holds the step, or once it finished durably.
    */
   async start(step: AcceptedStep): Promise<void> {
+    this.budget.reset();
     await this.accept(step, 0);
   }
 
@@ -96,8 +107,10 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     this.ended.add(step.key);
     if (!step.isDurable) return;
     const storage = this.ctx.storage;
-    const stored = await storage.list({ prefix: STEP_PREFIX, limit: 2 });
-    const othersStored = [...stored.keys()].some((key) => key !== stepKeys.step(step.key)) || [...this.steps.values()].some((other) => other.isDurable);
+    // Steps being erased at the same moment (results reported together) do not count as stored:
+    // the last of them to get here erases everything. Every key is listed, as several may be.
+    const stored = await storage.list<AcceptedStep>({ prefix: STEP_PREFIX });
+    const othersStored = [...stored.values()].some((other) => !this.ended.has(stepKey(other))) || [...this.steps.values()].some((other) => other.isDurable);
     // Each branch's writes are issued in one turn: committed together.
     if (othersStored) {
       for (let i = 0; i < keys.length; i += MAX_KEYS_PER_DELETE) void storage.delete(keys.slice(i, i + MAX_KEYS_PER_DELETE));
@@ -119,6 +132,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     this.cancelled = true;
     const steps = [...this.steps.values()];
     for (const step of steps) step.cancel();
+    this.outbox.discard();
     this.alarmAt = null;
     const storage = this.ctx.storage;
     // Issued in one turn: committed together.
@@ -128,6 +142,13 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     // Answered once every loop has ended: the caller knows nothing runs here any more.
     await Promise.allSettled(steps.map((step) => step.settled()));
     this.steps.clear();
+  }
+
+  /** How many steps run in this instance and have no result yet. */
+  awaitingResults(): number {
+    let count = 0;
+    for (const step of this.steps.values()) if (step.isDriving && !step.resultReady && !step.cancelled) count += 1;
+    return count;
   }
 
   /** How many steps have a loop running in this instance. */
@@ -148,6 +169,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
   /** The heartbeat for every step the host runs, the keep-alive and, after an eviction, the resume. */
   override async alarm(): Promise<void> {
     this.alarmCount += 1;
+    this.budget.reset();
     this.alarmAt = null;
     if (this.cancelled) return;
     const storage = this.ctx.storage;
@@ -161,7 +183,8 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     const active = hosted
       .filter((step) => !step.resultReady && !delivering.has(stepKeys.result(step.key)))
       .map(({ step }) => ({ run_id: step.request.run_id, step_id: step.request.step_id }));
-    if (active.length > 0) await postHeartbeat(this.env.ORCHESTRATOR, { runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID), active });
+    if (active.length > 0)
+      await postHeartbeat(countedBinding(this.env.ORCHESTRATOR, "orchestrator", this.budget), { runtime_id: runtimeId(this.env.KTSU_RUNTIME_ID), active });
     if (stored.size > 0) {
       this.alarmAt = Date.now() + this.services.interval();
       await storage.setAlarm(this.alarmAt);

@@ -143,13 +143,17 @@ function fanoutDone(ctx: RunContext, step: CompiledAgentStep, state: StepState):
 }
 
 /** Settles the step when the pump says every item has finished. */
-async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: StepState, handoff?: Handoff): Promise<void> {
+export async function pumpAndSettle(ctx: RunContext, step: CompiledAgentStep, state: StepState, handoff?: Handoff): Promise<void> {
   const outcome = await pumpFanout(ctx, step, state, handoff);
   if (outcome && outcome.kind !== "waiting") ctx.settle(step, outcome);
 }
 
-/** One item's runtime result: reserved fields apply per item, with the step's confidence threshold. */
-export async function onItemCallback(
+/**
+ * One item's runtime result, applied in memory: reserved fields apply per item, with the step's
+ * confidence threshold. The caller pumps the fanout afterwards (once for several results), which
+ * commits. False: the item was not running (nothing changed).
+ */
+export function applyItemResult(
   ctx: RunContext,
   step: CompiledAgentStep,
   state: StepState,
@@ -157,8 +161,8 @@ export async function onItemCallback(
   payload: CallbackPayload,
   metrics: StepMetrics,
   handoff?: Handoff,
-): Promise<void> {
-  if (item.status !== "running") return;
+): boolean {
+  if (item.status !== "running") return false;
   handoff?.offer(item.host_key ?? fanoutHostKey(step.id, item.index, state.fanout!.concurrency));
   const calls = payload.calls;
   if (payload.status === "ok") {
@@ -170,7 +174,7 @@ export async function onItemCallback(
     const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
     finishItem(ctx, step, state, item, { error, metrics, calls });
   }
-  await pumpAndSettle(ctx, step, state, handoff);
+  return true;
 }
 
 /** The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest). */

@@ -13,7 +13,7 @@ import type { ItemState, StepState } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { checkAgentLiveness, onAgentCallback } from "./agent.ts";
 import { dispatchAgent } from "./agent-dispatch.ts";
-import { checkItemsLiveness, onItemCallback, resumeFanout, startFanout } from "./fanout.ts";
+import { applyItemResult, checkItemsLiveness, pumpAndSettle, resumeFanout, startFanout } from "./fanout.ts";
 import { startSubWorkflow } from "./sub-workflow.ts";
 import { runTransformStep } from "./transform.ts";
 import { resumeWebhook, startWebhook } from "./webhook.ts";
@@ -61,15 +61,23 @@ function locate(ctx: RunContext, stepId: string): { step: CompiledAgentStep; sta
   return item && state.status === "running" ? { step: parent, state, item } : null;
 }
 
-/** The runtime's result for an agent step or a fanout item; results of superseded dispatches are ignored. */
-export async function onCallback(ctx: RunContext, payload: CallbackPayload, handoff?: Handoff): Promise<void> {
-  const target = locate(ctx, payload.step_id);
-  if (!target) return;
-  const { step, state, item } = target;
-  if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) return;
-  const metrics = callbackMetrics(payload);
-  if (item) await onItemCallback(ctx, step, state, item, payload, metrics, handoff);
-  else await onAgentCallback(ctx, step, state, payload, metrics);
+/**
+ * The runtime's results for agent steps or fanout items; results of superseded dispatches are
+ * ignored. Fanout items' results are applied first and each fanout is pumped once after, so the
+ * results a host reports together are stored with one commit (and `handoff` offers the host once per item).
+ */
+export async function onCallbacks(ctx: RunContext, payloads: CallbackPayload[], handoff?: Handoff): Promise<void> {
+  const fanouts = new Map<string, { step: CompiledAgentStep; state: StepState }>();
+  for (const payload of payloads) {
+    const target = locate(ctx, payload.step_id);
+    if (!target) continue;
+    const { step, state, item } = target;
+    if (payload.attempt !== undefined && payload.attempt !== (item ?? state).attempt) continue;
+    const metrics = callbackMetrics(payload);
+    if (!item) await onAgentCallback(ctx, step, state, payload, metrics);
+    else if (applyItemResult(ctx, step, state, item, payload, metrics, handoff)) fanouts.set(step.id, { step, state });
+  }
+  for (const { step, state } of fanouts.values()) await pumpAndSettle(ctx, step, state, handoff);
 }
 
 /** Whether `attempt` of a step (or item) is the one the run is waiting for. */
