@@ -50,7 +50,7 @@ function stored(className: string): { keys: number; alarms: number } {
 beforeAll(async () => {
   fake = await startFakeProvider();
   projectDir = await makeProject({ liarUrl: "http://127.0.0.1:9" });
-  // Three items at concurrency 2: they run in two shared hosts.
+  // Three items at concurrency 2: they share one host.
   await writeFile(
     path.join(projectDir, "workflows", "spread.workflow.yaml"),
     [
@@ -107,8 +107,9 @@ describe("retention on the local stack", () => {
     expect((await api.waitForRun(runId, RUN_WAIT_MS)).run.status).toBe("complete");
     expect((await api.waitForRun(spread, RUN_WAIT_MS)).run.status).toBe("complete");
     // Each host keeps only a finished mark once its callbacks are delivered (the last step to end in a
-    // host erases the rest): one for the agent step, one in each of the fanout's two hosts.
-    expect(await pollUntil(() => stored("ktsu-runtime-StepHost").keys >= 3, RUN_WAIT_MS, 50)).toBe(true);
+    // host erases the rest): one for the agent step, one in the host the fanout's three items share
+    // (a host serves up to eight of a fanout's slots).
+    expect(await pollUntil(() => stored("ktsu-runtime-StepHost").keys >= 2, RUN_WAIT_MS, 50)).toBe(true);
     expect(stored("ktsu-orchestrator-RunDO").keys).toBeGreaterThan(0);
 
     const db = await stack.miniflare.getD1Database("DB", "ktsu-orchestrator");
