@@ -7,7 +7,7 @@ import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import type { StepHost } from "../../../workers/runtime/src/host/step-host.ts";
 import { waitFor } from "../../support/poll.ts";
-import { invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, scriptProvider } from "./helpers.ts";
+import { fanoutItemRequest, invoke, invokeRequest, kvServer, newRunId, providerCalls, records, resetProvider, scriptProvider } from "./helpers.ts";
 
 beforeEach(resetProvider);
 
@@ -56,13 +56,7 @@ describe("cancelling a running step", () => {
   it("reaches every item on a shared host: a cancel naming one aborts all of them, and none reports", async () => {
     const runId = newRunId("cancel-shared");
     await scriptProvider({ hang: true }, { hang: true }, { text: '{"answer": "never"}' });
-    const item = (index: number) =>
-      invokeRequest(runId, {
-        step_id: `fan.${index}`,
-        host_key: "fan#0",
-        attempt: 1,
-        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
-      });
+    const item = (index: number) => fanoutItemRequest(runId, index);
     expect((await invoke(item(0))).status).toBe(202);
     expect((await invoke(item(1))).status).toBe(202);
     await waitFor(async () => (await providerCalls()).length === 2, "both LLM calls to reach the provider", 60_000, 20);

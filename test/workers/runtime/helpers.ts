@@ -47,6 +47,16 @@ export function kvServer(overrides: Partial<ToolServerSpec> = {}): ToolServerSpe
   return { name: "kv", url: "ktsu://tools/kv", allowlist: ["*"], ...overrides };
 }
 
+/** Item `index` of fanout step `fan`, sent to the host `fan#0` its items share, as the orchestrator sends a wide fanout's items. */
+export function fanoutItemRequest(runId: string, index: number): InvokeRequest {
+  return invokeRequest(runId, {
+    step_id: `fan.${index}`,
+    host_key: "fan#0",
+    attempt: 1,
+    callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
+  });
+}
+
 export function invokeRequest(runId: string, overrides: Partial<InvokeRequest> = {}): InvokeRequest {
   const stepId = overrides.step_id ?? "agent";
   return {

@@ -14,6 +14,7 @@ import {
   heartbeats,
   holdReports,
   invoke,
+  fanoutItemRequest,
   invokeRequest,
   kvServer,
   newRunId,
@@ -181,14 +182,7 @@ describe("the host's lifecycle", () => {
 describe("steps sharing a host", () => {
   /** Two items of one fanout step sent to the same host, as the orchestrator does for a wide fanout. */
   function sharedHostRequests(runId: string): [InvokeRequest, InvokeRequest] {
-    const item = (index: number) =>
-      invokeRequest(runId, {
-        step_id: `fan.${index}`,
-        host_key: "fan#0",
-        attempt: 1,
-        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
-      });
-    return [item(0), item(1)];
+    return [fanoutItemRequest(runId, 0), fanoutItemRequest(runId, 1)];
   }
 
   async function callbacksOf(runId: string) {
@@ -248,13 +242,7 @@ describe("steps sharing a host", () => {
   });
   it("reports the results that are ready together in one call to the orchestrator", async () => {
     const runId = newRunId("grouped");
-    const item = (index: number) =>
-      invokeRequest(runId, {
-        step_id: `fan.${index}`,
-        host_key: "fan#0",
-        attempt: 1,
-        callback_url: `/runs/${encodeURIComponent(runId)}/steps/fan.${index}/complete`,
-      });
+    const item = (index: number) => fanoutItemRequest(runId, index);
     const answer = { text: '{"answer": "done"}' };
     await scriptProvider(answer, answer, answer);
     // Item 0's report is held unanswered; items 1 and 2 finish meanwhile and wait for it.

@@ -58,13 +58,23 @@ export class RecordsDO extends DurableObject {
     return (await this.ctx.storage.get(`superseded:${runId}`)) === true;
   }
 
+  /** Reports waiting for their run's release (`released`), woken by `hold(runId, false)`. */
+  private readonly waiting = new Map<string, Array<() => void>>();
+
   async hold(runId: string, held: boolean): Promise<void> {
-    if (held) await this.ctx.storage.put(`held:${runId}`, true);
-    else await this.ctx.storage.delete(`held:${runId}`);
+    if (held) {
+      await this.ctx.storage.put(`held:${runId}`, true);
+      return;
+    }
+    await this.ctx.storage.delete(`held:${runId}`);
+    for (const wake of this.waiting.get(runId) ?? []) wake();
+    this.waiting.delete(runId);
   }
 
-  async held(runId: string): Promise<boolean> {
-    return (await this.ctx.storage.get(`held:${runId}`)) === true;
+  /** Settles once the run is not held: at once, or when it is released. */
+  async released(runId: string): Promise<void> {
+    if ((await this.ctx.storage.get(`held:${runId}`)) !== true) return;
+    await new Promise<void>((wake) => this.waiting.set(runId, [...(this.waiting.get(runId) ?? []), wake]));
   }
 
   async reset(): Promise<void> {
@@ -102,11 +112,9 @@ async function recordStep(env: Env, kind: "callback" | "checkpoint", runId: stri
   return true;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A report over RPC is answered once its run is not held (PUT /__hold). */
 async function whileHeld(env: Env, runId: string): Promise<void> {
-  while (await recordsOf(env).held(runId)) await sleep(20);
+  await recordsOf(env).released(runId);
 }
 
 async function handle(req: Request, env: Env): Promise<Response> {
