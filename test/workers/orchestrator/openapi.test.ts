@@ -7,7 +7,7 @@ import { Validator, type Schema } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../../workers/orchestrator/src/api/app.ts";
 import { LATEST_MIGRATION } from "../../../workers/orchestrator/src/store/readiness.ts";
-import { eventually, get, script, settled, start, type RunView } from "./helpers.ts";
+import { eventually, gatedDeleteScript, get, script, settled, start, type RunView } from "./helpers.ts";
 
 const BASE = "https://ktsu.test";
 
@@ -173,21 +173,7 @@ describe("every route answers as documented", () => {
     beforeAll(async () => {
       runId = await start("conditions", { flag: true });
       await settled(runId);
-      approvalRun = await start("agent-free", {
-        script: script({
-          status: "pending_approval",
-          pending_approval: {
-            tool_name: "delete_user",
-            tool_use_id: "call_1",
-            arguments: { user: "u42" },
-            on_reject: "fail",
-            timeout_ms: 0,
-            timeout_behavior: "fail",
-          },
-          messages: [{ role: "user", content: "u" }],
-          on_resume: { echo: true },
-        }),
-      });
+      approvalRun = await start("agent-free", { script: gatedDeleteScript() });
       await eventually(async () => {
         const { body } = await get<RunView>(`/runs/${approvalRun}`);
         return body.steps?.find((s) => s.id === "a")?.status === "pending_approval" ? true : undefined;
