@@ -123,6 +123,9 @@ describe.each(STORES)("the Store on %s", (name, open) => {
     await store.mirror({ run: r, steps, events: [event(r.id, 1), event(r.id, 2)], approvals: [approval(r.id, "s1", 1)] });
     expect(await store.getRun(r.id)).toEqual(r);
     expect(await store.listSteps(r.id)).toEqual([steps[1], steps[0]]);
+    // The run view's read: both in one round trip, rows keyed by column name, decoded the same way.
+    expect(await store.runWithSteps(r.id)).toEqual({ run: r, steps: [steps[1], steps[0]] });
+    expect(await store.runWithSteps(unique("run"))).toBeNull();
     expect(await store.listEvents(r.id, 0)).toEqual([event(r.id, 1), event(r.id, 2)]);
     expect(await store.latestApproval(r.id, "s1")).toEqual(approval(r.id, "s1", 1));
 
@@ -151,6 +154,7 @@ describe.each(STORES)("the Store on %s", (name, open) => {
     const read = await store.listSteps(r.id);
     expect(read).toHaveLength(150);
     expect(read.map((s) => s.output?.i)).toEqual(steps.map((_, i) => i));
+    expect((await store.runWithSteps(r.id))?.steps).toEqual(read);
     expect(await store.listEvents(r.id, 0, 1000)).toHaveLength(300);
     expect((await store.listEvents(r.id, 290)).map((e) => e.seq)).toEqual([291, 292, 293, 294, 295, 296, 297, 298, 299, 300]);
     expect((await store.listEvents(r.id, 0, 5)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);

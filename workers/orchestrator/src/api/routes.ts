@@ -104,10 +104,9 @@ async function admit(c: Ctx, name: string): Promise<Refused | Admitted> {
  * agent steps whose results are paged.
  */
 export async function servedEnvelope(env: OrchestratorEnv, runId: string): Promise<(Envelope & { budget?: BudgetReport; paged: Set<string> }) | null> {
-  const store = openStore(env);
-  const run = await store.getRun(runId);
-  if (!run) return null;
-  const steps = await store.listSteps(run.id);
+  const read = await openStore(env).runWithSteps(runId);
+  if (!read) return null;
+  const { run, steps } = read;
   const paged = new Set(steps.filter((step) => step.type === "agent" && step.output && isPagedOutput(step.output)).map((step) => step.id));
   const envelope = assembleEnvelope(run, steps);
   const budget = await gatewaySpend(env, run.id.split("/")[0]!);
@@ -170,9 +169,9 @@ export function registerRoutes(app: OrchestratorApp): void {
   app.openapi(getRunRoute, async (c) => {
     const store = openStore(c.env);
     const runId = c.req.valid("param").run_id;
-    // Both reads at once: one round trip to the Store instead of two (an unknown run has no steps).
-    const [run, steps] = await Promise.all([store.getRun(runId), store.listSteps(runId)]);
-    if (!run) return c.json(runNotFound, 404);
+    const read = await store.runWithSteps(runId);
+    if (!read) return c.json(runNotFound, 404);
+    const { run, steps } = read;
     // A suspended step shows the call waiting for a decision and its arguments.
     const shown = await Promise.all(
       steps.map(async (step) =>

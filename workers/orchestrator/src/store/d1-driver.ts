@@ -22,6 +22,11 @@ export function d1Driver(d1: D1Database): StoreDriver {
       if (statements.length > 0) await d1.batch(statements.map(prepare));
     },
     rows: (statement) => prepare(statement).raw(),
+    async namedRowsOfEach(statements) {
+      if (statements.length === 0) return [];
+      const results = await d1.batch<Record<string, unknown>>(statements.map(prepare));
+      return results.map((result) => result.results);
+    },
     readiness: () =>
       readiness(async () => (await d1.prepare(`SELECT name FROM ${MIGRATIONS_TABLE.d1} WHERE name = ?`).bind(LATEST_MIGRATION).first()) !== null),
   };

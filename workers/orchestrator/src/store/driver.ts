@@ -21,5 +21,7 @@ export interface StoreDriver {
   batch(statements: readonly SqlStatement[]): Promise<void>;
   /** The rows of a read, each as its values in select order. */
   rows(statement: SqlStatement): Promise<unknown[][]>;
+  /** The rows of several reads sent together (one round trip to D1), each row keyed by column name. */
+  namedRowsOfEach(statements: readonly SqlStatement[]): Promise<Record<string, unknown>[][]>;
   readiness(): Promise<StoreReadiness>;
 }

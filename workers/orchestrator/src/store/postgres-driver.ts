@@ -43,6 +43,9 @@ export function postgresDriver(connectionString: string): StoreDriver {
     async rows(statement) {
       return (await client.unsafe(statement.text, params(statement)).values()) as unknown[][];
     },
+    // postgres.js pipelines the queries on one connection: they are sent before the first answer.
+    namedRowsOfEach: (statements) =>
+      Promise.all(statements.map(async (statement) => [...(await client.unsafe(statement.text, params(statement)))] as Record<string, unknown>[])),
     readiness: () =>
       readiness(async () => (await client.unsafe(`SELECT name FROM ${MIGRATIONS_TABLE.postgres} WHERE name = $1`, [LATEST_POSTGRES_MIGRATION])).length > 0),
   };

@@ -205,6 +205,19 @@ export class Store {
     return rows.map((row) => stepRecord(s.stepReader.read(row)));
   }
 
+  /** A run and its steps in start order, read together (the run view, polled while a run works); null for an unknown run. */
+  async runWithSteps(runId: string): Promise<{ run: RunRecord; steps: StepRecord[] } | null> {
+    const s = this.driver.statements;
+    const params = [runId];
+    const [runRows, stepRows] = await this.driver.namedRowsOfEach([
+      { text: s.selectRun, params },
+      { text: s.selectSteps, params },
+    ]);
+    const [row] = runRows ?? [];
+    if (!row) return null;
+    return { run: runRecord(s.runReader.readNamed(row)), steps: (stepRows ?? []).map((step) => stepRecord(s.stepReader.readNamed(step))) };
+  }
+
   /** The newest approval of a step. */
   async latestApproval(runId: string, stepId: string): Promise<ApprovalRecord | null> {
     const { approvals } = this.t;
