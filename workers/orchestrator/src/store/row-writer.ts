@@ -31,6 +31,13 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
       : ` on conflict (${onConflict.target.map(columnName).join(", ")}) do update set ${onConflict.update
           .map((key) => `${columnName(key)} = excluded.${columnName(key)}`)
           .join(", ")}`;
+  /** A row's values as bound: null stays null, anything else encoded by its column (as drizzle binds them). */
+  const encode = (row: Record<K, unknown>): unknown[] =>
+    keys.map((key, i) => {
+      const value = row[key];
+      return value === null || value === undefined ? null : columns[i]!.mapToDriverValue(value);
+    });
+  if (style.jsonRowsBytes !== undefined) return jsonRowsWriter(head, tail, columns.length, style, encode);
   const rowsPerStatement = Math.floor(style.maxParameters / columns.length);
   const texts = new Map<number, string>();
   const textFor = (count: number): string => {
@@ -46,16 +53,39 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
     const statements: SqlStatement[] = [];
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);
-      const params: unknown[] = [];
-      for (const row of chunk) {
-        for (let i = 0; i < keys.length; i++) {
-          const value = row[keys[i]!];
-          // As drizzle binds them: null stays null, anything else is encoded by its column.
-          params.push(value === null || value === undefined ? null : columns[i]!.mapToDriverValue(value));
-        }
-      }
-      statements.push({ text: textFor(chunk.length), params });
+      statements.push({ text: textFor(chunk.length), params: chunk.flatMap(encode) });
     }
+    return statements;
+  };
+}
+
+/**
+ * SQLite (D1): the rows as one JSON array bound to one parameter, each row an array of its
+ * values, spread back into columns by `json_each` (`value ->> i` gives the i-th value as SQL
+ * text, integer, real or null: JSON columns are bound as text already). A new statement starts
+ * before the array would pass `style.jsonRowsBytes`. `where true` lets SQLite's parser tell the
+ * upsert's `on conflict` from a join.
+ */
+function jsonRowsWriter<Row>(head: string, tail: string, width: number, style: SqlStyle, encode: (row: Row) => unknown[]): RowWriter<Row> {
+  const select = Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(", ");
+  const text = `${head.replace(/ values $/, " ")}select ${select} from json_each(${style.placeholder(1)}) where true${tail}`;
+  const limit = style.jsonRowsBytes!;
+  return (rows) => {
+    const statements: SqlStatement[] = [];
+    let chunk: string[] = [];
+    let bytes = 2;
+    const flush = () => {
+      if (chunk.length > 0) statements.push({ text, params: [`[${chunk.join(",")}]`] });
+      chunk = [];
+      bytes = 2;
+    };
+    for (const row of rows) {
+      const json = JSON.stringify(encode(row));
+      if (chunk.length > 0 && bytes + json.length + 1 > limit) flush();
+      chunk.push(json);
+      bytes += json.length + 1;
+    }
+    flush();
     return statements;
   };
 }

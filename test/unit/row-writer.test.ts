@@ -1,0 +1,45 @@
+// The mirror's multi-row statements: D1's rows as one JSON parameter per statement, split before
+// a statement's JSON passes its size, and Postgres's (and the fallback's) bound-parameter rows.
+import { describe, expect, it } from "vitest";
+import { rowWriter } from "../../workers/orchestrator/src/store/row-writer.ts";
+import * as schema from "../../workers/orchestrator/src/store/schema.ts";
+
+const KEYS = ["runId", "seq", "type", "stepId", "data", "createdAt"] as const;
+const event = (seq: number, data: unknown = { seq }) => ({
+  runId: "run_1",
+  seq,
+  type: "step_started",
+  stepId: null,
+  data,
+  createdAt: "2026-01-02T03:04:05.006Z",
+});
+
+describe("rowWriter", () => {
+  it("binds SQLite's rows as one JSON array per statement, split before it passes jsonRowsBytes", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 100, jsonRowsBytes: 300 });
+    const statements = write([1, 2, 3, 4, 5, 6].map((seq) => event(seq, { text: "x".repeat(60) })));
+    expect(statements.length).toBeGreaterThan(1);
+    const rows = statements.flatMap((statement) => {
+      expect(statement.text).toMatch(/^insert into "events" \(.*\) select value ->> 0, .* from json_each\(\?\) where true on conflict do nothing$/);
+      expect(statement.params).toHaveLength(1);
+      expect((statement.params[0] as string).length).toBeLessThanOrEqual(300);
+      return JSON.parse(statement.params[0] as string) as unknown[][];
+    });
+    // Each row: its values in column order, JSON columns as their text, null kept.
+    expect(rows.map((row) => row[1])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows[0]).toEqual(["run_1", 1, "step_started", null, JSON.stringify({ text: "x".repeat(60) }), "2026-01-02T03:04:05.006Z"]);
+  });
+
+  it("puts a row larger than jsonRowsBytes in a statement of its own", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 100, jsonRowsBytes: 100 });
+    const statements = write([event(1, { text: "y".repeat(500) }), event(2)]);
+    expect(statements.map((statement) => (JSON.parse(statement.params[0] as string) as unknown[][]).length)).toEqual([1, 1]);
+  });
+
+  it("binds each value to a parameter where the dialect allows enough of them (Postgres)", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: (n) => `$${n}`, maxParameters: 12 });
+    const statements = write([1, 2, 3].map((seq) => event(seq)));
+    expect(statements.map((statement) => statement.params.length)).toEqual([12, 6]);
+    expect(statements[1]!.text).toContain("values ($1, $2, $3, $4, $5, $6) on conflict do nothing");
+  });
+});
