@@ -16,7 +16,7 @@ const event = (seq: number, data: unknown = { seq }) => ({
 
 describe("rowWriter", () => {
   it("binds SQLite's rows as one JSON array per statement, split before it passes jsonRowsBytes", () => {
-    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 100, jsonRowsBytes: 300 });
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsBytes: 300 });
     const statements = write([1, 2, 3, 4, 5, 6].map((seq) => event(seq, { text: "x".repeat(60) })));
     expect(statements.length).toBeGreaterThan(1);
     const rows = statements.flatMap((statement) => {
@@ -30,10 +30,19 @@ describe("rowWriter", () => {
     expect(rows[0]).toEqual(["run_1", 1, "step_started", null, JSON.stringify({ text: "x".repeat(60) }), "2026-01-02T03:04:05.006Z"]);
   });
 
-  it("puts a row larger than jsonRowsBytes in a statement of its own", () => {
-    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 100, jsonRowsBytes: 100 });
-    const statements = write([event(1, { text: "y".repeat(500) }), event(2)]);
-    expect(statements.map((statement) => (JSON.parse(statement.params[0] as string) as unknown[][]).length)).toEqual([1, 1]);
+  it("binds rows that fit one statement's parameters as they are, on SQLite too", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 12, jsonRowsBytes: 10_000 });
+    const [statement, ...rest] = write([event(1), event(2)]);
+    expect(rest).toEqual([]);
+    expect(statement!.text).toContain("values (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) on conflict do nothing");
+    expect(statement!.params).toHaveLength(12);
+    expect(write([event(1), event(2), event(3)])[0]!.text).toContain("from json_each(?)");
+  });
+
+  it("puts a row larger than jsonRowsBytes in a statement of its own, the next ones together", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsBytes: 200 });
+    const statements = write([event(1, { text: "y".repeat(500) }), event(2), event(3)]);
+    expect(statements.map((statement) => (JSON.parse(statement.params[0] as string) as unknown[][]).length)).toEqual([1, 2]);
   });
 
   it("binds each value to a parameter where the dialect allows enough of them (Postgres)", () => {

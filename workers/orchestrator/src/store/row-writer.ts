@@ -37,7 +37,6 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
       const value = row[key];
       return value === null || value === undefined ? null : columns[i]!.mapToDriverValue(value);
     });
-  if (style.jsonRowsBytes !== undefined) return jsonRowsWriter(head, tail, columns.length, style, encode);
   const rowsPerStatement = Math.floor(style.maxParameters / columns.length);
   const texts = new Map<number, string>();
   const textFor = (count: number): string => {
@@ -49,7 +48,10 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
     }
     return text;
   };
+  const asJson = style.jsonRowsBytes !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode) : undefined;
   return (rows) => {
+    // Rows that fit one statement's parameters are bound as they are: JSON only saves statements.
+    if (asJson && rows.length > rowsPerStatement) return asJson(rows);
     const statements: SqlStatement[] = [];
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);

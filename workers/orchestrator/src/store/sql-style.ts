@@ -11,9 +11,10 @@ export interface SqlStyle {
   /** Bound parameters one statement may carry (D1: 100; Postgres: 65535). */
   maxParameters: number;
   /**
-   * Set (D1): many rows go in one statement as a JSON array of rows bound to one parameter and
-   * read back with SQLite's `json_each`, at most this many bytes of JSON per statement. D1's 100
-   * parameters per statement would otherwise split a 100-step run into 20 statements.
+   * Set (D1): rows too many for one statement's parameters go in one statement as a JSON array of
+   * rows bound to one parameter and read back with SQLite's `json_each`, at most this many
+   * characters of JSON per statement. D1's 100 parameters per statement would otherwise split a
+   * 100-step run into 20 statements.
    */
   jsonRowsBytes?: number;
 }
