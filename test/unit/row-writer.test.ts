@@ -15,8 +15,8 @@ const event = (seq: number, data: unknown = { seq }) => ({
 });
 
 describe("rowWriter", () => {
-  it("binds SQLite's rows as one JSON array per statement, split before it passes jsonRowsBytes", () => {
-    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsBytes: 300 });
+  it("binds SQLite's rows as one JSON array per statement, split before it passes jsonRowsMaxChars", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsMaxChars: 300 });
     const statements = write([1, 2, 3, 4, 5, 6].map((seq) => event(seq, { text: "x".repeat(60) })));
     expect(statements.length).toBeGreaterThan(1);
     const rows = statements.flatMap((statement) => {
@@ -31,7 +31,7 @@ describe("rowWriter", () => {
   });
 
   it("binds rows that fit one statement's parameters as they are, on SQLite too", () => {
-    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 12, jsonRowsBytes: 10_000 });
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 12, jsonRowsMaxChars: 10_000 });
     const [statement, ...rest] = write([event(1), event(2)]);
     expect(rest).toEqual([]);
     expect(statement!.text).toContain("values (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) on conflict do nothing");
@@ -39,8 +39,8 @@ describe("rowWriter", () => {
     expect(write([event(1), event(2), event(3)])[0]!.text).toContain("from json_each(?)");
   });
 
-  it("puts a row larger than jsonRowsBytes in a statement of its own, the next ones together", () => {
-    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsBytes: 200 });
+  it("puts a row larger than jsonRowsMaxChars in a statement of its own, the next ones together", () => {
+    const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsMaxChars: 200 });
     const statements = write([event(1, { text: "y".repeat(500) }), event(2), event(3)]);
     expect(statements.map((statement) => (JSON.parse(statement.params[0] as string) as unknown[][]).length)).toEqual([1, 2]);
   });

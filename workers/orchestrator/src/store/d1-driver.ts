@@ -7,10 +7,11 @@ import * as schema from "./schema.ts";
 import type { SqlStatement } from "./sql-style.ts";
 
 /**
- * D1 binds at most 100 parameters per statement, so the mirror's rows go as one JSON parameter
- * (row-writer.ts). D1 caps a value at 2,000,000 bytes: 600,000 characters stay under it even if every one took three bytes.
+ * D1 binds at most 100 parameters per statement, so rows that need more go as one JSON parameter
+ * (row-writer.ts). D1 caps a value at 2,000,000 bytes: 600,000 characters stay under it even if
+ * every one took three bytes.
  */
-const STATEMENTS = mirrorStatements(schema, { placeholder: () => "?", maxParameters: 100, jsonRowsBytes: 600_000 });
+const STATEMENTS = mirrorStatements(schema, { placeholder: () => "?", maxParameters: 100, jsonRowsMaxChars: 600_000 });
 
 /** The default Store database: the Worker's D1 binding. */
 export function d1Driver(d1: D1Database): StoreDriver {

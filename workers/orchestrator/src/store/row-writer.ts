@@ -48,7 +48,7 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
     }
     return text;
   };
-  const asJson = style.jsonRowsBytes !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode) : undefined;
+  const asJson = style.jsonRowsMaxChars !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode) : undefined;
   return (rows) => {
     // Rows that fit one statement's parameters are bound as they are: JSON only saves statements.
     if (asJson && rows.length > rowsPerStatement) return asJson(rows);
@@ -65,27 +65,27 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
  * SQLite (D1): the rows as one JSON array bound to one parameter, each row an array of its
  * values, spread back into columns by `json_each` (`value ->> i` gives the i-th value as SQL
  * text, integer, real or null: JSON columns are bound as text already). A new statement starts
- * before the array would pass `style.jsonRowsBytes`. `where true` lets SQLite's parser tell the
- * upsert's `on conflict` from a join.
+ * before the array would pass `style.jsonRowsMaxChars` characters. `where true` lets SQLite's
+ * parser tell the upsert's `on conflict` from a join.
  */
 function jsonRowsWriter<Row>(head: string, tail: string, width: number, style: SqlStyle, encode: (row: Row) => unknown[]): RowWriter<Row> {
   const select = Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(", ");
   const text = `${head.replace(/ values $/, " ")}select ${select} from json_each(${style.placeholder(1)}) where true${tail}`;
-  const limit = style.jsonRowsBytes!;
+  const limit = style.jsonRowsMaxChars!;
   return (rows) => {
     const statements: SqlStatement[] = [];
     let chunk: string[] = [];
-    let bytes = 2;
+    let length = 2; // the array's brackets
     const flush = () => {
       if (chunk.length > 0) statements.push({ text, params: [`[${chunk.join(",")}]`] });
       chunk = [];
-      bytes = 2;
+      length = 2;
     };
     for (const row of rows) {
       const json = JSON.stringify(encode(row));
-      if (chunk.length > 0 && bytes + json.length + 1 > limit) flush();
+      if (chunk.length > 0 && length + json.length + 1 > limit) flush();
       chunk.push(json);
-      bytes += json.length + 1;
+      length += json.length + 1;
     }
     flush();
     return statements;

@@ -16,5 +16,5 @@ export interface SqlStyle {
    * characters of JSON per statement. D1's 100 parameters per statement would otherwise split a
    * 100-step run into 20 statements.
    */
-  jsonRowsBytes?: number;
+  jsonRowsMaxChars?: number;
 }
