@@ -39,10 +39,14 @@ describe("rowWriter", () => {
     expect(write([event(1), event(2), event(3)])[0]!.text).toContain("from json_each(?)");
   });
 
-  it("puts a row larger than jsonRowsMaxChars in a statement of its own, the next ones together", () => {
+  it("binds a row longer than jsonRowsMaxChars as it is, in a statement of its own; the next ones go together", () => {
     const write = rowWriter(schema.events, KEYS, { doNothing: true }, { placeholder: () => "?", maxParameters: 6, jsonRowsMaxChars: 200 });
-    const statements = write([event(1, { text: "y".repeat(500) }), event(2), event(3)]);
-    expect(statements.map((statement) => (JSON.parse(statement.params[0] as string) as unknown[][]).length)).toEqual([1, 2]);
+    const big = event(1, { text: "y".repeat(500) });
+    const [alone, together, ...rest] = write([big, event(2), event(3)]);
+    expect(rest).toEqual([]);
+    expect(alone!.text).toContain("values (?, ?, ?, ?, ?, ?) on conflict do nothing");
+    expect(alone!.params).toEqual(["run_1", 1, "step_started", null, JSON.stringify(big.data), "2026-01-02T03:04:05.006Z"]);
+    expect((JSON.parse(together!.params[0] as string) as unknown[][]).map((row) => row[1])).toEqual([2, 3]);
   });
 
   it("binds each value to a parameter where the dialect allows enough of them (Postgres)", () => {

@@ -48,7 +48,8 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
     }
     return text;
   };
-  const asJson = style.jsonRowsMaxChars !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode) : undefined;
+  const bound = (row: Record<K, unknown>): SqlStatement => ({ text: textFor(1), params: encode(row) });
+  const asJson = style.jsonRowsMaxChars !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode, bound) : undefined;
   return (rows) => {
     // Rows that fit one statement's parameters are bound as they are: JSON only saves statements.
     if (asJson && rows.length > rowsPerStatement) return asJson(rows);
@@ -65,10 +66,19 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
  * SQLite (D1): the rows as one JSON array bound to one parameter, each row an array of its
  * values, spread back into columns by `json_each` (`value ->> i` gives the i-th value as SQL
  * text, integer, real or null: JSON columns are bound as text already). A new statement starts
- * before the array would pass `style.jsonRowsMaxChars` characters. `where true` lets SQLite's
- * parser tell the upsert's `on conflict` from a join.
+ * before the array would pass `style.jsonRowsMaxChars` characters. A row longer than that alone
+ * is bound as it is (`bound`), in a statement of its own: inside the array its JSON columns would be
+ * escaped once more and could pass D1's value limit where the row itself does not. `where true`
+ * lets SQLite's parser tell the upsert's `on conflict` from a join.
  */
-function jsonRowsWriter<Row>(head: string, tail: string, width: number, style: SqlStyle, encode: (row: Row) => unknown[]): RowWriter<Row> {
+function jsonRowsWriter<Row>(
+  head: string,
+  tail: string,
+  width: number,
+  style: SqlStyle,
+  encode: (row: Row) => unknown[],
+  bound: (row: Row) => SqlStatement,
+): RowWriter<Row> {
   const select = Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(", ");
   const text = `${head.replace(/ values $/, " ")}select ${select} from json_each(${style.placeholder(1)}) where true${tail}`;
   const limit = style.jsonRowsMaxChars!;
@@ -83,6 +93,10 @@ function jsonRowsWriter<Row>(head: string, tail: string, width: number, style: S
     };
     for (const row of rows) {
       const json = JSON.stringify(encode(row));
+      if (json.length + 2 > limit) {
+        statements.push(bound(row));
+        continue;
+      }
       if (chunk.length > 0 && length + json.length + 1 > limit) flush();
       chunk.push(json);
       length += json.length + 1;
