@@ -73,7 +73,8 @@ export function backoffDelayMs(retry: number, baseDelayMs: number, maxDelayMs: n
   return Math.floor(random() * bound);
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `call` (which must be idempotent: see the list above), trying again
@@ -85,13 +86,13 @@ export async function retryDurableObjectCall<T>(call: () => Promise<T>, options:
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_RETRY.maxAttempts));
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
-  const sleep = options.sleep ?? realSleep;
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
       if (attempt >= maxAttempts || !isRetryableDurableObjectError(err)) throw err;
-      await sleep(backoffDelayMs(attempt, baseDelayMs, maxDelayMs, options.random));
+      await wait(backoffDelayMs(attempt, baseDelayMs, maxDelayMs, options.random));
     }
   }
 }

@@ -1,6 +1,7 @@
 // Everything the runtime sends to the orchestrator over its binding: the step's result,
 // per-turn checkpoints and heartbeats, as RPC calls on its RuntimeApi entrypoint. A callback
 // URL that is not the orchestrator's own route for the step is posted to over HTTP.
+import { sleep } from "../../../shared/util/durable-object-retries.ts";
 import { discardSmallBody } from "../../../shared/util/discard-body.ts";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload, InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import type { OrchestratorRpc } from "../../../shared/contracts/service-rpc.ts";
@@ -11,8 +12,6 @@ export type OrchestratorBinding = Fetcher & OrchestratorRpc;
 const ORIGIN = "https://orchestrator";
 /** Transient failures (transport, 5xx) of the result are retried; the orchestrator drops stale attempts. */
 const CALLBACK_ATTEMPTS = 3;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `callback_url` is a path; a full URL (the original's form) is reduced to its path. */
 export function bindingUrl(pathOrUrl: string): string {

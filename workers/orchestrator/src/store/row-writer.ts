@@ -24,7 +24,8 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
   const columns = keys.map((key) => byKey[key]!);
   const quote = (name: string) => `"${name}"`;
   const columnName = (key: string) => quote(byKey[key]!.name);
-  const head = `insert into ${quote(getTableName(table))} (${columns.map((c) => quote(c.name)).join(", ")}) values `;
+  const insertInto = `insert into ${quote(getTableName(table))} (${columns.map((c) => quote(c.name)).join(", ")})`;
+  const head = `${insertInto} values `;
   const tail =
     "doNothing" in onConflict
       ? ` on conflict do nothing${onConflict.returning ? ` returning ${onConflict.returning.map(columnName).join(", ")}` : ""}`
@@ -49,7 +50,7 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
     return text;
   };
   const bound = (row: Record<K, unknown>): SqlStatement => ({ text: textFor(1), params: encode(row) });
-  const asJson = style.jsonRowsMaxChars !== undefined ? jsonRowsWriter(head, tail, columns.length, style, encode, bound) : undefined;
+  const asJson = style.jsonRowsMaxChars !== undefined ? jsonRowsWriter(insertInto, tail, columns.length, style, encode, bound) : undefined;
   return (rows) => {
     // Rows that fit one statement's parameters are bound as they are: JSON only saves statements.
     if (asJson && rows.length > rowsPerStatement) return asJson(rows);
@@ -72,7 +73,7 @@ export function rowWriter<T extends Table, K extends keyof T["$inferInsert"] & s
  * lets SQLite's parser tell the upsert's `on conflict` from a join.
  */
 function jsonRowsWriter<Row>(
-  head: string,
+  insertInto: string,
   tail: string,
   width: number,
   style: SqlStyle,
@@ -80,7 +81,7 @@ function jsonRowsWriter<Row>(
   bound: (row: Row) => SqlStatement,
 ): RowWriter<Row> {
   const select = Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(", ");
-  const text = `${head.replace(/ values $/, " ")}select ${select} from json_each(${style.placeholder(1)}) where true${tail}`;
+  const text = `${insertInto} select ${select} from json_each(${style.placeholder(1)}) where true${tail}`;
   const limit = style.jsonRowsMaxChars!;
   return (rows) => {
     const statements: SqlStatement[] = [];

@@ -2,6 +2,7 @@
 // once; results that are ready together go in ONE `completeMany` call, which the run applies with
 // one commit and answers with as many next items. A result waits only while another step of the
 // host is about to finish: at most GATHER_MS, and never while nothing else runs here.
+import { sleep } from "../../../../shared/util/durable-object-retries.ts";
 import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
 import type { InvocationBudget } from "./invocation-budget.ts";
 import { callbackTarget, type Delivered, type OrchestratorBinding, postCallback } from "../orchestrator-client.ts";
@@ -10,8 +11,6 @@ import { callbackTarget, type Delivered, type OrchestratorBinding, postCallback 
 const GATHER_MS = 4;
 /** Transient failures (transport) of a report are retried, as a single result's are. */
 const REPORT_ATTEMPTS = 3;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Queued {
   runId: string;
