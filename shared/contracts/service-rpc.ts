@@ -28,8 +28,25 @@ export interface StepResult {
 }
 
 export interface CompleteManyOptions {
-  /** How many items of the same fanout the reporting host can run at once now (0: none). */
+  /** How many items of the same fanout the reporting host can take now (0: none). */
   take_next?: number;
+  /**
+   * The host can keep a handed item waiting behind one of its running items (the answer's
+   * `placements` say which): while a fanout has more work than slots, a slot's next item is then on
+   * the host before its running item ends. Without it, every handed item runs at once, one per result.
+   */
+  queue?: boolean;
+}
+
+/** Where a handed fanout item goes on the reporting host. */
+export interface ItemPlacement {
+  /** The reported step whose slot the item takes. */
+  for_step: string;
+  /**
+   * Set: the item waits on the host until this step (running in the same slot) has its result, and
+   * starts then, before that result is reported. A step that no longer runs there: it starts at once.
+   */
+  after_step?: string;
 }
 
 export interface CompleteAnswer {
@@ -38,6 +55,11 @@ export interface CompleteAnswer {
    * `host_key` names that host): the host starts them as if they had been dispatched to it.
    */
   next: InvokeRequest[];
+  /**
+   * Answered to a host that asked `queue`: where each item of `next` goes, in the same order.
+   * Absent: the items run at once, one to each result that asked for one, in order.
+   */
+  placements?: ItemPlacement[];
 }
 
 /** The orchestrator's `RuntimeApi` entrypoint, as the runtime's ORCHESTRATOR binding reaches it. */

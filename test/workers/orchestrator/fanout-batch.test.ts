@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CallbackPayload } from "../../../shared/contracts/runtime.ts";
 import { applyCallbacks } from "../../../workers/orchestrator/src/api/runtime-handlers.ts";
-import { itemKey } from "../../../workers/orchestrator/src/run/model.ts";
+import { type ItemState, itemKey } from "../../../workers/orchestrator/src/run/model.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, script, settled, start, step } from "./helpers.ts";
 import { allItems } from "./item-pages.ts";
@@ -30,6 +30,14 @@ async function recordWrites(runId: string): Promise<void> {
   });
 }
 
+/** The fanout's items as the run's object stores them. */
+async function storedItems(runId: string, count: number): Promise<ItemState[]> {
+  return runInDurableObject(runStub(env, runId), async (_instance, state) => {
+    const stored = await state.storage.get<ItemState>(Array.from({ length: count }, (_, i) => itemKey("each", i)));
+    return Array.from({ length: count }, (_, i) => stored.get(itemKey("each", i))!);
+  });
+}
+
 async function recordedWrites(runId: string): Promise<string[][]> {
   return runInDurableObject(runStub(env, runId), async (_instance, state) => (state.storage as DurableObjectStorage & { writes?: string[][] }).writes ?? []);
 }
@@ -42,10 +50,12 @@ describe("fanout results reported together", () => {
     await eventually(async () => ((await allItems(runId, "each", 10)).items.filter((i) => i.status === "running").length === 2 ? true : undefined));
     await recordWrites(runId);
 
-    const next = await applyCallbacks(env, runId, [itemResult(runId, 0), itemResult(runId, 1)], 2);
+    const answer = await applyCallbacks(env, runId, [itemResult(runId, 0), itemResult(runId, 1)], { takeNext: 2 });
 
     // Only item 2 was left: it is handed to the reporting host, committed as running there.
-    expect(next.map((request) => [request.step_id, request.host_key, request.attempt])).toEqual([["each.2", "each#0", 1]]);
+    expect(answer.next.map((request) => [request.step_id, request.host_key, request.attempt])).toEqual([["each.2", "each#0", 1]]);
+    // A host that did not say it can queue gets no placements: it runs what it is handed at once.
+    expect(answer.placements).toBeUndefined();
     const writes = await recordedWrites(runId);
     expect(writes).toHaveLength(1);
     expect(writes[0]).toEqual(expect.arrayContaining([itemKey("each", 0), itemKey("each", 1), itemKey("each", 2)]));
@@ -53,9 +63,55 @@ describe("fanout results reported together", () => {
     expect(items.map((item) => item.status)).toEqual(["ok", "ok", "running"]);
 
     // The handed item's result ends the fanout; a repeated report of item 0 changes nothing.
-    expect(await applyCallbacks(env, runId, [itemResult(runId, 2), itemResult(runId, 0)], 2)).toEqual([]);
+    expect(await applyCallbacks(env, runId, [itemResult(runId, 2), itemResult(runId, 0)], { takeNext: 2 })).toEqual({ next: [] });
     const view = await settled(runId);
     expect(view.run.status).toBe("complete");
     expect(step(view, "each").output).toEqual({ results: [0, 1, 2].map((n) => ({ n })) });
+  });
+
+  it("hand a host that can queue each free slot an item to run and one to wait behind it, while more items remain than slots", async () => {
+    // Concurrency 2, eight items: 0 and 1 are dispatched and hang; the test reports for their host.
+    const hang = { script: script({ hang: true }) };
+    const runId = await start("fanout", { items: Array.from({ length: 8 }, () => hang) });
+    await eventually(async () => ((await allItems(runId, "each", 10)).items.filter((i) => i.status === "running").length === 2 ? true : undefined));
+    const queue = { takeNext: 4, queue: true };
+
+    // Item 0's slot is free: item 2 runs there, item 3 waits behind item 2.
+    let answer = await applyCallbacks(env, runId, [itemResult(runId, 0)], queue);
+    expect(answer.next.map((request) => [request.step_id, request.host_key])).toEqual([
+      ["each.2", "each#0"],
+      ["each.3", "each#0"],
+    ]);
+    expect(answer.placements).toEqual([{ for_step: "each.0" }, { for_step: "each.0", after_step: "each.2" }]);
+    // Both are committed as running; the waiting one has no heartbeat deadline yet and takes no slot, so nothing else is dispatched.
+    let items = await storedItems(runId, 8);
+    expect(items.map((item) => item.status)).toEqual(["ok", "running", "running", "running", "pending", "pending", "pending", "pending"]);
+    expect([items[2]!.queued_next, items[3]!.queued_after, items[3]!.heartbeat_deadline_at]).toEqual([3, 2, undefined]);
+
+    // Item 2 reports: its host already runs item 3 (from its queue), which now has a deadline; item 4 waits behind it.
+    answer = await applyCallbacks(env, runId, [itemResult(runId, 2)], queue);
+    expect(answer.next.map((request) => request.step_id)).toEqual(["each.4"]);
+    expect(answer.placements).toEqual([{ for_step: "each.2", after_step: "each.3" }]);
+    items = await storedItems(runId, 8);
+    expect(items[3]!.queued_after).toBeUndefined();
+    expect(items[3]!.heartbeat_deadline_at).toEqual(expect.any(Number));
+
+    // A waiting item's result may come before the one it waited behind: nothing is dispatched (both slots still run).
+    expect(await applyCallbacks(env, runId, [itemResult(runId, 4)], { takeNext: 0 })).toEqual({ next: [] });
+    items = await storedItems(runId, 8);
+    expect(items.map((item) => item.status)).toEqual(["ok", "running", "ok", "running", "ok", "pending", "pending", "pending"]);
+    expect(items[3]!.queued_next).toBeUndefined();
+
+    // Near the end (no more items than slots) nothing waits: a slot's item runs at once or not at all.
+    answer = await applyCallbacks(env, runId, [itemResult(runId, 1), itemResult(runId, 3)], queue);
+    expect(answer.next.map((request) => request.step_id)).toEqual(["each.5", "each.6"]);
+    expect(answer.placements).toEqual([{ for_step: "each.1" }, { for_step: "each.3" }]);
+    answer = await applyCallbacks(env, runId, [itemResult(runId, 5), itemResult(runId, 6)], queue);
+    expect(answer.next.map((request) => request.step_id)).toEqual(["each.7"]);
+    expect(await applyCallbacks(env, runId, [itemResult(runId, 7)], queue)).toEqual({ next: [], placements: [] });
+
+    const view = await settled(runId);
+    expect(view.run.status).toBe("complete");
+    expect(step(view, "each").output).toEqual({ results: Array.from({ length: 8 }, (_, n) => ({ n })) });
   });
 });

@@ -4,6 +4,7 @@ import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload, InvokeRequest, ToolServerSpec } from "../../../shared/contracts/runtime.ts";
 import { callbackPath } from "../../../shared/contracts/runtime.ts";
+import type { CompleteAnswer, CompleteManyOptions } from "../../../shared/contracts/service-rpc.ts";
 import type { FakeReply, RecordedCall } from "../../fake-provider/types.ts";
 
 export async function scriptProvider(...replies: FakeReply[]): Promise<void> {
@@ -87,8 +88,9 @@ interface RecordedRequest {
   kind: "heartbeat" | "checkpoint" | "callback";
   run_ids: string[];
   step_id?: string;
-  /** A result reported with others (`completeMany`): the step ids of that report. */
+  /** A result reported with others (`completeMany`): the step ids of that report, and what it asked for. */
   reported_with?: string[];
+  report_options?: CompleteManyOptions;
   at: number;
   body: unknown;
 }
@@ -96,6 +98,15 @@ interface RecordedRequest {
 export async function records(runId: string): Promise<RecordedRequest[]> {
   const res = await env.ORCHESTRATOR.fetch(`https://orchestrator/__records?run_id=${encodeURIComponent(runId)}`);
   return ((await res.json()) as { records: RecordedRequest[] }).records;
+}
+
+/** The recording orchestrator answers the run's next report over RPC at once with `answer` (items handed to the host). */
+export async function scriptHandoff(runId: string, answer: CompleteAnswer): Promise<void> {
+  const res = await env.ORCHESTRATOR.fetch(`https://orchestrator/__handoff?run_id=${encodeURIComponent(runId)}`, {
+    method: "PUT",
+    body: JSON.stringify(answer),
+  });
+  expect(res.status).toBe(200);
 }
 
 /** The recording orchestrator answers the run's reports only after `holdReports(runId, false)`. */

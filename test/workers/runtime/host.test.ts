@@ -22,6 +22,7 @@ import {
   records,
   resetProvider,
   runAgent,
+  scriptHandoff,
   scriptProvider,
 } from "./helpers.ts";
 
@@ -267,5 +268,41 @@ describe("steps sharing a host", () => {
       ["fan.2", ["fan.1", "fan.2"]],
     ]);
     expect((await callbacksOf(runId)).map((c) => c.output)).toEqual([0, 1, 2].map(() => ({ answer: "done" })));
+  });
+
+  it("starts a handed item that waits behind a running one as soon as that one's result is ready, before its report is answered", async () => {
+    const runId = newRunId("queued");
+    const item = (index: number) => fanoutItemRequest(runId, index);
+    const answer = { text: '{"answer": "done"}' };
+    await scriptProvider(answer, answer, answer);
+    // Item 0's report is answered at once with item 1 to run in its slot and item 2 to wait behind
+    // item 1; every later report is held, so item 2 can only start from the host's queue.
+    await scriptHandoff(runId, { next: [item(1), item(2)], placements: [{ for_step: "fan.0" }, { for_step: "fan.0", after_step: "fan.1" }] });
+    await holdReports(runId, true);
+    expect((await invoke(item(0))).status).toBe(202);
+
+    await waitFor(async () => (await providerCalls()).length === 3, "item 2's LLM call while item 1's report is held", 60_000, 20);
+    const heldReports = (await records(runId)).filter((r) => r.kind === "callback");
+    expect(heldReports.map((r) => r.step_id)).toEqual(["fan.0", "fan.1"]);
+    // Each report asked for two items per result (one to run, one to wait) and said the host can queue.
+    expect(heldReports.map((r) => r.report_options)).toEqual([
+      { take_next: 2, queue: true },
+      { take_next: 2, queue: true },
+    ]);
+    await holdReports(runId, false);
+
+    await waitFor(async () => (await callbacksOf(runId)).length === 3, "all three results", 60_000, 20);
+    expect((await callbacksOf(runId)).map((c) => [c.step_id, c.output])).toEqual([0, 1, 2].map((i) => [`fan.${i}`, { answer: "done" }]));
+  });
+
+  it("runs handed items at once, one per result, when the answer names no placements (an orchestrator without the queue)", async () => {
+    const runId = newRunId("unplaced");
+    const item = (index: number) => fanoutItemRequest(runId, index);
+    const answer = { text: '{"answer": "done"}' };
+    await scriptProvider(answer, answer);
+    await scriptHandoff(runId, { next: [item(1)] });
+    expect((await invoke(item(0))).status).toBe(202);
+    await waitFor(async () => (await callbacksOf(runId)).length === 2, "both results", 60_000, 20);
+    expect((await callbacksOf(runId)).map((c) => c.step_id)).toEqual(["fan.0", "fan.1"]);
   });
 });

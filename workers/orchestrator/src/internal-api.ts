@@ -32,11 +32,11 @@ export class RuntimeApi extends WorkerEntrypoint<OrchestratorEnv> implements Orc
   }
 
   async complete(runId: string, stepId: string, payload: CallbackPayload, options: CompleteOptions = {}): Promise<CompleteAnswer> {
-    return { next: await applyCallback(this.env, runId, stepId, payload, options.take_next === true) };
+    return applyCallback(this.env, runId, stepId, payload, options.take_next === true);
   }
 
   async completeMany(runId: string, results: StepResult[], options: CompleteManyOptions = {}): Promise<CompleteAnswer> {
-    return { next: await applyCallbacks(this.env, runId, results, Math.max(0, Math.floor(options.take_next ?? 0))) };
+    return applyCallbacks(this.env, runId, results, { takeNext: Math.max(0, Math.floor(options.take_next ?? 0)), queue: options.queue === true });
   }
 
   async checkpoint(runId: string, stepId: string, payload: CheckpointPayload): Promise<{ current: boolean }> {

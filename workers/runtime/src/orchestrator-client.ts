@@ -35,9 +35,15 @@ export function callbackTarget(pathOrUrl: string): { runId: string; stepId: stri
   }
 }
 
+/** A fanout item the orchestrator handed to this host: to run now, or once `after_step` here has its result. */
+export interface HandedItem {
+  request: InvokeRequest;
+  after_step?: string;
+}
+
 /** A delivered result, with the fanout items the orchestrator handed to this host to run next. */
 export interface Delivered {
-  next: InvokeRequest[];
+  next: HandedItem[];
 }
 
 /** The answer's status and handed items; a thrown RPC call is the route's 500 (retried). */
@@ -46,12 +52,12 @@ async function deliver(
   callbackUrl: string,
   payload: CallbackPayload,
   takeNext: boolean,
-): Promise<{ status: number; next: InvokeRequest[] }> {
+): Promise<{ status: number; next: HandedItem[] }> {
   const target = callbackTarget(callbackUrl);
   if (target) {
     try {
       const { next } = await orchestrator.complete(target.runId, target.stepId, payload, { take_next: takeNext });
-      return { status: 200, next };
+      return { status: 200, next: next.map((request) => ({ request })) };
     } catch (err) {
       // A value nested too deep for the structured clone (its serializer recurses) goes as JSON to
       // the route, which fails the step naming the limit; any other failure is retried.

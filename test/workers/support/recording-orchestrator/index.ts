@@ -11,10 +11,12 @@
 //                                      (as the orchestrator answers an attempt that is no longer current)
 //   PUT  /__hold?run_id=<run>        → from now on that run's reports over RPC (complete, completeMany) are
 //                                      recorded, then answered only after PUT /__release?run_id=<run>
+//   PUT  /__handoff?run_id=<run>     → the run's next report over RPC is answered at once (held or not)
+//                                      with this answer (body: a CompleteAnswer: items handed to the host)
 //   POST /__reset                    → forgets records and envelopes
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import type { CallbackPayload, CheckpointPayload, HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
-import type { CompleteAnswer, OrchestratorRpc, StepResult } from "../../../../shared/contracts/service-rpc.ts";
+import type { CompleteAnswer, CompleteManyOptions, OrchestratorRpc, StepResult } from "../../../../shared/contracts/service-rpc.ts";
 
 interface Env {
   RECORDS: DurableObjectNamespace<RecordsDO>;
@@ -25,8 +27,9 @@ export interface RecordedRequest {
   /** For heartbeats: every run named in `active`. */
   run_ids: string[];
   step_id?: string;
-  /** For results reported with `completeMany`: the step ids of every result in that report. */
+  /** For results reported with `completeMany`: the step ids of every result in that report, and what it asked for. */
   reported_with?: string[];
+  report_options?: CompleteManyOptions;
   at: number;
   body: unknown;
 }
@@ -77,6 +80,17 @@ export class RecordsDO extends DurableObject {
     await new Promise<void>((wake) => this.waiting.set(runId, [...(this.waiting.get(runId) ?? []), wake]));
   }
 
+  async setHandoff(runId: string, answer: CompleteAnswer): Promise<void> {
+    await this.ctx.storage.put(`handoff:${runId}`, answer);
+  }
+
+  /** The answer scripted for the run's next report, taken (once). */
+  async takeHandoff(runId: string): Promise<CompleteAnswer | undefined> {
+    const answer = await this.ctx.storage.get<CompleteAnswer>(`handoff:${runId}`);
+    if (answer) await this.ctx.storage.delete(`handoff:${runId}`);
+    return answer;
+  }
+
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }
@@ -105,10 +119,19 @@ async function recordHeartbeat(env: Env, body: unknown): Promise<void> {
 }
 
 /** Records a result or checkpoint; false (nothing recorded) for a checkpoint of a superseded run. */
-async function recordStep(env: Env, kind: "callback" | "checkpoint", runId: string, stepId: string, body: unknown, reportedWith?: string[]): Promise<boolean> {
+async function recordStep(
+  env: Env,
+  kind: "callback" | "checkpoint",
+  runId: string,
+  stepId: string,
+  body: unknown,
+  reportedWith?: string[],
+  reportOptions?: CompleteManyOptions,
+): Promise<boolean> {
   const records = recordsOf(env);
   if (kind === "checkpoint" && (await records.superseded(runId))) return false;
-  await records.add({ kind, run_ids: [runId], step_id: stepId, ...(reportedWith ? { reported_with: reportedWith } : {}), at: Date.now(), body });
+  const report = { ...(reportedWith ? { reported_with: reportedWith } : {}), ...(reportOptions ? { report_options: reportOptions } : {}) };
+  await records.add({ kind, run_ids: [runId], step_id: stepId, ...report, at: Date.now(), body });
   return true;
 }
 
@@ -134,6 +157,10 @@ async function handle(req: Request, env: Env): Promise<Response> {
   }
   if (route === "PUT /__hold" || route === "PUT /__release") {
     await records.hold(url.searchParams.get("run_id") ?? "", route === "PUT /__hold");
+    return Response.json({ ok: true });
+  }
+  if (route === "PUT /__handoff") {
+    await records.setHandoff(url.searchParams.get("run_id") ?? "", (await readJson(req)) as CompleteAnswer);
     return Response.json({ ok: true });
   }
   if (route === "PUT /__superseded") {
@@ -172,10 +199,15 @@ export class RuntimeApi extends WorkerEntrypoint<Env> implements OrchestratorRpc
     return { next: [] };
   }
 
-  /** Each result recorded as its own callback, naming the others of its report; no further items are handed. */
-  async completeMany(runId: string, results: StepResult[]): Promise<CompleteAnswer> {
+  /**
+   * Each result recorded as its own callback, naming the others of its report (and the options it
+   * asked with); answered with the scripted handoff if there is one, else with no items.
+   */
+  async completeMany(runId: string, results: StepResult[], options: CompleteManyOptions = {}): Promise<CompleteAnswer> {
     const reportedWith = results.map((result) => result.step_id);
-    for (const { step_id, payload } of results) await recordStep(this.env, "callback", runId, step_id, payload, reportedWith);
+    for (const { step_id, payload } of results) await recordStep(this.env, "callback", runId, step_id, payload, reportedWith, options);
+    const handoff = await recordsOf(this.env).takeHandoff(runId);
+    if (handoff) return handoff;
     await whileHeld(this.env, runId);
     return { next: [] };
   }

@@ -2,7 +2,8 @@
 // received: the HTTP routes (runtime-routes.ts, after their schema check) and the RuntimeApi
 // entrypoint's RPC methods (internal-api.ts) both end here.
 import type { z } from "zod";
-import type { HeartbeatPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { HeartbeatPayload } from "../../../../shared/contracts/runtime.ts";
+import type { CompleteAnswer } from "../../../../shared/contracts/service-rpc.ts";
 import type { ReceivedCallbackSchema, ReceivedCheckpointSchema } from "../../../../shared/contracts/schemas/runtime.ts";
 import { retryDurableObjectCall } from "../../../../shared/util/durable-object-retries.ts";
 import { normalizeMetrics } from "../engine/metrics.ts";
@@ -17,19 +18,22 @@ export type ReceivedCheckpoint = z.output<typeof ReceivedCheckpointSchema>;
  * ignored, so a transient failure is retried. With `handoff`, the answer may name the next fanout
  * item for the reporting host to run (run/handoff.ts).
  */
-export function applyCallback(env: OrchestratorEnv, runId: string, stepId: string, received: ReceivedCallback, handoff = false): Promise<InvokeRequest[]> {
-  return applyCallbacks(env, runId, [{ step_id: stepId, payload: received }], handoff ? 1 : 0);
+export function applyCallback(env: OrchestratorEnv, runId: string, stepId: string, received: ReceivedCallback, handoff = false): Promise<CompleteAnswer> {
+  return applyCallbacks(env, runId, [{ step_id: stepId, payload: received }], { takeNext: handoff ? 1 : 0 });
 }
 
-/** Several results of one run's steps from one host, applied with one commit; up to `takeNext` next fanout items answered. */
+/**
+ * Several results of one run's steps from one host, applied with one commit; up to `takeNext` next
+ * fanout items answered, some to wait behind a running item when the host can `queue` them.
+ */
 export async function applyCallbacks(
   env: OrchestratorEnv,
   runId: string,
   results: Array<{ step_id: string; payload: ReceivedCallback }>,
-  takeNext: number,
-): Promise<InvokeRequest[]> {
+  handoff: { takeNext: number; queue?: boolean },
+): Promise<CompleteAnswer> {
   const callbacks = results.map(({ step_id, payload: { metrics, ...result } }) => ({ ...result, run_id: runId, step_id, metrics: normalizeMetrics(metrics) }));
-  return retryDurableObjectCall(() => runStub(env, runId).callbacks(callbacks, { takeNext }));
+  return retryDurableObjectCall(() => runStub(env, runId).callbacks(callbacks, handoff));
 }
 
 /** A checkpoint kept on its run; `current` false: the attempt was superseded (the run ended, or the step moved on). */

@@ -80,7 +80,10 @@ export interface FanoutState {
   max_failures: number;
   /** Next item index to dispatch. */
   next: number;
+  /** Items committed as running, including those waiting on their host behind another (`queued`). */
   running: number;
+  /** Running items that wait on their host behind the slot's running item (not counted against `concurrency`). */
+  queued?: number;
   finished: number;
   /** Sum of the finished items' entry sizes in `results` (their `bytes`). */
   bytes?: number;
@@ -169,6 +172,10 @@ export interface ItemState {
   heartbeat_deadline_at?: number;
   /** The host the item was handed to with another item's result (run/handoff.ts); absent, its own slot's host. */
   host_key?: string;
+  /** Handed to wait on its host behind this item (same slot); it runs once that one has a result. No heartbeat deadline until then. */
+  queued_after?: number;
+  /** The item waiting behind this one on its host (see `queued_after`). */
+  queued_next?: number;
 }
 
 export const ZERO_METRICS: StepMetrics = { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 };

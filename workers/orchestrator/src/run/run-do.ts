@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { project, validators } from "ktsu-project";
 import { bundleEntry } from "../../../../shared/bundle.ts";
 import type { RunEventType } from "../../../../shared/contracts/events.ts";
-import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import type { CompleteAnswer } from "../../../../shared/contracts/service-rpc.ts";
 import { countedBinding } from "../../../../shared/util/subrequests.ts";
 import type { OrchestratorEnv } from "../env.ts";
 import { openStore } from "../store/open-store.ts";
@@ -104,16 +105,16 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   /**
    * The runtime's results for agent steps or fanout items, from one host: applied together, with
    * one commit. With `takeNext`, the reporting host may be given up to that many of the fanout's
-   * next items (one per result): their requests are answered, committed as running
-   * (run/handoff.ts); otherwise the answer is empty.
+   * next items, committed as running there, and with `queue` some of them to wait behind an item
+   * still running (run/handoff.ts); otherwise the answer is empty.
    */
-  async callbacks(payloads: CallbackPayload[], options: { takeNext?: number } = {}): Promise<InvokeRequest[]> {
-    if (!this.started) return [];
+  async callbacks(payloads: CallbackPayload[], options: { takeNext?: number; queue?: boolean } = {}): Promise<CompleteAnswer> {
+    if (!this.started) return { next: [] };
     const takeNext = options.takeNext ?? 0;
-    const handoff = takeNext > 0 ? new Handoff(takeNext) : undefined;
+    const handoff = takeNext > 0 ? new Handoff(takeNext, options.queue === true) : undefined;
     await onCallbacks(this.engine, payloads, handoff);
     await this.engine.advance();
-    return handoff?.requests ?? [];
+    return handoff?.answer() ?? { next: [] };
   }
 
   /** Liveness from the runtime for some of this run's steps. */

@@ -6,8 +6,7 @@ import { errorMessage } from "../../../../shared/util/errors.ts";
 import { countedBinding, type SubrequestCounter, SubrequestTally } from "../../../../shared/util/subrequests.ts";
 import type { CallLog } from "../agent/tool-calls.ts";
 import type { RuntimeEnv } from "../env.ts";
-import { acceptedStep } from "../invoke-request.ts";
-import type { Delivered } from "../orchestrator-client.ts";
+import type { Delivered, HandedItem } from "../orchestrator-client.ts";
 import { type AcceptedStep, crashedPayload, executeStep, StaleAttempt, type StepBindings, type StepCheckpoint, stepScrubber } from "../step.ts";
 import { abortableFetcher, StepCancelled } from "./abortable.ts";
 import { type StepKey, stepKey, stepKeys } from "./step-keys.ts";
@@ -42,6 +41,8 @@ export interface StepHostServices {
   alarms(): number;
   /** Accepts a step as a dispatch to the host does: the next fanout item handed over with a result, `chain` long. */
   start(step: AcceptedStep, chain: number): Promise<void>;
+  /** A fanout item handed with a result: started, or queued behind the step it is to wait for (`after_step`). */
+  take(handed: HandedItem, chain: number): Promise<void>;
   /** Delivers a step's result, with the host's other results ready at the same time (result-outbox.ts). */
   report(callbackUrl: string, payload: CallbackPayload, takeNext: boolean): Promise<Delivered | null>;
   /** Counts every subrequest the host makes in its current invocation (invocation-budget.ts). */
@@ -63,6 +64,8 @@ export class HostedStep {
   private readonly startedKeys = new Set<string>();
   /** Aborts the step's calls in flight when its run is cancelled; every later call fails before it is sent. */
   private readonly abort = new AbortController();
+  /** The fanout item handed to wait behind this step (run/handoff.ts): it starts as soon as this step ends. */
+  private queued: { step: AcceptedStep; chain: number } | undefined;
 
   readonly step: AcceptedStep;
   private readonly host: StepHostServices;
@@ -100,7 +103,29 @@ export class HostedStep {
    * nothing more is stored and no result is posted.
    */
   cancel(): void {
+    this.queued = undefined;
     this.abort.abort(new StepCancelled());
+  }
+
+  /**
+   * Keeps `step` to start once this step ends (its result ready, or its loop stopped). False when
+   * this step no longer runs here or already has one waiting: the caller starts it now.
+   */
+  queueNext(step: AcceptedStep, chain: number): boolean {
+    if (!this.isDriving || this.resultReady || this.cancelled || this.queued) return false;
+    this.queued = { step, chain };
+    return true;
+  }
+
+  /** The item waiting behind this step starts: the orchestrator counts it as running from this step's result on. */
+  private startQueued(): void {
+    const queued = this.queued;
+    this.queued = undefined;
+    if (!queued || this.cancelled) return;
+    const { run_id, step_id } = queued.step.request;
+    this.host
+      .start(queued.step, queued.chain)
+      .catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not start: ${errorMessage(err)}`));
   }
 
   /** Stores the request and arms the host's alarm, once. */
@@ -118,19 +143,22 @@ export class HostedStep {
     if (this.driving || this.cancelled) return;
     const { request } = this.step;
     const scrub = stepScrubber(request);
-    this.driving = this.runToCallback(scrub, from).catch(async (err: unknown) => {
-      if (this.cancelled) return;
-      // Logged masked: the error may quote the step's credentials. The next alarm tries again.
-      console.error(scrub.text(`runtime: step ${request.run_id}/${request.step_id}: ${errorMessage(err)}`));
-      // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
-      if (!(err instanceof CallbackUndelivered)) {
-        const crashed = crashedPayload(request, scrub, err);
-        await this.makeDurable()
-          .then(() => this.host.storage.put(stepKeys.result(this.key), crashed))
-          .catch(() => {});
-      }
-      this.driving = undefined;
-    });
+    this.driving = this.runToCallback(scrub, from)
+      .catch(async (err: unknown) => {
+        if (this.cancelled) return;
+        // Logged masked: the error may quote the step's credentials. The next alarm tries again.
+        console.error(scrub.text(`runtime: step ${request.run_id}/${request.step_id}: ${errorMessage(err)}`));
+        // Anything but a lost callback fails the step: the orchestrator hears of it rather than waiting for a timeout.
+        if (!(err instanceof CallbackUndelivered)) {
+          const crashed = crashedPayload(request, scrub, err);
+          await this.makeDurable()
+            .then(() => this.host.storage.put(stepKeys.result(this.key), crashed))
+            .catch(() => {});
+        }
+        this.driving = undefined;
+      })
+      // However this step ended here, the item waiting behind it runs (the orchestrator expects it to).
+      .finally(() => this.startQueued());
   }
 
   private async runToCallback(scrub: Scrubber, from: "fresh" | "resume"): Promise<void> {
@@ -172,6 +200,8 @@ export class HostedStep {
       return;
     }
     this.resultReady = true;
+    // Started before the report's round trip: the slot's next item does not wait for it.
+    this.startQueued();
     const delivered = await this.host.report(request.callback_url, result, this.chain < MAX_CHAINED_ITEMS);
     if (!delivered) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
@@ -184,7 +214,7 @@ export class HostedStep {
     );
     await this.erase();
     // Items the orchestrator handed to this host with the answer: committed as running there, started like a dispatch.
-    for (const next of delivered.next) await this.host.start(acceptedStep(next), this.chain + 1);
+    for (const handed of delivered.next) await this.host.take(handed, this.chain + 1);
   }
 
   /** The checkpoint store and call log the host lends the loop; a resume starts from the stored checkpoint. */

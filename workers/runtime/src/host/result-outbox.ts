@@ -3,12 +3,15 @@
 // one commit and answers with as many next items. A result waits only while another step of the
 // host is about to finish: at most GATHER_MS, and never while nothing else runs here.
 import { sleep } from "../../../../shared/util/durable-object-retries.ts";
-import type { CallbackPayload, InvokeRequest } from "../../../../shared/contracts/runtime.ts";
+import type { CallbackPayload } from "../../../../shared/contracts/runtime.ts";
+import type { CompleteAnswer } from "../../../../shared/contracts/service-rpc.ts";
 import type { InvocationBudget } from "./invocation-budget.ts";
-import { callbackTarget, type Delivered, type OrchestratorBinding, postCallback } from "../orchestrator-client.ts";
+import { callbackTarget, type Delivered, type HandedItem, type OrchestratorBinding, postCallback } from "../orchestrator-client.ts";
 
 /** How long a ready result waits for the host's other steps' results to go with it. */
 const GATHER_MS = 4;
+/** At most what one reported result's slot takes: an item to run and one to wait behind it (the orchestrator's run/handoff.ts). */
+const ITEMS_PER_RESULT = 2;
 /** Transient failures (transport) of a report are retried, as a single result's are. */
 const REPORT_ATTEMPTS = 3;
 
@@ -88,11 +91,11 @@ export class ResultOutbox {
   private async report(runId: string, batch: Queued[]): Promise<void> {
     const results = batch.map((entry) => ({ step_id: entry.stepId, payload: entry.payload }));
     for (let attempt = 1; attempt <= REPORT_ATTEMPTS; attempt++) {
-      // Only as many items as the invocation's subrequests allow, this report counted.
-      const takeNext = Math.min(batch.filter((entry) => entry.takeNext).length, this.budget.items(this.stillRunning() + 1));
+      // Only as many items as the invocation's subrequests allow, this report counted. A result
+      // whose slot is free may take two: one to run, one to wait behind it.
+      const takeNext = Math.min(ITEMS_PER_RESULT * batch.filter((entry) => entry.takeNext).length, this.budget.items(this.stillRunning() + 1));
       try {
-        const { next } = await this.orchestrator.completeMany(runId, results, { take_next: takeNext });
-        handOut(batch, next);
+        handOut(batch, await this.orchestrator.completeMany(runId, results, { take_next: takeNext, queue: true }));
         return;
       } catch (err) {
         if (err instanceof RangeError) break; // too deep for the structured clone: each goes alone, as JSON if need be
@@ -105,8 +108,24 @@ export class ResultOutbox {
   }
 }
 
-/** The items handed to the host: one to each result that offered its slot, in order. */
-function handOut(batch: Queued[], next: InvokeRequest[]): void {
+/**
+ * The items handed to the host, each to the result whose slot it takes (`placements`). An
+ * orchestrator deployed before the queue answers without them: one item to each result that
+ * asked, in order, each to run at once.
+ */
+function handOut(batch: Queued[], { next, placements }: CompleteAnswer): void {
+  if (placements) {
+    for (const entry of batch) {
+      const mine: HandedItem[] = [];
+      next.forEach((request, i) => {
+        const placement = placements[i];
+        if (placement?.for_step !== entry.stepId) return;
+        mine.push(placement.after_step === undefined ? { request } : { request, after_step: placement.after_step });
+      });
+      entry.settle({ next: mine });
+    }
+    return;
+  }
   let given = 0;
-  for (const entry of batch) entry.settle({ next: entry.takeNext && given < next.length ? [next[given++]!] : [] });
+  for (const entry of batch) entry.settle({ next: entry.takeNext && given < next.length ? [{ request: next[given++]! }] : [] });
 }

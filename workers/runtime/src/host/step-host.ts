@@ -16,6 +16,8 @@ import { countedBinding } from "../../../../shared/util/subrequests.ts";
 import type { RuntimeEnv } from "../env.ts";
 import { heartbeatInterval, runtimeId } from "../heartbeat.ts";
 import { postHeartbeat } from "../orchestrator-client.ts";
+import type { HandedItem } from "../orchestrator-client.ts";
+import { acceptedStep } from "../invoke-request.ts";
 import type { AcceptedStep } from "../step.ts";
 import { StepCancelled } from "./abortable.ts";
 import { HostedStep, type StepHostServices } from "./hosted-step.ts";
@@ -48,6 +50,7 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     erase: (step, keys) => this.erase(step, keys),
     alarms: () => this.alarmCount,
     start: (step, chain) => this.accept(step, chain),
+    take: (handed, chain) => this.take(handed, chain),
     report: (callbackUrl, payload, takeNext) => this.outbox.send(callbackUrl, payload, takeNext),
     subrequests: this.budget,
   };
@@ -75,6 +78,18 @@ export class StepHost extends DurableObject<RuntimeEnv> {
     const hosted = new HostedStep(stored ?? step, this.services, stored !== undefined, chain);
     this.steps.set(key, hosted);
     hosted.drive(stored ? "resume" : "fresh");
+  }
+
+  /** A fanout item handed with a result: it waits behind the step it names while that one runs here, else starts now. */
+  private async take(handed: HandedItem, chain: number): Promise<void> {
+    const step = acceptedStep(handed.request);
+    if (handed.after_step !== undefined) {
+      for (const ahead of this.steps.values()) {
+        const { run_id, step_id } = ahead.step.request;
+        if (step_id === handed.after_step && run_id === handed.request.run_id && ahead.queueNext(step, chain)) return;
+      }
+    }
+    await this.accept(step, chain);
   }
 
   /**

@@ -46,41 +46,66 @@ export async function startFanout(ctx: RunContext, step: CompiledAgentStep, stat
   return pumpFanout(ctx, step, state);
 }
 
-/** Dispatches pending items up to the step's concurrency; the outcome once every item has finished. */
+/**
+ * Dispatches pending items up to the step's concurrency, and hands items to the reporting host's
+ * slots (run/handoff.ts); the outcome once every item has finished.
+ */
 export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state: StepState, handoff?: Handoff): Promise<StepOutcome | null> {
   const fanout = state.fanout!;
   const batch: Array<{ item: ItemState; request: InvokeRequest }> = [];
-  const handed: InvokeRequest[] = [];
-  while (fanout.running < fanout.concurrency && fanout.next < fanout.total) {
+  let handed = false;
+  /** The next pending item, committed as running (its request built), or null when building it failed the item. */
+  const takeItem = (deadline: boolean): { item: ItemState; request: InvokeRequest } | null => {
     const item = ctx.state.item(step.id, fanout.next)!;
     fanout.next += 1;
     fanout.running += 1;
     item.status = "running";
     item.attempt += 1;
-    item.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
+    delete item.host_key;
+    if (deadline) item.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
     try {
       const scope = ctx.scope.valueScope({ item: { item: item.item, index: item.index } });
-      const request = invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope);
-      // The host that just reported takes the first item (stored, so a cancel reaches it there).
-      const hostKey = handoff?.claim();
-      delete item.host_key;
-      if (hostKey === undefined) {
-        request.host_key = fanoutHostKey(step.id, item.index, fanout.concurrency);
-        batch.push({ item, request });
-      } else {
-        request.host_key = item.host_key = hostKey;
-        handed.push(request);
-      }
+      return { item, request: invokeRequest(ctx, step, `${step.id}.${item.index}`, item.attempt, scope) };
     } catch (err) {
       finishItem(ctx, step, state, item, { error: errorMessage(err) });
+      return null;
+    } finally {
+      ctx.state.putItem(step.id, item);
     }
-    ctx.state.putItem(step.id, item);
+  };
+  // Free slots: the reporting host's first (the item runs there at once), then dispatches.
+  while (fanout.running - (fanout.queued ?? 0) < fanout.concurrency && fanout.next < fanout.total) {
+    const taken = takeItem(true);
+    if (!taken) continue;
+    const offer = handoff?.claimFree();
+    if (offer === undefined) {
+      taken.request.host_key = fanoutHostKey(step.id, taken.item.index, fanout.concurrency);
+      batch.push(taken);
+    } else {
+      taken.request.host_key = taken.item.host_key = offer.hostKey;
+      handoff!.giveToRun(offer, taken.request, taken.item.index);
+      handed = true;
+    }
+  }
+  // One item waits behind each offered slot's running item, while every slot has more work coming
+  // (near the end, waiting behind a slow item could keep an item from a slot that is free sooner).
+  for (let offer = handoff?.claimQueue(); offer && fanout.total - fanout.next > fanout.concurrency; offer = handoff?.claimQueue()) {
+    const ahead = ctx.state.item(step.id, offer.behind!);
+    if (ahead?.status !== "running" || ahead.queued_next !== undefined) continue;
+    const taken = takeItem(false);
+    if (!taken) continue;
+    taken.item.queued_after = ahead.index;
+    ahead.queued_next = taken.item.index;
+    fanout.queued = (fanout.queued ?? 0) + 1;
+    taken.request.host_key = taken.item.host_key = offer.hostKey;
+    ctx.state.putItem(step.id, ahead);
+    handoff!.giveToQueue(offer, taken.request, `${step.id}.${ahead.index}`);
+    handed = true;
   }
   ctx.state.persistStep(state);
-  if (batch.length > 0 || handed.length > 0) {
+  if (batch.length > 0 || handed) {
     // Durable before the runtime hears of it: a callback can never find unknown state.
     await ctx.commit();
-    for (const request of handed) handoff!.give(request);
     const failures = await Promise.all(batch.map(({ request }) => ctx.dispatch(request)));
     failures.forEach((failure, i) => {
       if (failure) finishItem(ctx, step, state, batch[i]!.item, { error: failure });
@@ -116,11 +141,40 @@ function finishItem(
     item.bytes = "bytes" in measured ? measured.bytes : 2;
   }
   delete item.heartbeat_deadline_at;
+  leaveQueue(ctx, step, state, item);
   state.fanout!.bytes = (state.fanout!.bytes ?? 0) + item.bytes;
   state.fanout!.running -= 1;
   state.fanout!.finished += 1;
   ctx.state.putItem(step.id, item);
   ctx.state.persistStep(state);
+}
+
+/**
+ * An item that ends takes its slot's queue with it: the item waiting behind it now runs (the host
+ * started it when this one's result was ready; from now on its heartbeats are watched), and an item
+ * that ends while still waiting leaves the item it waited behind.
+ */
+function leaveQueue(ctx: RunContext, step: CompiledAgentStep, state: StepState, item: ItemState): void {
+  const fanout = state.fanout!;
+  if (item.queued_after !== undefined) {
+    const ahead = ctx.state.item(step.id, item.queued_after);
+    if (ahead?.queued_next === item.index) {
+      delete ahead.queued_next;
+      ctx.state.putItem(step.id, ahead);
+    }
+    delete item.queued_after;
+    fanout.queued = Math.max(0, (fanout.queued ?? 0) - 1);
+  }
+  if (item.queued_next !== undefined) {
+    const next = ctx.state.item(step.id, item.queued_next);
+    if (next?.status === "running" && next.queued_after === item.index) {
+      delete next.queued_after;
+      next.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
+      fanout.queued = Math.max(0, (fanout.queued ?? 0) - 1);
+      ctx.state.putItem(step.id, next);
+    }
+    delete item.queued_next;
+  }
 }
 
 /**
@@ -163,7 +217,7 @@ export function applyItemResult(
   handoff?: Handoff,
 ): boolean {
   if (item.status !== "running") return false;
-  handoff?.offer(item.host_key ?? fanoutHostKey(step.id, item.index, state.fanout!.concurrency));
+  handoff?.offer(item.host_key ?? fanoutHostKey(step.id, item.index, state.fanout!.concurrency), `${step.id}.${item.index}`, item.queued_next);
   const calls = payload.calls;
   if (payload.status === "ok") {
     const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
@@ -182,7 +236,8 @@ export function checkItemsLiveness(ctx: RunContext, step: CompiledAgentStep, sta
   const seconds = Math.round(timeoutMs / 1000);
   for (let i = 0; i < (state.fanout?.total ?? 0); i++) {
     const item = ctx.state.item(step.id, i)!;
-    if (item.status === "running" && item.heartbeat_deadline_at && at >= item.heartbeat_deadline_at) {
+    // An item waiting behind another has no deadline: it is watched once that one has ended.
+    if (item.status === "running" && item.queued_after === undefined && item.heartbeat_deadline_at && at >= item.heartbeat_deadline_at) {
       finishItem(ctx, step, state, item, { error: `agent step "${step.id}.${i}" timed out: no heartbeat from the runtime for ${seconds}s` });
     }
   }
