@@ -14,6 +14,11 @@ export interface InvokeAnswer {
 export interface RuntimeRpc {
   /** As `POST /invoke`: the step is handed to its host; answered once the host has accepted it. */
   invoke(request: InvokeRequest): Promise<InvokeAnswer>;
+  /**
+   * `invoke` for several steps at once (a fanout's items), one call per host they name: answered
+   * once every host has accepted its steps, an answer per request in the same order.
+   */
+  invokeMany(requests: InvokeRequest[]): Promise<InvokeAnswer[]>;
 }
 
 export interface CompleteOptions {

@@ -114,4 +114,13 @@ describe("fanout results reported together", () => {
     expect(view.run.status).toBe("complete");
     expect(step(view, "each").output).toEqual({ results: Array.from({ length: 8 }, (_, n) => ({ n })) });
   });
+
+  it("go to the runtime in one call when several are dispatched at once (the start), which starts one per host", async () => {
+    const hang = { script: script({ hang: true }) };
+    const runId = await start("fanout", { items: [hang, hang, hang] });
+    await eventually(async () => ((await allItems(runId, "each", 10)).items.filter((i) => i.status === "running").length === 2 ? true : undefined));
+    const res = await env.RUNTIME.fetch(`https://runtime/__dispatches?run_id=${encodeURIComponent(runId)}`);
+    const { dispatches } = (await res.json()) as { dispatches: Array<{ method: string; step_ids: string[] }> };
+    expect(dispatches).toEqual([{ run_id: runId, method: "invokeMany", step_ids: ["each.0", "each.1"] }]);
+  });
 });

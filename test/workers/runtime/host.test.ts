@@ -1,13 +1,13 @@
 // The step's host: the loop runs in a Durable Object per step attempt, never in the
 // invocation's waitUntil; an evicted host continues from its own checkpoint; a superseded
 // attempt stops; a repeated start runs nothing twice.
-import { env, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { InvokeRequest } from "../../../shared/contracts/runtime.ts";
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import type { StepHost } from "../../../workers/runtime/src/host/step-host.ts";
 import { stepKey, stepKeys } from "../../../workers/runtime/src/host/step-keys.ts";
-import worker from "../../../workers/runtime/src/index.ts";
+import worker, { OrchestratorApi } from "../../../workers/runtime/src/index.ts";
 import { waitFor } from "../../support/poll.ts";
 import {
   callbackFor,
@@ -304,5 +304,20 @@ describe("steps sharing a host", () => {
     expect((await invoke(item(0))).status).toBe(202);
     await waitFor(async () => (await callbacksOf(runId)).length === 2, "both results", 60_000, 20);
     expect((await callbacksOf(runId)).map((c) => c.step_id)).toEqual(["fan.0", "fan.1"]);
+  });
+
+  it("takes several dispatched steps in one call, one call per host, answering each (a refused one with 400)", async () => {
+    const runId = newRunId("many");
+    const answer = { text: '{"answer": "done"}' };
+    await scriptProvider(answer, answer, answer);
+    const onOtherHost = { ...fanoutItemRequest(runId, 2), host_key: "fan#1" };
+    const refused = { ...fanoutItemRequest(runId, 3), callback_url: "" };
+    const api = new OrchestratorApi(createExecutionContext(), env);
+
+    const answers = await api.invokeMany([fanoutItemRequest(runId, 0), fanoutItemRequest(runId, 1), refused, onOtherHost]);
+
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 400, 202]);
+    await waitFor(async () => (await callbacksOf(runId)).length === 3, "the three accepted steps' results", 60_000, 20);
+    expect((await callbacksOf(runId)).map((c) => c.step_id).sort()).toEqual(["fan.0", "fan.1", "fan.2"]);
   });
 });

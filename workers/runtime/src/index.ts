@@ -6,6 +6,7 @@ import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import type { z } from "zod";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
+import { errorMessage } from "../../../shared/util/errors.ts";
 import type { RuntimeEnv } from "./env.ts";
 import { acceptedStep, parseInvokeRequest } from "./invoke-request.ts";
 import type { AcceptedStep } from "./step.ts";
@@ -29,6 +30,39 @@ app.post("/invoke", async (c) => {
 function hostStep(env: RuntimeEnv, step: AcceptedStep): Promise<void> {
   const hosts = env.STEP_HOSTS;
   return hosts.get(hosts.idFromName(stepHostName(step.request))).start(step);
+}
+
+/**
+ * Hands several steps to their hosts, one call per host with all of that host's steps. Returns the
+ * steps of any host that could not take them (the others run), each of which a lone dispatch to
+ * that host would have failed.
+ */
+async function hostSteps(env: RuntimeEnv, steps: AcceptedStep[]): Promise<Set<AcceptedStep>> {
+  const byHost = new Map<string, AcceptedStep[]>();
+  for (const step of steps) {
+    const name = stepHostName(step.request);
+    const mine = byHost.get(name);
+    if (mine) mine.push(step);
+    else byHost.set(name, [step]);
+  }
+  const hosts = env.STEP_HOSTS;
+  const notTaken = new Set<AcceptedStep>();
+  await Promise.all(
+    [...byHost].map(async ([name, mine]) => {
+      try {
+        await hosts.get(hosts.idFromName(name)).startMany(mine);
+      } catch (err) {
+        console.error(`runtime: host ${name} did not take ${mine.length} step(s): ${errorMessage(err)}`);
+        for (const step of mine) notTaken.add(step);
+      }
+    }),
+  );
+  return notTaken;
+}
+
+/** What `invoke` refuses before a step reaches a host (the HTTP route's schema says more). */
+function refusal(request: InvokeRequest): InvokeAnswer | null {
+  return !request.run_id || !request.step_id || !request.callback_url ? { status: 400, message: "run_id, step_id, and callback_url are required" } : null;
 }
 
 // A cancelled run's running steps (orchestrator only, over the service binding like /invoke): each
@@ -75,9 +109,22 @@ export class OrchestratorApi extends WorkerEntrypoint<RuntimeEnv> implements Run
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeAnswer> {
-    if (!request.run_id || !request.step_id || !request.callback_url) return { status: 400, message: "run_id, step_id, and callback_url are required" };
+    const refused = refusal(request);
+    if (refused) return refused;
     await hostStep(this.env, acceptedStep(request));
     return { status: 202 };
+  }
+
+  async invokeMany(requests: InvokeRequest[]): Promise<InvokeAnswer[]> {
+    const refusals = requests.map(refusal);
+    const steps = requests.map((request, i) => (refusals[i] ? null : acceptedStep(request)));
+    const notTaken = await hostSteps(
+      this.env,
+      steps.filter((step) => step !== null),
+    );
+    return steps.map(
+      (step, i) => refusals[i] ?? (step && notTaken.has(step) ? { status: 503, message: "the step's host could not take it" } : { status: 202 }),
+    );
   }
 }
 

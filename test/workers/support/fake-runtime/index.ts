@@ -53,6 +53,9 @@ interface Script {
 
 const HEARTBEAT_MS = 200;
 
+/** The orchestrator's dispatches over RPC, one entry per call; read back with `GET /__dispatches?run_id=`. */
+const dispatches: Array<{ run_id: string; method: "invoke" | "invokeMany"; step_ids: string[] }> = [];
+
 /** The hosts the orchestrator asked to cancel (`POST /cancel`), as sent; read back with `GET /__cancels?run_id=`. */
 const cancels: Array<{ run_id: string; step_id: string; attempt?: number; host_key?: string }> = [];
 
@@ -131,6 +134,9 @@ const handler = {
       cancels.push(...hosts);
       return Response.json({ cancelled: hosts.length });
     }
+    if (req.method === "GET" && url.pathname === "/__dispatches") {
+      return Response.json({ dispatches: dispatches.filter((d) => d.run_id === url.searchParams.get("run_id")) });
+    }
     if (req.method === "GET" && url.pathname === "/__cancels") {
       return Response.json({ hosts: cancels.filter((h) => h.run_id === url.searchParams.get("run_id")) });
     }
@@ -155,7 +161,13 @@ export class OrchestratorApi extends WorkerEntrypoint<Env> implements RuntimeRpc
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeAnswer> {
+    dispatches.push({ run_id: request.run_id, method: "invoke", step_ids: [request.step_id] });
     return accept(request, this.env, this.ctx);
+  }
+
+  async invokeMany(requests: InvokeRequest[]): Promise<InvokeAnswer[]> {
+    dispatches.push({ run_id: requests[0]?.run_id ?? "", method: "invokeMany", step_ids: requests.map((r) => r.step_id) });
+    return requests.map((request) => accept(request, this.env, this.ctx));
   }
 }
 

@@ -62,6 +62,8 @@ export interface RunContext {
   advance(): Promise<void>;
   /** Sends an agent invocation to the runtime; returns an error text when it was not accepted. */
   dispatch(request: InvokeRequest): Promise<string | null>;
+  /** `dispatch` for several invocations in one call to the runtime: an error text or null for each, in order. */
+  dispatchMany(requests: InvokeRequest[]): Promise<Array<string | null>>;
   childRun(runId: string): ChildRun;
   /** Work that finishes after the current request (a webhook reply); its failure is logged. */
   keepAlive(work: Promise<unknown>): void;

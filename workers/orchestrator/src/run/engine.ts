@@ -8,7 +8,7 @@ import type { RunEventType } from "../../../../shared/contracts/events.ts";
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from "../../../../shared/contracts/heartbeat.ts";
 import type { RunEvent } from "../../../../shared/contracts/records.ts";
 import type { InvokeRequest } from "../../../../shared/contracts/runtime.ts";
-import type { RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
+import type { InvokeAnswer, RuntimeRpc } from "../../../../shared/contracts/service-rpc.ts";
 import type { StepHostAddress } from "../../../../shared/contracts/step-host.ts";
 import { type AlarmStorage, checkSteps, Clock } from "./clock.ts";
 import type { ChildRun, RunContext } from "./context.ts";
@@ -94,10 +94,18 @@ export class RunEngine implements RunContext {
 
   async dispatch(request: InvokeRequest): Promise<string | null> {
     try {
-      const answer = await this.deps.runtime.invoke(request);
-      return answer.status === 202 ? null : `runtime returned ${answer.status}`;
+      return dispatchFailure(await this.deps.runtime.invoke(request));
     } catch (err) {
       return `dispatch to runtime: ${errorMessage(err)}`;
+    }
+  }
+
+  async dispatchMany(requests: InvokeRequest[]): Promise<Array<string | null>> {
+    if (requests.length === 1) return [await this.dispatch(requests[0]!)];
+    try {
+      return (await this.deps.runtime.invokeMany(requests)).map(dispatchFailure);
+    } catch (err) {
+      return requests.map(() => `dispatch to runtime: ${errorMessage(err)}`);
     }
   }
 
@@ -235,4 +243,9 @@ export class RunEngine implements RunContext {
     this.state.remirrorAll(await this.state.storedEvents(0));
     await this.commit();
   }
+}
+
+/** Why the runtime did not accept an invocation, or null when it did. */
+function dispatchFailure(answer: InvokeAnswer): string | null {
+  return answer.status === 202 ? null : `runtime returned ${answer.status}`;
 }
