@@ -178,6 +178,12 @@ export const CallbackPayloadSchema = z.object({
   calls: z.array(StepCallSchema).optional(),
   pending_approval: PendingApprovalSchema.optional(),
   original_request: InvokeRequestSchema.optional(),
+  /**
+   * A fanout item's host started the item that waited behind this one (its step id) when this
+   * result was ready. Absent while an item waited behind this one: the host lost it (an eviction),
+   * so the orchestrator dispatches it again.
+   */
+  started_next: z.string().optional(),
 });
 
 /**

@@ -10,11 +10,12 @@ import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, script, settled, start, step } from "./helpers.ts";
 import { allItems } from "./item-pages.ts";
 
-/** An item's result as the runtime reports it. */
-function itemResult(runId: string, index: number): { step_id: string; payload: CallbackPayload } {
+/** An item's result as the runtime reports it; `startedNext`: the host started the item that waited behind it. */
+function itemResult(runId: string, index: number, startedNext?: number): { step_id: string; payload: CallbackPayload } {
   const step_id = `each.${index}`;
   const metrics = { duration_ms: 5, tokens_in: 10, tokens_out: 5, cost_usd: 0.001, llm_calls: 1, tool_calls: 0 };
-  return { step_id, payload: { run_id: runId, step_id, status: "ok", output: { n: index }, error: "", metrics, attempt: 1 } };
+  const started = startedNext === undefined ? {} : { started_next: `each.${startedNext}` };
+  return { step_id, payload: { run_id: runId, step_id, status: "ok", output: { n: index }, error: "", metrics, attempt: 1, ...started } };
 }
 
 /** Records the keys of every storage `put` the run's object makes from now on (the instance keeps the wrapper). */
@@ -89,12 +90,13 @@ describe("fanout results reported together", () => {
     expect([items[2]!.queued_next, items[3]!.queued_after, items[3]!.heartbeat_deadline_at]).toEqual([3, 2, undefined]);
 
     // Item 2 reports: its host already runs item 3 (from its queue), which now has a deadline; item 4 waits behind it.
-    answer = await applyCallbacks(env, runId, [itemResult(runId, 2)], queue);
+    answer = await applyCallbacks(env, runId, [itemResult(runId, 2, 3)], queue);
     expect(answer.next.map((request) => request.step_id)).toEqual(["each.4"]);
     expect(answer.placements).toEqual([{ for_step: "each.2", after_step: "each.3" }]);
     items = await storedItems(runId, 8);
     expect(items[3]!.queued_after).toBeUndefined();
     expect(items[3]!.heartbeat_deadline_at).toEqual(expect.any(Number));
+    expect(items[3]!.start_unconfirmed).toBeUndefined();
 
     // A waiting item's result may come before the one it waited behind: nothing is dispatched (both slots still run).
     expect(await applyCallbacks(env, runId, [itemResult(runId, 4)], { takeNext: 0 })).toEqual({ next: [] });
@@ -122,5 +124,29 @@ describe("fanout results reported together", () => {
     const res = await env.RUNTIME.fetch(`https://runtime/__dispatches?run_id=${encodeURIComponent(runId)}`);
     const { dispatches } = (await res.json()) as { dispatches: Array<{ method: string; step_ids: string[] }> };
     expect(dispatches).toEqual([{ run_id: runId, method: "invokeMany", step_ids: ["each.0", "each.1"] }]);
+  });
+
+  it("dispatch again, with a new attempt, an item that waited behind one whose result did not say it was started, once its heartbeats do not come", async () => {
+    const hang = { script: script({ hang: true }) };
+    const runId = await start("fanout", { items: Array.from({ length: 8 }, () => hang) });
+    await eventually(async () => ((await allItems(runId, "each", 10)).items.filter((i) => i.status === "running").length === 2 ? true : undefined));
+    const answer = await applyCallbacks(env, runId, [itemResult(runId, 0)], { takeNext: 4, queue: true });
+    expect(answer.placements).toEqual([{ for_step: "each.0" }, { for_step: "each.0", after_step: "each.2" }]);
+
+    // Item 2's result comes from a host instance that never had item 3 (an eviction): no started_next.
+    await applyCallbacks(env, runId, [itemResult(runId, 2)], { takeNext: 0 });
+    let items = await storedItems(runId, 8);
+    expect([items[3]!.status, items[3]!.start_unconfirmed, items[3]!.heartbeat_deadline_at]).toEqual(["running", true, expect.any(Number)]);
+
+    // No heartbeat comes for it (the test's host never ran it): at its deadline it is dispatched again, not failed.
+    const dispatched = await eventually(async () => {
+      const res = await env.RUNTIME.fetch(`https://runtime/__dispatches?run_id=${encodeURIComponent(runId)}`);
+      const { dispatches } = (await res.json()) as { dispatches: Array<{ step_ids: string[] }> };
+      return dispatches.length === 2 ? dispatches.map((d) => d.step_ids) : undefined;
+    });
+    expect(dispatched).toEqual([["each.0", "each.1"], ["each.3"]]);
+    items = await storedItems(runId, 8);
+    expect([items[3]!.status, items[3]!.attempt, items[3]!.host_key, items[3]!.start_unconfirmed]).toEqual(["running", 2, undefined, undefined]);
+    expect(items.slice(4).map((item) => item.status)).toEqual(["pending", "pending", "pending", "pending"]);
   });
 });

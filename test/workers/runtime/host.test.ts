@@ -289,6 +289,8 @@ describe("steps sharing a host", () => {
       { take_next: 2, queue: true },
       { take_next: 2, queue: true },
     ]);
+    // Item 1's result says the host started the item that waited behind it (else it would be dispatched again).
+    expect(heldReports.map((r) => (r.body as { started_next?: string }).started_next)).toEqual([undefined, "fan.2"]);
     await holdReports(runId, false);
 
     await waitFor(async () => (await callbacksOf(runId)).length === 3, "all three results", 60_000, 20);

@@ -84,6 +84,8 @@ export interface FanoutState {
   running: number;
   /** Running items that wait on their host behind the slot's running item (not counted against `concurrency`). */
   queued?: number;
+  /** Items whose host never showed it started them (see ItemState.start_unconfirmed) and went silent: dispatched again first. */
+  redispatch?: number[];
   finished: number;
   /** Sum of the finished items' entry sizes in `results` (their `bytes`). */
   bytes?: number;
@@ -176,6 +178,12 @@ export interface ItemState {
   queued_after?: number;
   /** The item waiting behind this one on its host (see `queued_after`). */
   queued_next?: number;
+  /**
+   * It waited behind an item whose result did not say the host started it (`started_next`): the
+   * host may have lost it (an eviction) or started it just after reporting. Cleared by a heartbeat;
+   * if its heartbeat deadline passes first, it is dispatched again with a new attempt, not failed.
+   */
+  start_unconfirmed?: boolean;
 }
 
 export const ZERO_METRICS: StepMetrics = { duration_ms: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, llm_calls: 0, tool_calls: 0 };

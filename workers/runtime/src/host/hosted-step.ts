@@ -66,6 +66,12 @@ export class HostedStep {
   private readonly abort = new AbortController();
   /** The fanout item handed to wait behind this step (run/handoff.ts): it starts as soon as this step ends. */
   private queued: { step: AcceptedStep; chain: number } | undefined;
+  /**
+   * The step id of the item that waited behind this step and was started here. Kept in memory only
+   * and told with every report of this step's result: a report from an instance that never had it
+   * (after an eviction) says nothing, and the orchestrator dispatches that item again.
+   */
+  private startedNext: string | undefined;
 
   readonly step: AcceptedStep;
   private readonly host: StepHostServices;
@@ -123,6 +129,7 @@ export class HostedStep {
     this.queued = undefined;
     if (!queued || this.cancelled) return;
     const { run_id, step_id } = queued.step.request;
+    this.startedNext = step_id;
     this.host
       .start(queued.step, queued.chain)
       .catch((err: unknown) => console.error(`runtime: step ${run_id}/${step_id} could not start: ${errorMessage(err)}`));
@@ -202,7 +209,8 @@ export class HostedStep {
     this.resultReady = true;
     // Started before the report's round trip: the slot's next item does not wait for it.
     this.startQueued();
-    const delivered = await this.host.report(request.callback_url, result, this.chain < MAX_CHAINED_ITEMS);
+    const reported = this.startedNext === undefined ? result : { ...result, started_next: this.startedNext };
+    const delivered = await this.host.report(request.callback_url, reported, this.chain < MAX_CHAINED_ITEMS);
     if (!delivered) {
       // Kept only now: an eviction before a first delivery asks the last turn again rather than costing every step a write.
       await this.makeDurable();

@@ -19,7 +19,7 @@ import {
 } from "../../engine/semantics.ts";
 import { jsonBytes, MAX_OUTPUT_BYTES, measureOutput } from "../../engine/limits.ts";
 import type { RunContext } from "../context.ts";
-import { ZERO_METRICS, type ItemState, type StepState } from "../model.ts";
+import { type FanoutState, type ItemState, type StepState, ZERO_METRICS } from "../model.ts";
 import type { StepOutcome } from "../outcome.ts";
 import { invokeRequest } from "./agent-dispatch.ts";
 import { itemOutcome } from "../item-outcome.ts";
@@ -54,10 +54,13 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
   const fanout = state.fanout!;
   const batch: Array<{ item: ItemState; request: InvokeRequest }> = [];
   let handed = false;
-  /** The next pending item, committed as running (its request built), or null when building it failed the item. */
+  /**
+   * The next item to run (one a host lost first, then the next pending one), committed as running
+   * (its request built), or null when building it failed the item.
+   */
   const takeItem = (deadline: boolean): { item: ItemState; request: InvokeRequest } | null => {
-    const item = ctx.state.item(step.id, fanout.next)!;
-    fanout.next += 1;
+    const item = ctx.state.item(step.id, fanout.redispatch?.shift() ?? fanout.next++)!;
+    if (fanout.redispatch?.length === 0) delete fanout.redispatch;
     fanout.running += 1;
     item.status = "running";
     item.attempt += 1;
@@ -74,7 +77,7 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
     }
   };
   // Free slots: the reporting host's first (the item runs there at once), then dispatches.
-  while (fanout.running - (fanout.queued ?? 0) < fanout.concurrency && fanout.next < fanout.total) {
+  while (fanout.running - (fanout.queued ?? 0) < fanout.concurrency && itemsLeft(fanout) > 0) {
     const taken = takeItem(true);
     if (!taken) continue;
     const offer = handoff?.claimFree();
@@ -89,7 +92,7 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
   }
   // One item waits behind each offered slot's running item, while every slot has more work coming
   // (near the end, waiting behind a slow item could keep an item from a slot that is free sooner).
-  for (let offer = handoff?.claimQueue(); offer && fanout.total - fanout.next > fanout.concurrency; offer = handoff?.claimQueue()) {
+  for (let offer = handoff?.claimQueue(); offer && itemsLeft(fanout) > fanout.concurrency; offer = handoff?.claimQueue()) {
     const ahead = ctx.state.item(step.id, offer.behind!);
     if (ahead?.status !== "running" || ahead.queued_next !== undefined) continue;
     const taken = takeItem(false);
@@ -98,6 +101,7 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
     ahead.queued_next = taken.item.index;
     fanout.queued = (fanout.queued ?? 0) + 1;
     taken.request.host_key = taken.item.host_key = offer.hostKey;
+    ctx.state.putItem(step.id, taken.item);
     ctx.state.putItem(step.id, ahead);
     handoff!.giveToQueue(offer, taken.request, `${step.id}.${ahead.index}`);
     handed = true;
@@ -115,12 +119,17 @@ export async function pumpFanout(ctx: RunContext, step: CompiledAgentStep, state
   return fanoutDone(ctx, step, state);
 }
 
+/** Items not yet handed to any host: those never dispatched and those a host lost before starting them. */
+function itemsLeft(fanout: FanoutState): number {
+  return fanout.total - fanout.next + (fanout.redispatch?.length ?? 0);
+}
+
 function finishItem(
   ctx: RunContext,
   step: CompiledAgentStep,
   state: StepState,
   item: ItemState,
-  result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics; calls?: StepCall[] },
+  result: { output?: Record<string, unknown>; error?: string; metrics?: StepMetrics; calls?: StepCall[]; startedNext?: string },
 ): void {
   if (item.status !== "running") return;
   // Masked before it is kept: an item's output is stored on its own, before the step's aggregate is.
@@ -142,7 +151,8 @@ function finishItem(
     item.bytes = "bytes" in measured ? measured.bytes : 2;
   }
   delete item.heartbeat_deadline_at;
-  leaveQueue(ctx, step, state, item);
+  delete item.start_unconfirmed;
+  leaveQueue(ctx, step, state, item, result.startedNext);
   state.fanout!.bytes = (state.fanout!.bytes ?? 0) + item.bytes;
   state.fanout!.running -= 1;
   state.fanout!.finished += 1;
@@ -151,11 +161,14 @@ function finishItem(
 }
 
 /**
- * An item that ends takes its slot's queue with it: the item waiting behind it now runs (the host
- * started it when this one's result was ready; from now on its heartbeats are watched), and an item
- * that ends while still waiting leaves the item it waited behind.
+ * An item that ends takes its slot's queue with it: the item waiting behind it now counts as
+ * running, its heartbeats watched from now on. The host started it when this one's result was
+ * ready and says so (`startedNext`); a result that does not say so (its host lost the waiting item
+ * with an eviction, the item was handed just after this result was reported, or this item timed
+ * out) leaves it `start_unconfirmed`. An item that ends while still waiting leaves the item it
+ * waited behind.
  */
-function leaveQueue(ctx: RunContext, step: CompiledAgentStep, state: StepState, item: ItemState): void {
+function leaveQueue(ctx: RunContext, step: CompiledAgentStep, state: StepState, item: ItemState, startedNext?: string): void {
   const fanout = state.fanout!;
   if (item.queued_after !== undefined) {
     const ahead = ctx.state.item(step.id, item.queued_after);
@@ -170,8 +183,9 @@ function leaveQueue(ctx: RunContext, step: CompiledAgentStep, state: StepState, 
     const next = ctx.state.item(step.id, item.queued_next);
     if (next?.status === "running" && next.queued_after === item.index) {
       delete next.queued_after;
-      next.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
       fanout.queued = Math.max(0, (fanout.queued ?? 0) - 1);
+      next.heartbeat_deadline_at = Date.now() + ctx.heartbeatTimeoutMs();
+      if (startedNext !== `${step.id}.${next.index}`) next.start_unconfirmed = true;
       ctx.state.putItem(step.id, next);
     }
     delete item.queued_next;
@@ -219,29 +233,47 @@ export function applyItemResult(
 ): boolean {
   if (item.status !== "running") return false;
   handoff?.offer(item.host_key ?? fanoutHostKey(step.id, item.index, state.fanout!.concurrency), `${step.id}.${item.index}`, item.queued_next);
-  const calls = payload.calls;
+  const { calls, started_next: startedNext } = payload;
   if (payload.status === "ok") {
     const reserved = processReservedFields(payload.output ?? {}, step.confidence_threshold);
-    if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics, calls });
-    else finishItem(ctx, step, state, item, { output: reserved.output, metrics, calls });
+    if (reserved.kind === "fail") finishItem(ctx, step, state, item, { error: `agent step failed: ${reserved.error}`, metrics, calls, startedNext });
+    else finishItem(ctx, step, state, item, { output: reserved.output, metrics, calls, startedNext });
   } else {
     // Approvals inside fanout items are not supported: the item fails with a clear error.
     const error = payload.status === "failed" ? `agent step failed: ${payload.error}` : "approvals are not supported inside for_each items";
-    finishItem(ctx, step, state, item, { error, metrics, calls });
+    finishItem(ctx, step, state, item, { error, metrics, calls, startedNext });
   }
   return true;
 }
 
-/** The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest). */
+/**
+ * The alarm's liveness check: items whose heartbeats stopped fail (the step goes on with the rest),
+ * except one whose host never showed it started it (`start_unconfirmed`): that one is dispatched
+ * again (the pump that follows, `resumeFanout`, sends it).
+ */
 export function checkItemsLiveness(ctx: RunContext, step: CompiledAgentStep, state: StepState, at: number, timeoutMs: number): void {
   const seconds = Math.round(timeoutMs / 1000);
   for (let i = 0; i < (state.fanout?.total ?? 0); i++) {
     const item = ctx.state.item(step.id, i)!;
     // An item waiting behind another has no deadline: it is watched once that one has ended.
-    if (item.status === "running" && item.queued_after === undefined && item.heartbeat_deadline_at && at >= item.heartbeat_deadline_at) {
-      finishItem(ctx, step, state, item, { error: `agent step "${step.id}.${i}" timed out: no heartbeat from the runtime for ${seconds}s` });
-    }
+    if (item.status !== "running" || item.queued_after !== undefined || !item.heartbeat_deadline_at || at < item.heartbeat_deadline_at) continue;
+    if (item.start_unconfirmed) redispatchItem(ctx, step, state, item);
+    else finishItem(ctx, step, state, item, { error: `agent step "${step.id}.${i}" timed out: no heartbeat from the runtime for ${seconds}s` });
   }
+}
+
+/** A running item goes back to be dispatched again before any pending one, with a new attempt. */
+function redispatchItem(ctx: RunContext, step: CompiledAgentStep, state: StepState, item: ItemState): void {
+  const fanout = state.fanout!;
+  item.status = "pending";
+  delete item.host_key;
+  delete item.heartbeat_deadline_at;
+  delete item.start_unconfirmed;
+  leaveQueue(ctx, step, state, item);
+  fanout.running -= 1;
+  fanout.redispatch = [...(fanout.redispatch ?? []), item.index];
+  ctx.state.putItem(step.id, item);
+  ctx.state.persistStep(state);
 }
 
 /** After an eviction: items not yet dispatched are dispatched, and a finished fanout settles. */

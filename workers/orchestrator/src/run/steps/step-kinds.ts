@@ -101,6 +101,8 @@ export function onHeartbeat(ctx: RunContext, stepIds: string[], timeoutMs: numbe
     if (!target) continue;
     const holder = target.item ?? target.state;
     if (holder.status === "running") holder.heartbeat_deadline_at = deadline;
+    // A heartbeat shows the host runs the item (see ItemState.start_unconfirmed).
+    if (target.item) delete target.item.start_unconfirmed;
   }
 }
 
