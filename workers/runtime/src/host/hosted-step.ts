@@ -69,7 +69,8 @@ export class HostedStep {
   /**
    * The step id of the item that waited behind this step and was started here. Kept in memory only
    * and told with every report of this step's result: a report from an instance that never had it
-   * (after an eviction) says nothing, and the orchestrator dispatches that item again.
+   * (after an eviction) says nothing, and the orchestrator dispatches that item again if no
+   * heartbeat of it comes before its deadline.
    */
   private startedNext: string | undefined;
 
