@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CallbackPayload } from "../../../shared/contracts/runtime.ts";
-import { applyCallbacks } from "../../../workers/orchestrator/src/api/runtime-handlers.ts";
+import { applyCallbacks, applyHeartbeat } from "../../../workers/orchestrator/src/api/runtime-handlers.ts";
 import { type ItemState, itemKey } from "../../../workers/orchestrator/src/run/model.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
 import { eventually, script, settled, start, step } from "./helpers.ts";
@@ -148,5 +148,24 @@ describe("fanout results reported together", () => {
     items = await storedItems(runId, 8);
     expect([items[3]!.status, items[3]!.attempt, items[3]!.host_key, items[3]!.start_unconfirmed]).toEqual(["running", 2, undefined, undefined]);
     expect(items.slice(4).map((item) => item.status)).toEqual(["pending", "pending", "pending", "pending"]);
+  });
+
+  it("count a heartbeat of an unconfirmed item as the sign its host started it: it is then watched like any running item", async () => {
+    const hang = { script: script({ hang: true }) };
+    const runId = await start("fanout", { items: Array.from({ length: 8 }, () => hang) });
+    await eventually(async () => ((await allItems(runId, "each", 10)).items.filter((i) => i.status === "running").length === 2 ? true : undefined));
+    await applyCallbacks(env, runId, [itemResult(runId, 0)], { takeNext: 4, queue: true });
+    await applyCallbacks(env, runId, [itemResult(runId, 2)], { takeNext: 0 });
+    const unconfirmed = () =>
+      runInDurableObject(runStub(env, runId), async (instance) => {
+        // Heartbeats change the run's memory only (like its deadlines), so the item is read there.
+        const engine = (instance as unknown as { engine: { state: { item(step: string, index: number): ItemState | undefined } } }).engine;
+        return engine.state.item("each", 3)?.start_unconfirmed;
+      });
+    expect(await unconfirmed()).toBe(true);
+
+    await applyHeartbeat(env, { active: [{ run_id: runId, step_id: "each.3" }] });
+
+    expect(await unconfirmed()).toBeUndefined();
   });
 });
