@@ -180,8 +180,8 @@ export const CallbackPayloadSchema = z.object({
   original_request: InvokeRequestSchema.optional(),
   /**
    * A fanout item's host started the item that waited behind this one (its step id) when this
-   * result was ready. Absent while an item waited behind this one: the host lost it (an eviction),
-   * so the orchestrator dispatches it again.
+   * result was ready. Absent while an item waited behind this one: the host may have lost it (an
+   * eviction), so the orchestrator dispatches it again if no heartbeat of it comes before its deadline.
    */
   started_next: z.string().optional(),
 });

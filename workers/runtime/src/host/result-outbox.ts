@@ -115,15 +115,12 @@ export class ResultOutbox {
  */
 function handOut(batch: Queued[], { next, placements }: CompleteAnswer): void {
   if (placements) {
-    for (const entry of batch) {
-      const mine: HandedItem[] = [];
-      next.forEach((request, i) => {
-        const placement = placements[i];
-        if (placement?.for_step !== entry.stepId) return;
-        mine.push(placement.after_step === undefined ? { request } : { request, after_step: placement.after_step });
-      });
-      entry.settle({ next: mine });
-    }
+    const bySlot = new Map<string, HandedItem[]>();
+    next.forEach((request, i) => {
+      const { for_step, after_step } = placements[i] ?? { for_step: "" };
+      bySlot.set(for_step, [...(bySlot.get(for_step) ?? []), after_step === undefined ? { request } : { request, after_step }]);
+    });
+    for (const entry of batch) entry.settle({ next: bySlot.get(entry.stepId) ?? [] });
     return;
   }
   let given = 0;

@@ -271,7 +271,8 @@ function redispatchItem(ctx: RunContext, step: CompiledAgentStep, state: StepSta
   delete item.start_unconfirmed;
   leaveQueue(ctx, step, state, item);
   fanout.running -= 1;
-  fanout.redispatch = [...(fanout.redispatch ?? []), item.index];
+  fanout.redispatch ??= [];
+  fanout.redispatch.push(item.index);
   ctx.state.putItem(step.id, item);
   ctx.state.persistStep(state);
 }
