@@ -8,7 +8,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../cli/src/stack/paths.ts";
 import { startLocalProject } from "../cli/src/stack/start-local.ts";
 import { startFakeProvider } from "../test/fake-provider/server.ts";
-import { childrenCpuMs } from "./lib/cpu.ts";
+import { type CpuPerRun, cpuPerHelloRun, HELLO_CPU_CLIENTS, HELLO_CPU_RUNS } from "./lib/hello-cpu.ts";
 import { fmt, percentile, printTable, sleep, writeResults } from "./lib/stats.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -25,46 +25,6 @@ function workerdRssMb(): number {
   } catch {
     return NaN;
   }
-}
-
-const CPU_RUNS = Number(process.env.BENCH_CPU_RUNS ?? 200);
-const CPU_CLIENTS = 10;
-
-interface CpuPerRun {
-  per_run_ms: number;
-  per_status_read_ms: number;
-  runs: number;
-}
-
-/**
- * workerd CPU per complete hello run: runs started CPU_CLIENTS at a time, each waited for through the
- * run's event stream (read to its end, so no polling adds to the figure), then its status read once.
- * The cost of that read is measured on its own and reported with it.
- */
-async function cpuPerRun(baseUrl: URL): Promise<CpuPerRun> {
-  const oneRun = async (): Promise<string> => {
-    const res = await fetch(new URL("/invoke/hello", baseUrl), { method: "POST", body: '{"name":"bench"}' });
-    const { run_id } = (await res.json()) as { run_id: string };
-    await (await fetch(new URL(`/runs/${run_id}/events`, baseUrl))).text();
-    const { run } = (await (await fetch(new URL(`/runs/${run_id}`, baseUrl))).json()) as { run: { status: string } };
-    if (run.status !== "complete") throw new Error(`run ${run_id} ended ${run.status}`);
-    return run_id;
-  };
-  const ids: string[] = [];
-  let started = 0;
-  const cpu0 = childrenCpuMs();
-  await Promise.all(
-    Array.from({ length: CPU_CLIENTS }, async () => {
-      while (started < CPU_RUNS) {
-        started += 1;
-        ids.push(await oneRun());
-      }
-    }),
-  );
-  const perRun = (childrenCpuMs() - cpu0) / ids.length;
-  const read0 = childrenCpuMs();
-  for (const id of ids) await (await fetch(new URL(`/runs/${id}`, baseUrl))).text();
-  return { per_run_ms: perRun, per_status_read_ms: (childrenCpuMs() - read0) / ids.length, runs: ids.length };
 }
 
 async function main(): Promise<void> {
@@ -92,7 +52,7 @@ async function main(): Promise<void> {
       }
     };
     await runOnce(); // warm-up
-    cpu = await cpuPerRun(stack.url);
+    cpu = await cpuPerHelloRun(stack.url);
     for (const clients of LEVELS) {
       const latencies: number[] = [];
       const end = performance.now() + SECONDS * 1000;
@@ -119,7 +79,7 @@ async function main(): Promise<void> {
   printTable(["clients", "runs", "runs/s", "run p50 ms", "run p95 ms", "workerd RSS MB"], rows);
   if (cpu) {
     console.log(
-      `\nworkerd CPU per hello run: ${fmt(cpu.per_run_ms, 2)} ms (${CPU_RUNS} runs, ${CPU_CLIENTS} at a time, status read once at the end; one GET /runs/{id} costs ${fmt(cpu.per_status_read_ms, 2)} ms of it)`,
+      `\nworkerd CPU per hello run: ${fmt(cpu.per_run_ms, 2)} ms (${HELLO_CPU_RUNS} runs, ${HELLO_CPU_CLIENTS} at a time, status read once at the end; one GET /runs/{id} costs ${fmt(cpu.per_status_read_ms, 2)} ms of it)`,
     );
   }
   const file = writeResults("throughput", { seconds: SECONDS, results, cpu_per_run: cpu });
