@@ -28,6 +28,13 @@
 //                    409, so the reviewer would see a conflict for a decision that worked
 //     childEvent     NOT retried: each call appends an event to the parent, a repeat
 //                    would show it twice; it is best effort (approvals are listed anyway)
+//   Runtime, a step's host (StepHost):
+//     start, startMany  retried: a start of a step the host already runs or has finished is
+//                       ignored (by step key, in memory and in its storage), so a second one
+//                       starts nothing; after a reset the first start's loop is gone and the
+//                       second runs it
+//     cancel            retried: a second cancel finds the host cancelled
+//     purge             retried: erasing what is already erased changes nothing
 //   Gateway, the run's budget ledger (BudgetDO):
 //     report         retried: a read
 //     release        retried: drops a reservation by id, a second drop changes nothing

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../shared/contracts/records.ts";
-import { faultsInjected, withMirrorFaults, withStubFaults } from "../../../workers/orchestrator/src/run/test-faults.ts";
+import { faultsInjected, withStubFaults } from "../../../shared/util/test-faults.ts";
+import { withMirrorFaults } from "../../../workers/orchestrator/src/run/test-faults.ts";
 import { MemoryStore } from "./run-fakes.ts";
 
 function runRow(id: string, status: RunRecord["status"]): RunRecord {
@@ -48,5 +49,24 @@ describe("KTSU_TEST_FAULTS do_call_fails_once", () => {
     await expect(withStubFaults(stub, "fault-do-unit-1", "do_call_fails_once:fault-do-").start("b")).resolves.toBe("started b");
     await expect(withStubFaults(stub, "fault-do-unit-2", "do_call_fails_once:fault-do-").start("c")).rejects.toThrow("test fault");
     expect(faultsInjected("do_call_fails_once")).toBe(before + 2);
+  });
+
+  it("keys the once-only failure by the stub's name when one is given (a run's several step hosts each fail once)", async () => {
+    const setting = "do_call_fails_once:fault-do-";
+    await expect(withStubFaults(stub, "fault-do-unit-3", setting, "host a").start("a")).rejects.toThrow("test fault");
+    await expect(withStubFaults(stub, "fault-do-unit-3", setting, "host b").start("b")).rejects.toThrow("test fault");
+    await expect(withStubFaults(stub, "fault-do-unit-3", setting, "host a").start("c")).resolves.toBe("started c");
+  });
+});
+
+describe("KTSU_TEST_FAULTS do_call_fails", () => {
+  const stub = { start: async (id: string) => `started ${id}` };
+
+  it("rejects every call for the armed run ids, and no other run's", async () => {
+    const before = faultsInjected("do_call_fails");
+    const setting = "do_call_fails:fault-down-";
+    for (const id of ["a", "b", "c"]) await expect(withStubFaults(stub, "fault-down-1", setting).start(id)).rejects.toMatchObject({ retryable: true });
+    expect(withStubFaults(stub, "fault-up-1", setting)).toBe(stub);
+    expect(faultsInjected("do_call_fails")).toBe(before + 3);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { findInvocable, isRefusal, rootRun } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
-import { faultsInjected } from "../../../workers/orchestrator/src/run/test-faults.ts";
+import { faultsInjected } from "../../../shared/util/test-faults.ts";
 import { settled, step } from "./helpers.ts";
 
 const FAULT_PREFIX = "fault-do-";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { findInvocable, isRefusal, rootRun } from "../../../workers/orchestrator/src/run/admission.ts";
 import { runStub } from "../../../workers/orchestrator/src/run/stub.ts";
-import { faultsInjected } from "../../../workers/orchestrator/src/run/test-faults.ts";
+import { faultsInjected } from "../../../shared/util/test-faults.ts";
 import { sweepStaleRuns } from "../../../workers/orchestrator/src/sweep.ts";
 import { eventually, get, type RunView, script, settled, start, step } from "./helpers.ts";
 

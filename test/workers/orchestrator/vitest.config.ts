@@ -37,7 +37,7 @@ export default defineConfig({
             // As the local stack without --secure: admin routes open while no admin token is set
             // (security.test.ts checks the deployed default by leaving this out).
             KTSU_ADMIN_OPEN: "true",
-            // Test-only faults (run/test-faults.ts), each armed only for run ids with its prefix
+            // Test-only faults (run/test-faults.ts, shared/util/test-faults.ts), each armed only for run ids with its prefix
             // (engine-repair.test.ts, do-retries.test.ts).
             KTSU_TEST_FAULTS: "mirror_fails_once_at_end:fault-mirror-,do_call_fails_once:fault-do-",
           },

@@ -40,6 +40,9 @@ export default defineConfig({
           bindings: {
             KTSU_HEARTBEAT_INTERVAL_MS: "200",
             KTSU_RUNTIME_ID: "rt-test",
+            // Test-only faults on the calls to step hosts (shared/util/test-faults.ts), each armed only
+            // for run ids with its prefix (host-retries.test.ts).
+            KTSU_TEST_FAULTS: "do_call_fails_once:fault-host-once-,do_call_fails:fault-host-down-",
             FAKE_PROVIDER_URL: fakeProviderUrl,
             SINK_URL: sinkUrl,
             LEGACY_MCP_URL: legacyMcpUrl,

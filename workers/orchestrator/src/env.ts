@@ -27,7 +27,7 @@ export interface OrchestratorEnv {
   /** Whole days after its end that a run is deleted by the cron (retention.ts); unset or 0, runs are kept forever. */
   KTSU_RUN_RETENTION_DAYS?: string;
   /**
-   * Test-only fault injection (see run/test-faults.ts), e.g. `mirror_fails_once_at_end:<run id prefix>`.
+   * Test-only fault injection (run/test-faults.ts, shared/util/test-faults.ts), e.g. `mirror_fails_once_at_end:<run id prefix>`.
    * Never set in a deployment; inert when unset.
    */
   KTSU_TEST_FAULTS?: string;

@@ -13,4 +13,9 @@ export interface RuntimeEnv {
   KTSU_HEARTBEAT_INTERVAL_MS?: string;
   /** Identifies this runtime in heartbeats (default: `rt-` plus a random suffix per isolate). */
   KTSU_RUNTIME_ID?: string;
+  /**
+   * Test-only fault injection (shared/util/test-faults.ts), e.g. `do_call_fails_once:<run id prefix>`.
+   * Never set in a deployment; inert when unset.
+   */
+  KTSU_TEST_FAULTS?: string;
 }

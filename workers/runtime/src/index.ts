@@ -6,10 +6,14 @@ import { CancelStepsRequestSchema } from "../../../shared/contracts/step-cancel.
 import { stepHostName } from "../../../shared/contracts/step-host.ts";
 import type { z } from "zod";
 import { createServiceApp } from "../../../shared/http/service-app.ts";
+import { retryDurableObjectCall } from "../../../shared/util/durable-object-retries.ts";
 import { errorMessage } from "../../../shared/util/errors.ts";
+import { withStubFaults } from "../../../shared/util/test-faults.ts";
 import type { RuntimeEnv } from "./env.ts";
 import { acceptedStep, parseInvokeRequest } from "./invoke-request.ts";
 import type { AcceptedStep } from "./step.ts";
+
+import type { StepHost } from "./host/step-host.ts";
 
 export { StepHost } from "./host/step-host.ts";
 
@@ -26,10 +30,22 @@ app.post("/invoke", async (c) => {
   return c.json<InvokeAccepted>({ run_id: request.run_id, step_id: request.step_id, status: "accepted" }, 202);
 });
 
-/** Hands a step to its host (a Durable Object per attempt, or per host key), which starts its loop. */
-function hostStep(env: RuntimeEnv, step: AcceptedStep): Promise<void> {
+/**
+ * The host named `name` (a Durable Object per attempt, or per host key); KTSU_TEST_FAULTS applies
+ * when the run is known. Every call made on a host here is safe to repeat, so each goes through
+ * `retryDurableObjectCall` with a new stub per try: a start of a step the host already runs or has
+ * finished is ignored, and cancel and purge only end things.
+ */
+function hostStub(env: RuntimeEnv, name: string, runId?: string): DurableObjectStub<StepHost> {
   const hosts = env.STEP_HOSTS;
-  return hosts.get(hosts.idFromName(stepHostName(step.request))).start(step);
+  const stub = hosts.get(hosts.idFromName(name));
+  return runId === undefined ? stub : withStubFaults(stub, runId, env.KTSU_TEST_FAULTS, name);
+}
+
+/** Hands a step to its host, which starts its loop. */
+function hostStep(env: RuntimeEnv, step: AcceptedStep): Promise<void> {
+  const name = stepHostName(step.request);
+  return retryDurableObjectCall(() => hostStub(env, name, step.request.run_id).start(step));
 }
 
 /**
@@ -45,12 +61,11 @@ async function hostSteps(env: RuntimeEnv, steps: AcceptedStep[]): Promise<Set<Ac
     if (mine) mine.push(step);
     else byHost.set(name, [step]);
   }
-  const hosts = env.STEP_HOSTS;
   const notTaken = new Set<AcceptedStep>();
   await Promise.all(
     [...byHost].map(async ([name, mine]) => {
       try {
-        await hosts.get(hosts.idFromName(name)).startMany(mine);
+        await retryDurableObjectCall(() => hostStub(env, name, mine[0]!.request.run_id).startMany(mine));
       } catch (err) {
         console.error(`runtime: host ${name} did not take ${mine.length} step(s): ${errorMessage(err)}`);
         for (const step of mine) notTaken.add(step);
@@ -70,9 +85,8 @@ function refusal(request: InvokeRequest): InvokeAnswer | null {
 app.post("/cancel", async (c) => {
   const body = await jsonBody(c.req.raw, CancelStepsRequestSchema);
   if (!body) return c.json({ error: "invalid_request", message: "body must be {hosts: [{run_id, step_id, attempt?, host_key?}]}" }, 400);
-  const hosts = c.env.STEP_HOSTS;
-  const names = new Set(body.hosts.map((address) => stepHostName(address)));
-  await Promise.all([...names].map((name) => hosts.get(hosts.idFromName(name)).cancel()));
+  const names = new Map(body.hosts.map((address) => [stepHostName(address), address.run_id]));
+  await Promise.all([...names].map(([name, runId]) => retryDurableObjectCall(() => hostStub(c.env, name, runId).cancel())));
   return c.json({ cancelled: names.size }, 200);
 });
 
@@ -81,8 +95,7 @@ app.post("/cancel", async (c) => {
 app.post(PURGE_HOSTS_PATH, async (c) => {
   const body = await jsonBody(c.req.raw, PurgeHostsRequestSchema);
   if (!body) return c.json({ error: "invalid_request", message: `body must be {"hosts": [string…]} with at most ${MAX_HOSTS_PER_PURGE} names` }, 400);
-  const namespace = c.env.STEP_HOSTS;
-  await Promise.all(body.hosts.map((name) => namespace.get(namespace.idFromName(name)).purge()));
+  await Promise.all(body.hosts.map((name) => retryDurableObjectCall(() => hostStub(c.env, name).purge())));
   return c.json({ purged: body.hosts.length }, 200);
 });
 

@@ -20,7 +20,8 @@ import type { RunStorage } from "./run-state.ts";
 import { decideApproval, type Decision, type DecisionResult } from "./steps/approvals.ts";
 import { isCurrentAttempt, onCallbacks, onHeartbeat } from "./steps/step-kinds.ts";
 import { onChildFinished } from "./steps/sub-workflow.ts";
-import { withMirrorFaults, withStubFaults } from "./test-faults.ts";
+import { withStubFaults } from "../../../../shared/util/test-faults.ts";
+import { withMirrorFaults } from "./test-faults.ts";
 import { exportRunTrace, tracesConfigured } from "./trace-export.ts";
 
 export type { ChildResult } from "./model.ts";

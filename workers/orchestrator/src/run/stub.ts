@@ -1,6 +1,6 @@
 import type { OrchestratorEnv } from "../env.ts";
 import type { RunDO } from "./run-do.ts";
-import { withStubFaults } from "./test-faults.ts";
+import { withStubFaults } from "../../../../shared/util/test-faults.ts";
 
 /**
  * The Durable Object of a run; its id is derived from the run id (sub-runs: `parent/step`).
