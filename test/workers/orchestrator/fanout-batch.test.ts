@@ -158,14 +158,16 @@ describe("fanout results reported together", () => {
     await applyCallbacks(env, runId, [itemResult(runId, 2)], { takeNext: 0 });
     const unconfirmed = () =>
       runInDurableObject(runStub(env, runId), async (instance) => {
-        // Heartbeats change the run's memory only (like its deadlines), so the item is read there.
         const engine = (instance as unknown as { engine: { state: { item(step: string, index: number): ItemState | undefined } } }).engine;
         return engine.state.item("each", 3)?.start_unconfirmed;
       });
     expect(await unconfirmed()).toBe(true);
+    expect((await storedItems(runId, 8))[3]!.start_unconfirmed).toBe(true);
 
     await applyHeartbeat(env, { active: [{ run_id: runId, step_id: "each.3" }] });
 
     expect(await unconfirmed()).toBeUndefined();
+    // Stored too: an eviction of the run's object does not bring the mark back (and dispatch the running item again).
+    expect((await storedItems(runId, 8))[3]!.start_unconfirmed).toBeUndefined();
   });
 });

@@ -121,7 +121,7 @@ export class RunDO extends DurableObject<OrchestratorEnv> {
   /** Liveness from the runtime for some of this run's steps. */
   async heartbeat(stepIds: string[]): Promise<void> {
     if (!this.started) return;
-    onHeartbeat(this.engine, stepIds, this.engine.heartbeatTimeoutMs());
+    if (onHeartbeat(this.engine, stepIds, this.engine.heartbeatTimeoutMs())) await this.engine.commit();
   }
 
   /**

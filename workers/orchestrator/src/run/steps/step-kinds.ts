@@ -90,20 +90,27 @@ export function isCurrentAttempt(ctx: RunContext, stepId: string, attempt: numbe
 }
 
 /**
- * Moves the heartbeat deadlines of the named steps (or items). In memory only:
- * a heartbeat writes nothing; after an eviction every running step gets a fresh
- * deadline instead (when the run state is loaded).
+ * Moves the heartbeat deadlines of the named steps (or items). Deadlines live in memory only:
+ * after an eviction every running step gets a fresh deadline instead (when the run state is
+ * loaded). The one change a heartbeat stores is a waiting item's `start_unconfirmed` mark, which
+ * it clears (the host runs the item): stored, so that an eviction does not bring the mark back and
+ * dispatch a running item again. Returns whether it cleared one, for the caller to commit.
  */
-export function onHeartbeat(ctx: RunContext, stepIds: string[], timeoutMs: number): void {
+export function onHeartbeat(ctx: RunContext, stepIds: string[], timeoutMs: number): boolean {
   const deadline = Date.now() + timeoutMs;
+  let confirmed = false;
   for (const stepId of stepIds) {
     const target = locate(ctx, stepId);
     if (!target) continue;
     const holder = target.item ?? target.state;
     if (holder.status === "running") holder.heartbeat_deadline_at = deadline;
-    // A heartbeat shows the host runs the item (see ItemState.start_unconfirmed).
-    if (target.item) delete target.item.start_unconfirmed;
+    if (target.item?.start_unconfirmed) {
+      delete target.item.start_unconfirmed;
+      ctx.state.putItem(target.state.id, target.item);
+      confirmed = true;
+    }
   }
+  return confirmed;
 }
 
 /** The alarm's liveness check for a step (or its fanout items) whose heartbeats stopped; returns the step error, if any. */
