@@ -146,9 +146,9 @@ describe("agent dispatch results", () => {
     expect(step(view, "a").raw_output).toBe("not json");
   });
 
-  it("a runtime that refuses the dispatch fails the step with its status", async () => {
+  it("a runtime that refuses the dispatch fails the step with its status and its reason", async () => {
     const view = await settled(await start("agent-free", { script: script({ reject_status: 503 }) }));
-    expect(view.run.error).toBe("runtime returned 503");
+    expect(view.run.error).toBe("runtime returned 503: rejected by script");
   });
 
   it("copies the runtime's metrics onto the step and sums them in the envelope", async () => {

@@ -12,7 +12,6 @@ import { withStubFaults } from "../../../shared/util/test-faults.ts";
 import type { RuntimeEnv } from "./env.ts";
 import { acceptedStep, parseInvokeRequest } from "./invoke-request.ts";
 import type { AcceptedStep } from "./step.ts";
-
 import type { StepHost } from "./host/step-host.ts";
 
 export { StepHost } from "./host/step-host.ts";

@@ -247,5 +247,7 @@ export class RunEngine implements RunContext {
 
 /** Why the runtime did not accept an invocation, or null when it did. */
 function dispatchFailure(answer: InvokeAnswer): string | null {
-  return answer.status === 202 ? null : `runtime returned ${answer.status}`;
+  if (answer.status === 202) return null;
+  // The runtime's own short text (e.g. "the step's host could not take it"), never a stack or internals.
+  return answer.message ? `runtime returned ${answer.status}: ${answer.message}` : `runtime returned ${answer.status}`;
 }
