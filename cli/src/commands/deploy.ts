@@ -8,7 +8,6 @@
 
 import type { Command } from "commander";
 import { DEFAULT_ENVIRONMENT } from "../deploy/names.ts";
-import { deploy } from "../deploy/run.ts";
 import { noHubLockOption, projectDirFrom, resolveOptional, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
 export { DEPLOY_ORDER } from "../deploy/run.ts";
@@ -62,6 +61,8 @@ export function register(program: Command): void {
       const secretsFile = resolveOptional(flags.secretsFile);
       const gatewayConfig = resolveOptional(flags.gatewayConfig);
       const storeUrl = flags.storeUrl ?? (process.env.KTSU_STORE_URL || undefined);
+      // Loaded here, not with the CLI: deploying needs modules that take over a second to import.
+      const { deploy } = await import("../deploy/run.ts");
       process.exitCode = await deploy({
         projectDir: projectDirFrom(dir, flags.projectDir),
         environment: flags.environment,

@@ -10,7 +10,7 @@ import { deployNames } from "../deploy/names.ts";
 import { readLog } from "../stack/follow-log.ts";
 import { stackLogFile } from "../stack/log-file.ts";
 import { binScript, REPO_ROOT, WORKERS, type WorkerName } from "../stack/paths.ts";
-import { stateDirOf } from "../stack/start-local.ts";
+import { stateDirOf } from "../stack/state-dir.ts";
 import { projectDirFrom } from "../options.ts";
 
 interface LogsFlags {

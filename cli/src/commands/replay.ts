@@ -10,7 +10,6 @@ import { errorMessage } from "../../../shared/util/errors.ts";
 import { TOKEN_HELP, clientFor, errorLine } from "../client/orchestrator.ts";
 import { caseFromRecording, serializeCase } from "../pipeline-test/case.ts";
 import { compareRuns, type StepComparison } from "../replay/compare.ts";
-import { startReplayStack } from "../replay/local-stack.ts";
 import { loadRecording, type Recording } from "../replay/recording.ts";
 import { colorEnabled, styleFor } from "../render/style.ts";
 
@@ -66,6 +65,8 @@ export function register(program: Command): void {
         process.stdout.write(`saved the recording as a test case: ${flags.save}\n`);
       }
       try {
+        // Loaded here, not with the CLI: the replay stack's modules take over a second to import.
+        const { startReplayStack } = await import("../replay/local-stack.ts");
         const stack = await startReplayStack({
           projectDir: path.resolve(flags.project ?? "."),
           ...(flags.live ? { liveModels: true } : {}),

@@ -7,9 +7,9 @@ import { HeartbeatSettingError } from "../stack/heartbeat-vars.ts";
 import { ProviderSettingError, WorkersAiOfflineError } from "../stack/provider-vars.ts";
 import { RetentionSettingError } from "../stack/retention-vars.ts";
 import { checkStoreUrl, describeStoreUrl, StoreUrlError } from "../stack/store-url.ts";
-import { startDevLoop } from "../stack/dev-loop.ts";
 import { stackLogFile, teeWorkerLogs } from "../stack/log-file.ts";
-import { InvalidProjectError, type StartLocalOptions, startLocalProject, stateDirOf } from "../stack/start-local.ts";
+import type { StartLocalOptions } from "../stack/start-local.ts";
+import { stateDirOf } from "../stack/state-dir.ts";
 import { originalStartFlags, registerStartAliases } from "./start-aliases.ts";
 import { noHubLockOption, projectDirFrom, type WorkspaceFlags, workspaceOption, workspaceOptions } from "../options.ts";
 
@@ -92,6 +92,8 @@ export function register(program: Command): void {
       };
       // The Workers' log lines also go to a file under the state dir, for `ktsu logs`.
       const logFile = stackLogFile(stateDirOf(startOptions));
+      // Loaded here, not with the CLI: the stack's modules (wrangler, Miniflare) take over a second to import.
+      const { InvalidProjectError, startLocalProject } = await import("../stack/start-local.ts");
       let started: Awaited<ReturnType<typeof startLocalProject>>;
       try {
         started = await startLocalProject({ ...startOptions, onLog: teeWorkerLogs(logFile) });
@@ -143,7 +145,7 @@ export function register(program: Command): void {
         `ktsu: press Ctrl+C to stop`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
-      if (flags.watch) startDevLoop({ start: startOptions, stack, stateDir, logFile });
+      if (flags.watch) (await import("../stack/dev-loop.ts")).startDevLoop({ start: startOptions, stack, stateDir, logFile });
       // Miniflare's own signal handlers stop workerd and exit with the conventional 128+signal code.
       const say = () => process.stdout.write("ktsu: stopping\n");
       process.prependOnceListener("SIGINT", say);

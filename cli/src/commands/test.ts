@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { errorMessage } from "../../../shared/util/errors.ts";
 import { projectDirFrom } from "../options.ts";
-import { runPipelineTests, type CaseResult } from "../pipeline-test/run.ts";
+import type { CaseResult } from "../pipeline-test/run.ts";
 import { colorEnabled, styleFor } from "../render/style.ts";
 
 interface TestFlags {
@@ -31,6 +31,8 @@ export function register(program: Command): void {
       const projectDir = projectDirFrom(dir, flags.projectDir);
       const color = colorEnabled(process.stdout);
       try {
+        // Loaded here, not with the CLI: the test stack's modules take over a second to import.
+        const { runPipelineTests } = await import("../pipeline-test/run.ts");
         const results = await runPipelineTests({ projectDir, ...(flags.verbose ? { verbose: true } : {}) }, (result) =>
           process.stdout.write(renderCaseResult(result, color)),
         );

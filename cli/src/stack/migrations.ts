@@ -1,6 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { unstable_splitSqlQuery as splitSqlQuery } from "wrangler";
 import { REPO_ROOT } from "./paths.ts";
 
 /** The subset of the D1 binding this needs (Miniflare hands back a proxy of the real binding). */
@@ -26,6 +25,9 @@ export async function applyMigrations(db: D1Like, dir = MIGRATIONS_DIR): Promise
     dir,
     results.map((r) => r.name),
   );
+  if (pending.length === 0) return [];
+  // wrangler takes over a second to import: loaded only when there is SQL to split, not with the CLI.
+  const { unstable_splitSqlQuery: splitSqlQuery } = await import("wrangler");
   for (const { file, text } of pending) {
     const statements = splitSqlQuery(text);
     await db.batch([...statements.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file)]);

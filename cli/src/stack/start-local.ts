@@ -11,6 +11,7 @@ import { retentionVars } from "./retention-vars.ts";
 import { egressHosts, envFileVariables, workerVars } from "./project-vars.ts";
 import { checkProviderVars, checkWorkersAi } from "./provider-vars.ts";
 import { startStack, type LocalStack, type StackOptions } from "./stack.ts";
+import { stateDirOf } from "./state-dir.ts";
 
 export interface StartLocalOptions {
   projectDir: string;
@@ -78,11 +79,6 @@ export function stateKey(stateDir: string): string {
   const key = randomBytes(32).toString("base64");
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
-}
-
-/** Where a project's local state lives: `--state-dir`, or `<project>/.ktsu`. */
-export function stateDirOf(options: Pick<StartLocalOptions, "projectDir" | "stateDir">): string {
-  return path.resolve(options.stateDir ?? path.join(path.resolve(options.projectDir), ".ktsu"));
 }
 
 /** A project built and checked, with what each Worker is given: what a start or a reload runs on. */
