@@ -1,7 +1,7 @@
 // gateway.yaml's provider routes and price units: Workers AI providers (the AI binding,
 // priced in neurons) and Anthropic/OpenAI providers routed through Cloudflare AI Gateway.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,10 +12,14 @@ import { formatDiagnostic } from "../../../shared/compiler/diagnostics.ts";
 /** A project of one workflow (a transform step: no model group needed) and `yaml` as its gateway.yaml. */
 function compileGateway(yaml: string): CompileResult {
   const dir = mkdtempSync(join(tmpdir(), "ktsu-gateway-"));
-  mkdirSync(join(dir, "workflows"));
-  writeFileSync(join(dir, "workflows", "noop.workflow.yaml"), "pipeline:\n  - id: t\n    transform: {}\n");
-  writeFileSync(join(dir, "gateway.yaml"), yaml);
-  return compileProject(nodeProjectFs(), { projectDir: dir });
+  try {
+    mkdirSync(join(dir, "workflows"));
+    writeFileSync(join(dir, "workflows", "noop.workflow.yaml"), "pipeline:\n  - id: t\n    transform: {}\n");
+    writeFileSync(join(dir, "gateway.yaml"), yaml);
+    return compileProject(nodeProjectFs(), { projectDir: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `file: field: reason` of each error (without the line and column formatDiagnostic adds). */

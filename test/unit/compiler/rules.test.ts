@@ -2,10 +2,10 @@
 // compile cleanly, and each failing fixture reports exactly the listed errors,
 // each naming its file, field path and reason, all in one pass.
 
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { nodeProjectFs } from "../../../cli/src/fs.ts";
 import { compileProject, type CompileResult } from "../../../shared/compiler/compile.ts";
 import { formatDiagnostic, type Diagnostic } from "../../../shared/compiler/diagnostics.ts";
@@ -477,6 +477,7 @@ describe("legacy value forms (env:NAME, param:NAME, backtick literals)", () => {
 
   it("no warning remains once each use is rewritten as its warning says", () => {
     const copy = mkdtempSync(join(tmpdir(), "ktsu-legacy-"));
+    onTestFinished(() => rmSync(copy, { recursive: true, force: true }));
     cpSync(dir, copy, { recursive: true });
     for (const warning of compile(copy).report.warnings) {
       const replacement = /write "(.*)" instead$/.exec(warning.message)?.[1];

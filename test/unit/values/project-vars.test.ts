@@ -2,7 +2,7 @@
 // env names `invoke.auth.secret` reads in either syntax, and webhook hosts
 // whose env parts resolve (and only those).
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,13 +14,17 @@ import { compileProject } from "../../../shared/compiler/compile.ts";
 
 function project(files: Record<string, string>): ProjectBundle {
   const dir = mkdtempSync(join(tmpdir(), "ktsu-vars-"));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(join(dir, file, ".."), { recursive: true });
-    writeFileSync(join(dir, file), text);
+  try {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(dir, file, ".."), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    const result = compileProject(nodeProjectFs(), { projectDir: dir });
+    if (!result.bundle) throw new Error(result.report.errors.map((e) => e.message).join("\n"));
+    return result.bundle;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const result = compileProject(nodeProjectFs(), { projectDir: dir });
-  if (!result.bundle) throw new Error(result.report.errors.map((e) => e.message).join("\n"));
-  return result.bundle;
 }
 
 const hook = (id: string, url: string) => `  - id: ${id}\n    webhook:\n      method: POST\n      url: "${url}"\n`;
