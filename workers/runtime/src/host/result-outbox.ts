@@ -118,7 +118,9 @@ function handOut(batch: Queued[], { next, placements }: CompleteAnswer): void {
     const bySlot = new Map<string, HandedItem[]>();
     next.forEach((request, i) => {
       const { for_step, after_step } = placements[i] ?? { for_step: "" };
-      bySlot.set(for_step, [...(bySlot.get(for_step) ?? []), after_step === undefined ? { request } : { request, after_step }]);
+      const mine = bySlot.get(for_step) ?? [];
+      mine.push(after_step === undefined ? { request } : { request, after_step });
+      bySlot.set(for_step, mine);
     });
     for (const entry of batch) entry.settle({ next: bySlot.get(entry.stepId) ?? [] });
     return;
